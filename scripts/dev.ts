@@ -1,0 +1,84 @@
+// `npm run dev`: the whole local stack in one command, stopped cleanly by Ctrl-C.
+//   embedded Postgres (data in .data/postgres, reused) or DATABASE_URL -> migrations -> demo seed
+//   -> WebSocket proxy -> wrangler dev (KV, Queues and Cron simulated; scheduled test endpoint on).
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import pg from "pg";
+import { startLocalStack } from "../db/local-stack.ts";
+import { seedDemo } from "../db/seed.ts";
+
+const root = new URL("..", import.meta.url).pathname;
+const dataDir = join(root, ".data");
+const started = performance.now();
+const port = Number(process.env.PORT ?? 8787);
+
+await mkdir(dataDir, { recursive: true });
+const stack = await startLocalStack({
+  databaseUrl: process.env.DATABASE_URL,
+  dataDir: join(dataDir, "postgres"),
+  pgPort: Number(process.env.DEV_PG_PORT ?? 54329),
+  database: "securebase",
+  persistent: true,
+  proxyPort: Number(process.env.DEV_PROXY_PORT ?? 54380),
+  proxyLatencyMs: Number(process.env.WSPROXY_LATENCY_MS ?? 0),
+});
+
+const owner = new pg.Client({ connectionString: stack.ownerUrl });
+await owner.connect();
+const keys = await seedDemo(owner, join(dataDir, "demo-keys.json"));
+await owner.end();
+
+// A signing key per local data directory, so session tokens survive a restart of the stack.
+const secretsFile = join(dataDir, "dev-secrets.json");
+const secrets: { sessionSigningKeys: string } = existsSync(secretsFile)
+  ? JSON.parse(await readFile(secretsFile, "utf8"))
+  : { sessionSigningKeys: `dev1:${randomBytes(32).toString("base64url")}` };
+await writeFile(secretsFile, JSON.stringify(secrets) + "\n", { mode: 0o600 });
+
+const vars: Record<string, string> = {
+  DATABASE_URL: stack.apiUrl,
+  JOBS_DATABASE_URL: stack.jobsUrl,
+  DB_WS_PROXY_URL: stack.proxy.url,
+  SESSION_SIGNING_KEYS: secrets.sessionSigningKeys,
+};
+const wrangler = spawn(
+  join(root, "node_modules/.bin/wrangler"),
+  ["dev", "--test-scheduled", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", join(dataDir, "wrangler"),
+   ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])],
+  { cwd: root, stdio: ["inherit", "pipe", "inherit"], env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" } },
+);
+
+const base = `http://127.0.0.1:${port}`;
+let announced = false;
+wrangler.stdout.on("data", (chunk: Buffer) => {
+  process.stdout.write(chunk);
+  if (!announced && chunk.toString().includes("Ready on")) {
+    announced = true;
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    console.log(`\nSecureBase Edge API is up in ${seconds}s on ${base}  (docs: ${base}/docs)`);
+    console.log(`Postgres: ${stack.ownerUrl.replace(/:[^:@/]+@/, ":***@")} · proxy stats: http://127.0.0.1:${stack.proxy.port}/stats\n`);
+    for (const k of keys) {
+      console.log(`  ${k.name}: ${k.key}`);
+      console.log(`    curl -s ${base}/v1/invoices -H "Authorization: Bearer ${k.key}"`);
+    }
+    console.log(`\n  Fire the hourly cron: curl "${base}/__scheduled?cron=0+*+*+*+*"\n`);
+  }
+});
+
+let stopping = false;
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  if (wrangler.exitCode === null) {
+    wrangler.kill("SIGINT");
+    await new Promise((resolve) => wrangler.once("exit", resolve));
+  }
+  await stack.stop();
+  process.exit(code);
+}
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
+wrangler.on("exit", (code) => void stop(code ?? 0));

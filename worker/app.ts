@@ -1,0 +1,81 @@
+// The HTTP application: middleware order, error shapes, OpenAPI document and docs.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { swaggerUI } from "@hono/swagger-ui";
+import { createMiddleware } from "hono/factory";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ZodError } from "zod";
+import type { AppEnv } from "./env.ts";
+import { authRoutes } from "./auth/routes.ts";
+import { healthRoutes } from "./health/routes.ts";
+import { problem, ProblemError, type FieldError } from "./http/problem.ts";
+import { invoiceRoutes } from "./invoices/routes.ts";
+import { RequestDatabase } from "./platform/database.ts";
+
+function fieldErrors(error: ZodError, target: string): FieldError[] {
+  return error.issues.map((issue) => ({
+    field: [target, ...issue.path.map(String)].join("."),
+    code: issue.code,
+    message: issue.message,
+  }));
+}
+
+/** Opens the request's database lazily and always closes it after the response. */
+const database = createMiddleware<AppEnv>(async (c, next) => {
+  const db = new RequestDatabase(c.env);
+  c.set("db", db);
+  try {
+    await next();
+  } finally {
+    c.executionCtx.waitUntil(db.close());
+  }
+});
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      // A body that parses but breaks the schema is 422; bad query/path/header values are 400.
+      const status = result.target === "json" || result.target === "form" ? 422 : 400;
+      return problem(c, status, "validation-error", "Validation failed", "One or more fields are invalid; see `errors`.", {
+        errors: fieldErrors(result.error, result.target === "json" ? "body" : result.target),
+      });
+    },
+  });
+
+  app.use(requestId({ headerName: "X-Request-Id" }));
+  app.use(database);
+
+  app.route("/", healthRoutes);
+  app.route("/", authRoutes);
+  app.route("/", invoiceRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key (`sb_live_…`/`sb_test_…`) or a session token from `POST /v1/auth/token`.",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "SecureBase Edge API",
+      version: "1.0.0",
+      description: "Multi-tenant API of SecureBase. Errors are RFC 9457 problem documents; lists use cursor pagination.",
+    },
+    servers: [{ url: "/" }],
+  });
+  app.get("/docs", swaggerUI({ url: "/openapi.json", title: "SecureBase Edge API" }));
+
+  app.notFound((c) => problem(c, 404, "not-found", "Not found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
+  app.onError((error, c) => {
+    if (error instanceof ProblemError) return problem(c, error.status, error.slug, error.title, error.message);
+    if (error instanceof HTTPException) {
+      const status = error.status as ContentfulStatusCode;
+      return problem(c, status, status === 400 ? "bad-request" : "http-error", error.message || "Error", error.message || "The request failed.");
+    }
+    console.error(`request ${c.get("requestId")} failed:`, error);
+    return problem(c, 500, "internal-error", "Internal server error", "Something went wrong on our side. Quote the request id when you contact support.");
+  });
+  return app;
+}

@@ -1,0 +1,34 @@
+// Bindings and variables of the Worker (wrangler.toml [vars], secrets, KV, Queues).
+import type { Context } from "hono";
+import type { Principal } from "./auth/principal.ts";
+import type { RequestDatabase } from "./platform/database.ts";
+import type { EventMessage } from "./events/messages.ts";
+
+export interface Env {
+  /** Postgres URL of the request role (sb_api): not owner, NOBYPASSRLS. */
+  DATABASE_URL: string;
+  /** Postgres URL of the scheduled-jobs role (sb_jobs); only cron and queue handlers use it. */
+  JOBS_DATABASE_URL: string;
+  /** WebSocket proxy in front of Postgres, e.g. ws://127.0.0.1:5480/v2 or wss://dbproxy.example/v2. */
+  DB_WS_PROXY_URL: string;
+  /** "password" pipelines connection start-up (needs cleartext-password auth behind TLS); else "false". */
+  DB_PIPELINE_CONNECT?: string;
+  /** Session-token signing keys, "kid:base64url-secret" comma-separated; the first one signs. */
+  SESSION_SIGNING_KEYS: string;
+  ENVIRONMENT: string;
+  AUTH_CACHE: KVNamespace;
+  EVENTS: Queue<EventMessage>;
+}
+
+export interface AppVariables {
+  requestId: string;
+  db: RequestDatabase;
+  principal: Principal;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: AppVariables;
+}
+
+export type AppContext = Context<AppEnv>;

@@ -1,0 +1,47 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../env.ts";
+
+const checkSchema = z.object({
+  status: z.enum(["ok", "error"]),
+  latency_ms: z.number().int(),
+  error: z.string().optional(),
+});
+
+const healthSchema = z
+  .object({
+    status: z.enum(["ok", "degraded"]),
+    checks: z.object({ postgres: checkSchema, kv: checkSchema }),
+  })
+  .openapi("Health");
+
+const healthRoute = createRoute({
+  method: "get",
+  path: "/health",
+  tags: ["health"],
+  summary: "Reachability of Postgres and KV",
+  responses: {
+    200: { description: "Every dependency answered", content: { "application/json": { schema: healthSchema } } },
+    503: { description: "A dependency failed", content: { "application/json": { schema: healthSchema } } },
+  },
+});
+
+async function check(probe: () => Promise<unknown>): Promise<z.infer<typeof checkSchema>> {
+  const started = Date.now();
+  try {
+    await probe();
+    return { status: "ok", latency_ms: Date.now() - started };
+  } catch (error) {
+    // The class of failure only: connection strings and hosts stay out of public responses.
+    const name = error instanceof Error ? error.name : "Error";
+    return { status: "error", latency_ms: Date.now() - started, error: name };
+  }
+}
+
+export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(healthRoute, async (c) => {
+  const [postgres, kv] = await Promise.all([
+    check(() => c.var.db.system("SELECT 1")),
+    check(() => c.env.AUTH_CACHE.get("health:probe")),
+  ]);
+  const ok = postgres.status === "ok" && kv.status === "ok";
+  return c.json({ status: ok ? ("ok" as const) : ("degraded" as const), checks: { postgres, kv } }, ok ? 200 : 503);
+});

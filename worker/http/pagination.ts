@@ -1,0 +1,37 @@
+// Cursor pagination shared by every list endpoint: `limit` + `starting_after` in, and
+// `{data, has_more, next_cursor}` out. Ids are UUIDv7, so "after" in a newest-first list is
+// simply a smaller id: no lookup of the cursor row, no offset scans.
+import { z } from "@hono/zod-openapi";
+
+export const paginationQuerySchema = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(10)
+    .openapi({ param: { name: "limit", in: "query" }, description: "Page size, 1–100", example: 10 }),
+  starting_after: z
+    .string()
+    .uuid()
+    .optional()
+    .openapi({ param: { name: "starting_after", in: "query" }, description: "The `next_cursor` of the previous page" }),
+});
+export type PaginationQuery = z.infer<typeof paginationQuerySchema>;
+
+export function pageSchema<T extends z.ZodTypeAny>(item: T, name: string) {
+  return z
+    .object({
+      data: z.array(item),
+      has_more: z.boolean(),
+      next_cursor: z.string().nullable().openapi({ description: "Pass as `starting_after` for the next page; null on the last page" }),
+    })
+    .openapi(name);
+}
+
+/** Rows fetched with limit + 1 -> one page. */
+export function toPage<T extends { id: string }>(rows: T[], limit: number): { data: T[]; has_more: boolean; next_cursor: string | null } {
+  const has_more = rows.length > limit;
+  const data = has_more ? rows.slice(0, limit) : rows;
+  return { data, has_more, next_cursor: has_more ? data[data.length - 1]!.id : null };
+}

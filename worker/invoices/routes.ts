@@ -1,0 +1,123 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../env.ts";
+import { authenticate, requireScope } from "../auth/middleware.ts";
+import { pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
+import { notFound, problemResponses } from "../http/problem.ts";
+import { getInvoice, listInvoices, type InvoiceRow, type LineItemRow } from "./invoices.ts";
+
+const cents = (description: string) => z.number().int().openapi({ description: `${description}, in integer cents` });
+const timestamp = z.string().datetime({ offset: true }).nullable();
+
+const lineItemSchema = z
+  .object({
+    id: z.string().uuid(),
+    object: z.literal("invoice_line_item"),
+    kind: z.enum(["base", "usage", "discount", "tax"]),
+    description: z.string().openapi({ example: "NAT data processing" }),
+    quantity: z.string().openapi({ description: "Decimal string, exact", example: "1000.000000" }),
+    unit: z.string().nullable().openapi({ example: "GB" }),
+    unit_amount_micros: z.number().int().nullable().openapi({ description: "Unit price in millionths of a dollar", example: 45000 }),
+    amount_cents: cents("Line amount"),
+  })
+  .openapi("InvoiceLineItem");
+
+const invoiceSchema = z
+  .object({
+    id: z.string().uuid(),
+    object: z.literal("invoice"),
+    number: z.string().openapi({ example: "SB-2026-000123" }),
+    status: z.enum(["draft", "open", "paid", "void"]),
+    currency: z.string().openapi({ example: "usd" }),
+    period_start: z.string().openapi({ format: "date", example: "2026-10-01" }),
+    period_end: z.string().openapi({ format: "date", example: "2026-11-01", description: "Exclusive" }),
+    subtotal_cents: cents("Before discount and tax"),
+    discount_cents: cents("Volume discount"),
+    tax_cents: cents("Tax"),
+    total_cents: cents("Amount due"),
+    issued_at: timestamp,
+    due_at: timestamp,
+    paid_at: timestamp,
+    created_at: z.string().datetime({ offset: true }),
+  })
+  .openapi("Invoice");
+
+const invoiceWithLinesSchema = invoiceSchema.extend({ line_items: z.array(lineItemSchema) }).openapi("InvoiceWithLineItems");
+
+const iso = (value: string | Date | null) => (value === null ? null : new Date(value).toISOString());
+
+function toInvoice(row: InvoiceRow): z.infer<typeof invoiceSchema> {
+  return {
+    id: row.id,
+    object: "invoice",
+    number: row.number,
+    status: row.status,
+    currency: row.currency,
+    period_start: row.periodStart,
+    period_end: row.periodEnd,
+    subtotal_cents: row.subtotalCents,
+    discount_cents: row.discountCents,
+    tax_cents: row.taxCents,
+    total_cents: row.totalCents,
+    issued_at: iso(row.issuedAt),
+    due_at: iso(row.dueAt),
+    paid_at: iso(row.paidAt),
+    created_at: iso(row.createdAt)!,
+  };
+}
+
+function toLineItem(row: LineItemRow): z.infer<typeof lineItemSchema> {
+  return {
+    id: row.id,
+    object: "invoice_line_item",
+    kind: row.kind,
+    description: row.description,
+    quantity: row.quantity,
+    unit: row.unit,
+    unit_amount_micros: row.unitAmountMicros,
+    amount_cents: row.amountCents,
+  };
+}
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/v1/invoices",
+  tags: ["invoices"],
+  summary: "List your invoices, newest first",
+  security: [{ bearerAuth: [] }],
+  middleware: [authenticate(), requireScope("invoices:read")] as const,
+  request: { query: paginationQuerySchema },
+  responses: {
+    200: { description: "A page of invoices", content: { "application/json": { schema: pageSchema(invoiceSchema, "InvoiceList") } } },
+    ...problemResponses(400, 401, 403),
+  },
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/v1/invoices/{id}",
+  tags: ["invoices"],
+  summary: "Retrieve one invoice with its line items",
+  security: [{ bearerAuth: [] }],
+  middleware: [authenticate(), requireScope("invoices:read")] as const,
+  request: { params: z.object({ id: z.string().uuid().openapi({ param: { name: "id", in: "path" } }) }) },
+  responses: {
+    200: { description: "The invoice", content: { "application/json": { schema: invoiceWithLinesSchema } } },
+    ...problemResponses(400, 401, 403, 404),
+  },
+});
+
+export const invoiceRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(listRoute, async (c) => {
+    const page = c.req.valid("query");
+    const { customerId } = c.var.principal;
+    const rows = await c.var.db.tenant(customerId, "read", (db) => listInvoices(db, customerId, page));
+    const { data, has_more, next_cursor } = toPage(rows, page.limit);
+    return c.json({ data: data.map(toInvoice), has_more, next_cursor }, 200);
+  })
+  .openapi(getRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const { customerId } = c.var.principal;
+    const found = await c.var.db.tenant(customerId, "read", (db) => getInvoice(db, customerId, id));
+    if (!found) throw notFound("invoice", id);
+    return c.json({ ...toInvoice(found.invoice), line_items: found.lineItems.map(toLineItem) }, 200);
+  });

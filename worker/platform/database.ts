@@ -1,0 +1,128 @@
+// The one way a request reaches Postgres.
+//
+// A RequestDatabase is created per request by the `database()` middleware, connects lazily on
+// first use (requests that need no database open no connection) and is always closed after the
+// response through ctx.waitUntil: in Workers a connection cannot outlive its request.
+//
+// Tenant work runs only inside `tenant(customerId, ...)`, which starts a transaction and sets
+// the tenant context transaction-locally (set_config(..., true)), so the context dies with the
+// transaction and cannot leak through a transaction-pooling proxy (RDS Proxy, Hyperdrive).
+// Drizzle is only ever handed out inside that transaction; and even a raw query outside it
+// would see no tenant rows, because every tenant policy compares with a context that is unset.
+import { Client, neonConfig } from "@neondatabase/serverless";
+import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
+import type { Env } from "../env.ts";
+import * as schema from "../../db/schema.ts";
+
+export type Database = NeonDatabase<typeof schema>;
+export type TransactionMode = "read" | "write";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+let configuredFor: string | undefined;
+
+/** neonConfig is module-global; set it once per isolate from the bindings. */
+function configureDriver(env: Pick<Env, "DB_WS_PROXY_URL" | "DB_PIPELINE_CONNECT">): void {
+  const key = `${env.DB_WS_PROXY_URL}|${env.DB_PIPELINE_CONNECT}`;
+  if (configuredFor === key) return;
+  const proxy = new URL(env.DB_WS_PROXY_URL);
+  const secure = proxy.protocol === "wss:";
+  const base = `${proxy.host}${proxy.pathname}`;
+  neonConfig.wsProxy = (host: string, port: number | string) => `${base}?address=${host}:${port}`;
+  neonConfig.useSecureWebSocket = secure;
+  neonConfig.pipelineTLS = false; // TLS, when used, is the WebSocket's (wss), not Postgres'
+  neonConfig.pipelineConnect = env.DB_PIPELINE_CONNECT === "password" ? "password" : false;
+  configuredFor = key;
+}
+
+export class RequestDatabase {
+  #connection?: Promise<Client>;
+  #pending: Promise<unknown>[] = [];
+  readonly #url: string;
+  readonly #env: Env;
+
+  constructor(env: Env, url: string = env.DATABASE_URL) {
+    this.#env = env;
+    this.#url = url;
+  }
+
+  #connect(): Promise<Client> {
+    if (!this.#connection) {
+      configureDriver(this.#env);
+      const client = new Client({ connectionString: this.#url });
+      // Without a listener, a dropped socket after the response surfaces as an unhandled error.
+      client.on("error", (error) => console.warn("postgres connection error:", error.message));
+      this.#connection = client.connect().then(() => client);
+    }
+    return this.#connection;
+  }
+
+  /** A query with no tenant context: for checks and SECURITY DEFINER lookups only. */
+  async system<T extends Record<string, unknown>>(text: string, values: unknown[] = []): Promise<T[]> {
+    const client = await this.#connect();
+    const result = await client.query(text, values);
+    return result.rows as T[];
+  }
+
+  /**
+   * Runs `work` in a transaction bound to one customer. BEGIN and the context travel in one
+   * round trip. A read-only transaction's COMMIT is not awaited (nothing can be lost): it is
+   * sent and awaited in close(), after the response.
+   */
+  async tenant<T>(customerId: string, mode: TransactionMode, work: (db: Database) => Promise<T>): Promise<T> {
+    if (!UUID.test(customerId)) throw new Error("tenant context requires a customer uuid");
+    const client = await this.#connect();
+    await client.query(
+      `BEGIN${mode === "read" ? " READ ONLY" : ""}; SELECT set_config('app.customer_id', '${customerId.toLowerCase()}', true)`,
+    );
+    let result: T;
+    try {
+      result = await work(drizzle({ client, schema }));
+    } catch (error) {
+      await client.query("ROLLBACK");
+      throw error;
+    }
+    if (mode === "read") {
+      this.#pending.push(client.query("COMMIT"));
+    } else {
+      await client.query("COMMIT");
+    }
+    return result;
+  }
+
+  /** Closes the connection (if one was opened) after pending work settles. Never throws. */
+  async close(): Promise<void> {
+    if (!this.#connection) return;
+    const connection = this.#connection;
+    this.#connection = undefined;
+    await Promise.allSettled(this.#pending);
+    try {
+      const client = await connection;
+      await client.end();
+    } catch {
+      // connect failed or the socket is gone: nothing left to close
+    }
+  }
+}
+
+/** Runs a job (cron, queue consumer) on the jobs role, in one transaction, then closes. */
+export async function withJobsDatabase<T>(env: Env, work: (db: Database) => Promise<T>): Promise<T> {
+  configureDriver(env);
+  const client = new Client({ connectionString: env.JOBS_DATABASE_URL });
+  client.on("error", (error) => console.warn("postgres connection error:", error.message));
+  await client.connect();
+  try {
+    await client.query("BEGIN");
+    try {
+      const result = await work(drizzle({ client, schema }));
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
