@@ -22,7 +22,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 let configuredFor: string | undefined;
 
 /** neonConfig is module-global; set it once per isolate from the bindings. */
-function configureDriver(env: Pick<Env, "DB_WS_PROXY_URL" | "DB_PIPELINE_CONNECT">): void {
+export function configureDriver(env: Pick<Env, "DB_WS_PROXY_URL" | "DB_PIPELINE_CONNECT">): void {
   const key = `${env.DB_WS_PROXY_URL}|${env.DB_PIPELINE_CONNECT}`;
   if (configuredFor === key) return;
   const proxy = new URL(env.DB_WS_PROXY_URL);

@@ -1,0 +1,61 @@
+// Starts what the tests need, in Node, before any test file: an embedded Postgres on a free
+// port with a fresh data directory (deleted afterwards), all migrations, the WebSocket proxy.
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { startLocalStack } from "../db/local-stack.ts";
+import { migrate } from "../db/migrate.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    ownerUrl: string;
+    apiUrl: string;
+    jobsUrl: string;
+    proxyUrl: string;
+    proxyStatsUrl: string;
+    sessionSigningKeys: string;
+    migrations: { firstRun: string[]; secondRun: { applied: string[]; skipped: string[] } };
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export default async function setup(project: TestProject) {
+  const dataDir = await mkdtemp(join(tmpdir(), "securebase-test-pg-"));
+  const stack = await startLocalStack({
+    dataDir,
+    pgPort: await freePort(),
+    database: "securebase_test",
+    persistent: false,
+  });
+  // Re-running must apply nothing: the runner records what ran.
+  const secondRun = await migrate(stack.ownerUrl);
+
+  project.provide("ownerUrl", stack.ownerUrl);
+  project.provide("apiUrl", stack.apiUrl);
+  project.provide("jobsUrl", stack.jobsUrl);
+  project.provide("proxyUrl", stack.proxy.url);
+  project.provide("proxyStatsUrl", `http://127.0.0.1:${stack.proxy.port}/stats`);
+  project.provide(
+    "sessionSigningKeys",
+    `test2:${randomBytes(32).toString("base64url")},test1:${randomBytes(32).toString("base64url")}`,
+  );
+  project.provide("migrations", { firstRun: stack.migrations.applied, secondRun });
+
+  return async () => {
+    await stack.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+}

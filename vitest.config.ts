@@ -1,0 +1,30 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+// Tests run inside workerd (the Worker's real runtime) with the bindings from wrangler.toml;
+// test/global-setup.ts starts the real Postgres and the WebSocket proxy and provides their URLs.
+export default defineConfig({
+  plugins: [
+    cloudflareTest(({ inject }) => ({
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: {
+          ENVIRONMENT: "test",
+          DATABASE_URL: inject("apiUrl"),
+          JOBS_DATABASE_URL: inject("jobsUrl"),
+          DB_WS_PROXY_URL: inject("proxyUrl"),
+          SESSION_SIGNING_KEYS: inject("sessionSigningKeys"),
+        },
+      },
+    })),
+  ],
+  test: {
+    globalSetup: ["./test/global-setup.ts"],
+    include: ["test/**/*.test.ts"],
+    // One file at a time: some tests assert the proxy's global round-trip and connection
+    // counters, which a concurrently running file would disturb.
+    fileParallelism: false,
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+  },
+});
