@@ -21,6 +21,7 @@ export default defineConfig({
   test: {
     globalSetup: ["./test/global-setup.ts"],
     include: ["test/**/*.test.ts"],
+    reporters: ["default", "./test/summary-reporter.ts"],
     // One file at a time: some tests assert the proxy's global round-trip and connection
     // counters, which a concurrently running file would disturb.
     fileParallelism: false,

@@ -47,7 +47,7 @@ export function problem(
   };
   return new Response(JSON.stringify(body), {
     status,
-    headers: { "content-type": PROBLEM_CONTENT_TYPE, ...extra.headers },
+    headers: { "content-type": PROBLEM_CONTENT_TYPE, "x-request-id": c.get("requestId"), ...extra.headers },
   });
 }
 

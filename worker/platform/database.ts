@@ -38,6 +38,7 @@ export function configureDriver(env: Pick<Env, "DB_WS_PROXY_URL" | "DB_PIPELINE_
 export class RequestDatabase {
   #connection?: Promise<Client>;
   #pending: Promise<unknown>[] = [];
+  #closing = false;
   readonly #url: string;
   readonly #env: Env;
 
@@ -50,8 +51,11 @@ export class RequestDatabase {
     if (!this.#connection) {
       configureDriver(this.#env);
       const client = new Client({ connectionString: this.#url });
-      // Without a listener, a dropped socket after the response surfaces as an unhandled error.
-      client.on("error", (error) => console.warn("postgres connection error:", error.message));
+      // Without a listener, a dropped socket surfaces as an unhandled error. Once we are closing,
+      // the socket's teardown ("Network connection lost") is expected and not worth a log line.
+      client.on("error", (error) => {
+        if (!this.#closing) console.warn("postgres connection error:", error.message);
+      });
       this.#connection = client.connect().then(() => client);
     }
     return this.#connection;
@@ -96,6 +100,7 @@ export class RequestDatabase {
     const connection = this.#connection;
     this.#connection = undefined;
     await Promise.allSettled(this.#pending);
+    this.#closing = true;
     try {
       const client = await connection;
       await client.end();
@@ -109,7 +114,10 @@ export class RequestDatabase {
 export async function withJobsDatabase<T>(env: Env, work: (db: Database) => Promise<T>): Promise<T> {
   configureDriver(env);
   const client = new Client({ connectionString: env.JOBS_DATABASE_URL });
-  client.on("error", (error) => console.warn("postgres connection error:", error.message));
+  let closing = false;
+  client.on("error", (error) => {
+    if (!closing) console.warn("postgres connection error:", error.message);
+  });
   await client.connect();
   try {
     await client.query("BEGIN");
@@ -122,6 +130,7 @@ export async function withJobsDatabase<T>(env: Env, work: (db: Database) => Prom
       throw error;
     }
   } finally {
+    closing = true;
     await client.end().catch(() => undefined);
   }
 }

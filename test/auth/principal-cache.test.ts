@@ -1,0 +1,59 @@
+// A validated API key's principal is cached (isolate memory in front of KV), so a warm request
+// does no database work for auth. Proved with the WebSocket proxy's counters: the proxy sees
+// every Postgres connection and round trip the Worker makes.
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { hashApiKey } from "../../worker/auth/api-key.ts";
+import { proxyStats } from "../helpers/database.ts";
+import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
+
+async function settle(): Promise<void> {
+  // The connection is closed and the KV write happens after the response (ctx.waitUntil).
+  for (let i = 0; i < 50 && (await proxyStats()).open > 0; i++) await new Promise((r) => setTimeout(r, 20));
+}
+
+async function measure(work: () => Promise<Response>): Promise<{ status: number; connections: number; roundTrips: number }> {
+  await settle();
+  const before = await proxyStats();
+  const response = await work();
+  await response.arrayBuffer();
+  await settle();
+  const after = await proxyStats();
+  return { status: response.status, connections: after.connections - before.connections, roundTrips: after.roundTrips - before.roundTrips };
+}
+
+let tenant: TestTenant;
+beforeAll(async () => {
+  tenant = await createTenant({ invoices: 2 });
+});
+
+describe("API-key principal cache", () => {
+  it("looks a key up in Postgres once, then serves it from the cache with no database connection", async () => {
+    const cold = await measure(() => call("/v1/auth/token", { method: "POST", token: tenant.key }));
+    expect(cold).toMatchObject({ status: 200, connections: 1 });
+    expect(cold.roundTrips).toBeGreaterThanOrEqual(1);
+
+    const warm = await measure(() => call("/v1/auth/token", { method: "POST", token: tenant.key }));
+    expect(warm).toEqual({ status: 200, connections: 0, roundTrips: 0 });
+  });
+
+  it("stores the principal in KV under the key's hash, never the key", async () => {
+    const hash = await hashApiKey(tenant.key);
+    const stored = await env.AUTH_CACHE.get<Record<string, unknown>>(`principal:v1:${hash}`, "json");
+    expect(stored).toMatchObject({ customerId: tenant.customerId, keyId: tenant.keyId, kind: "api_key" });
+    const { keys } = await env.AUTH_CACHE.list();
+    expect(keys.some((k) => k.name.includes(tenant.key))).toBe(false);
+  });
+
+  it("spends fewer round trips on a warm GET /v1/invoices than on a cold one", async () => {
+    const fresh = await createTenant({ invoices: 2 });
+    const cold = await measure(() => call("/v1/invoices", { token: fresh.key }));
+    const warm = await measure(() => call("/v1/invoices", { token: fresh.key }));
+    expect(cold.status).toBe(200);
+    expect(warm.status).toBe(200);
+    // Warm: the tenant transaction only (BEGIN + context pipelined with start-up, the query, COMMIT).
+    expect(warm.connections).toBe(1);
+    expect(warm.roundTrips).toBe(cold.roundTrips - 1);
+    expect(warm.roundTrips).toBeLessThanOrEqual(3);
+  });
+});

@@ -1,0 +1,20 @@
+// Prints one plain closing line, "tests: N passed, N failed[, N skipped]", after vitest's own
+// summary, so CI (and anyone scanning a log) reads the outcome the same way for every runner.
+import type { Reporter, TestModule } from "vitest/node";
+
+export default class SummaryReporter implements Reporter {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+    const counts = { passed: 0, failed: 0, skipped: 0 };
+    for (const testModule of testModules) {
+      for (const test of testModule.children.allTests()) {
+        const state = test.result().state;
+        if (state === "passed") counts.passed++;
+        else if (state === "failed") counts.failed++;
+        else counts.skipped++;
+      }
+      if (testModule.state() === "failed" && [...testModule.children.allTests()].length === 0) counts.failed++;
+    }
+    const skipped = counts.skipped ? `, ${counts.skipped} skipped` : "";
+    process.stdout.write(`\ntests: ${counts.passed} passed, ${counts.failed} failed${skipped}\n`);
+  }
+}
