@@ -14,6 +14,7 @@ export default defineConfig({
           JOBS_DATABASE_URL: inject("jobsUrl"),
           DB_WS_PROXY_URL: inject("proxyUrl"),
           SESSION_SIGNING_KEYS: inject("sessionSigningKeys"),
+          DB_CONTEXT_KEY: inject("dbContextKey"),
         },
       },
     })),

@@ -1,18 +1,32 @@
 // Writers for customers, keys and invoices, shared by the demo seed (Node, pg) and the tests
 // (workerd, neon driver): both clients expose query(text, values) -> { rows }.
 // They run as the owner role, which RLS binds too (FORCE), so every write happens inside a
-// transaction that carries the customer's context, exactly like the API's own writes.
+// transaction that carries the customer's signed context, exactly like the API's own writes.
 import { generateApiKey, hashApiKey, type KeyMode } from "../worker/auth/api-key.ts";
+import { signTenantContext, type TenantContext } from "../worker/platform/tenant-context.ts";
 import type { Tier } from "./schema.ts";
 
 export interface Queryable {
   query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
 }
 
-export async function asCustomer<T>(client: Queryable, customerId: string, work: () => Promise<T>): Promise<T> {
+/** A client plus the DB_CONTEXT_KEY that signs its tenant contexts. */
+export interface FixtureClient extends Queryable {
+  contextKey: string;
+}
+
+export function fixtureClient(client: Queryable, contextKey: string): FixtureClient {
+  return { contextKey, query: (text, values) => client.query(text, values) };
+}
+
+export async function asCustomer<T>(client: FixtureClient, context: string | TenantContext, work: () => Promise<T>): Promise<T> {
+  const signed = await signTenantContext(client.contextKey, typeof context === "string" ? { customerId: context } : context);
   await client.query("BEGIN");
   try {
-    await client.query("SELECT set_config('app.customer_id', $1, true)", [customerId]);
+    await client.query("SELECT set_config('app.context', $1, true), set_config('app.context_sig', $2, true)", [
+      signed.context,
+      signed.signature,
+    ]);
     const result = await work();
     await client.query("COMMIT");
     return result;
@@ -23,7 +37,7 @@ export async function asCustomer<T>(client: Queryable, customerId: string, work:
 }
 
 export async function createCustomer(
-  client: Queryable,
+  client: FixtureClient,
   customer: { id?: string; name: string; email: string; tier: Tier; status?: "active" | "suspended" },
 ): Promise<string> {
   const id = customer.id ?? ((await client.query("SELECT app.uuid_v7() AS id")).rows[0]!.id as string);
@@ -40,7 +54,7 @@ export async function createCustomer(
 export const DEFAULT_SCOPES = ["invoices:read", "usage:write", "metrics:read"];
 
 export async function createApiKey(
-  client: Queryable,
+  client: FixtureClient,
   customerId: string,
   options: { name?: string; mode?: KeyMode; scopes?: string[]; expiresAt?: Date; key?: string } = {},
 ): Promise<{ id: string; key: string }> {
@@ -85,7 +99,7 @@ export function priceInvoice(lines: LineItemInput[], taxRateBps: number) {
 }
 
 export async function createInvoice(
-  client: Queryable,
+  client: FixtureClient,
   customerId: string,
   invoice: { number: string; periodStart: string; periodEnd: string; status: "open" | "paid"; lines: LineItemInput[]; taxRateBps?: number },
 ): Promise<string> {

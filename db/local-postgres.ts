@@ -51,6 +51,7 @@ export interface RoleCredentials {
   owner: { user: string; password: string };
   api: { user: string; password: string };
   jobs: { user: string; password: string };
+  analytics: { user: string; password: string };
 }
 
 /** Local-only credentials: the embedded cluster listens on 127.0.0.1 and holds demo data. */
@@ -58,6 +59,7 @@ export const localCredentials: RoleCredentials = {
   owner: { user: "sb_owner", password: "sb_owner_local" },
   api: { user: "sb_api", password: "sb_api_local" },
   jobs: { user: "sb_jobs", password: "sb_jobs_local" },
+  analytics: { user: "sb_analytics", password: "sb_analytics_local" },
 };
 
 function quoteIdent(name: string): string {
@@ -80,12 +82,12 @@ export async function createOwnedDatabase(adminUrl: string, database: string, ow
   }
 }
 
-/** As the owner (after migrations created the roles): let the request and job roles log in. */
+/** As the owner (after migrations created the roles): let the request, jobs and analytics roles log in. */
 export async function setLoginPasswords(ownerUrl: string, credentials = localCredentials): Promise<void> {
   const client = new pg.Client({ connectionString: ownerUrl });
   await client.connect();
   try {
-    for (const { user, password } of [credentials.api, credentials.jobs]) {
+    for (const { user, password } of [credentials.api, credentials.jobs, credentials.analytics]) {
       await client.query(`ALTER ROLE ${quoteIdent(user)} LOGIN PASSWORD '${password.replaceAll("'", "''")}'`);
     }
   } finally {
@@ -99,4 +101,22 @@ export function withUser(url: string, user: string, password: string): string {
   u.username = encodeURIComponent(user);
   u.password = encodeURIComponent(password);
   return u.toString();
+}
+
+/** As the owner: store the key that signs tenant contexts (DB_CONTEXT_KEY = "kid:base64url"). */
+export async function installContextKey(ownerUrl: string, contextKey: string): Promise<void> {
+  const separator = contextKey.indexOf(":");
+  const kid = contextKey.slice(0, separator);
+  const secret = Buffer.from(contextKey.slice(separator + 1), "base64url");
+  const client = new pg.Client({ connectionString: ownerUrl });
+  await client.connect();
+  try {
+    await client.query(
+      `INSERT INTO app_private.context_keys (kid, secret) VALUES ($1, $2)
+       ON CONFLICT (kid) DO UPDATE SET secret = excluded.secret, retired_at = NULL`,
+      [kid, secret],
+    );
+  } finally {
+    await client.end();
+  }
 }

@@ -2,16 +2,27 @@
 // a Postgres (embedded, or the one DATABASE_URL names), the database with its owner, all
 // migrations, login passwords for the API and jobs roles, and the WebSocket proxy in front.
 import { migrate, type MigrationResult } from "./migrate.ts";
-import { createOwnedDatabase, localCredentials, setLoginPasswords, startLocalPostgres, withUser } from "./local-postgres.ts";
+import {
+  createOwnedDatabase,
+  installContextKey,
+  localCredentials,
+  setLoginPasswords,
+  startLocalPostgres,
+  withUser,
+} from "./local-postgres.ts";
 import { startWsProxy, type WsProxy } from "./ws-proxy.ts";
 
 export interface LocalStack {
+  /** Superuser connection to the database (embedded Postgres only). */
+  adminUrl?: string;
   /** Owner connection (migrations, seeding, test fixtures). */
   ownerUrl: string;
   /** The Worker's request role (sb_api). */
   apiUrl: string;
   /** The scheduled jobs' role (sb_jobs). */
   jobsUrl: string;
+  /** The read-only reporting role (sb_analytics). */
+  analyticsUrl: string;
   proxy: WsProxy;
   migrations: MigrationResult;
   stop: () => Promise<void>;
@@ -26,20 +37,25 @@ export async function startLocalStack(options: {
   persistent: boolean;
   proxyPort?: number;
   proxyLatencyMs?: number;
+  /** DB_CONTEXT_KEY ("kid:base64url-secret") to install for verifying tenant contexts. */
+  contextKey: string;
 }): Promise<LocalStack> {
   let stopPostgres: () => Promise<void> = async () => undefined;
   let ownerUrl: string;
+  let adminUrl: string | undefined;
   if (options.databaseUrl) {
     ownerUrl = options.databaseUrl;
   } else {
     const pg = await startLocalPostgres({ dataDir: options.dataDir, port: options.pgPort, persistent: options.persistent });
     stopPostgres = pg.stop;
     await createOwnedDatabase(pg.adminUrl(), options.database);
+    adminUrl = pg.adminUrl(options.database);
     ownerUrl = withUser(pg.adminUrl(options.database), localCredentials.owner.user, localCredentials.owner.password);
   }
   try {
     const migrations = await migrate(ownerUrl);
     await setLoginPasswords(ownerUrl);
+    await installContextKey(ownerUrl, options.contextKey);
     const target = new URL(ownerUrl);
     const proxy = await startWsProxy({
       allow: [`${target.hostname}:${target.port || 5432}`],
@@ -47,9 +63,11 @@ export async function startLocalStack(options: {
       latencyMs: options.proxyLatencyMs,
     });
     return {
+      adminUrl,
       ownerUrl,
       apiUrl: withUser(ownerUrl, localCredentials.api.user, localCredentials.api.password),
       jobsUrl: withUser(ownerUrl, localCredentials.jobs.user, localCredentials.jobs.password),
+      analyticsUrl: withUser(ownerUrl, localCredentials.analytics.user, localCredentials.analytics.password),
       proxy,
       migrations,
       stop: async () => {

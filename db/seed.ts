@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { hashApiKey } from "../worker/auth/api-key.ts";
-import { asCustomer, createApiKey, createCustomer, createInvoice, standardLines, type Queryable } from "./fixtures.ts";
+import { asCustomer, createApiKey, createCustomer, createInvoice, standardLines, type FixtureClient } from "./fixtures.ts";
 import type { Tier } from "./schema.ts";
 
 export const demoCustomers: { id: string; name: string; email: string; tier: Tier; basePriceCents: number; usage: [number, number][] }[] = [
@@ -37,7 +37,7 @@ function monthStart(offset: number, now = new Date()): string {
   return d.toISOString().slice(0, 10);
 }
 
-export async function seedDemo(client: Queryable, keysFile: string): Promise<DemoKey[]> {
+export async function seedDemo(client: FixtureClient, keysFile: string): Promise<DemoKey[]> {
   const saved: DemoKey[] = existsSync(keysFile) ? JSON.parse(await readFile(keysFile, "utf8")) : [];
   const keys: DemoKey[] = [];
   for (const [index, customer] of demoCustomers.entries()) {
@@ -70,7 +70,7 @@ export async function seedDemo(client: Queryable, keysFile: string): Promise<Dem
   return keys;
 }
 
-async function keyIsActive(client: Queryable, customerId: string, key: string): Promise<boolean> {
+async function keyIsActive(client: FixtureClient, customerId: string, key: string): Promise<boolean> {
   const hash = await hashApiKey(key);
   const { rows } = await asCustomer(client, customerId, () =>
     client.query("SELECT 1 FROM api_keys WHERE key_hash = decode($1, 'hex') AND revoked_at IS NULL", [hash]),

@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import pg from "pg";
 import { startLocalStack } from "../db/local-stack.ts";
+import { fixtureClient } from "../db/fixtures.ts";
 import { seedDemo } from "../db/seed.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -16,6 +17,18 @@ const started = performance.now();
 const port = Number(process.env.PORT ?? 8787);
 
 await mkdir(dataDir, { recursive: true });
+
+// Local secrets, kept per data directory so session tokens and contexts survive a restart.
+const secretsFile = join(dataDir, "dev-secrets.json");
+const saved: Partial<{ sessionSigningKeys: string; dbContextKey: string }> = existsSync(secretsFile)
+  ? JSON.parse(await readFile(secretsFile, "utf8"))
+  : {};
+const secrets = {
+  sessionSigningKeys: saved.sessionSigningKeys ?? `dev1:${randomBytes(32).toString("base64url")}`,
+  dbContextKey: saved.dbContextKey ?? `ctx1:${randomBytes(32).toString("base64url")}`,
+};
+await writeFile(secretsFile, JSON.stringify(secrets) + "\n", { mode: 0o600 });
+
 const stack = await startLocalStack({
   databaseUrl: process.env.DATABASE_URL,
   dataDir: join(dataDir, "postgres"),
@@ -24,25 +37,20 @@ const stack = await startLocalStack({
   persistent: true,
   proxyPort: Number(process.env.DEV_PROXY_PORT ?? 54380),
   proxyLatencyMs: Number(process.env.WSPROXY_LATENCY_MS ?? 0),
+  contextKey: secrets.dbContextKey,
 });
 
 const owner = new pg.Client({ connectionString: stack.ownerUrl });
 await owner.connect();
-const keys = await seedDemo(owner, join(dataDir, "demo-keys.json"));
+const keys = await seedDemo(fixtureClient(owner, secrets.dbContextKey), join(dataDir, "demo-keys.json"));
 await owner.end();
-
-// A signing key per local data directory, so session tokens survive a restart of the stack.
-const secretsFile = join(dataDir, "dev-secrets.json");
-const secrets: { sessionSigningKeys: string } = existsSync(secretsFile)
-  ? JSON.parse(await readFile(secretsFile, "utf8"))
-  : { sessionSigningKeys: `dev1:${randomBytes(32).toString("base64url")}` };
-await writeFile(secretsFile, JSON.stringify(secrets) + "\n", { mode: 0o600 });
 
 const vars: Record<string, string> = {
   DATABASE_URL: stack.apiUrl,
   JOBS_DATABASE_URL: stack.jobsUrl,
   DB_WS_PROXY_URL: stack.proxy.url,
   SESSION_SIGNING_KEYS: secrets.sessionSigningKeys,
+  DB_CONTEXT_KEY: secrets.dbContextKey,
 };
 const wrangler = spawn(
   join(root, "node_modules/.bin/wrangler"),

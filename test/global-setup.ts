@@ -11,9 +11,12 @@ import { migrate } from "../db/migrate.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
+    adminUrl: string;
     ownerUrl: string;
     apiUrl: string;
     jobsUrl: string;
+    analyticsUrl: string;
+    dbContextKey: string;
     proxyUrl: string;
     proxyStatsUrl: string;
     sessionSigningKeys: string;
@@ -34,7 +37,9 @@ function freePort(): Promise<number> {
 
 export default async function setup(project: TestProject) {
   const dataDir = await mkdtemp(join(tmpdir(), "securebase-test-pg-"));
+  const dbContextKey = `ctxtest:${randomBytes(32).toString("base64url")}`;
   const stack = await startLocalStack({
+    contextKey: dbContextKey,
     dataDir,
     pgPort: await freePort(),
     database: "securebase_test",
@@ -43,7 +48,10 @@ export default async function setup(project: TestProject) {
   // Re-running must apply nothing: the runner records what ran.
   const secondRun = await migrate(stack.ownerUrl);
 
+  project.provide("adminUrl", stack.adminUrl!);
   project.provide("ownerUrl", stack.ownerUrl);
+  project.provide("analyticsUrl", stack.analyticsUrl);
+  project.provide("dbContextKey", dbContextKey);
   project.provide("apiUrl", stack.apiUrl);
   project.provide("jobsUrl", stack.jobsUrl);
   project.provide("proxyUrl", stack.proxy.url);

@@ -13,6 +13,8 @@ export interface Env {
   DB_WS_PROXY_URL: string;
   /** "password" pipelines connection start-up (needs cleartext-password auth behind TLS); else "false". */
   DB_PIPELINE_CONNECT?: string;
+  /** "kid:base64url-secret" that signs the tenant context Postgres verifies (app_private.context_keys). */
+  DB_CONTEXT_KEY: string;
   /** Session-token signing keys, "kid:base64url-secret" comma-separated; the first one signs. */
   SESSION_SIGNING_KEYS: string;
   ENVIRONMENT: string;

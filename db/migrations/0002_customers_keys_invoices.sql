@@ -40,6 +40,7 @@ CREATE TABLE api_keys (
   created_at   timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX api_keys_customer_idx ON api_keys (customer_id, id);
+CREATE INDEX api_keys_expiry_idx ON api_keys (expires_at) WHERE revoked_at IS NULL AND expires_at IS NOT NULL;
 
 CREATE TABLE invoices (
   id             uuid PRIMARY KEY DEFAULT app.uuid_v7(),
@@ -77,34 +78,24 @@ CREATE TABLE invoice_line_items (
 );
 CREATE INDEX invoice_line_items_customer_idx ON invoice_line_items (customer_id, invoice_id);
 
--- Row-level security: enabled AND forced (the owner is bound too), one policy per operation,
--- the context read once per statement through (SELECT ...).
-ALTER TABLE customers ENABLE ROW LEVEL SECURITY;
-ALTER TABLE customers FORCE ROW LEVEL SECURITY;
-CREATE POLICY customers_select ON customers FOR SELECT USING (id = (SELECT app.current_customer_id()));
-CREATE POLICY customers_insert ON customers FOR INSERT WITH CHECK (id = (SELECT app.current_customer_id()));
-CREATE POLICY customers_update ON customers FOR UPDATE USING (id = (SELECT app.current_customer_id()))
-  WITH CHECK (id = (SELECT app.current_customer_id()));
-CREATE POLICY customers_delete ON customers FOR DELETE USING (id = (SELECT app.current_customer_id()));
+-- Row-level security: a customer sees its own row; everything else is keyed on customer_id.
+SELECT app.secure_tenant_table('customers', 'id');
+SELECT app.secure_tenant_table('api_keys');
+SELECT app.secure_tenant_table('invoices');
+SELECT app.secure_tenant_table('invoice_line_items');
 
-DO $$
-DECLARE t text;
-BEGIN
-  FOREACH t IN ARRAY ARRAY['api_keys', 'invoices', 'invoice_line_items'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format('CREATE POLICY %I ON %I FOR SELECT USING (customer_id = (SELECT app.current_customer_id()))', t || '_select', t);
-    EXECUTE format('CREATE POLICY %I ON %I FOR INSERT WITH CHECK (customer_id = (SELECT app.current_customer_id()))', t || '_insert', t);
-    EXECUTE format('CREATE POLICY %I ON %I FOR UPDATE USING (customer_id = (SELECT app.current_customer_id())) WITH CHECK (customer_id = (SELECT app.current_customer_id()))', t || '_update', t);
-    EXECUTE format('CREATE POLICY %I ON %I FOR DELETE USING (customer_id = (SELECT app.current_customer_id()))', t || '_delete', t);
-  END LOOP;
-END $$;
-
--- Grants for the request role: what the endpoints need, nothing more.
-GRANT SELECT ON tier_features TO sb_api;
+-- Grants for the request role: what the endpoints need, nothing more. Invoices are written
+-- only by the billing job. The analytics role reads, bound by the same policies.
+GRANT SELECT ON tier_features TO sb_api, sb_analytics, sb_jobs;
 GRANT SELECT, UPDATE ON customers TO sb_api;
 GRANT SELECT, INSERT, UPDATE ON api_keys TO sb_api;
 GRANT SELECT ON invoices, invoice_line_items TO sb_api;
+GRANT SELECT ON customers, api_keys, invoices, invoice_line_items TO sb_analytics;
+
+-- Billing runs across tenants on the jobs role.
+SELECT app.grant_jobs_access('customers', ARRAY['SELECT']);
+SELECT app.grant_jobs_access('invoices', ARRAY['SELECT', 'INSERT', 'UPDATE']);
+SELECT app.grant_jobs_access('invoice_line_items', ARRAY['SELECT', 'INSERT']);
 
 -- API-key lookup before any tenant context exists. It runs as sb_auth, whose own policy lets it
 -- read a key by hash and nothing else; sb_api can call it but cannot read api_keys across tenants.

@@ -3,6 +3,7 @@
 import { Client } from "@neondatabase/serverless";
 import { env } from "cloudflare:workers";
 import { inject } from "vitest";
+import { fixtureClient, type FixtureClient } from "../../db/fixtures.ts";
 import { configureDriver } from "../../worker/platform/database.ts";
 
 export async function connect(url: string): Promise<Client> {
@@ -13,25 +14,31 @@ export async function connect(url: string): Promise<Client> {
   return client;
 }
 
-/** Runs `work` with a fresh owner connection and always closes it. */
-export async function asOwner<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = await connect(inject("ownerUrl"));
+export type Role = "admin" | "owner" | "api" | "analytics" | "jobs";
+const urls: Record<Role, () => string> = {
+  admin: () => inject("adminUrl"),
+  owner: () => inject("ownerUrl"),
+  api: () => inject("apiUrl"),
+  analytics: () => inject("analyticsUrl"),
+  jobs: () => inject("jobsUrl"),
+};
+
+/**
+ * Runs `work` on a fresh connection as one of the database roles and always closes it. The
+ * client signs tenant contexts with the test DB_CONTEXT_KEY (see fixtures' asCustomer).
+ */
+export async function as<T>(role: Role, work: (client: FixtureClient) => Promise<T>): Promise<T> {
+  const client = await connect(urls[role]());
   try {
-    return await work(client);
+    return await work(fixtureClient(client, env.DB_CONTEXT_KEY));
   } finally {
     await client.end();
   }
 }
 
-/** Runs `work` as the API's request role (sb_api), like a request would, without context. */
-export async function asApiRole<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = await connect(inject("apiUrl"));
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+export const asOwner = <T>(work: (client: FixtureClient) => Promise<T>) => as("owner", work);
+/** The API's request role (sb_api), like a request, without a context unless the work sets one. */
+export const asApiRole = <T>(work: (client: FixtureClient) => Promise<T>) => as("api", work);
 
 export interface ProxyStats {
   connections: number;

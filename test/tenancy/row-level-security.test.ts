@@ -20,7 +20,7 @@ beforeAll(async () => {
 async function inTenant<T>(customerId: string, mode: "read" | "write", work: Parameters<RequestDatabase["tenant"]>[2]): Promise<T> {
   const db = new RequestDatabase(env);
   try {
-    return (await db.tenant(customerId, mode, work)) as T;
+    return (await db.tenant({ customerId }, mode, work)) as T;
   } finally {
     await db.close();
   }
@@ -70,7 +70,7 @@ describe("the request entry point's tenant transaction", () => {
   it("sets the context only for its own transaction", async () => {
     const db = new RequestDatabase(env);
     try {
-      await db.tenant(alice.customerId, "write", async () => undefined);
+      await db.tenant({ customerId: alice.customerId }, "write", async () => undefined);
       const [after] = await db.system<{ context: string | null }>("SELECT app.current_customer_id() AS context");
       expect(after!.context).toBeNull();
       expect(await db.system("SELECT id FROM invoices")).toEqual([]);
@@ -82,7 +82,7 @@ describe("the request entry point's tenant transaction", () => {
   it("refuses a customer id that is not a uuid before it reaches SQL", async () => {
     const db = new RequestDatabase(env);
     try {
-      await expect(db.tenant("x'); SELECT 1; --", "read", async () => undefined)).rejects.toThrow(/uuid/);
+      await expect(db.tenant({ customerId: "x'); SELECT 1; --" }, "read", async () => undefined)).rejects.toThrow(/uuid/);
     } finally {
       await db.close();
     }

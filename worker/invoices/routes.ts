@@ -110,14 +110,14 @@ export const invoiceRoutes = new OpenAPIHono<AppEnv>()
   .openapi(listRoute, async (c) => {
     const page = c.req.valid("query");
     const { customerId } = c.var.principal;
-    const rows = await c.var.db.tenant(customerId, "read", (db) => listInvoices(db, customerId, page));
+    const rows = await c.var.db.tenant({ customerId }, "read", (db) => listInvoices(db, customerId, page));
     const { data, has_more, next_cursor } = toPage(rows, page.limit);
     return c.json({ data: data.map(toInvoice), has_more, next_cursor }, 200);
   })
   .openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { customerId } = c.var.principal;
-    const found = await c.var.db.tenant(customerId, "read", (db) => getInvoice(db, customerId, id));
+    const found = await c.var.db.tenant({ customerId }, "read", (db) => getInvoice(db, customerId, id));
     if (!found) throw notFound("invoice", id);
     return c.json({ ...toInvoice(found.invoice), line_items: found.lineItems.map(toLineItem) }, 200);
   });

@@ -4,20 +4,20 @@
 // first use (requests that need no database open no connection) and is always closed after the
 // response through ctx.waitUntil: in Workers a connection cannot outlive its request.
 //
-// Tenant work runs only inside `tenant(customerId, ...)`, which starts a transaction and sets
-// the tenant context transaction-locally (set_config(..., true)), so the context dies with the
-// transaction and cannot leak through a transaction-pooling proxy (RDS Proxy, Hyperdrive).
+// Tenant work runs only inside `tenant(context, ...)`, which starts a transaction and sets the
+// signed tenant context transaction-locally (set_config(..., true)), so the context dies with
+// the transaction and cannot leak through a transaction-pooling proxy (RDS Proxy, Hyperdrive),
+// and SQL cannot forge it (see tenant-context.ts).
 // Drizzle is only ever handed out inside that transaction; and even a raw query outside it
 // would see no tenant rows, because every tenant policy compares with a context that is unset.
 import { Client, neonConfig } from "@neondatabase/serverless";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
 import type { Env } from "../env.ts";
 import * as schema from "../../db/schema.ts";
+import { setContextSql, signTenantContext, type TenantContext } from "./tenant-context.ts";
 
 export type Database = NeonDatabase<typeof schema>;
 export type TransactionMode = "read" | "write";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 let configuredFor: string | undefined;
 
@@ -73,12 +73,10 @@ export class RequestDatabase {
    * round trip. A read-only transaction's COMMIT is not awaited (nothing can be lost): it is
    * sent and awaited in close(), after the response.
    */
-  async tenant<T>(customerId: string, mode: TransactionMode, work: (db: Database) => Promise<T>): Promise<T> {
-    if (!UUID.test(customerId)) throw new Error("tenant context requires a customer uuid");
+  async tenant<T>(context: TenantContext, mode: TransactionMode, work: (db: Database) => Promise<T>): Promise<T> {
+    const signed = await signTenantContext(this.#env.DB_CONTEXT_KEY, context);
     const client = await this.#connect();
-    await client.query(
-      `BEGIN${mode === "read" ? " READ ONLY" : ""}; SELECT set_config('app.customer_id', '${customerId.toLowerCase()}', true)`,
-    );
+    await client.query(`BEGIN${mode === "read" ? " READ ONLY" : ""}; ${setContextSql(signed)}`);
     let result: T;
     try {
       result = await work(drizzle({ client, schema }));
