@@ -19,6 +19,8 @@ const { WebSocketServer } = createRequire(import.meta.url)("ws") as typeof WsTyp
 export interface ProxyStats {
   connections: number;
   open: number;
+  /** Most connections open at once since the proxy started. */
+  peakOpen: number;
   roundTrips: number;
   refused: number;
   /** Most recent closed connections, newest last (bounded). */
@@ -40,7 +42,7 @@ export async function startWsProxy(options: {
 }): Promise<WsProxy> {
   const allow = new Set(options.allow);
   const latencyMs = Math.max(0, options.latencyMs ?? 0);
-  const totals = { connections: 0, open: 0, roundTrips: 0, refused: 0 };
+  const totals = { connections: 0, open: 0, peakOpen: 0, roundTrips: 0, refused: 0 };
   const recent: ProxyStats["recent"] = [];
   const later = (fn: () => void) => (latencyMs > 0 ? setTimeout(fn, latencyMs) : fn());
 
@@ -69,6 +71,7 @@ export async function startWsProxy(options: {
       const conn = { id: ++totals.connections, roundTrips: 0, bytesIn: 0, bytesOut: 0 };
       let awaitingAnswer = false;
       totals.open += 1;
+      totals.peakOpen = Math.max(totals.peakOpen, totals.open);
 
       ws.on("message", (data: Buffer) => {
         conn.bytesIn += data.length;

@@ -17,8 +17,6 @@ BEGIN
       EXECUTE format('CREATE ROLE %I NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS NOINHERIT', r);
     END IF;
   END LOOP;
-  -- The owner hands function ownership to the definer roles (ALTER ... OWNER TO needs membership).
-  EXECUTE format('GRANT sb_auth, sb_context TO %I', current_user);
 END $$;
 
 CREATE EXTENSION IF NOT EXISTS pgcrypto;
@@ -111,10 +109,22 @@ LANGUAGE sql STABLE AS $$ SELECT coalesce((app.context()->>'sa')::boolean, false
 CREATE FUNCTION app.has_role(p_role text) RETURNS boolean
 LANGUAGE sql STABLE AS $$ SELECT app.current_role() = p_role OR app.is_super_admin() $$;
 
--- Handing functions to new owners needs CREATE on their schema only for the moment of the change.
-GRANT CREATE ON SCHEMA app TO sb_context;
-ALTER FUNCTION app.context() OWNER TO sb_context;
-REVOKE CREATE ON SCHEMA app FROM sb_context;
+-- Hands a SECURITY DEFINER function to one of the never-login definer roles. The change needs
+-- the owner to be a member of that role and the role to have CREATE on the schema, both only for
+-- the moment of the change: a lasting membership would give the owner the role's policies.
+CREATE FUNCTION app.hand_function_to(p_function regprocedure, p_role name) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('GRANT %I TO %I', p_role, current_user);
+  EXECUTE format('GRANT CREATE ON SCHEMA app TO %I', p_role);
+  EXECUTE format('ALTER FUNCTION %s OWNER TO %I', p_function, p_role);
+  EXECUTE format('REVOKE CREATE ON SCHEMA app FROM %I', p_role);
+  EXECUTE format('REVOKE %I FROM %I', p_role, current_user);
+END
+$$;
+REVOKE ALL ON FUNCTION app.hand_function_to(regprocedure, name) FROM PUBLIC;
+
+SELECT app.hand_function_to('app.context()', 'sb_context');
 REVOKE ALL ON FUNCTION app.context() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app.context(), app.current_customer_id(), app.current_user_id(), app.current_role(),
   app.is_super_admin(), app.has_role(text) TO sb_api, sb_analytics, sb_jobs, sb_auth;

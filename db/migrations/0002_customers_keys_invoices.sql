@@ -60,21 +60,25 @@ CREATE TABLE invoices (
   created_at     timestamptz NOT NULL DEFAULT now(),
   CHECK (period_end > period_start),
   CHECK (total_cents = subtotal_cents - discount_cents + tax_cents),
-  UNIQUE (customer_id, period_start)
+  UNIQUE (customer_id, period_start),
+  -- Children reference (customer_id, id): a row can only point at its own tenant's parent, and
+  -- a foreign-key check (which ignores RLS) cannot be used to probe another tenant's ids.
+  UNIQUE (customer_id, id)
 );
 CREATE INDEX invoices_customer_idx ON invoices (customer_id, id DESC);
 
 CREATE TABLE invoice_line_items (
   id           uuid PRIMARY KEY DEFAULT app.uuid_v7(),
-  customer_id  uuid NOT NULL REFERENCES customers (id) ON DELETE RESTRICT,
-  invoice_id   uuid NOT NULL REFERENCES invoices (id) ON DELETE CASCADE,
+  customer_id  uuid NOT NULL,
+  invoice_id   uuid NOT NULL,
   kind         text NOT NULL CHECK (kind IN ('base', 'usage', 'discount', 'tax')),
   description  text NOT NULL,
   quantity     numeric(20, 6) NOT NULL DEFAULT 1 CHECK (quantity >= 0),
   unit         text,
   unit_amount_micros bigint CHECK (unit_amount_micros >= 0),
   amount_cents bigint NOT NULL,
-  created_at   timestamptz NOT NULL DEFAULT now()
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  FOREIGN KEY (customer_id, invoice_id) REFERENCES invoices (customer_id, id) ON DELETE CASCADE
 );
 CREATE INDEX invoice_line_items_customer_idx ON invoice_line_items (customer_id, invoice_id);
 
@@ -113,9 +117,6 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
     AND (k.expires_at IS NULL OR k.expires_at > now())
     AND c.status = 'active'
 $$;
--- Handing a function to a new owner needs CREATE on its schema only for the moment of the change.
-GRANT CREATE ON SCHEMA app TO sb_auth;
-ALTER FUNCTION app.resolve_api_key(bytea) OWNER TO sb_auth;
-REVOKE CREATE ON SCHEMA app FROM sb_auth;
+SELECT app.hand_function_to('app.resolve_api_key(bytea)', 'sb_auth');
 REVOKE ALL ON FUNCTION app.resolve_api_key(bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app.resolve_api_key(bytea) TO sb_api;

@@ -10,7 +10,8 @@ CREATE TABLE managed_accounts (
   status         text NOT NULL DEFAULT 'provisioning' CHECK (status IN ('provisioning', 'active', 'suspended', 'closed')),
   created_at     timestamptz NOT NULL DEFAULT now(),
   closed_at      timestamptz,
-  CHECK ((status = 'closed') = (closed_at IS NOT NULL))
+  CHECK ((status = 'closed') = (closed_at IS NOT NULL)),
+  UNIQUE (customer_id, id)
 );
 CREATE INDEX managed_accounts_customer_idx ON managed_accounts (customer_id, id);
 CREATE UNIQUE INDEX managed_accounts_aws_key ON managed_accounts (aws_account_id) WHERE status <> 'closed';

@@ -33,10 +33,11 @@ CREATE TABLE usage_events (
   event_id    text NOT NULL CHECK (length(event_id) BETWEEN 1 AND 200),
   metric      text NOT NULL CHECK (metric ~ '^[a-z_]+$'),
   quantity    numeric(20, 6) NOT NULL CHECK (quantity >= 0),
-  account_id  uuid REFERENCES managed_accounts (id) ON DELETE SET NULL,
+  account_id  uuid,
   occurred_at timestamptz NOT NULL,
   received_at timestamptz NOT NULL DEFAULT now(),
-  UNIQUE (customer_id, event_id)
+  UNIQUE (customer_id, event_id),
+  FOREIGN KEY (customer_id, account_id) REFERENCES managed_accounts (customer_id, id) ON DELETE SET NULL (account_id)
 );
 CREATE INDEX usage_events_rollup_idx ON usage_events (customer_id, metric, occurred_at);
 

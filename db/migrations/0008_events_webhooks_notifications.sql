@@ -47,14 +47,15 @@ CREATE TABLE webhook_endpoints (
   disabled_reason   text,
   failing_since     timestamptz,
   created_at        timestamptz NOT NULL DEFAULT now(),
-  updated_at        timestamptz NOT NULL DEFAULT now()
+  updated_at        timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (customer_id, id)
 );
 CREATE INDEX webhook_endpoints_customer_idx ON webhook_endpoints (customer_id, id);
 
 CREATE TABLE webhook_deliveries (
   id              uuid PRIMARY KEY DEFAULT app.uuid_v7(),
   customer_id     uuid NOT NULL,
-  endpoint_id     uuid NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+  endpoint_id     uuid NOT NULL,
   event_id        uuid NOT NULL,
   event_type      text NOT NULL,
   payload         jsonb NOT NULL,
@@ -64,7 +65,9 @@ CREATE TABLE webhook_deliveries (
   last_status_code integer,
   created_at      timestamptz NOT NULL DEFAULT now(),
   updated_at      timestamptz NOT NULL DEFAULT now(),
-  UNIQUE (endpoint_id, event_id)
+  UNIQUE (endpoint_id, event_id),
+  UNIQUE (customer_id, id),
+  FOREIGN KEY (customer_id, endpoint_id) REFERENCES webhook_endpoints (customer_id, id) ON DELETE CASCADE
 );
 CREATE INDEX webhook_deliveries_customer_idx ON webhook_deliveries (customer_id, endpoint_id, id DESC);
 CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at) WHERE status IN ('pending', 'failed');
@@ -72,14 +75,15 @@ CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at) 
 CREATE TABLE webhook_delivery_attempts (
   id               uuid PRIMARY KEY DEFAULT app.uuid_v7(),
   customer_id      uuid NOT NULL,
-  delivery_id      uuid NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
+  delivery_id      uuid NOT NULL,
   attempt_number   integer NOT NULL CHECK (attempt_number >= 1),
   status_code      integer,
   latency_ms       integer CHECK (latency_ms >= 0),
   response_excerpt text CHECK (length(response_excerpt) <= 1024),
   error            text,
   attempted_at     timestamptz NOT NULL DEFAULT now(),
-  UNIQUE (delivery_id, attempt_number)
+  UNIQUE (delivery_id, attempt_number),
+  FOREIGN KEY (customer_id, delivery_id) REFERENCES webhook_deliveries (customer_id, id) ON DELETE CASCADE
 );
 CREATE INDEX webhook_delivery_attempts_customer_idx ON webhook_delivery_attempts (customer_id, delivery_id);
 
@@ -94,7 +98,8 @@ CREATE TABLE notifications (
   body        text NOT NULL,
   read_at     timestamptz,
   created_at  timestamptz NOT NULL DEFAULT now(),
-  expires_at  timestamptz NOT NULL DEFAULT now() + interval '30 days'
+  expires_at  timestamptz NOT NULL DEFAULT now() + interval '30 days',
+  FOREIGN KEY (customer_id, user_id) REFERENCES users (customer_id, id) ON DELETE CASCADE
 );
 CREATE INDEX notifications_customer_idx ON notifications (customer_id, user_id, id DESC);
 CREATE INDEX notifications_expiry_idx ON notifications (expires_at);

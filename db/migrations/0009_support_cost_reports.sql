@@ -32,7 +32,8 @@ CREATE TABLE support_tickets (
   closed_at             timestamptz,
   sla_breached_at       timestamptz,
   created_at            timestamptz NOT NULL DEFAULT now(),
-  updated_at            timestamptz NOT NULL DEFAULT now()
+  updated_at            timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (customer_id, id)
 );
 CREATE INDEX support_tickets_customer_idx ON support_tickets (customer_id, id DESC);
 CREATE INDEX support_tickets_filter_idx ON support_tickets (customer_id, status, priority);
@@ -42,14 +43,15 @@ CREATE INDEX support_tickets_sla_idx ON support_tickets (resolution_due_at)
 CREATE TABLE ticket_comments (
   id          uuid PRIMARY KEY DEFAULT app.uuid_v7(),
   customer_id uuid NOT NULL,
-  ticket_id   uuid NOT NULL REFERENCES support_tickets (id) ON DELETE CASCADE,
+  ticket_id   uuid NOT NULL,
   author_type text NOT NULL CHECK (author_type IN ('customer', 'staff', 'system')),
   author_id   text,
   body        text NOT NULL CHECK (length(body) BETWEEN 1 AND 20000),
   -- Staff notes: invisible to the customer (a restrictive policy below, not app code).
   internal    boolean NOT NULL DEFAULT false,
   created_at  timestamptz NOT NULL DEFAULT now(),
-  CHECK (NOT internal OR author_type = 'staff')
+  CHECK (NOT internal OR author_type = 'staff'),
+  FOREIGN KEY (customer_id, ticket_id) REFERENCES support_tickets (customer_id, id) ON DELETE CASCADE
 );
 CREATE INDEX ticket_comments_customer_idx ON ticket_comments (customer_id, ticket_id, id);
 

@@ -44,6 +44,7 @@ export interface ProxyStats {
   connections: number;
   roundTrips: number;
   open: number;
+  peakOpen: number;
 }
 
 export async function proxyStats(): Promise<ProxyStats> {

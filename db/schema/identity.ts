@@ -1,0 +1,54 @@
+// Portal identity (0004): the role -> permission matrix, users, sessions and invites.
+import { inet, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bytea, createdAt, id } from "./columns.ts";
+
+export const roles = ["admin", "billing", "support", "developer", "viewer"] as const;
+export type Role = (typeof roles)[number];
+
+export const rolePermissions = pgTable(
+  "role_permissions",
+  {
+    role: text("role").notNull().$type<Role>(),
+    permission: text("permission").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.role, t.permission] })],
+);
+
+export const users = pgTable("users", {
+  id: id(),
+  customerId: uuid("customer_id").notNull(),
+  email: text("email").notNull(),
+  name: text("name").notNull(),
+  role: text("role").notNull().$type<Role>(),
+  platformRole: text("platform_role").$type<"super_admin">(),
+  status: text("status").notNull().$type<"active" | "deactivated">().default("active"),
+  passwordHash: text("password_hash"),
+  lastLoginAt: timestamp("last_login_at", { withTimezone: true }),
+  createdAt: createdAt(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const userSessions = pgTable("user_sessions", {
+  id: id(),
+  customerId: uuid("customer_id").notNull(),
+  userId: uuid("user_id").notNull(),
+  ip: inet("ip"),
+  userAgent: text("user_agent"),
+  createdAt: createdAt(),
+  lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  revokedAt: timestamp("revoked_at", { withTimezone: true }),
+});
+
+export const userInvites = pgTable("user_invites", {
+  id: id(),
+  customerId: uuid("customer_id").notNull(),
+  email: text("email").notNull(),
+  role: text("role").notNull().$type<Role>(),
+  tokenHash: bytea("token_hash").notNull(),
+  invitedBy: uuid("invited_by"),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  acceptedAt: timestamp("accepted_at", { withTimezone: true }),
+  revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  createdAt: createdAt(),
+});

@@ -1,0 +1,38 @@
+// Customers (tenants), tier limits and API keys (0002).
+import { integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bytea, cents, createdAt, id } from "./columns.ts";
+
+export const tierFeatures = pgTable("tier_features", {
+  tier: text("tier").primaryKey().$type<Tier>(),
+  maxAccounts: integer("max_accounts").notNull(),
+  apiRateLimitPerMinute: integer("api_rate_limit_per_minute").notNull(),
+  logRetentionDays: integer("log_retention_days").notNull(),
+  basePriceCents: cents("base_price_cents").notNull(),
+});
+
+export const tiers = ["standard", "fintech", "healthcare", "gov_federal"] as const;
+export type Tier = (typeof tiers)[number];
+
+export const customers = pgTable("customers", {
+  id: id(),
+  name: text("name").notNull(),
+  email: text("email").notNull(),
+  tier: text("tier").notNull().$type<Tier>(),
+  status: text("status").notNull().$type<"active" | "suspended" | "closed">().default("active"),
+  taxRateBps: integer("tax_rate_bps").notNull().default(800),
+  createdAt: createdAt(),
+});
+
+export const apiKeys = pgTable("api_keys", {
+  id: id(),
+  customerId: uuid("customer_id").notNull(),
+  name: text("name").notNull(),
+  mode: text("mode").notNull().$type<"live" | "test">(),
+  prefix: text("prefix").notNull(),
+  keyHash: bytea("key_hash").notNull(),
+  scopes: text("scopes").array().notNull().default([]),
+  expiresAt: timestamp("expires_at", { withTimezone: true }),
+  revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+  createdAt: createdAt(),
+});

@@ -1,0 +1,69 @@
+// One row in every tenant-owned table for a customer, so the isolation suite can attack each
+// table. A tenant table added without a row here makes the suite fail (it checks the catalog).
+import { asCustomer, type FixtureClient } from "../../db/fixtures.ts";
+
+export async function populateEveryTable(client: FixtureClient, customerId: string, tag: string): Promise<void> {
+  await asCustomer(client, customerId, async () => {
+    const one = async (sql: string, values: unknown[] = []) => (await client.query(sql, values)).rows[0] as Record<string, string>;
+    const c = customerId;
+    const user = await one(
+      "INSERT INTO users (customer_id, email, name, role) VALUES ($1, $2, 'Every Table', 'admin') RETURNING id",
+      [c, `every-${tag}@example.com`],
+    );
+    await one("INSERT INTO user_sessions (customer_id, user_id, expires_at) VALUES ($1, $2, now() + interval '1 hour')", [c, user.id]);
+    await one(
+      "INSERT INTO user_invites (customer_id, email, role, token_hash, expires_at) VALUES ($1, $2, 'viewer', gen_random_bytes(32), now() + interval '7 days')",
+      [c, `invitee-${tag}@example.com`],
+    );
+    await one(
+      "INSERT INTO audit_events (customer_id, actor_type, actor_id, action, resource_type, resource_id, summary) VALUES ($1, 'system', 'fixture', 'fixture.created', 'customer', $2, 'fixture row')",
+      [c, c],
+    );
+    const account = await one(
+      "INSERT INTO managed_accounts (customer_id, name, environment, aws_account_id) VALUES ($1, 'prod', 'production', lpad((floor(random() * 1e12))::bigint::text, 12, '0')) RETURNING id",
+      [c],
+    );
+    await one(
+      "INSERT INTO usage_events (customer_id, event_id, metric, quantity, account_id, occurred_at) VALUES ($1, $2, 'nat_processing_gb', 12.5, $3, now())",
+      [c, `evt-${tag}`, account.id],
+    );
+    await one("INSERT INTO usage_daily (customer_id, metric, day, quantity, events) VALUES ($1, 'nat_processing_gb', current_date, 12.5, 1)", [c]);
+    await one(
+      "INSERT INTO usage_monthly (customer_id, metric, month, quantity, events) VALUES ($1, 'nat_processing_gb', date_trunc('month', now())::date, 12.5, 1)",
+      [c],
+    );
+    await one("INSERT INTO outbox_events (customer_id, type, payload) VALUES ($1, 'fixture.created', '{}')", [c]);
+    await one(
+      "INSERT INTO idempotency_keys (customer_id, key, method, path, request_hash) VALUES ($1, $2, 'POST', '/v1/x', gen_random_bytes(32))",
+      [c, `idem-${tag}`],
+    );
+    const endpoint = await one(
+      "INSERT INTO webhook_endpoints (customer_id, url, secret_ciphertext) VALUES ($1, 'https://hooks.example.com/x', gen_random_bytes(48)) RETURNING id",
+      [c],
+    );
+    const delivery = await one(
+      "INSERT INTO webhook_deliveries (customer_id, endpoint_id, event_id, event_type, payload) VALUES ($1, $2, gen_random_uuid(), 'fixture.created', '{}') RETURNING id",
+      [c, endpoint.id],
+    );
+    await one(
+      "INSERT INTO webhook_delivery_attempts (customer_id, delivery_id, attempt_number, status_code, latency_ms) VALUES ($1, $2, 1, 200, 12)",
+      [c, delivery.id],
+    );
+    await one("INSERT INTO notifications (customer_id, user_id, category, event_type, title, body) VALUES ($1, $2, 'billing', 'invoice.created', 'Hi', 'Body')", [c, user.id]);
+    await one(
+      "INSERT INTO notification_preferences (customer_id, user_id, channel, event_type, enabled) VALUES ($1, $2, 'email', 'invoice.created', true)",
+      [c, user.id],
+    );
+    const ticket = await one(
+      "INSERT INTO support_tickets (customer_id, subject, description, priority, first_response_due_at, resolution_due_at) VALUES ($1, 'Help', 'Please', 'high', now() + interval '4 hours', now() + interval '1 day') RETURNING id",
+      [c],
+    );
+    await one("INSERT INTO ticket_comments (customer_id, ticket_id, author_type, body) VALUES ($1, $2, 'customer', 'More info')", [c, ticket.id]);
+    await one("INSERT INTO cost_budgets (customer_id, monthly_limit_cents) VALUES ($1, 500000)", [c]);
+    await one(
+      "INSERT INTO cost_forecasts (customer_id, month, method, forecast_cents, lower_cents, upper_cents, confidence, history_months) VALUES ($1, date_trunc('month', now())::date, 'holt', 100, 90, 110, 0.95, 6)",
+      [c],
+    );
+    await one("INSERT INTO reports (customer_id, kind, format) VALUES ($1, 'usage', 'csv')", [c]);
+  });
+}
