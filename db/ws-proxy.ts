@@ -17,6 +17,8 @@ import type * as WsTypes from "ws";
 const { WebSocketServer } = createRequire(import.meta.url)("ws") as typeof WsTypes;
 
 export interface ProxyStats {
+  /** Totals per Postgres user (read from each connection's startup message). */
+  byUser: Record<string, { connections: number; roundTrips: number }>;
   connections: number;
   open: number;
   /** Most connections open at once since the proxy started. */
@@ -44,9 +46,10 @@ export async function startWsProxy(options: {
   const latencyMs = Math.max(0, options.latencyMs ?? 0);
   const totals = { connections: 0, open: 0, peakOpen: 0, roundTrips: 0, refused: 0 };
   const recent: ProxyStats["recent"] = [];
+  const byUser: ProxyStats["byUser"] = {};
   const later = (fn: () => void) => (latencyMs > 0 ? setTimeout(fn, latencyMs) : fn());
 
-  const stats = (): ProxyStats => ({ ...totals, recent: [...recent] });
+  const stats = (): ProxyStats => ({ ...totals, byUser: structuredClone(byUser), recent: [...recent] });
   const http: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.method === "GET" && req.url === "/stats") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(stats()));
@@ -70,10 +73,16 @@ export async function startWsProxy(options: {
       tcp.setNoDelay(true);
       const conn = { id: ++totals.connections, roundTrips: 0, bytesIn: 0, bytesOut: 0 };
       let awaitingAnswer = false;
+      let user: { connections: number; roundTrips: number } | undefined;
       totals.open += 1;
       totals.peakOpen = Math.max(totals.peakOpen, totals.open);
 
       ws.on("message", (data: Buffer) => {
+        if (!user) {
+          const name = startupUser(data) ?? "unknown";
+          user = byUser[name] ??= { connections: 0, roundTrips: 0 };
+          user.connections += 1;
+        }
         conn.bytesIn += data.length;
         if (!awaitingAnswer) awaitingAnswer = true;
         later(() => tcp.write(data));
@@ -84,6 +93,7 @@ export async function startWsProxy(options: {
           awaitingAnswer = false;
           conn.roundTrips += 1;
           totals.roundTrips += 1;
+          if (user) user.roundTrips += 1;
         }
         later(() => ws.readyState === ws.OPEN && ws.send(data));
       });
@@ -118,4 +128,12 @@ export async function startWsProxy(options: {
         http.closeAllConnections();
       }),
   };
+}
+
+/** The user named in a Postgres StartupMessage (protocol 3.0) at the start of `data`. */
+function startupUser(data: Buffer): string | undefined {
+  if (data.length < 8 || data.readInt32BE(4) !== 196608) return undefined;
+  const fields = data.subarray(8, Math.min(data.length, data.readInt32BE(0))).toString("utf8").split("\0");
+  const at = fields.indexOf("user");
+  return at >= 0 ? fields[at + 1] : undefined;
 }

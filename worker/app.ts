@@ -7,11 +7,16 @@ import { requestId } from "hono/request-id";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
 import type { AppEnv } from "./env.ts";
+import { adminRoutes } from "./admin/routes.ts";
+import { apiKeyRoutes } from "./api-keys/routes.ts";
+import { auditRoutes } from "./audit/routes.ts";
 import { authRoutes } from "./auth/routes.ts";
+import { sessionRoutes } from "./auth/session-routes.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { problem, ProblemError, type FieldError } from "./http/problem.ts";
 import { invoiceRoutes } from "./invoices/routes.ts";
 import { RequestDatabase } from "./platform/database.ts";
+import { userRoutes } from "./users/routes.ts";
 
 function fieldErrors(error: ZodError, target: string): FieldError[] {
   return error.issues.map((issue) => ({
@@ -49,6 +54,11 @@ export function createApp() {
 
   app.route("/", healthRoutes);
   app.route("/", authRoutes);
+  app.route("/", sessionRoutes);
+  app.route("/", apiKeyRoutes);
+  app.route("/", userRoutes);
+  app.route("/", adminRoutes);
+  app.route("/", auditRoutes);
   app.route("/", invoiceRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
@@ -69,7 +79,7 @@ export function createApp() {
 
   app.notFound((c) => problem(c, 404, "not-found", "Not found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
   app.onError((error, c) => {
-    if (error instanceof ProblemError) return problem(c, error.status, error.slug, error.title, error.message);
+    if (error instanceof ProblemError) return problem(c, error.status, error.slug, error.title, error.message, error.extra);
     if (error instanceof HTTPException) {
       const status = error.status as ContentfulStatusCode;
       return problem(c, status, status === 400 ? "bad-request" : "http-error", error.message || "Error", error.message || "The request failed.");

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import type { Principal } from "./auth/principal.ts";
 import type { RequestDatabase } from "./platform/database.ts";
 import type { EventMessage } from "./events/messages.ts";
+import type { RateLimiter } from "./platform/rate-limiter.ts";
 
 export interface Env {
   /** Postgres URL of the request role (sb_api): not owner, NOBYPASSRLS. */
@@ -20,6 +21,7 @@ export interface Env {
   ENVIRONMENT: string;
   AUTH_CACHE: KVNamespace;
   EVENTS: Queue<EventMessage>;
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
 }
 
 export interface AppVariables {

@@ -5,6 +5,8 @@ import type { EventMessage } from "./events/messages.ts";
 import { consumeEvents } from "../queues/events-consumer.ts";
 import { runScheduled } from "../cron/index.ts";
 
+export { RateLimiter } from "./platform/rate-limiter.ts";
+
 const app = createApp();
 
 export default {

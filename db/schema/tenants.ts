@@ -35,4 +35,8 @@ export const apiKeys = pgTable("api_keys", {
   revokedAt: timestamp("revoked_at", { withTimezone: true }),
   lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
   createdAt: createdAt(),
+  createdByType: text("created_by_type").$type<"user" | "api_key" | "system" | "staff">(),
+  createdById: text("created_by_id"),
+  rotatedFrom: uuid("rotated_from"),
+  rotatedTo: uuid("rotated_to"),
 });

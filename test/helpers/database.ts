@@ -41,6 +41,7 @@ export const asOwner = <T>(work: (client: FixtureClient) => Promise<T>) => as("o
 export const asApiRole = <T>(work: (client: FixtureClient) => Promise<T>) => as("api", work);
 
 export interface ProxyStats {
+  byUser: Record<string, { connections: number; roundTrips: number } | undefined>;
   connections: number;
   roundTrips: number;
   open: number;

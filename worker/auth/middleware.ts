@@ -1,14 +1,17 @@
-// Authentication and authorization middleware. Every /v1 route but the public ones uses
-// `authenticate()`; routes then declare the scope they need with `requireScope()`.
+// Authentication, authorization and per-key rate limiting. Every /v1 route but the public ones
+// is built with `secured()` (worker/http/routes.ts), which puts these in front of the handler.
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, AppContext } from "../env.ts";
 import { problem } from "../http/problem.ts";
+import { consumeRateLimit, rateLimitHeaders } from "../platform/rate-limiter.ts";
 import { hashApiKey, looksLikeApiKey } from "./api-key.ts";
+import { noteKeyUsed } from "./key-usage.ts";
 import { cachePrincipal, cachedPrincipal } from "./principal-cache.ts";
 import { hasScope, type Principal } from "./principal.ts";
+import { isRevoked } from "./revocation.ts";
 import { verifySessionToken } from "./session-token.ts";
 
-const unauthorized = (c: AppContext, detail: string) =>
+export const unauthorized = (c: AppContext, detail: string) =>
   problem(c, 401, "unauthorized", "Unauthorized", detail, {
     headers: { "www-authenticate": 'Bearer realm="securebase"' },
   });
@@ -20,6 +23,7 @@ interface ApiKeyRow extends Record<string, unknown> {
   mode: "live" | "test";
   expires_at: Date | null;
   tier: Principal["tier"];
+  rate_limit_per_minute: number;
 }
 
 /** API key -> principal: memory, then KV, then one SECURITY DEFINER lookup in Postgres. */
@@ -28,7 +32,7 @@ async function principalForApiKey(c: AppContext, key: string): Promise<Principal
   const cached = await cachedPrincipal(c.env.AUTH_CACHE, keyHash);
   if (cached) return cached;
   const [row] = await c.var.db.system<ApiKeyRow>(
-    "SELECT key_id, customer_id, scopes, mode, expires_at, tier FROM app.resolve_api_key(decode($1, 'hex'))",
+    "SELECT key_id, customer_id, scopes, mode, expires_at, tier, rate_limit_per_minute FROM app.resolve_api_key(decode($1, 'hex'))",
     [keyHash],
   );
   if (!row) return undefined;
@@ -36,28 +40,38 @@ async function principalForApiKey(c: AppContext, key: string): Promise<Principal
     kind: "api_key",
     customerId: row.customer_id,
     keyId: row.key_id,
+    userId: null,
+    sessionId: null,
+    role: null,
+    superAdmin: false,
     mode: row.mode,
     tier: row.tier,
     scopes: row.scopes,
+    rateLimitPerMinute: row.rate_limit_per_minute,
     expiresAt: row.expires_at ? new Date(row.expires_at).getTime() : null,
   };
   c.executionCtx.waitUntil(cachePrincipal(c.env.AUTH_CACHE, keyHash, principal));
   return principal;
 }
 
+/** The bearer token of the request, if it sent one. */
+export function bearerToken(c: AppContext): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
+}
+
 export function authenticate(options: { apiKeyOnly?: boolean } = {}) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) return unauthorized(c, "Send an API key or session token as 'Authorization: Bearer <token>'.");
-    const token = match[1]!;
+    const token = bearerToken(c);
+    if (!token) return unauthorized(c, "Send an API key or session token as 'Authorization: Bearer <token>'.");
     let principal: Principal | undefined;
     if (looksLikeApiKey(token)) {
       principal = await principalForApiKey(c, token);
+      if (principal) noteKeyUsed(c, principal);
     } else if (options.apiKeyOnly) {
       return unauthorized(c, "This endpoint takes an API key (sb_live_… or sb_test_…), not a session token.");
     } else {
       principal = await verifySessionToken(c.env.SESSION_SIGNING_KEYS, token);
+      if (principal && (await isRevoked(c.env.AUTH_CACHE, principal))) principal = undefined;
     }
     if (!principal || (principal.expiresAt !== null && principal.expiresAt <= Date.now())) {
       return unauthorized(c, "The credentials are invalid, expired or revoked.");
@@ -67,11 +81,33 @@ export function authenticate(options: { apiKeyOnly?: boolean } = {}) {
   });
 }
 
-export function requireScope(scope: string) {
+export function requirePermission(permission: string) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    if (!hasScope(c.var.principal, scope)) {
-      return problem(c, 403, "insufficient-scope", "Forbidden", `These credentials lack the '${scope}' scope.`);
+    if (!hasScope(c.var.principal, permission)) {
+      return problem(c, 403, "insufficient-permission", "Forbidden", `These credentials lack the '${permission}' permission.`);
     }
     await next();
   });
 }
+
+/** Platform staff only (SecureBase super_admin users). */
+export const requireSuperAdmin = createMiddleware<AppEnv>(async (c, next) => {
+  if (!c.var.principal.superAdmin) {
+    return problem(c, 403, "insufficient-permission", "Forbidden", "Only SecureBase platform staff (super_admin) may do this.");
+  }
+  await next();
+});
+
+/** Per-subject request quota by tier (tier_features.api_rate_limit_per_minute). */
+export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
+  const principal = c.var.principal;
+  const subject = principal.userId ? `user:${principal.userId}` : `key:${principal.keyId}`;
+  const decision = await consumeRateLimit(c.env.RATE_LIMITER, subject, principal.rateLimitPerMinute, 60);
+  if (!decision.allowed) {
+    return problem(c, 429, "rate-limited", "Too many requests", `Rate limit of ${decision.limit} requests per minute exceeded; retry after ${decision.resetSeconds} s.`, {
+      headers: rateLimitHeaders(decision),
+    });
+  }
+  await next();
+  for (const [name, value] of Object.entries(rateLimitHeaders(decision))) c.res.headers.set(name, value);
+});

@@ -1,19 +1,44 @@
-// Who is calling. Built from an API key (looked up once, then cached) or a session token
-// (verified locally). Never from anything the client says about its tenant.
-import type { Tier } from "../../db/schema.ts";
+// Who is calling. Built from an API key (looked up once, then cached), a session token exchanged
+// for a key, or a user's login session (both verified locally). Never from anything the client
+// says about its tenant.
+import type { Role, Tier } from "../../db/schema.ts";
+import type { TenantContext } from "../platform/tenant-context.ts";
 
 export interface Principal {
-  kind: "api_key" | "session_token";
+  kind: "api_key" | "session_token" | "user_session";
   customerId: string;
-  keyId: string;
+  /** The API key behind an api_key or session_token principal. */
+  keyId: string | null;
+  /** The portal user behind a user_session principal. */
+  userId: string | null;
+  /** The user_sessions row (user sessions) or the token id (key session tokens). */
+  sessionId: string | null;
+  role: Role | null;
+  /** SecureBase staff (platform super_admin). */
+  superAdmin: boolean;
   mode: "live" | "test";
   tier: Tier;
+  /** Effective permissions: a key's scopes, or a user's role permissions. */
   scopes: string[];
+  rateLimitPerMinute: number;
   /** Epoch ms after which the credential is no longer valid; null = no expiry. */
   expiresAt: number | null;
 }
 
 export function hasScope(principal: Principal, scope: string): boolean {
+  if (principal.superAdmin) return true;
   const [resource] = scope.split(":");
   return principal.scopes.includes(scope) || principal.scopes.includes(`${resource}:*`) || principal.scopes.includes("*");
+}
+
+/** The database context a principal's queries run under. */
+export function tenantContextOf(principal: Principal): TenantContext {
+  return { customerId: principal.customerId, userId: principal.userId, role: principal.role, superAdmin: principal.superAdmin };
+}
+
+/** Who an audit event names as its actor. */
+export function actorOf(principal: Principal): { type: "user" | "api_key" | "staff"; id: string } {
+  if (principal.superAdmin && principal.userId) return { type: "staff", id: principal.userId };
+  if (principal.userId) return { type: "user", id: principal.userId };
+  return { type: "api_key", id: principal.keyId ?? "unknown" };
 }

@@ -1,9 +1,18 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+// Sign-in and identity: API key -> session token, portal login/logout, and "who am I".
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { eq } from "drizzle-orm";
+import { customers, users, userSessions } from "../../db/schema.ts";
 import type { AppEnv } from "../env.ts";
 import { newEvent } from "../events/messages.ts";
-import { problemResponses } from "../http/problem.ts";
-import { authenticate } from "./middleware.ts";
-import { issueSessionToken } from "./session-token.ts";
+import { problemResponses, ProblemError } from "../http/problem.ts";
+import { open, secured } from "../http/routes.ts";
+import { consumeRateLimit, rateLimitHeaders } from "../platform/rate-limiter.ts";
+import { clientIp, readAs, writeAs } from "../platform/transactions.ts";
+import { verifyPassword } from "./passwords.ts";
+import { rolePermissions } from "./permissions.ts";
+import type { Principal } from "./principal.ts";
+import { revokeSession } from "./revocation.ts";
+import { issueSessionToken, USER_SESSION_TTL_SECONDS } from "./session-token.ts";
 
 const sessionTokenSchema = z
   .object({
@@ -14,27 +23,191 @@ const sessionTokenSchema = z
   })
   .openapi("SessionToken");
 
-const exchangeRoute = createRoute({
+const loginResultSchema = sessionTokenSchema
+  .extend({ user_id: z.string().uuid(), session_id: z.string().uuid() })
+  .openapi("LoginResult");
+
+const exchangeRoute = secured(
+  "authenticated",
+  {
+    method: "post",
+    path: "/v1/auth/token",
+    tags: ["auth"],
+    summary: "Exchange an API key for a short-lived session token",
+    description:
+      "Send the API key as `Authorization: Bearer sb_live_…`. The returned JWT works on every endpoint " +
+      "in place of the key, carries the key's scopes and never outlives the key (at most 1 hour).",
+    responses: {
+      200: { description: "A session token", content: { "application/json": { schema: sessionTokenSchema } } },
+      ...problemResponses(401, 429),
+    },
+  },
+  { apiKeyOnly: true },
+);
+
+const loginBodySchema = z
+  .object({
+    email: z.string().email().max(320).openapi({ example: "ada@acme-health.example" }),
+    password: z.string().min(1).max(256).openapi({ example: "correct horse battery staple" }),
+  })
+  .openapi("LoginRequest");
+
+const loginRoute = open({
   method: "post",
-  path: "/v1/auth/token",
+  path: "/v1/auth/login",
   tags: ["auth"],
-  summary: "Exchange an API key for a short-lived session token",
+  summary: "Log a portal user in with email and password",
   description:
-    "Send the API key as `Authorization: Bearer sb_live_…`. The returned JWT works on every endpoint " +
-    "in place of the key, carries the key's scopes and never outlives the key.",
-  security: [{ bearerAuth: [] }],
-  middleware: [authenticate({ apiKeyOnly: true })] as const,
+    "Returns a session token for the user (12 hours) and records a session you can list and revoke. " +
+    "Failures are deliberately generic. Throttled per account (10 per 15 min) and per IP (100 per 15 min).",
+  request: { body: { content: { "application/json": { schema: loginBodySchema } }, required: true } },
   responses: {
-    200: { description: "A session token", content: { "application/json": { schema: sessionTokenSchema } } },
-    ...problemResponses(401),
+    200: { description: "Logged in", content: { "application/json": { schema: loginResultSchema } } },
+    ...problemResponses(401, 422, 429),
   },
 });
 
-export const authRoutes = new OpenAPIHono<AppEnv>().openapi(exchangeRoute, async (c) => {
-  const principal = c.var.principal;
-  const { token, expiresIn } = await issueSessionToken(c.env.SESSION_SIGNING_KEYS, principal);
-  c.executionCtx.waitUntil(
-    c.env.EVENTS.send(newEvent("auth.session_token.issued", principal.customerId, { api_key_id: principal.keyId, expires_in: expiresIn })),
-  );
-  return c.json({ session_token: token, token_type: "Bearer" as const, customer_id: principal.customerId, expires_in: expiresIn }, 200);
+const logoutRoute = secured("authenticated", {
+  method: "post",
+  path: "/v1/auth/logout",
+  tags: ["auth"],
+  summary: "End the current session (the token stops working at once)",
+  responses: { 204: { description: "Logged out" }, ...problemResponses(400, 401) },
 });
+
+const meSchema = z
+  .object({
+    object: z.literal("principal"),
+    type: z.enum(["api_key", "session_token", "user_session"]),
+    customer: z.object({ id: z.string().uuid(), name: z.string(), tier: z.string(), status: z.string() }),
+    api_key_id: z.string().uuid().nullable(),
+    user: z.object({ id: z.string().uuid(), email: z.string(), name: z.string(), role: z.string() }).nullable(),
+    super_admin: z.boolean(),
+    permissions: z.array(z.string()).openapi({ example: ["invoices:read", "usage:write"] }),
+    rate_limit_per_minute: z.number().int(),
+    expires_at: z.string().datetime().nullable(),
+  })
+  .openapi("Me");
+
+const meRoute = secured("authenticated", {
+  method: "get",
+  path: "/v1/me",
+  tags: ["auth"],
+  summary: "Who am I: customer, key or user, role, permissions, tier",
+  responses: { 200: { description: "The caller", content: { "application/json": { schema: meSchema } } }, ...problemResponses(401) },
+});
+
+const LOGIN_WINDOW_SECONDS = 15 * 60;
+const invalidLogin = () => new ProblemError(401, "invalid-credentials", "Unauthorized", "Invalid email or password.");
+
+interface LoginRow extends Record<string, unknown> {
+  user_id: string;
+  customer_id: string;
+  role: Principal["role"] & string;
+  platform_role: string | null;
+  password_hash: string | null;
+  user_status: string;
+  customer_status: string;
+  tier: Principal["tier"];
+  rate_limit_per_minute: number;
+}
+
+export const authRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(exchangeRoute, async (c) => {
+    const principal = c.var.principal;
+    const { token, expiresIn } = await issueSessionToken(c.env.SESSION_SIGNING_KEYS, principal);
+    c.executionCtx.waitUntil(
+      c.env.EVENTS.send(newEvent("auth.session_token.issued", principal.customerId, { api_key_id: principal.keyId, expires_in: expiresIn })),
+    );
+    return c.json({ session_token: token, token_type: "Bearer" as const, customer_id: principal.customerId, expires_in: expiresIn }, 200);
+  })
+  .openapi(loginRoute, async (c) => {
+    const { email, password } = c.req.valid("json");
+    const address = email.toLowerCase();
+    const ip = clientIp(c) ?? "unknown";
+    for (const [subject, limit] of [[`login:email:${address}`, 10], [`login:ip:${ip}`, 100]] as const) {
+      const decision = await consumeRateLimit(c.env.RATE_LIMITER, subject, limit, LOGIN_WINDOW_SECONDS);
+      if (!decision.allowed) {
+        throw new ProblemError(429, "rate-limited", "Too many login attempts", `Too many attempts; retry after ${decision.resetSeconds} s.`, {
+          headers: rateLimitHeaders(decision),
+        });
+      }
+    }
+    const [row] = await c.var.db.system<LoginRow>("SELECT * FROM app.find_login($1)", [address]);
+    // Always verify (against a decoy when there is no user), so timing does not reveal accounts.
+    const passwordOk = await verifyPassword(password, row?.password_hash ?? null);
+    if (!row || !passwordOk || row.user_status !== "active" || row.customer_status !== "active") throw invalidLogin();
+
+    const superAdmin = row.platform_role === "super_admin";
+    const context = { customerId: row.customer_id, userId: row.user_id, role: row.role, superAdmin };
+    const expiresAt = new Date(Date.now() + USER_SESSION_TTL_SECONDS * 1000);
+    const sessionId = await writeAs(
+      c,
+      async (db, audit) => {
+        const [session] = await db
+          .insert(userSessions)
+          .values({ customerId: row.customer_id, userId: row.user_id, ip: clientIp(c), userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null, expiresAt })
+          .returning({ id: userSessions.id });
+        await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, row.user_id));
+        await audit({ action: "user.logged_in", resourceType: "user_session", resourceId: session!.id, summary: `${address} logged in` });
+        return session!.id;
+      },
+      { context, actor: { type: superAdmin ? "staff" : "user", id: row.user_id } },
+    );
+    const principal: Principal = {
+      kind: "user_session",
+      customerId: row.customer_id,
+      keyId: null,
+      userId: row.user_id,
+      sessionId,
+      role: row.role,
+      superAdmin,
+      mode: "live",
+      tier: row.tier,
+      scopes: [...rolePermissions[row.role]],
+      rateLimitPerMinute: row.rate_limit_per_minute,
+      expiresAt: expiresAt.getTime(),
+    };
+    const { token, expiresIn } = await issueSessionToken(c.env.SESSION_SIGNING_KEYS, principal, USER_SESSION_TTL_SECONDS);
+    return c.json(
+      { session_token: token, token_type: "Bearer" as const, customer_id: row.customer_id, expires_in: expiresIn, user_id: row.user_id, session_id: sessionId },
+      200,
+    );
+  })
+  .openapi(logoutRoute, async (c) => {
+    const principal = c.var.principal;
+    if (principal.kind === "api_key" || !principal.sessionId) {
+      throw new ProblemError(400, "not-a-session", "Not a session", "API keys are not sessions; revoke a key with DELETE /v1/api-keys/{id}.");
+    }
+    if (principal.kind === "user_session") {
+      await writeAs(c, async (db, audit) => {
+        await db.update(userSessions).set({ revokedAt: new Date() }).where(eq(userSessions.id, principal.sessionId!));
+        await audit({ action: "user.logged_out", resourceType: "user_session", resourceId: principal.sessionId, summary: "Logged out" });
+      });
+    }
+    await revokeSession(c.env.AUTH_CACHE, principal.sessionId, principal.expiresAt ?? Date.now() + USER_SESSION_TTL_SECONDS * 1000);
+    return c.body(null, 204);
+  })
+  .openapi(meRoute, async (c) => {
+    const principal = c.var.principal;
+    const { customer, user } = await readAs(c, async (db) => {
+      const [customer] = await db.select().from(customers).where(eq(customers.id, principal.customerId));
+      const [user] = principal.userId ? await db.select().from(users).where(eq(users.id, principal.userId)) : [];
+      return { customer, user };
+    });
+    if (!customer) throw new ProblemError(401, "unauthorized", "Unauthorized", "The customer behind these credentials no longer exists.");
+    return c.json(
+      {
+        object: "principal" as const,
+        type: principal.kind,
+        customer: { id: customer.id, name: customer.name, tier: customer.tier, status: customer.status },
+        api_key_id: principal.keyId,
+        user: user ? { id: user.id, email: user.email, name: user.name, role: user.role } : null,
+        super_admin: principal.superAdmin,
+        permissions: principal.superAdmin ? ["*"] : principal.scopes,
+        rate_limit_per_minute: principal.rateLimitPerMinute,
+        expires_at: principal.expiresAt === null ? null : new Date(principal.expiresAt).toISOString(),
+      },
+      200,
+    );
+  });

@@ -1,11 +1,15 @@
-// Session tokens: HS256 JWTs signed with jose. Every token names its signing key (`kid`) so keys
-// rotate without logging anyone out: put the new key first in SESSION_SIGNING_KEYS and keep the
-// old one after it until the last token it signed has expired.
+// Session tokens: HS256 JWTs signed with jose. Two kinds share one format:
+//   typ "key"  — exchanged for an API key (POST /v1/auth/token), carries the key's scopes;
+//   typ "user" — a portal login (POST /v1/auth/login), carries the role's permissions and the
+//                user_sessions id, so logging out or revoking the session can be checked in KV.
+// Every token names its signing key (`kid`), so keys rotate without logging anyone out: put the
+// new key first in SESSION_SIGNING_KEYS and keep the old one after it until its tokens expired.
 import { SignJWT, jwtVerify, errors } from "jose";
 import type { Principal } from "./principal.ts";
-import type { Tier } from "../../db/schema.ts";
+import type { Role, Tier } from "../../db/schema.ts";
 
 export const SESSION_TOKEN_TTL_SECONDS = 3600;
+export const USER_SESSION_TTL_SECONDS = 12 * 3600;
 const ISSUER = "securebase-edge-api";
 const AUDIENCE = "securebase-api";
 
@@ -40,25 +44,43 @@ function base64UrlDecode(text: string): Uint8Array {
   return Uint8Array.from(atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4)), (ch) => ch.charCodeAt(0));
 }
 
-export async function issueSessionToken(config: string, principal: Principal, now = Date.now()): Promise<{ token: string; expiresIn: number }> {
+/**
+ * Signs a token for `principal`, valid for `ttlSeconds` but never past the principal's own
+ * expiry (a key's expiry, a user session's end).
+ */
+export async function issueSessionToken(
+  config: string,
+  principal: Principal,
+  ttlSeconds = SESSION_TOKEN_TTL_SECONDS,
+  now = Date.now(),
+): Promise<{ token: string; expiresIn: number; tokenId: string }> {
   const [current] = signingKeys(config);
   const nowSeconds = Math.floor(now / 1000);
-  // A session never outlives the key it was exchanged for.
-  const keyRemaining = principal.expiresAt === null ? Infinity : Math.floor(principal.expiresAt / 1000) - nowSeconds;
-  const expiresIn = Math.max(1, Math.min(SESSION_TOKEN_TTL_SECONDS, keyRemaining));
-  const token = await new SignJWT({ cid: principal.customerId, scp: principal.scopes, tier: principal.tier, mode: principal.mode })
+  const remaining = principal.expiresAt === null ? Infinity : Math.floor(principal.expiresAt / 1000) - nowSeconds;
+  const expiresIn = Math.max(1, Math.min(ttlSeconds, remaining));
+  const user = principal.kind === "user_session";
+  const tokenId = user ? principal.sessionId! : crypto.randomUUID();
+  const token = await new SignJWT({
+    typ: user ? "user" : "key",
+    cid: principal.customerId,
+    scp: principal.scopes,
+    tier: principal.tier,
+    mode: principal.mode,
+    rl: principal.rateLimitPerMinute,
+    ...(user ? { role: principal.role, sa: principal.superAdmin } : {}),
+  })
     .setProtectedHeader({ alg: "HS256", kid: current!.kid, typ: "JWT" })
-    .setSubject(principal.keyId)
+    .setSubject(user ? principal.userId! : principal.keyId!)
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
     .setIssuedAt(nowSeconds)
     .setExpirationTime(nowSeconds + expiresIn)
-    .setJti(crypto.randomUUID())
+    .setJti(tokenId)
     .sign(current!.secret);
-  return { token, expiresIn };
+  return { token, expiresIn, tokenId };
 }
 
-/** Returns the principal, or undefined for any invalid, expired or unknown-kid token. */
+/** Signature, issuer, audience and expiry only; revocation is checked by the caller (KV). */
 export async function verifySessionToken(config: string, token: string): Promise<Principal | undefined> {
   const keys = signingKeys(config);
   try {
@@ -71,14 +93,22 @@ export async function verifySessionToken(config: string, token: string): Promise
       },
       { issuer: ISSUER, audience: AUDIENCE, algorithms: ["HS256"] },
     );
-    if (typeof payload.sub !== "string" || typeof payload.cid !== "string" || !Array.isArray(payload.scp)) return undefined;
+    if (typeof payload.sub !== "string" || typeof payload.cid !== "string" || !Array.isArray(payload.scp) || typeof payload.jti !== "string") {
+      return undefined;
+    }
+    const user = payload.typ === "user";
     return {
-      kind: "session_token",
+      kind: user ? "user_session" : "session_token",
       customerId: payload.cid,
-      keyId: payload.sub,
+      keyId: user ? null : payload.sub,
+      userId: user ? payload.sub : null,
+      sessionId: payload.jti,
+      role: user ? ((payload.role as Role) ?? null) : null,
+      superAdmin: user && payload.sa === true,
       scopes: payload.scp.filter((s): s is string => typeof s === "string"),
       tier: payload.tier as Tier,
       mode: payload.mode === "live" ? "live" : "test",
+      rateLimitPerMinute: typeof payload.rl === "number" ? payload.rl : 600,
       expiresAt: (payload.exp ?? 0) * 1000,
     };
   } catch {

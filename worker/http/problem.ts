@@ -74,13 +74,27 @@ export class ProblemError extends Error {
   readonly status: ContentfulStatusCode;
   readonly slug: string;
   readonly title: string;
+  readonly extra: { errors?: FieldError[]; headers?: Record<string, string> };
 
-  constructor(status: ContentfulStatusCode, slug: string, title: string, detail: string) {
+  constructor(
+    status: ContentfulStatusCode,
+    slug: string,
+    title: string,
+    detail: string,
+    extra: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+  ) {
     super(detail);
     this.status = status;
     this.slug = slug;
     this.title = title;
+    this.extra = extra;
   }
 }
 
 export const notFound = (what: string, id: string) => new ProblemError(404, "not-found", "Not found", `No ${what} with id ${id}.`);
+
+/** A 422 naming one body field, for rules zod cannot express (e.g. depends on the caller). */
+export const invalidField = (field: string, code: string, message: string) =>
+  new ProblemError(422, "validation-error", "Validation failed", `body.${field} ${message}.`, {
+    errors: [{ field: `body.${field}`, code, message }],
+  });

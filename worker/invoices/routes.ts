@@ -1,6 +1,7 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env.ts";
-import { authenticate, requireScope } from "../auth/middleware.ts";
+import { secured } from "../http/routes.ts";
+import { readAs } from "../platform/transactions.ts";
 import { pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
 import { notFound, problemResponses } from "../http/problem.ts";
 import { getInvoice, listInvoices, type InvoiceRow, type LineItemRow } from "./invoices.ts";
@@ -78,13 +79,11 @@ function toLineItem(row: LineItemRow): z.infer<typeof lineItemSchema> {
   };
 }
 
-const listRoute = createRoute({
+const listRoute = secured("invoices:read", {
   method: "get",
   path: "/v1/invoices",
   tags: ["invoices"],
   summary: "List your invoices, newest first",
-  security: [{ bearerAuth: [] }],
-  middleware: [authenticate(), requireScope("invoices:read")] as const,
   request: { query: paginationQuerySchema },
   responses: {
     200: { description: "A page of invoices", content: { "application/json": { schema: pageSchema(invoiceSchema, "InvoiceList") } } },
@@ -92,13 +91,11 @@ const listRoute = createRoute({
   },
 });
 
-const getRoute = createRoute({
+const getRoute = secured("invoices:read", {
   method: "get",
   path: "/v1/invoices/{id}",
   tags: ["invoices"],
   summary: "Retrieve one invoice with its line items",
-  security: [{ bearerAuth: [] }],
-  middleware: [authenticate(), requireScope("invoices:read")] as const,
   request: { params: z.object({ id: z.string().uuid().openapi({ param: { name: "id", in: "path" } }) }) },
   responses: {
     200: { description: "The invoice", content: { "application/json": { schema: invoiceWithLinesSchema } } },
@@ -110,14 +107,14 @@ export const invoiceRoutes = new OpenAPIHono<AppEnv>()
   .openapi(listRoute, async (c) => {
     const page = c.req.valid("query");
     const { customerId } = c.var.principal;
-    const rows = await c.var.db.tenant({ customerId }, "read", (db) => listInvoices(db, customerId, page));
+    const rows = await readAs(c, (db) => listInvoices(db, customerId, page));
     const { data, has_more, next_cursor } = toPage(rows, page.limit);
     return c.json({ data: data.map(toInvoice), has_more, next_cursor }, 200);
   })
   .openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { customerId } = c.var.principal;
-    const found = await c.var.db.tenant({ customerId }, "read", (db) => getInvoice(db, customerId, id));
+    const found = await readAs(c, (db) => getInvoice(db, customerId, id));
     if (!found) throw notFound("invoice", id);
     return c.json({ ...toInvoice(found.invoice), line_items: found.lineItems.map(toLineItem) }, 200);
   });

@@ -1,0 +1,156 @@
+// Portal user sessions: list, revoke, validate. A user always sees and may end its own
+// sessions; sessions:read / sessions:write extend that to every session of the customer.
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import { userSessions } from "../../db/schema.ts";
+import type { AppEnv } from "../env.ts";
+import { pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
+import { notFound, problemResponses, ProblemError } from "../http/problem.ts";
+import { secured } from "../http/routes.ts";
+import { readAs, writeAs } from "../platform/transactions.ts";
+import { hasScope, type Principal } from "./principal.ts";
+import { isRevoked, revokeSession } from "./revocation.ts";
+import { verifySessionToken } from "./session-token.ts";
+
+type SessionRow = typeof userSessions.$inferSelect;
+
+const sessionSchema = z
+  .object({
+    id: z.string().uuid(),
+    object: z.literal("session"),
+    user_id: z.string().uuid(),
+    ip: z.string().nullable(),
+    user_agent: z.string().nullable(),
+    created_at: z.string().datetime(),
+    last_seen_at: z.string().datetime(),
+    expires_at: z.string().datetime(),
+    revoked_at: z.string().datetime().nullable(),
+    current: z.boolean().openapi({ description: "Whether this is the session making the request" }),
+  })
+  .openapi("Session");
+
+const toSession = (row: SessionRow, principal: Principal): z.infer<typeof sessionSchema> => ({
+  id: row.id,
+  object: "session",
+  user_id: row.userId,
+  ip: row.ip,
+  user_agent: row.userAgent,
+  created_at: row.createdAt.toISOString(),
+  last_seen_at: row.lastSeenAt.toISOString(),
+  expires_at: row.expiresAt.toISOString(),
+  revoked_at: row.revokedAt?.toISOString() ?? null,
+  current: principal.kind === "user_session" && principal.sessionId === row.id,
+});
+
+/** Sessions the caller may see: its own, or all the customer's with `permission`. */
+function visibleTo(principal: Principal, permission: string): SQL | undefined {
+  if (hasScope(principal, permission)) return undefined;
+  if (principal.userId) return eq(userSessions.userId, principal.userId);
+  throw new ProblemError(403, "insufficient-permission", "Forbidden", `These credentials lack the '${permission}' permission.`);
+}
+
+const listRoute = secured("authenticated", {
+  method: "get",
+  path: "/v1/sessions",
+  tags: ["sessions"],
+  summary: "List portal sessions (your own; all of the customer's with sessions:read)",
+  request: {
+    query: paginationQuerySchema.extend({
+      user_id: z.string().uuid().optional().openapi({ param: { name: "user_id", in: "query" } }),
+      active: z.enum(["true", "false"]).optional().openapi({ param: { name: "active", in: "query" }, description: "Only unexpired, unrevoked sessions" }),
+    }),
+  },
+  responses: {
+    200: { description: "A page of sessions", content: { "application/json": { schema: pageSchema(sessionSchema, "SessionList") } } },
+    ...problemResponses(400, 401, 403),
+  },
+});
+
+const idParam = z.object({ id: z.string().uuid().openapi({ param: { name: "id", in: "path" } }) });
+
+const revokeRoute = secured("authenticated", {
+  method: "delete",
+  path: "/v1/sessions/{id}",
+  tags: ["sessions"],
+  summary: "Revoke a session (your own; any of the customer's with sessions:write)",
+  request: { params: idParam },
+  responses: {
+    200: { description: "The revoked session", content: { "application/json": { schema: sessionSchema } } },
+    ...problemResponses(400, 401, 403, 404),
+  },
+});
+
+const validateRoute = secured("authenticated", {
+  method: "post",
+  path: "/v1/sessions/validate",
+  tags: ["sessions"],
+  summary: "Check whether a user session token is valid (signature, expiry, revocation, session row)",
+  request: {
+    body: {
+      content: { "application/json": { schema: z.object({ session_token: z.string().min(1).max(4096) }).openapi("ValidateSessionRequest") } },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: "The verdict; invalid tokens are not an error",
+      content: {
+        "application/json": {
+          schema: z.object({ valid: z.boolean(), session: sessionSchema.nullable() }).openapi("SessionValidation"),
+        },
+      },
+    },
+    ...problemResponses(401, 422),
+  },
+});
+
+export const sessionRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(listRoute, async (c) => {
+    const principal = c.var.principal;
+    const query = c.req.valid("query");
+    const rows = await readAs(c, (db) =>
+      db
+        .select()
+        .from(userSessions)
+        .where(
+          and(
+            visibleTo(principal, "sessions:read"),
+            query.user_id ? eq(userSessions.userId, query.user_id) : undefined,
+            query.starting_after ? lt(userSessions.id, query.starting_after) : undefined,
+          ),
+        )
+        .orderBy(desc(userSessions.id))
+        .limit(query.limit + 1),
+    );
+    const now = Date.now();
+    const filtered = query.active === "true" ? rows.filter((r) => !r.revokedAt && r.expiresAt.getTime() > now) : rows;
+    const { data, has_more, next_cursor } = toPage(filtered, query.limit);
+    return c.json({ data: data.map((r) => toSession(r, principal)), has_more, next_cursor }, 200);
+  })
+  .openapi(revokeRoute, async (c) => {
+    const principal = c.var.principal;
+    const { id } = c.req.valid("param");
+    const row = await writeAs(c, async (db, audit) => {
+      const [updated] = await db
+        .update(userSessions)
+        .set({ revokedAt: new Date() })
+        .where(and(eq(userSessions.id, id), visibleTo(principal, "sessions:write")))
+        .returning();
+      if (!updated) throw notFound("session", id);
+      await audit({ action: "user_session.revoked", resourceType: "user_session", resourceId: id, summary: `Session ${id} revoked`, data: { user_id: updated.userId } });
+      return updated;
+    });
+    await revokeSession(c.env.AUTH_CACHE, id, row.expiresAt.getTime());
+    return c.json(toSession(row, principal), 200);
+  })
+  .openapi(validateRoute, async (c) => {
+    const { session_token } = c.req.valid("json");
+    const candidate = await verifySessionToken(c.env.SESSION_SIGNING_KEYS, session_token);
+    // Only sessions of the caller's own customer are reported on; anything else is just invalid.
+    if (!candidate || candidate.kind !== "user_session" || candidate.customerId !== c.var.principal.customerId) {
+      return c.json({ valid: false, session: null }, 200);
+    }
+    const [row] = await readAs(c, (db) => db.select().from(userSessions).where(eq(userSessions.id, candidate.sessionId!)));
+    const valid = !!row && !row.revokedAt && row.expiresAt.getTime() > Date.now() && !(await isRevoked(c.env.AUTH_CACHE, candidate));
+    return c.json({ valid, session: row ? toSession(row, c.var.principal) : null }, 200);
+  });

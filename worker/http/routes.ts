@@ -1,0 +1,55 @@
+// How routes are declared. Every route is either `secured(permission, …)` — authentication,
+// the permission check, the rate limit and (for POST) idempotency run before its handler, and
+// the permission is written into the OpenAPI document as `x-required-permission` — or
+// explicitly `open(…)`. A test reads the document and fails for a route that is neither.
+import { createRoute, z, type RouteConfig } from "@hono/zod-openapi";
+import { authenticate, rateLimit, requirePermission, requireSuperAdmin } from "../auth/middleware.ts";
+import type { Permission } from "../auth/permissions.ts";
+import { idempotency } from "./idempotency.ts";
+
+/** `authenticated`: any valid caller (what it may see is decided by its own identity). */
+export type RequiredPermission = Permission | "authenticated" | "super_admin";
+
+type RouteWithoutAuth = Omit<RouteConfig, "middleware" | "security">;
+
+export function secured<const R extends RouteWithoutAuth>(
+  permission: RequiredPermission,
+  route: R,
+  options: { apiKeyOnly?: boolean } = {},
+) {
+  const check =
+    permission === "authenticated" ? [] : permission === "super_admin" ? [requireSuperAdmin] : [requirePermission(permission)];
+  const middleware = [authenticate(options), ...check, rateLimit, ...(route.method === "post" ? [idempotency] : [])];
+  return createRoute({
+    ...route,
+    security: [{ bearerAuth: [] }],
+    middleware,
+    "x-required-permission": permission,
+    ...(route.method === "post"
+      ? {
+          request: {
+            ...route.request,
+            headers: idempotencyHeaderSchema,
+          },
+        }
+      : {}),
+  } as unknown as R & { middleware: typeof middleware; security: { bearerAuth: string[] }[] });
+}
+
+/** A route anyone may call (health, docs, login, invite acceptance). */
+export function open<const R extends RouteConfig>(route: R) {
+  return createRoute({ ...route, "x-public": true } as R);
+}
+
+export const idempotencyHeaderSchema = z.object({
+  "idempotency-key": z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .openapi({
+      param: { name: "idempotency-key", in: "header" },
+      description: "Makes the POST safe to retry: the first response is stored for 24 h and replayed.",
+      example: "0b1c3f0e-6f7a-4a59-9f2e-1f1c8e0f6b2a",
+    }),
+});

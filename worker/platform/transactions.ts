@@ -1,0 +1,65 @@
+// Tenant transactions for route handlers: the context comes from the authenticated principal
+// (never from the request), and writes get an `audit` function that records the change in the
+// same transaction (SPEC §2: an audited change and its audit event commit or fail together).
+import { auditEvents } from "../../db/schema.ts";
+import { actorOf, tenantContextOf } from "../auth/principal.ts";
+import type { AppContext } from "../env.ts";
+import type { Database } from "./database.ts";
+import type { TenantContext } from "./tenant-context.ts";
+
+export interface AuditEntry {
+  action: string;
+  resourceType: string;
+  resourceId?: string | null;
+  summary: string;
+  data?: Record<string, unknown>;
+}
+export type Audit = (entry: AuditEntry) => Promise<void>;
+export type Actor = { type: "user" | "api_key" | "staff" | "system"; id: string };
+
+const IPV4 = /^(\d{1,3}\.){3}\d{1,3}$/;
+const IPV6 = /^[0-9a-f:.]+$/i;
+
+/** The caller's address as Cloudflare saw it; anything unparseable is recorded as unknown. */
+export function clientIp(c: AppContext): string | null {
+  const ip = c.req.header("cf-connecting-ip")?.trim() ?? "";
+  return IPV4.test(ip) || (ip.includes(":") && IPV6.test(ip)) ? ip : null;
+}
+
+export function readAs<T>(c: AppContext, work: (db: Database) => Promise<T>): Promise<T> {
+  return c.var.db.tenant(tenantContextOf(c.var.principal), "read", work);
+}
+
+/**
+ * A write transaction with an audit writer. Public routes (login, invite acceptance) have no
+ * principal yet and pass the context and actor they established themselves.
+ */
+export function writeAs<T>(
+  c: AppContext,
+  work: (db: Database, audit: Audit) => Promise<T>,
+  as?: { context: TenantContext; actor: Actor },
+): Promise<T> {
+  const context = as?.context ?? tenantContextOf(c.var.principal);
+  const actor = as?.actor ?? actorOf(c.var.principal);
+  return c.var.db.tenant(context, "write", (db) =>
+    work(db, async (entry) => {
+      await db.insert(auditEvents).values({
+        customerId: context.customerId,
+        actorType: actor.type,
+        actorId: actor.id,
+        action: entry.action,
+        resourceType: entry.resourceType,
+        resourceId: entry.resourceId ?? null,
+        requestId: c.var.requestId,
+        ip: clientIp(c),
+        userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
+        summary: entry.summary,
+        data: entry.data ?? {},
+        // Filled by the chain trigger; drizzle's insert type requires them.
+        seq: 0,
+        prevHash: new Uint8Array(32),
+        hash: new Uint8Array(32),
+      });
+    }),
+  );
+}
