@@ -1,5 +1,6 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env.ts";
+import { open } from "../http/routes.ts";
 
 const checkSchema = z.object({
   status: z.enum(["ok", "error"]),
@@ -14,7 +15,7 @@ const healthSchema = z
   })
   .openapi("Health");
 
-const healthRoute = createRoute({
+const healthRoute = open({
   method: "get",
   path: "/health",
   tags: ["health"],
