@@ -5,7 +5,7 @@
 // - Only allowlisted targets: it is never an open relay.
 // - Counts Postgres round trips per connection: a round trip is a client->server flight that the
 //   server answered (pipelined client writes before the answer count once). Cheap: two flags.
-// - PROXY latency injection: each forwarded chunk waits `latencyMs` one way, in order, so a
+// - Latency injection: each forwarded chunk waits `latencyMs` one way, in order, so a
 //   benchmark on loopback can show what round trips cost at a real edge->database RTT.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { connect } from "node:net";
@@ -33,6 +33,8 @@ export interface WsProxy {
   port: number;
   url: string;
   stats: () => ProxyStats;
+  /** Changes the injected one-way latency for messages forwarded from now on. */
+  setLatency: (ms: number) => void;
   close: () => Promise<void>;
 }
 
@@ -43,7 +45,7 @@ export async function startWsProxy(options: {
   latencyMs?: number;
 }): Promise<WsProxy> {
   const allow = new Set(options.allow);
-  const latencyMs = Math.max(0, options.latencyMs ?? 0);
+  let latencyMs = Math.max(0, options.latencyMs ?? 0);
   const totals = { connections: 0, open: 0, peakOpen: 0, roundTrips: 0, refused: 0 };
   const recent: ProxyStats["recent"] = [];
   const byUser: ProxyStats["byUser"] = {};
@@ -120,6 +122,9 @@ export async function startWsProxy(options: {
     port,
     url: `ws://127.0.0.1:${port}/v2`,
     stats,
+    setLatency: (ms: number) => {
+      latencyMs = Math.max(0, ms);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const client of wss.clients) client.terminate();

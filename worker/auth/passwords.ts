@@ -43,8 +43,15 @@ export async function verifyPassword(password: string, stored: string | null): P
   if (rounds > 10 || iterations > 100_000) return false;
   const expected = unb64(match[4]!);
   const actual = await derive(password, unb64(match[3]!), rounds, iterations);
-  const equal = expected.length === actual.length && crypto.subtle.timingSafeEqual(expected, actual);
-  return equal && stored !== null;
+  return constantTimeEqual(expected, actual) && stored !== null;
+}
+
+/** Compares every byte whatever the first difference (workerd's timingSafeEqual is not portable to Node). */
+function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
 }
 
 /** Length rules only (NIST 800-63B): long passphrases welcome, no composition rules. */

