@@ -77,3 +77,45 @@ async function keyIsActive(client: FixtureClient, customerId: string, key: strin
   );
   return rows.length > 0;
 }
+
+export interface DemoUser {
+  email: string;
+  password: string;
+  role: string;
+  customer: string;
+  superAdmin: boolean;
+}
+
+const PLATFORM_CUSTOMER = { id: "0192a000-0000-7000-8000-0000000005b0", name: "SecureBase Staff", email: "platform@securebase.example", tier: "gov_federal" as Tier };
+
+/**
+ * Portal logins for the demo: an admin per demo customer, and one SecureBase staff member
+ * (super_admin) in the platform's own customer. Passwords live in a local file; a user whose
+ * password is not on file gets a fresh one.
+ */
+export async function seedDemoUsers(client: FixtureClient, usersFile: string): Promise<DemoUser[]> {
+  const { hashPassword } = await import("../worker/auth/passwords.ts");
+  const saved: DemoUser[] = existsSync(usersFile) ? JSON.parse(await readFile(usersFile, "utf8")) : [];
+  await createCustomer(client, PLATFORM_CUSTOMER);
+  const wanted = [
+    ...demoCustomers.map((c) => ({ customer: c, email: `admin@${c.email.split("@")[1]}`, role: "admin", superAdmin: false })),
+    { customer: PLATFORM_CUSTOMER, email: "staff@securebase.example", role: "admin", superAdmin: true },
+  ];
+  const users: DemoUser[] = [];
+  for (const want of wanted) {
+    const known = saved.find((u) => u.email === want.email);
+    const password = known?.password ?? `demo-${crypto.randomUUID().slice(0, 18)}`;
+    const passwordHash = await hashPassword(password);
+    await asCustomer(client, want.customer.id, () =>
+      client.query(
+        `INSERT INTO users (customer_id, email, name, role, platform_role, password_hash)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (email) DO UPDATE SET password_hash = CASE WHEN $7 THEN users.password_hash ELSE excluded.password_hash END`,
+        [want.customer.id, want.email, want.superAdmin ? "Platform Staff" : "Demo Admin", want.role, want.superAdmin ? "super_admin" : null, passwordHash, known !== undefined],
+      ),
+    );
+    users.push({ email: want.email, password, role: want.role, customer: want.customer.name, superAdmin: want.superAdmin });
+  }
+  await writeFile(usersFile, JSON.stringify(users, null, 2) + "\n", { mode: 0o600 });
+  return users;
+}

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { startLocalStack } from "../db/local-stack.ts";
 import { fixtureClient } from "../db/fixtures.ts";
-import { seedDemo } from "../db/seed.ts";
+import { seedDemo, seedDemoUsers } from "../db/seed.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const dataDir = join(root, ".data");
@@ -43,6 +43,7 @@ const stack = await startLocalStack({
 const owner = new pg.Client({ connectionString: stack.ownerUrl });
 await owner.connect();
 const keys = await seedDemo(fixtureClient(owner, secrets.dbContextKey), join(dataDir, "demo-keys.json"));
+const demoUsers = await seedDemoUsers(fixtureClient(owner, secrets.dbContextKey), join(dataDir, "demo-users.json"));
 await owner.end();
 
 const vars: Record<string, string> = {
@@ -72,6 +73,8 @@ wrangler.stdout.on("data", (chunk: Buffer) => {
       console.log(`  ${k.name}: ${k.key}`);
       console.log(`    curl -s ${base}/v1/invoices -H "Authorization: Bearer ${k.key}"`);
     }
+    console.log(`\n  Portal logins (POST ${base}/v1/auth/login):`);
+    for (const u of demoUsers) console.log(`    ${u.email} / ${u.password}  (${u.superAdmin ? "SecureBase staff, super_admin" : `${u.role} of ${u.customer}`})`);
     console.log(`\n  Fire the hourly cron: curl "${base}/__scheduled?cron=0+*+*+*+*"\n`);
   }
 });
