@@ -15,6 +15,7 @@ export default defineConfig({
           DB_WS_PROXY_URL: inject("proxyUrl"),
           SESSION_SIGNING_KEYS: inject("sessionSigningKeys"),
           DB_CONTEXT_KEY: inject("dbContextKey"),
+          DATA_ENCRYPTION_KEY: inject("dataEncryptionKey"),
         },
       },
     })),

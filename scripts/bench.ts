@@ -41,6 +41,7 @@ const worker = await unstable_dev("worker/index.ts", {
     DB_WS_PROXY_URL: stack.proxy.url,
     SESSION_SIGNING_KEYS: signingKeys,
     DB_CONTEXT_KEY: contextKey,
+    DATA_ENCRYPTION_KEY: `dek1:${randomBytes(32).toString("base64url")}`,
     ENVIRONMENT: "development",
   },
   experimental: { disableExperimentalWarning: true },

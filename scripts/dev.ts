@@ -20,12 +20,13 @@ await mkdir(dataDir, { recursive: true });
 
 // Local secrets, kept per data directory so session tokens and contexts survive a restart.
 const secretsFile = join(dataDir, "dev-secrets.json");
-const saved: Partial<{ sessionSigningKeys: string; dbContextKey: string }> = existsSync(secretsFile)
+const saved: Partial<{ sessionSigningKeys: string; dbContextKey: string; dataEncryptionKey: string }> = existsSync(secretsFile)
   ? JSON.parse(await readFile(secretsFile, "utf8"))
   : {};
 const secrets = {
   sessionSigningKeys: saved.sessionSigningKeys ?? `dev1:${randomBytes(32).toString("base64url")}`,
   dbContextKey: saved.dbContextKey ?? `ctx1:${randomBytes(32).toString("base64url")}`,
+  dataEncryptionKey: saved.dataEncryptionKey ?? `dek1:${randomBytes(32).toString("base64url")}`,
 };
 await writeFile(secretsFile, JSON.stringify(secrets) + "\n", { mode: 0o600 });
 
@@ -52,6 +53,7 @@ const vars: Record<string, string> = {
   DB_WS_PROXY_URL: stack.proxy.url,
   SESSION_SIGNING_KEYS: secrets.sessionSigningKeys,
   DB_CONTEXT_KEY: secrets.dbContextKey,
+  DATA_ENCRYPTION_KEY: secrets.dataEncryptionKey,
 };
 const wrangler = spawn(
   join(root, "node_modules/.bin/wrangler"),

@@ -17,6 +17,7 @@ declare module "vitest" {
     jobsUrl: string;
     analyticsUrl: string;
     dbContextKey: string;
+    dataEncryptionKey: string;
     proxyUrl: string;
     proxyStatsUrl: string;
     sessionSigningKeys: string;
@@ -52,6 +53,7 @@ export default async function setup(project: TestProject) {
   project.provide("ownerUrl", stack.ownerUrl);
   project.provide("analyticsUrl", stack.analyticsUrl);
   project.provide("dbContextKey", dbContextKey);
+  project.provide("dataEncryptionKey", `dek1:${randomBytes(32).toString("base64url")}`);
   project.provide("apiUrl", stack.apiUrl);
   project.provide("jobsUrl", stack.jobsUrl);
   project.provide("proxyUrl", stack.proxy.url);

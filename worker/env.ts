@@ -16,6 +16,8 @@ export interface Env {
   DB_PIPELINE_CONNECT?: string;
   /** "kid:base64url-secret" that signs the tenant context Postgres verifies (app_private.context_keys). */
   DB_CONTEXT_KEY: string;
+  /** "kid:base64url(32 bytes)[,older…]": AES-GCM key for secrets stored to be read back. */
+  DATA_ENCRYPTION_KEY: string;
   /** Session-token signing keys, "kid:base64url-secret" comma-separated; the first one signs. */
   SESSION_SIGNING_KEYS: string;
   ENVIRONMENT: string;

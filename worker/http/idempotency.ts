@@ -3,13 +3,15 @@
 // request is a 422; a retry while the first is still running is a 409. The claim is an INSERT
 // on the (customer_id, key) primary key, so concurrent duplicates cannot both execute.
 // Responses that did not run the operation (401, 429, validation 400/422) and server errors are
-// not stored: the client may retry those with the same key.
+// not stored: the client may retry those with the same key. Stored responses are encrypted
+// (DATA_ENCRYPTION_KEY): some carry a secret shown once (a new API key, an invite token).
 import { createMiddleware } from "hono/factory";
 import { and, eq, sql } from "drizzle-orm";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { idempotencyKeys } from "../../db/schema.ts";
 import { tenantContextOf } from "../auth/principal.ts";
 import type { AppEnv } from "../env.ts";
+import { decrypt, encryptWithCurrent } from "../platform/encryption.ts";
 import { problem } from "./problem.ts";
 
 /** A request still unfinished after this long is presumed dead and may be retried. */
@@ -70,7 +72,8 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   }
   if (claim.state === "replay") {
     const { row } = claim;
-    return new Response(JSON.stringify(row.responseBody), {
+    const sealed = (row.responseBody as { sealed?: string } | null)?.sealed;
+    return new Response(sealed ? await decrypt(c.env.DATA_ENCRYPTION_KEY, sealed) : "null", {
       status: row.statusCode ?? 200,
       headers: { ...(row.responseHeaders as Record<string, string>), "idempotent-replayed": "true", "x-request-id": c.var.requestId },
     });
@@ -80,16 +83,13 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
 
   const status = c.res.status as ContentfulStatusCode;
   const store = status < 500 && !NOT_STORED.has(status);
-  let body: unknown = null;
+  let body: { sealed: string } | null = null;
   if (store) {
-    try {
-      body = JSON.parse(await c.res.clone().text());
-    } catch {
-      body = null;
-    }
+    const text = await c.res.clone().text();
+    body = { sealed: await encryptWithCurrent(c.env.DATA_ENCRYPTION_KEY, text) };
   }
   await c.var.db.tenant(context, "write", async (db) => {
-    if (store && body !== null) {
+    if (body !== null) {
       const headers: Record<string, string> = { "content-type": c.res.headers.get("content-type") ?? "application/json" };
       const location = c.res.headers.get("location");
       if (location) headers.location = location;

@@ -1,4 +1,153 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../env.ts";
+// Users and roles of the caller's customer (SPEC §3, seed 004). Invites live in
+// invite-routes.ts and are served through this router too.
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { roles } from "../../db/schema.ts";
+import { permissions, roleDescriptions, rolePermissions } from "../auth/permissions.ts";
+import { revokeSession } from "../auth/revocation.ts";
+import type { AppContext, AppEnv } from "../env.ts";
+import { pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
+import { notFound, problemResponses } from "../http/problem.ts";
+import { secured } from "../http/routes.ts";
+import { readAs, writeAs } from "../platform/transactions.ts";
+import { inviteRoutes } from "./invite-routes.ts";
+import { idParam, roleInfoSchema, toUser, updateUserSchema, userSchema } from "./schemas.ts";
+import { getUser, listUsers, updateUser, type EndedSession, type UserChanges } from "./users.ts";
 
-export const userRoutes = new OpenAPIHono<AppEnv>();
+const listRoute = secured("users:read", {
+  method: "get",
+  path: "/v1/users",
+  tags: ["users"],
+  summary: "List the customer's portal users, newest first",
+  request: {
+    query: paginationQuerySchema.extend({
+      role: z.enum(roles).optional().openapi({ param: { name: "role", in: "query" }, description: "Only users with this role", example: "admin" }),
+      status: z
+        .enum(["active", "deactivated"])
+        .optional()
+        .openapi({ param: { name: "status", in: "query" }, description: "Only users in this state", example: "active" }),
+    }),
+  },
+  responses: {
+    200: { description: "A page of users", content: { "application/json": { schema: pageSchema(userSchema, "UserList") } } },
+    ...problemResponses(400, 401, 403),
+  },
+});
+
+const getRoute = secured("users:read", {
+  method: "get",
+  path: "/v1/users/{id}",
+  tags: ["users"],
+  summary: "Retrieve one user",
+  request: { params: idParam },
+  responses: {
+    200: { description: "The user", content: { "application/json": { schema: userSchema } } },
+    ...problemResponses(400, 401, 403, 404),
+  },
+});
+
+const updateRoute = secured("users:write", {
+  method: "patch",
+  path: "/v1/users/{id}",
+  tags: ["users"],
+  summary: "Rename a user, change their role, or (de)activate them",
+  description:
+    "Send at least one of `name`, `role`, `status`. You cannot change your own role or deactivate yourself, and the " +
+    "customer always keeps at least one active admin (409 `last-admin`). Changing a role or deactivating ends all the " +
+    "user's sessions at once: their tokens stop working on the next request.",
+  request: { params: idParam, body: { content: { "application/json": { schema: updateUserSchema } }, required: true } },
+  responses: {
+    200: { description: "The updated user", content: { "application/json": { schema: userSchema } } },
+    ...problemResponses(400, 401, 403, 404, 409, 422),
+  },
+});
+
+const deactivateRoute = secured("users:write", {
+  method: "delete",
+  path: "/v1/users/{id}",
+  tags: ["users"],
+  summary: "Deactivate a user (ends their sessions; the user record is kept)",
+  description: "Same rules as `PATCH` with `status: deactivated`: not yourself, never the last active admin.",
+  request: { params: idParam },
+  responses: {
+    200: { description: "The deactivated user", content: { "application/json": { schema: userSchema } } },
+    ...problemResponses(400, 401, 403, 404, 409),
+  },
+});
+
+const rolesRoute = secured("authenticated", {
+  method: "get",
+  path: "/v1/roles",
+  tags: ["users"],
+  summary: "The roles a user can hold, with their permissions",
+  responses: {
+    200: {
+      description: "Every role",
+      content: { "application/json": { schema: z.object({ data: z.array(roleInfoSchema) }).openapi("RoleList") } },
+    },
+    ...problemResponses(401),
+  },
+});
+
+const permissionsRoute = secured("authenticated", {
+  method: "get",
+  path: "/v1/permissions",
+  tags: ["users"],
+  summary: "Every permission, and the role → permission matrix",
+  responses: {
+    200: {
+      description: "Permissions and matrix",
+      content: {
+        "application/json": {
+          schema: z
+            .object({
+              permissions: z.array(z.string()).openapi({ example: ["invoices:read", "users:write"] }),
+              matrix: z.record(z.string(), z.array(z.string())).openapi({ example: { viewer: ["invoices:read", "usage:read"] } }),
+            })
+            .openapi("PermissionMatrix"),
+        },
+      },
+    },
+    ...problemResponses(401),
+  },
+});
+
+/** Runs the change and, once it committed, stops the ended sessions' tokens at the edge. */
+async function change(c: AppContext, id: string, changes: UserChanges, action: "user.updated" | "user.deactivated") {
+  const { customerId, userId } = c.var.principal;
+  const { user, endedSessions } = await writeAs(c, (db, audit) => updateUser(db, audit, { customerId, userId }, id, changes, action));
+  await Promise.all(endedSessions.map((s: EndedSession) => revokeSession(c.env.AUTH_CACHE, s.id, s.expiresAt.getTime())));
+  return user;
+}
+
+export const userRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(listRoute, async (c) => {
+    const query = c.req.valid("query");
+    const rows = await readAs(c, (db) => listUsers(db, c.var.principal.customerId, query));
+    const { data, has_more, next_cursor } = toPage(rows, query.limit);
+    return c.json({ data: data.map(toUser), has_more, next_cursor }, 200);
+  })
+  .openapi(getRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const row = await readAs(c, (db) => getUser(db, c.var.principal.customerId, id));
+    if (!row) throw notFound("user", id);
+    return c.json(toUser(row), 200);
+  })
+  .openapi(updateRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const body = c.req.valid("json");
+    return c.json(toUser(await change(c, id, body, "user.updated")), 200);
+  })
+  .openapi(deactivateRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    return c.json(toUser(await change(c, id, { status: "deactivated" }, "user.deactivated")), 200);
+  })
+  .openapi(rolesRoute, (c) =>
+    c.json({ data: roles.map((role) => ({ role, description: roleDescriptions[role], permissions: [...rolePermissions[role]] })) }, 200),
+  )
+  .openapi(permissionsRoute, (c) =>
+    c.json(
+      { permissions: [...permissions], matrix: Object.fromEntries(roles.map((role) => [role, [...rolePermissions[role]]])) },
+      200,
+    ),
+  )
+  .route("/", inviteRoutes);

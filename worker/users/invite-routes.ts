@@ -1,0 +1,127 @@
+// Invites: create, list, revoke (users:write / users:read), and the public acceptance.
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../env.ts";
+import { pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
+import { problemResponses, ProblemError } from "../http/problem.ts";
+import { open, secured } from "../http/routes.ts";
+import { consumeRateLimit, rateLimitHeaders } from "../platform/rate-limiter.ts";
+import { clientIp, readAs, writeAs } from "../platform/transactions.ts";
+import { acceptInvite, createInvite, listInvites, revokeInvite } from "./invites.ts";
+import {
+  acceptedInviteSchema,
+  acceptInviteSchema,
+  createdInviteSchema,
+  createInviteSchema,
+  idParam,
+  inviteSchema,
+  toInvite,
+  toUser,
+} from "./schemas.ts";
+
+const createRoute = secured("users:write", {
+  method: "post",
+  path: "/v1/invites",
+  tags: ["invites"],
+  summary: "Invite someone to the customer's portal with a role",
+  description:
+    "Creates a pending invite and emails a link with a **single-use** token that **expires after 7 days**. " +
+    "The token is also returned here, once (`accept_token`); only its SHA-256 is stored. One pending invite per " +
+    "address: revoke it to invite again (an expired one is replaced automatically). An address that already has " +
+    "a user in this customer is a 409.",
+  request: { body: { content: { "application/json": { schema: createInviteSchema } }, required: true } },
+  responses: {
+    201: { description: "The invite, with its token (shown only now)", content: { "application/json": { schema: createdInviteSchema } } },
+    ...problemResponses(400, 401, 403, 409, 422),
+  },
+});
+
+const listRoute = secured("users:read", {
+  method: "get",
+  path: "/v1/invites",
+  tags: ["invites"],
+  summary: "List the customer's invites, newest first",
+  request: {
+    query: paginationQuerySchema.extend({
+      status: z
+        .enum(["pending", "accepted", "revoked", "expired"])
+        .optional()
+        .openapi({ param: { name: "status", in: "query" }, description: "Only invites in this state", example: "pending" }),
+    }),
+  },
+  responses: {
+    200: { description: "A page of invites", content: { "application/json": { schema: pageSchema(inviteSchema, "InviteList") } } },
+    ...problemResponses(400, 401, 403),
+  },
+});
+
+const revokeRoute = secured("users:write", {
+  method: "delete",
+  path: "/v1/invites/{id}",
+  tags: ["invites"],
+  summary: "Revoke an invite (its token stops working)",
+  description: "Revoking an already revoked invite changes nothing; an accepted invite is a 409 (deactivate the user instead).",
+  request: { params: idParam },
+  responses: {
+    200: { description: "The revoked invite", content: { "application/json": { schema: inviteSchema } } },
+    ...problemResponses(400, 401, 403, 404, 409),
+  },
+});
+
+const acceptRoute = open({
+  method: "post",
+  path: "/v1/invites/accept",
+  tags: ["invites"],
+  summary: "Accept an invite: create your user and sign in",
+  description:
+    "Public. Exchanges the emailed token for a user with the invited role and email, and returns a session token " +
+    "(12 hours), like `POST /v1/auth/login`. A token works **once** and for **7 days**; an unknown, used, revoked or " +
+    "expired token is the same 404 `invite-invalid`. Passwords: 12–256 characters, not the email address. " +
+    "Throttled per IP (30 per 15 min).",
+  request: { body: { content: { "application/json": { schema: acceptInviteSchema } }, required: true } },
+  responses: {
+    201: { description: "The new user, signed in", content: { "application/json": { schema: acceptedInviteSchema } } },
+    ...problemResponses(404, 409, 422, 429),
+  },
+});
+
+const ACCEPT_LIMIT = 30;
+const ACCEPT_WINDOW_SECONDS = 15 * 60;
+
+export const inviteRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(createRoute, async (c) => {
+    const body = c.req.valid("json");
+    const { customerId, userId } = c.var.principal;
+    const { invite, token } = await writeAs(c, (db, audit) => createInvite(db, audit, { customerId, userId }, body));
+    return c.json({ ...toInvite(invite), accept_token: token }, 201);
+  })
+  .openapi(listRoute, async (c) => {
+    const query = c.req.valid("query");
+    const rows = await readAs(c, (db) => listInvites(db, c.var.principal.customerId, query));
+    const { data, has_more, next_cursor } = toPage(rows, query.limit);
+    return c.json({ data: data.map((row) => toInvite(row)), has_more, next_cursor }, 200);
+  })
+  .openapi(revokeRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const row = await writeAs(c, (db, audit) => revokeInvite(db, audit, c.var.principal.customerId, id));
+    return c.json(toInvite(row), 200);
+  })
+  .openapi(acceptRoute, async (c) => {
+    const decision = await consumeRateLimit(c.env.RATE_LIMITER, `invite-accept:ip:${clientIp(c) ?? "unknown"}`, ACCEPT_LIMIT, ACCEPT_WINDOW_SECONDS);
+    if (!decision.allowed) {
+      throw new ProblemError(429, "rate-limited", "Too many attempts", `Too many attempts; retry after ${decision.resetSeconds} s.`, {
+        headers: rateLimitHeaders(decision),
+      });
+    }
+    const accepted = await acceptInvite(c, c.req.valid("json"));
+    return c.json(
+      {
+        user: toUser(accepted.user),
+        session_token: accepted.token,
+        token_type: "Bearer" as const,
+        customer_id: accepted.user.customerId,
+        expires_in: accepted.expiresIn,
+        session_id: accepted.sessionId,
+      },
+      201,
+    );
+  });
