@@ -3,7 +3,9 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { roles } from "../../db/schema.ts";
 import { permissions, roleDescriptions, rolePermissions } from "../auth/permissions.ts";
-import { revokeSession } from "../auth/revocation.ts";
+import { forgetPrincipal } from "../auth/principal-cache.ts";
+import { revokeKeySessions, revokeSession } from "../auth/revocation.ts";
+import { hex } from "./invite-token.ts";
 import type { AppContext, AppEnv } from "../env.ts";
 import { pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
 import { notFound, problemResponses } from "../http/problem.ts";
@@ -114,8 +116,14 @@ const permissionsRoute = secured("authenticated", {
 /** Runs the change and, once it committed, stops the ended sessions' tokens at the edge. */
 async function change(c: AppContext, id: string, changes: UserChanges, action: "user.updated" | "user.deactivated") {
   const { customerId, userId } = c.var.principal;
-  const { user, endedSessions } = await writeAs(c, (db, audit) => updateUser(db, audit, { customerId, userId }, id, changes, action));
-  await Promise.all(endedSessions.map((s: EndedSession) => revokeSession(c.env.AUTH_CACHE, s.id, s.expiresAt.getTime())));
+  const { user, endedSessions, createdKeys } = await writeAs(c, (db, audit) =>
+    updateUser(db, audit, { customerId, userId }, id, changes, action),
+  );
+  await Promise.all([
+    ...endedSessions.map((s: EndedSession) => revokeSession(c.env.AUTH_CACHE, s.id, s.expiresAt.getTime())),
+    // Keys the user created are re-bounded by their new role (or stop): drop what is cached.
+    ...createdKeys.flatMap((k) => [forgetPrincipal(c.env.AUTH_CACHE, hex(k.keyHash)), revokeKeySessions(c.env.AUTH_CACHE, k.id)]),
+  ]);
   return user;
 }
 

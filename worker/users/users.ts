@@ -2,7 +2,7 @@
 // caller's tenant transaction (RLS limits it to the caller's customer); the explicit customer
 // filter stays so the planner uses the (customer_id, id) index.
 import { and, asc, desc, eq, gt, isNull, lt, sql } from "drizzle-orm";
-import { users, userSessions, type Role } from "../../db/schema.ts";
+import { apiKeys, users, userSessions, type Role } from "../../db/schema.ts";
 import type { PaginationQuery } from "../http/pagination.ts";
 import { notFound, ProblemError } from "../http/problem.ts";
 import type { Database } from "../platform/database.ts";
@@ -57,7 +57,9 @@ const conflict = (slug: string, title: string, detail: string) => new ProblemErr
  * last active admin. The active admins are locked (in id order) before the target, so two
  * concurrent demotions serialise instead of both passing the count (or deadlocking).
  * A role change or a deactivation ends every open session of the user: their tokens carry the
- * old role's permissions, so they must sign in again.
+ * old role's permissions, so they must sign in again. It also returns the API keys the user
+ * created: Postgres bounds their scopes by the creator's role (app.resolve_api_key), and the
+ * caller purges their cached principals so the new bound applies at once.
  */
 export async function updateUser(
   db: Database,
@@ -66,7 +68,7 @@ export async function updateUser(
   id: string,
   changes: UserChanges,
   action: "user.updated" | "user.deactivated",
-): Promise<{ user: UserRow; endedSessions: EndedSession[] }> {
+): Promise<{ user: UserRow; endedSessions: EndedSession[]; createdKeys: { id: string; keyHash: Uint8Array }[] }> {
   const { customerId } = caller;
   const mayRemoveAdmin = (changes.role !== undefined && changes.role !== "admin") || changes.status === "deactivated";
   const activeAdmins = mayRemoveAdmin
@@ -89,7 +91,7 @@ export async function updateUser(
   if (changes.name !== undefined && changes.name !== current.name) diff.name = changes.name;
   if (changes.role !== undefined && changes.role !== current.role) diff.role = changes.role;
   if (changes.status !== undefined && changes.status !== current.status) diff.status = changes.status;
-  if (Object.keys(diff).length === 0) return { user: current, endedSessions: [] };
+  if (Object.keys(diff).length === 0) return { user: current, endedSessions: [], createdKeys: [] };
 
   if (caller.userId === id && diff.role !== undefined) {
     throw conflict("self-role-change", "Cannot change your own role", "You cannot change your own role; ask another admin.");
@@ -124,6 +126,13 @@ export async function updateUser(
         .returning({ id: userSessions.id, expiresAt: userSessions.expiresAt })
     : [];
 
+  const createdKeys = endsSessions
+    ? await db
+        .select({ id: apiKeys.id, keyHash: apiKeys.keyHash })
+        .from(apiKeys)
+        .where(and(eq(apiKeys.createdByType, "user"), eq(apiKeys.createdById, id), isNull(apiKeys.revokedAt)))
+    : [];
+
   const changed = Object.fromEntries(
     (Object.keys(diff) as (keyof UserChanges)[]).map((field) => [field, { from: current[field], to: diff[field] }]),
   );
@@ -135,5 +144,5 @@ export async function updateUser(
     summary: `User ${current.email} ${verb}`,
     data: { changes: changed, ended_sessions: endedSessions.length },
   });
-  return { user: updated!, endedSessions };
+  return { user: updated!, endedSessions, createdKeys };
 }
