@@ -147,7 +147,8 @@ export const apiKeyRoutes = new OpenAPIHono<AppEnv>()
     // rather than thrown, since a 500 here would lose the new secret for good (a retry is a 409).
     const invalidated = await Promise.allSettled([
       forgetPrincipal(c.env.AUTH_CACHE, toHex(result.old.keyHash)),
-      ...(grace === 0 ? [revokeKeySessions(c.env.AUTH_CACHE, id)] : []),
+      // Session tokens exchanged for the old key stop when its grace period ends, not later.
+      revokeKeySessions(c.env.AUTH_CACHE, id, Date.now() + grace * 1000),
     ]);
     for (const outcome of invalidated) {
       if (outcome.status === "rejected") console.error(`rotating API key ${id}: auth cache invalidation failed:`, outcome.reason);

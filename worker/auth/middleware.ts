@@ -8,7 +8,7 @@ import { hashApiKey, looksLikeApiKey } from "./api-key.ts";
 import { noteKeyUsed } from "./key-usage.ts";
 import { cachePrincipal, cachedPrincipal } from "./principal-cache.ts";
 import { hasScope, type Principal } from "./principal.ts";
-import { isRevoked } from "./revocation.ts";
+import { isRevoked, keyRevokedHere } from "./revocation.ts";
 import { verifySessionToken } from "./session-token.ts";
 
 export const unauthorized = (c: AppContext, detail: string) =>
@@ -50,7 +50,8 @@ async function principalForApiKey(c: AppContext, key: string): Promise<Principal
     rateLimitPerMinute: row.rate_limit_per_minute,
     expiresAt: row.expires_at ? new Date(row.expires_at).getTime() : null,
   };
-  c.executionCtx.waitUntil(cachePrincipal(c.env.AUTH_CACHE, keyHash, principal));
+  // A lookup that raced a revocation on this isolate must not put the key back in the cache.
+  if (!keyRevokedHere(principal.keyId!)) c.executionCtx.waitUntil(cachePrincipal(c.env.AUTH_CACHE, keyHash, principal));
   return principal;
 }
 

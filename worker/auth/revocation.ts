@@ -8,16 +8,18 @@
 import type { Principal } from "./principal.ts";
 import { SESSION_TOKEN_TTL_SECONDS } from "./session-token.ts";
 
-const marked = new Map<string, number>(); // mark -> until (epoch ms)
+// mark -> { from: revoked from this time (epoch ms), until: the mark's own expiry }
+const marked = new Map<string, { from: number; until: number }>();
 
 const sessionMark = (sessionId: string) => `revoked:session:${sessionId}`;
 const keyMark = (keyId: string) => `revoked:key:${keyId}`;
 const customerMark = (customerId: string) => `suspended:customer:${customerId}`;
 
-async function mark(kv: KVNamespace, name: string, untilMs: number | null): Promise<void> {
+/** Marks `name` revoked from `fromMs` (default now) until `untilMs` (null: until unmarked). */
+async function mark(kv: KVNamespace, name: string, untilMs: number | null, fromMs = Date.now()): Promise<void> {
   const ttl = untilMs === null ? null : Math.max(60, Math.ceil((untilMs - Date.now()) / 1000));
-  marked.set(name, untilMs ?? Number.MAX_SAFE_INTEGER);
-  await kv.put(name, "1", ttl === null ? {} : { expirationTtl: ttl });
+  marked.set(name, { from: fromMs, until: untilMs ?? Number.MAX_SAFE_INTEGER });
+  await kv.put(name, String(fromMs), ttl === null ? {} : { expirationTtl: ttl });
 }
 
 async function unmark(kv: KVNamespace, name: string): Promise<void> {
@@ -27,9 +29,21 @@ async function unmark(kv: KVNamespace, name: string): Promise<void> {
 
 export const revokeSession = (kv: KVNamespace, sessionId: string, untilMs: number) => mark(kv, sessionMark(sessionId), untilMs);
 
-/** Stops every session token exchanged for this key (they live at most SESSION_TOKEN_TTL_SECONDS). */
-export const revokeKeySessions = (kv: KVNamespace, keyId: string) =>
-  mark(kv, keyMark(keyId), Date.now() + SESSION_TOKEN_TTL_SECONDS * 1000);
+/**
+ * Stops every session token exchanged for this key from `fromMs` on (default now; a rotation
+ * passes the end of its grace period). Tokens live at most SESSION_TOKEN_TTL_SECONDS.
+ */
+export const revokeKeySessions = (kv: KVNamespace, keyId: string, fromMs = Date.now()) =>
+  mark(kv, keyMark(keyId), fromMs + SESSION_TOKEN_TTL_SECONDS * 1000, fromMs);
+
+/**
+ * Whether this isolate revoked the key (or its sessions) itself. Checked before caching a
+ * principal looked up in Postgres, so a lookup that raced a revocation cannot re-cache it.
+ */
+export const keyRevokedHere = (keyId: string, now = Date.now()) => {
+  const entry = marked.get(keyMark(keyId));
+  return entry !== undefined && entry.from <= now && entry.until > now;
+};
 
 export const setCustomerSuspended = (kv: KVNamespace, customerId: string, suspended: boolean) =>
   suspended ? mark(kv, customerMark(customerId), null) : unmark(kv, customerMark(customerId));
@@ -40,7 +54,8 @@ export async function isRevoked(kv: KVNamespace, principal: Principal): Promise<
   if (principal.kind !== "api_key" && principal.sessionId) names.push(sessionMark(principal.sessionId));
   if (principal.kind === "session_token" && principal.keyId) names.push(keyMark(principal.keyId));
   const now = Date.now();
-  if (names.some((n) => (marked.get(n) ?? 0) > now)) return true;
+  if (names.some((n) => { const m = marked.get(n); return m !== undefined && m.from <= now && m.until > now; })) return true;
   const values = await Promise.all(names.map((n) => kv.get(n)));
-  return values.some((v) => v !== null);
+  // A mark's value is the time it takes effect ("1" from older marks: at once).
+  return values.some((v) => v !== null && Number(v) <= now);
 }
