@@ -13,7 +13,8 @@ import type { PaginationQuery } from "../http/pagination.ts";
 import { notFound, ProblemError } from "../http/problem.ts";
 import type { Database } from "../platform/database.ts";
 import type { Audit } from "../platform/transactions.ts";
-import { hex, newInviteToken, PORTAL_ACCEPT_URL } from "../users/invite-token.ts";
+import { toHex } from "../platform/encoding.ts";
+import { newInviteToken, PORTAL_ACCEPT_URL } from "../users/invite-token.ts";
 
 export type CustomerRow = typeof customers.$inferSelect;
 export type InviteRow = typeof userInvites.$inferSelect;
@@ -161,7 +162,7 @@ export async function updateCustomer(db: Database, audit: Audit, id: string, pat
   // so a retried suspension purges the caches again.
   const keyHashes =
     patch.status === "suspended"
-      ? (await db.select({ keyHash: apiKeys.keyHash }).from(apiKeys).where(eq(apiKeys.customerId, id))).map((k) => hex(k.keyHash))
+      ? (await db.select({ keyHash: apiKeys.keyHash }).from(apiKeys).where(eq(apiKeys.customerId, id))).map((k) => toHex(k.keyHash))
       : [];
   return { customer, action, keyHashes };
 }

@@ -6,7 +6,7 @@ import { actorOf } from "../auth/principal.ts";
 import { forgetPrincipal } from "../auth/principal-cache.ts";
 import { setCustomerSuspended } from "../auth/revocation.ts";
 import type { AppContext, AppEnv } from "../env.ts";
-import { pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
+import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
 import { invalidField, notFound, PROBLEM_CONTENT_TYPE, problemResponses, problemSchema } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
 import { uuidv7 } from "../platform/ids.ts";
@@ -79,9 +79,6 @@ const updateBodySchema = z
   .refine((body) => Object.values(body).some((v) => v !== undefined), { message: "Send at least one of name, tier, status, tax_rate_bps" })
   .openapi("UpdateCustomerRequest", { minProperties: 1, example: { tier: "fintech" } });
 
-const idParam = z.object({
-  id: z.string().uuid().openapi({ param: { name: "id", in: "path" }, example: "0197a5c2-3e4f-7a10-9b2c-5d6e7f809a1b" }),
-});
 
 const createRoute = secured("super_admin", {
   method: "post",

@@ -26,7 +26,6 @@ export interface NewKeyInput {
   expiresAt: Date | null;
 }
 
-export const toHex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 const fromHex = (hex: string) => Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
 
 /** The requested scopes the caller does not hold itself (an API key never exceeds its creator). */

@@ -9,7 +9,8 @@ import { pageSchema, toPage } from "../http/pagination.ts";
 import { invalidField, notFound, problemResponses } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../platform/transactions.ts";
-import { assertWithinCreator, createKey, DEFAULT_GRACE_SECONDS, getKey, listKeys, revokeKey, rotateKey, toHex } from "./api-keys.ts";
+import { toHex } from "../platform/encoding.ts";
+import { assertWithinCreator, createKey, DEFAULT_GRACE_SECONDS, getKey, listKeys, revokeKey, rotateKey } from "./api-keys.ts";
 import {
   apiKeyIdParamSchema,
   apiKeySchema,

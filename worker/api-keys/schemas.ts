@@ -87,9 +87,7 @@ export const listApiKeysQuerySchema = paginationQuerySchema.extend({
     }),
 });
 
-export const apiKeyIdParamSchema = z.object({
-  id: z.string().uuid().openapi({ param: { name: "id", in: "path" }, example: "019a1b2c-3d4e-7f80-9a1b-2c3d4e5f6a7b" }),
-});
+export { idParam as apiKeyIdParamSchema } from "../http/pagination.ts";
 
 const iso = (value: Date | null) => value?.toISOString() ?? null;
 

@@ -4,11 +4,11 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { auditActorTypes } from "../../db/schema.ts";
 import type { AppEnv } from "../env.ts";
-import { pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
+import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
 import { notFound, problemResponses } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
 import { readAs } from "../platform/transactions.ts";
-import { hex } from "../users/invite-token.ts";
+import { toHex as hex } from "../platform/encoding.ts";
 import { getAuditEvent, listActivity, listAuditEvents, verifyAuditChain, type ActivityRow, type AuditEventRow } from "./audit-events.ts";
 
 const actorSchema = z
@@ -119,7 +119,7 @@ const getRoute = secured("audit:read", {
   path: "/v1/audit-events/{id}",
   tags: ["audit"],
   summary: "Retrieve one audit event",
-  request: { params: z.object({ id: z.string().uuid().openapi({ param: { name: "id", in: "path" } }) }) },
+  request: { params: idParam },
   responses: {
     200: { description: "The audit event", content: { "application/json": { schema: auditEventSchema } } },
     ...problemResponses(400, 401, 403, 404, 429),

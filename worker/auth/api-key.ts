@@ -1,6 +1,8 @@
 // API key format: sb_<mode>_<32 base62 chars> (≈190 random bits). Stored as SHA-256 + a short
 // display prefix; the key itself is shown once. A fast hash is right for high-entropy secrets
 // (SPEC §1): bcrypt would spend the Workers CPU budget and add nothing against brute force.
+import { sha256, toHex } from "../platform/encoding.ts";
+
 export type KeyMode = "live" | "test";
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -28,7 +30,7 @@ export function looksLikeApiKey(token: string): boolean {
   return KEY_PATTERN.test(token);
 }
 
+/** SHA-256 of the key, hex: the KV cache key and (decoded) the api_keys.key_hash value. */
 export async function hashApiKey(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(await sha256(key));
 }

@@ -7,14 +7,16 @@
 // Memory-hard alternatives (scrypt, argon2) exist only in JavaScript here and cost seconds of
 // Workers CPU at OWASP parameters (measured: scrypt N=2^14,r=8,p=5 ≈ 4.3 s), so PBKDF2 on
 // WebCrypto (native, ≈ 70 ms) is the choice; see README.
+import { fromBase64, toBase64 } from "../platform/encoding.ts";
+
 export const PASSWORD_ROUNDS = 6;
 export const PASSWORD_ITERATIONS_PER_ROUND = 100_000;
 const SALT_BYTES = 16;
 const HASH_BYTES = 32;
 const encoder = new TextEncoder();
 
-const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/=+$/, "");
-const unb64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+const b64 = toBase64;
+const unb64 = fromBase64;
 
 async function derive(password: string, salt: Uint8Array, rounds: number, iterations: number): Promise<Uint8Array> {
   let input = encoder.encode(password.normalize("NFKC"));

@@ -4,7 +4,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import { userSessions } from "../../db/schema.ts";
 import type { AppEnv } from "../env.ts";
-import { pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
+import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
 import { notFound, problemResponses, ProblemError } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../platform/transactions.ts";
@@ -66,7 +66,6 @@ const listRoute = secured("authenticated", {
   },
 });
 
-const idParam = z.object({ id: z.string().uuid().openapi({ param: { name: "id", in: "path" } }) });
 
 const revokeRoute = secured("authenticated", {
   method: "delete",

@@ -5,6 +5,7 @@
 // Every token names its signing key (`kid`), so keys rotate without logging anyone out: put the
 // new key first in SESSION_SIGNING_KEYS and keep the old one after it until its tokens expired.
 import { SignJWT, jwtVerify, errors } from "jose";
+import { fromBase64 } from "../platform/encoding.ts";
 import type { Principal } from "./principal.ts";
 import type { Role, Tier } from "../../db/schema.ts";
 
@@ -30,7 +31,7 @@ export function signingKeys(config: string): SigningKey[] {
     .map((entry) => {
       const separator = entry.indexOf(":");
       const kid = entry.slice(0, separator);
-      const secret = base64UrlDecode(entry.slice(separator + 1));
+      const secret = fromBase64(entry.slice(separator + 1));
       if (separator < 1 || secret.length < 32) throw new Error("SESSION_SIGNING_KEYS entries must be kid:<base64url secret of >= 32 bytes>");
       return { kid, secret };
     });
@@ -39,10 +40,6 @@ export function signingKeys(config: string): SigningKey[] {
   return keys;
 }
 
-function base64UrlDecode(text: string): Uint8Array {
-  const base64 = text.replaceAll("-", "+").replaceAll("_", "/");
-  return Uint8Array.from(atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4)), (ch) => ch.charCodeAt(0));
-}
 
 /**
  * Signs a token for `principal`, valid for `ttlSeconds` but never past the principal's own

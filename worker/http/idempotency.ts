@@ -11,16 +11,13 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { idempotencyKeys } from "../../db/schema.ts";
 import { tenantContextOf } from "../auth/principal.ts";
 import type { AppEnv } from "../env.ts";
+import { sha256 } from "../platform/encoding.ts";
 import { decrypt, encryptWithCurrent } from "../platform/encryption.ts";
 import { problem } from "./problem.ts";
 
 /** A request still unfinished after this long is presumed dead and may be retried. */
 const ABANDONED_AFTER_MS = 60_000;
 const NOT_STORED = new Set([400, 401, 422, 429]);
-
-async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-}
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
 

@@ -19,6 +19,11 @@ export const paginationQuerySchema = z.object({
 });
 export type PaginationQuery = z.infer<typeof paginationQuerySchema>;
 
+/** The `{id}` path parameter of every single-resource route: a UUID. */
+export const idParam = z.object({
+  id: z.string().uuid().openapi({ param: { name: "id", in: "path" }, example: "0192f1c4-6a3e-7b8a-9d2c-3f4e5a6b7c8d" }),
+});
+
 export function pageSchema<T extends z.ZodTypeAny>(item: T, name: string) {
   return z
     .object({

@@ -2,7 +2,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env.ts";
 import { secured } from "../http/routes.ts";
 import { readAs } from "../platform/transactions.ts";
-import { pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
+import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
 import { notFound, problemResponses } from "../http/problem.ts";
 import { getInvoice, listInvoices, type InvoiceRow, type LineItemRow } from "./invoices.ts";
 
@@ -96,7 +96,7 @@ const getRoute = secured("invoices:read", {
   path: "/v1/invoices/{id}",
   tags: ["invoices"],
   summary: "Retrieve one invoice with its line items",
-  request: { params: z.object({ id: z.string().uuid().openapi({ param: { name: "id", in: "path" } }) }) },
+  request: { params: idParam },
   responses: {
     200: { description: "The invoice", content: { "application/json": { schema: invoiceWithLinesSchema } } },
     ...problemResponses(400, 401, 403, 404),

@@ -2,10 +2,9 @@
 // responses that carry a new key or token; later, webhook signing secrets). AES-256-GCM on
 // WebCrypto with DATA_ENCRYPTION_KEY ("kid:base64url 32 bytes"); the kid is stored with each
 // ciphertext so the key can rotate. Format: "v1.<kid>.<iv b64url>.<ciphertext b64url>".
-const keys = new Map<string, Promise<{ kid: string; key: CryptoKey }>>();
+import { fromBase64 as unb64url, toBase64Url as b64url } from "./encoding.ts";
 
-const b64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-const unb64url = (text: string) => Uint8Array.from(atob(text.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
+const keys = new Map<string, Promise<{ kid: string; key: CryptoKey }>>();
 
 function dataKey(config: string): Promise<{ kid: string; key: CryptoKey }> {
   let entry = keys.get(config);

@@ -6,6 +6,8 @@
 // Written by hand on WebCrypto: it is one HMAC over a string, and jose's JWS framing would only
 // make the SQL side parse base64url for nothing.
 
+import { fromBase64, toHex } from "./encoding.ts";
+
 export interface TenantContext {
   customerId: string;
   userId?: string | null;
@@ -27,7 +29,7 @@ function signingKey(config: string): Promise<{ kid: string; key: CryptoKey }> {
   if (!entry) {
     const separator = config.indexOf(":");
     const kid = config.slice(0, separator);
-    const secret = Uint8Array.from(atob(config.slice(separator + 1).replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
+    const secret = fromBase64(config.slice(separator + 1));
     if (separator < 1 || secret.length < 32) throw new Error("DB_CONTEXT_KEY must be kid:<base64url secret of >= 32 bytes>");
     entry = crypto.subtle
       .importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign"])
@@ -57,7 +59,7 @@ export async function signTenantContext(config: string, ctx: TenantContext, now 
     exp: Math.floor(now / 1000) + CONTEXT_TTL_SECONDS,
   });
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(context)));
-  return { context, signature: [...mac].map((b) => b.toString(16).padStart(2, "0")).join("") };
+  return { context, signature: toHex(mac) };
 }
 
 /** The SQL that installs a signed context in the current transaction (values are validated above). */

@@ -12,7 +12,8 @@ import { invalidField, notFound, ProblemError } from "../http/problem.ts";
 import type { Database } from "../platform/database.ts";
 import { uuidv7 } from "../platform/ids.ts";
 import { clientIp, writeAs, type Audit } from "../platform/transactions.ts";
-import { hashInviteToken, hex, newInviteToken, PORTAL_ACCEPT_URL } from "./invite-token.ts";
+import { toHex } from "../platform/encoding.ts";
+import { hashInviteToken, newInviteToken, PORTAL_ACCEPT_URL } from "./invite-token.ts";
 import type { InviteRow, InviteStatus, UserRow } from "./schemas.ts";
 
 /** The unique index a Postgres unique violation (23505) hit, if `error` is one (drizzle wraps it). */
@@ -183,7 +184,7 @@ export interface AcceptedInvite {
  */
 export async function acceptInvite(c: AppContext, input: { token: string; name: string; password: string }): Promise<AcceptedInvite> {
   const [invite] = await c.var.db.system<FoundInvite>("SELECT * FROM app.find_invite(decode($1, 'hex'))", [
-    hex(await hashInviteToken(input.token)),
+    toHex(await hashInviteToken(input.token)),
   ]);
   if (!invite || invite.customer_status !== "active") throw inviteInvalid();
   const weak = passwordProblem(input.password, invite.email);

@@ -5,7 +5,7 @@ import { roles } from "../../db/schema.ts";
 import { permissions, roleDescriptions, rolePermissions } from "../auth/permissions.ts";
 import { forgetPrincipal } from "../auth/principal-cache.ts";
 import { revokeKeySessions, revokeSession } from "../auth/revocation.ts";
-import { hex } from "./invite-token.ts";
+import { toHex } from "../platform/encoding.ts";
 import type { AppContext, AppEnv } from "../env.ts";
 import { pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
 import { notFound, problemResponses } from "../http/problem.ts";
@@ -122,7 +122,7 @@ async function change(c: AppContext, id: string, changes: UserChanges, action: "
   await Promise.all([
     ...endedSessions.map((s: EndedSession) => revokeSession(c.env.AUTH_CACHE, s.id, s.expiresAt.getTime())),
     // Keys the user created are re-bounded by their new role (or stop): drop what is cached.
-    ...createdKeys.flatMap((k) => [forgetPrincipal(c.env.AUTH_CACHE, hex(k.keyHash)), revokeKeySessions(c.env.AUTH_CACHE, k.id)]),
+    ...createdKeys.flatMap((k) => [forgetPrincipal(c.env.AUTH_CACHE, toHex(k.keyHash)), revokeKeySessions(c.env.AUTH_CACHE, k.id)]),
   ]);
   return user;
 }

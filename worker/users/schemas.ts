@@ -14,9 +14,7 @@ export type InviteStatus = z.infer<typeof inviteStatusSchema>;
 const iso = (value: Date | null) => (value === null ? null : value.toISOString());
 const timestamp = z.string().datetime({ offset: true });
 
-export const idParam = z.object({
-  id: z.string().uuid().openapi({ param: { name: "id", in: "path" }, example: "0192f1c4-6a3e-7b8a-9d2c-3f4e5a6b7c8d" }),
-});
+export { idParam } from "../http/pagination.ts";
 
 export const userSchema = z
   .object({
