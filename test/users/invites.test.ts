@@ -5,6 +5,7 @@ import { asCustomer } from "../../db/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { createUser, login, randomIp, userToken, type TestUser } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
+import { expectProblem, type ProblemBody } from "../helpers/problems.ts";
 
 interface InviteBody {
   id: string;
@@ -27,12 +28,6 @@ interface AcceptBody {
   expires_in: number;
   session_id: string;
 }
-interface ProblemBody {
-  type: string;
-  status: number;
-  detail: string;
-  errors?: { field: string }[];
-}
 
 let counter = 0;
 const uniqueEmail = (tag = "invitee") => `${tag}-${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}@example.com`;
@@ -47,15 +42,6 @@ const jsonBody = (body: unknown, token?: string, headers: Record<string, string>
 const invite = (body: unknown, token?: string) => call("/v1/invites", jsonBody(body, token));
 const accept = (body: unknown) => call("/v1/invites/accept", jsonBody(body, undefined, { "cf-connecting-ip": randomIp() }));
 const revoke = (id: string, token?: string) => call(`/v1/invites/${id}`, { method: "DELETE", token });
-
-async function expectProblem(response: Response, status: number, slug?: string, field?: string): Promise<ProblemBody> {
-  expect(response.status).toBe(status);
-  expect(response.headers.get("content-type")).toBe("application/problem+json");
-  const body = await response.json<ProblemBody>();
-  if (slug) expect(body.type).toMatch(new RegExp(`/${slug}$`));
-  if (field) expect(body.errors?.map((e) => e.field)).toContain(field);
-  return body;
-}
 
 async function newInvite(token: string, role = "developer", email = uniqueEmail()): Promise<InviteBody & { accept_token: string }> {
   const response = await invite({ email, role }, token);

@@ -5,6 +5,7 @@ import { asCustomer } from "../../db/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { createUser, randomIp, userToken, type TestUser } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
+import { expectProblem } from "../helpers/problems.ts";
 
 interface UserBody {
   id: string;
@@ -22,11 +23,6 @@ interface Page {
   has_more: boolean;
   next_cursor: string | null;
 }
-interface ProblemBody {
-  type: string;
-  status: number;
-  errors?: { field: string }[];
-}
 
 const jsonBody = (method: string, body: unknown, token?: string) => ({
   method,
@@ -36,15 +32,6 @@ const jsonBody = (method: string, body: unknown, token?: string) => ({
 });
 const patch = (id: string, body: unknown, token?: string) => call(`/v1/users/${id}`, jsonBody("PATCH", body, token));
 const remove = (id: string, token?: string) => call(`/v1/users/${id}`, { method: "DELETE", token });
-
-async function expectProblem(response: Response, status: number, slug?: string, field?: string): Promise<ProblemBody> {
-  expect(response.status).toBe(status);
-  expect(response.headers.get("content-type")).toBe("application/problem+json");
-  const body = await response.json<ProblemBody>();
-  if (slug) expect(body.type).toMatch(new RegExp(`/${slug}$`));
-  if (field) expect(body.errors?.map((e) => e.field)).toContain(field);
-  return body;
-}
 
 async function auditEvents(customerId: string, resourceId: string) {
   return asOwner((client) =>
