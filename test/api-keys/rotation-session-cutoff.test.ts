@@ -9,15 +9,17 @@ describe("rotation grace", () => {
     const tenant = await createTenant();
     const { token: admin } = await userToken(tenant.customerId, "admin");
     const { session_token } = await (await call("/v1/auth/token", { method: "POST", token: tenant.key })).json<{ session_token: string }>();
+    const graceSeconds = 4;
+    const rotatedAt = Date.now();
     const rotated = await call(`/v1/api-keys/${tenant.keyId}/rotate`, {
       method: "POST",
       token: admin,
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ grace_period_seconds: 2 }),
+      body: JSON.stringify({ grace_period_seconds: graceSeconds }),
     });
     expect(rotated.status).toBe(201);
     expect((await call("/v1/invoices", { token: session_token })).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await new Promise((resolve) => setTimeout(resolve, rotatedAt + graceSeconds * 1000 + 500 - Date.now()));
     expect((await call("/v1/invoices", { token: session_token })).status).toBe(401);
     expect((await call("/v1/invoices", { token: tenant.key })).status).toBe(401);
   });

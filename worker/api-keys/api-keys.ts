@@ -10,6 +10,7 @@ import { hasScope, type Principal } from "../auth/principal.ts";
 import { ProblemError } from "../http/problem.ts";
 import type { PaginationQuery } from "../http/pagination.ts";
 import type { Database } from "../platform/database.ts";
+import { fromHex } from "../platform/encoding.ts";
 import type { Actor, Audit } from "../platform/transactions.ts";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
@@ -25,8 +26,6 @@ export interface NewKeyInput {
   scopes: string[];
   expiresAt: Date | null;
 }
-
-const fromHex = (hex: string) => Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
 
 /** The requested scopes the caller does not hold itself (an API key never exceeds its creator). */
 export function scopesBeyond(principal: Principal, scopes: readonly string[]): string[] {

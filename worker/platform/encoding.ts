@@ -1,6 +1,8 @@
 // Byte encodings used across the API (hashes as hex; secrets, salts and ciphertexts as base64).
 export const toHex = (bytes: Uint8Array): string => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 
+export const fromHex = (hex: string): Uint8Array => Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
+
 /** Standard base64 without padding (the PHC string format's alphabet). */
 export const toBase64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes)).replace(/=+$/, "");
 
