@@ -5,6 +5,7 @@ import { asCustomer, createApiKey } from "../../db/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { userToken } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
+import { expectSameAsMissing } from "../helpers/problems.ts";
 
 interface ApiKeyBody {
   id: string;
@@ -140,11 +141,7 @@ describe("GET /v1/api-keys/{id}", () => {
   it("answers 404 for another tenant's key, exactly as for an id that does not exist", async () => {
     const theirs = await call(`/v1/api-keys/${bob.keyId}`, { token: aliceAdmin });
     const nobodys = await call("/v1/api-keys/01900000-0000-7000-8000-000000000000", { token: aliceAdmin });
-    expect(theirs.status).toBe(404);
-    expect(nobodys.status).toBe(404);
-    const [a, b] = [await theirs.json<Record<string, unknown>>(), await nobodys.json<Record<string, unknown>>()];
-    expect(a.type).toBe(b.type);
-    expect(a.title).toBe(b.title);
+    await expectSameAsMissing(theirs, nobodys);
   });
 
   it("rejects a malformed id with a 400 problem naming param.id", async () => {

@@ -35,6 +35,19 @@ describe("GET /v1/sessions", () => {
     expect(new Set(filtered.data.map((s) => s.user_id))).toEqual(new Set([viewer.user.id]));
   });
 
+  it("filters active sessions before paging, so revoked ones never empty a page", async () => {
+    const user = await createUser(tenant.customerId, { role: "viewer" });
+    const oldest = await login(user.email, user.password);
+    for (let i = 0; i < 2; i++) {
+      const token = await login(user.email, user.password);
+      await call("/v1/auth/logout", { method: "POST", token });
+    }
+    const page = await (await call("/v1/sessions?active=true&limit=1", { token: oldest })).json<{ data: Session[]; has_more: boolean }>();
+    expect(page.data).toHaveLength(1);
+    expect(page.data[0]!.current).toBe(true);
+    expect(page.has_more).toBe(false);
+  });
+
   it("never shows another customer's sessions", async () => {
     const other = await createTenant();
     const stranger = await userToken(other.customerId, "admin");

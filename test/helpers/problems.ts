@@ -18,3 +18,12 @@ export async function expectProblem(response: Response, status: number, slug?: s
   if (field) expect(body.errors?.map((e) => e.field)).toContain(field);
   return body;
 }
+
+/** Another tenant's resource must be indistinguishable from one that does not exist. */
+export async function expectSameAsMissing(theirs: Response, missing: Response): Promise<void> {
+  expect(theirs.status).toBe(404);
+  expect(missing.status).toBe(404);
+  const [a, b] = [await theirs.json<ProblemBody>(), await missing.json<ProblemBody>()];
+  expect(a.type).toBe(b.type);
+  expect(a.title).toBe(b.title);
+}

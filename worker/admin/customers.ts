@@ -7,9 +7,9 @@
 // customer, and inserting a customer needs the context's customer id to be the new id. Writes run
 // with the *target* customer as the context's customer, so their audit events land in that
 // customer's chain.
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { apiKeys, customers, outboxEvents, userInvites, type Tier } from "../../db/schema.ts";
-import type { PaginationQuery } from "../http/pagination.ts";
+import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
 import { notFound, ProblemError } from "../http/problem.ts";
 import type { Database } from "../platform/database.ts";
 import type { Audit } from "../platform/transactions.ts";
@@ -88,7 +88,7 @@ export function listCustomers(db: Database, filters: CustomerFilters): Promise<C
       and(
         filters.status ? eq(customers.status, filters.status) : undefined,
         filters.tier ? eq(customers.tier, filters.tier) : undefined,
-        filters.starting_after ? lt(customers.id, filters.starting_after) : undefined,
+        afterCursor(customers.id, filters),
       ),
     )
     .orderBy(desc(customers.id))

@@ -3,12 +3,12 @@
 // the (customer_id, id) index in play). Writes record their audit event and outbox event in the
 // same transaction as the change. The secret leaves this module only in the create/rotate result;
 // only its SHA-256 and a 14-character display prefix are stored.
-import { and, desc, eq, gt, isNotNull, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, isNotNull, isNull, lte, or, sql, type SQL } from "drizzle-orm";
 import { apiKeys, outboxEvents } from "../../db/schema.ts";
 import { generateApiKey, hashApiKey, type KeyMode } from "../auth/api-key.ts";
 import { hasScope, type Principal } from "../auth/principal.ts";
 import { ProblemError } from "../http/problem.ts";
-import type { PaginationQuery } from "../http/pagination.ts";
+import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
 import type { Database } from "../platform/database.ts";
 import { fromHex } from "../platform/encoding.ts";
 import type { Actor, Audit } from "../platform/transactions.ts";
@@ -141,7 +141,7 @@ export function listKeys(db: Database, customerId: string, page: PaginationQuery
       and(
         eq(apiKeys.customerId, customerId),
         statusFilter(page.status),
-        page.starting_after ? lt(apiKeys.id, page.starting_after) : undefined,
+        afterCursor(apiKeys.id, page),
       ),
     )
     .orderBy(desc(apiKeys.id))

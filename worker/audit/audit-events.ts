@@ -3,9 +3,9 @@
 // activity feed (the activity_feed view: the same events without the chain internals).
 // Everything runs inside the caller's tenant transaction, where RLS limits rows to its customer;
 // the explicit customer filter stays so the planner uses the (customer_id, id DESC) index.
-import { and, desc, eq, getTableColumns, getViewSelectedFields, lt, sql, type Column } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, getViewSelectedFields, sql, type Column } from "drizzle-orm";
 import { activityFeed, auditEvents, type AuditActorType } from "../../db/schema.ts";
-import type { PaginationQuery } from "../http/pagination.ts";
+import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
 import type { Database } from "../platform/database.ts";
 
 /** occurred_at as an exact ISO 8601 string (microseconds, UTC): what the hash chain covers. */
@@ -42,7 +42,7 @@ export function listAuditEvents(db: Database, customerId: string, filters: Audit
         filters.actor_id ? eq(auditEvents.actorId, filters.actor_id) : undefined,
         filters.occurred_after ? sql`${auditEvents.occurredAt} > ${filters.occurred_after}::timestamptz` : undefined,
         filters.occurred_before ? sql`${auditEvents.occurredAt} < ${filters.occurred_before}::timestamptz` : undefined,
-        filters.starting_after ? lt(auditEvents.id, filters.starting_after) : undefined,
+        afterCursor(auditEvents.id, filters),
       ),
     )
     .orderBy(desc(auditEvents.id))
@@ -90,7 +90,7 @@ export function listActivity(db: Database, customerId: string, page: PaginationQ
   return db
     .select({ ...getViewSelectedFields(activityFeed), occurredAt: isoMicros(activityFeed.occurredAt) })
     .from(activityFeed)
-    .where(and(eq(activityFeed.customerId, customerId), page.starting_after ? lt(activityFeed.id, page.starting_after) : undefined))
+    .where(and(eq(activityFeed.customerId, customerId), afterCursor(activityFeed.id, page)))
     .orderBy(desc(activityFeed.id))
     .limit(page.limit + 1);
 }

@@ -1,10 +1,10 @@
 // Portal user sessions: list, revoke, validate. A user always sees and may end its own
 // sessions; sessions:read / sessions:write extend that to every session of the customer.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, sql, type SQL } from "drizzle-orm";
 import { userSessions } from "../../db/schema.ts";
 import type { AppEnv } from "../env.ts";
-import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
+import { afterCursor, idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
 import { notFound, problemResponses, ProblemError } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../platform/transactions.ts";
@@ -115,15 +115,15 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
           and(
             visibleTo(principal, "sessions:read"),
             query.user_id ? eq(userSessions.userId, query.user_id) : undefined,
-            query.starting_after ? lt(userSessions.id, query.starting_after) : undefined,
+            // Filtered in SQL, before the limit, so pages stay full and has_more stays true.
+            query.active === "true" ? and(isNull(userSessions.revokedAt), gt(userSessions.expiresAt, sql`now()`)) : undefined,
+            afterCursor(userSessions.id, query),
           ),
         )
         .orderBy(desc(userSessions.id))
         .limit(query.limit + 1),
     );
-    const now = Date.now();
-    const filtered = query.active === "true" ? rows.filter((r) => !r.revokedAt && r.expiresAt.getTime() > now) : rows;
-    const { data, has_more, next_cursor } = toPage(filtered, query.limit);
+    const { data, has_more, next_cursor } = toPage(rows, query.limit);
     return c.json({ data: data.map((r) => toSession(r, principal)), has_more, next_cursor }, 200);
   })
   .openapi(revokeRoute, async (c) => {

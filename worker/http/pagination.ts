@@ -2,6 +2,8 @@
 // `{data, has_more, next_cursor}` out. Ids are UUIDv7, so "after" in a newest-first list is
 // simply a smaller id: no lookup of the cursor row, no offset scans.
 import { z } from "@hono/zod-openapi";
+import { lt, type SQL } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
 
 export const paginationQuerySchema = z.object({
   limit: z.coerce
@@ -32,6 +34,11 @@ export function pageSchema<T extends z.ZodTypeAny>(item: T, name: string) {
       next_cursor: z.string().nullable().openapi({ description: "Pass as `starting_after` for the next page; null on the last page" }),
     })
     .openapi(name);
+}
+
+/** The WHERE condition for rows after the cursor: in a newest-first list, a smaller id. */
+export function afterCursor(id: AnyPgColumn, page: { starting_after?: string }): SQL | undefined {
+  return page.starting_after ? lt(id, page.starting_after) : undefined;
 }
 
 /** Rows fetched with limit + 1 -> one page. */

@@ -1,10 +1,10 @@
 // Invoice queries. They run inside the tenant transaction, where RLS already limits every row
 // to the caller; the explicit customer filter stays so the planner uses the (customer_id, id)
 // index.
-import { and, asc, desc, eq, lt } from "drizzle-orm";
+import { and, asc, desc, eq } from "drizzle-orm";
 import { invoiceLineItems, invoices } from "../../db/schema.ts";
 import type { Database } from "../platform/database.ts";
-import type { PaginationQuery } from "../http/pagination.ts";
+import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
 
 export type InvoiceRow = typeof invoices.$inferSelect;
 export type LineItemRow = typeof invoiceLineItems.$inferSelect;
@@ -13,7 +13,7 @@ export async function listInvoices(db: Database, customerId: string, page: Pagin
   return db
     .select()
     .from(invoices)
-    .where(and(eq(invoices.customerId, customerId), page.starting_after ? lt(invoices.id, page.starting_after) : undefined))
+    .where(and(eq(invoices.customerId, customerId), afterCursor(invoices.id, page)))
     .orderBy(desc(invoices.id))
     .limit(page.limit + 1);
 }

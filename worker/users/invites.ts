@@ -7,7 +7,7 @@ import { rolePermissions } from "../auth/permissions.ts";
 import type { Principal } from "../auth/principal.ts";
 import { issueSessionToken, USER_SESSION_TTL_SECONDS } from "../auth/session-token.ts";
 import type { AppContext } from "../env.ts";
-import type { PaginationQuery } from "../http/pagination.ts";
+import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
 import { invalidField, notFound, ProblemError } from "../http/problem.ts";
 import type { Database } from "../platform/database.ts";
 import { uuidv7 } from "../platform/ids.ts";
@@ -58,7 +58,7 @@ export async function listInvites(
       and(
         eq(userInvites.customerId, customerId),
         query.status ? statusCondition(query.status) : undefined,
-        query.starting_after ? lt(userInvites.id, query.starting_after) : undefined,
+        afterCursor(userInvites.id, query),
       ),
     )
     .orderBy(desc(userInvites.id))

@@ -1,9 +1,9 @@
 // Portal users of a customer: list, read, change name/role/status. Every query runs inside the
 // caller's tenant transaction (RLS limits it to the caller's customer); the explicit customer
 // filter stays so the planner uses the (customer_id, id) index.
-import { and, asc, desc, eq, gt, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import { apiKeys, users, userSessions, type Role } from "../../db/schema.ts";
-import type { PaginationQuery } from "../http/pagination.ts";
+import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
 import { notFound, ProblemError } from "../http/problem.ts";
 import type { Database } from "../platform/database.ts";
 import type { Audit } from "../platform/transactions.ts";
@@ -24,7 +24,7 @@ export async function listUsers(
         eq(users.customerId, customerId),
         query.role ? eq(users.role, query.role) : undefined,
         query.status ? eq(users.status, query.status) : undefined,
-        query.starting_after ? lt(users.id, query.starting_after) : undefined,
+        afterCursor(users.id, query),
       ),
     )
     .orderBy(desc(users.id))
