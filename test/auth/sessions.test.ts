@@ -119,6 +119,6 @@ describe("POST /v1/sessions/validate", () => {
 
   it("validates its body (422) and requires credentials (401)", async () => {
     expect((await validate(admin.token, 42)).status).toBe(422);
-    expect((await call("/v1/sessions/validate", { method: "POST", body: "{}" })).status).toBe(401);
+    expect((await call("/v1/sessions/validate", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status).toBe(401);
   });
 });

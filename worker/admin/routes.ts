@@ -13,6 +13,7 @@ import { uuidv7 } from "../platform/ids.ts";
 import type { TenantContext } from "../platform/tenant-context.ts";
 import { readAs, writeAs } from "../platform/transactions.ts";
 import { getCustomer, listCustomers, onboardCustomer, updateCustomer, type CustomerRow } from "./customers.ts";
+import { text } from "../http/input.ts";
 
 const tierSchema = z.enum(tiers).openapi({ description: "Product tier", example: "healthcare" });
 const statusSchema = z.enum(["active", "suspended", "closed"]).openapi({ example: "active" });
@@ -53,13 +54,13 @@ const adminInviteSchema = z
 const onboardedSchema = z.object({ customer: customerSchema, admin_invite: adminInviteSchema }).openapi("OnboardedCustomer");
 
 const createBodySchema = z
-  .object({
-    name: z.string().trim().min(1).max(200).openapi({ example: "Acme Health" }),
+  .strictObject({
+    name: text({ min: 1, max: 200 }).openapi({ example: "Acme Health" }),
     email: z.string().trim().email().max(320).openapi({ description: "Billing and operations contact", example: "it-ops@acme-health.example" }),
     tier: tierSchema,
     tax_rate_bps: taxRateSchema.default(800),
     admin: z
-      .object({ email: z.string().trim().email().max(320).openapi({ example: "ada@acme-health.example" }) })
+      .strictObject({ email: z.string().trim().email().max(320).openapi({ example: "ada@acme-health.example" }) })
       .openapi({ description: "The customer's first admin, invited by email" }),
   })
   .openapi("CreateCustomerRequest", {
@@ -67,8 +68,8 @@ const createBodySchema = z
   });
 
 const updateBodySchema = z
-  .object({
-    name: z.string().trim().min(1).max(200).optional().openapi({ example: "Acme Health Inc." }),
+  .strictObject({
+    name: text({ min: 1, max: 200 }).optional().openapi({ example: "Acme Health Inc." }),
     tier: tierSchema.optional(),
     status: z.enum(["active", "suspended"]).optional().openapi({
       description: "`suspended` stops every API key, session token and login of the customer at once; `active` reactivates",

@@ -3,6 +3,7 @@ import { z } from "@hono/zod-openapi";
 import { permissions } from "../auth/permissions.ts";
 import { paginationQuerySchema } from "../http/pagination.ts";
 import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS, type ApiKeyRow } from "./api-keys.ts";
+import { text } from "../http/input.ts";
 
 const timestamp = (description: string, example?: string) =>
   z.string().datetime({ offset: true }).nullable().openapi({ description, ...(example ? { example } : {}) });
@@ -42,7 +43,7 @@ export const newApiKeySchema = apiKeySchema
 
 export const createApiKeyBodySchema = z
   .strictObject({
-    name: z.string().trim().min(1).max(100).openapi({ description: "1–100 characters", example: "CI deploy" }),
+    name: text({ min: 1, max: 100 }).openapi({ description: "1–100 characters", example: "CI deploy" }),
     mode: z.enum(["live", "test"]).default("live").openapi({ description: "Key prefix `sb_live_` or `sb_test_`", example: "live" }),
     scopes: z
       .array(z.enum(permissions, { error: "Unknown permission (see GET /v1/permissions)" }))

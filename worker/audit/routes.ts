@@ -10,6 +10,7 @@ import { secured } from "../http/routes.ts";
 import { readAs } from "../platform/transactions.ts";
 import { toHex as hex } from "../platform/encoding.ts";
 import { getAuditEvent, listActivity, listAuditEvents, verifyAuditChain, type ActivityRow, type AuditEventRow } from "./audit-events.ts";
+import { text } from "../http/input.ts";
 
 const actorSchema = z
   .object({
@@ -74,7 +75,7 @@ const activitySchema = z
   .openapi("Activity");
 
 const queryText = (name: string, example: string, description: string) =>
-  z.string().min(1).max(200).optional().openapi({ param: { name, in: "query" }, example, description });
+  text({ min: 1, max: 200, trim: false }).optional().openapi({ param: { name, in: "query" }, example, description });
 const queryTime = (name: string, description: string) =>
   z.string().datetime({ offset: true }).optional().openapi({ param: { name, in: "query" }, example: "2026-10-01T00:00:00Z", description });
 

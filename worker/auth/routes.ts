@@ -13,6 +13,7 @@ import { rolePermissions } from "./permissions.ts";
 import type { Principal } from "./principal.ts";
 import { revokeSession } from "./revocation.ts";
 import { issueSessionToken, USER_SESSION_TTL_SECONDS } from "./session-token.ts";
+import { text } from "../http/input.ts";
 
 const sessionTokenSchema = z
   .object({
@@ -46,9 +47,9 @@ const exchangeRoute = secured(
 );
 
 const loginBodySchema = z
-  .object({
+  .strictObject({
     email: z.string().email().max(320).openapi({ example: "ada@acme-health.example" }),
-    password: z.string().min(1).max(256).openapi({ example: "correct horse battery staple" }),
+    password: text({ min: 1, max: 256, trim: false }).openapi({ example: "correct horse battery staple" }),
   })
   .openapi("LoginRequest");
 

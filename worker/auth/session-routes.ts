@@ -11,6 +11,7 @@ import { readAs, writeAs } from "../platform/transactions.ts";
 import { hasScope, type Principal } from "./principal.ts";
 import { isRevoked, revokeSession } from "./revocation.ts";
 import { verifySessionToken } from "./session-token.ts";
+import { text } from "../http/input.ts";
 
 type SessionRow = typeof userSessions.$inferSelect;
 
@@ -86,7 +87,7 @@ const validateRoute = secured("authenticated", {
   summary: "Check whether a user session token is valid (signature, expiry, revocation, session row)",
   request: {
     body: {
-      content: { "application/json": { schema: z.object({ session_token: z.string().min(1).max(4096) }).openapi("ValidateSessionRequest") } },
+      content: { "application/json": { schema: z.strictObject({ session_token: text({ min: 1, max: 4096, trim: false }) }).openapi("ValidateSessionRequest") } },
       required: true,
     },
   },

@@ -6,6 +6,7 @@ import { createRoute, z, type RouteConfig } from "@hono/zod-openapi";
 import { authenticate, rateLimit, requirePermission, requireSuperAdmin } from "../auth/middleware.ts";
 import type { Permission } from "../auth/permissions.ts";
 import { idempotency } from "./idempotency.ts";
+import { inputGuard, type BodyKind } from "./input.ts";
 
 /** `authenticated`: any valid caller (what it may see is decided by its own identity). */
 export type RequiredPermission = Permission | "authenticated" | "super_admin";
@@ -15,11 +16,18 @@ type RouteWithoutAuth = Omit<RouteConfig, "middleware" | "security">;
 export function secured<const R extends RouteWithoutAuth>(
   permission: RequiredPermission,
   route: R,
-  options: { apiKeyOnly?: boolean } = {},
+  options: { apiKeyOnly?: boolean; body?: BodyKind } = {},
 ) {
   const check =
     permission === "authenticated" ? [] : permission === "super_admin" ? [requireSuperAdmin] : [requirePermission(permission)];
-  const middleware = [authenticate(options), ...check, rateLimit, ...(route.method === "post" ? [idempotency] : [])];
+  // The input guard comes first: a malformed or oversized request costs no auth or database work.
+  const middleware = [
+    inputGuard(options.body),
+    authenticate(options),
+    ...check,
+    rateLimit,
+    ...(route.method === "post" ? [idempotency] : []),
+  ];
   return createRoute({
     ...route,
     security: [{ bearerAuth: [] }],
@@ -37,8 +45,9 @@ export function secured<const R extends RouteWithoutAuth>(
 }
 
 /** A route anyone may call (health, docs, login, invite acceptance). */
-export function open<const R extends RouteConfig>(route: R) {
-  return createRoute({ ...route, "x-public": true } as R);
+export function open<const R extends RouteWithoutAuth>(route: R, options: { body?: BodyKind } = {}) {
+  const middleware = [inputGuard(options.body)];
+  return createRoute({ ...route, middleware, "x-public": true } as unknown as R & { middleware: typeof middleware });
 }
 
 export const idempotencyHeaderSchema = z.object({

@@ -2,6 +2,7 @@
 // Password hashes, token hashes and platform roles never leave through these.
 import { z } from "@hono/zod-openapi";
 import { roles, type userInvites, type users } from "../../db/schema.ts";
+import { text } from "../http/input.ts";
 
 export type UserRow = typeof users.$inferSelect;
 export type InviteRow = typeof userInvites.$inferSelect;
@@ -43,12 +44,11 @@ export const toUser = (row: UserRow): z.infer<typeof userSchema> => ({
 });
 
 export const updateUserSchema = z
-  .object({
-    name: z.string().trim().min(1).max(200).optional().openapi({ example: "Ada King" }),
+  .strictObject({
+    name: text({ min: 1, max: 200 }).optional().openapi({ example: "Ada King" }),
     role: roleSchema.optional(),
     status: userStatusSchema.optional().openapi({ description: "`deactivated` ends every session of the user at once" }),
   })
-  .strict()
   .refine((body) => body.name !== undefined || body.role !== undefined || body.status !== undefined, {
     message: "Send at least one of name, role, status",
   })
@@ -94,7 +94,7 @@ export const toInvite = (row: InviteRow): z.infer<typeof inviteSchema> => ({
 });
 
 export const createInviteSchema = z
-  .object({
+  .strictObject({
     email: z.string().trim().toLowerCase().email().max(320).openapi({ example: "grace@acme-health.example" }),
     role: roleSchema,
   })
@@ -112,10 +112,10 @@ export const createdInviteSchema = inviteSchema
   .openapi("CreatedInvite");
 
 export const acceptInviteSchema = z
-  .object({
-    token: z.string().min(1).max(256).openapi({ description: "The token from the invitation", example: "q3Jx0c9V4mYbP2wz8TgLr1uKdHs6fEaN7oQiXyBvZ5M" }),
-    name: z.string().trim().min(1).max(200).openapi({ example: "Grace Hopper" }),
-    password: z.string().min(1).max(256).openapi({ description: "12–256 characters; not the email address", example: "correct horse battery staple" }),
+  .strictObject({
+    token: text({ min: 1, max: 256, trim: false }).openapi({ description: "The token from the invitation", example: "q3Jx0c9V4mYbP2wz8TgLr1uKdHs6fEaN7oQiXyBvZ5M" }),
+    name: text({ min: 1, max: 200 }).openapi({ example: "Grace Hopper" }),
+    password: text({ min: 1, max: 256, trim: false }).openapi({ description: "12–256 characters; not the email address", example: "correct horse battery staple" }),
   })
   .openapi("AcceptInviteRequest");
 
