@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { fetchDocument, operationsOf } from "./helpers/openapi.ts";
 import { call } from "./helpers/tenants.ts";
 
 describe("GET /openapi.json", () => {
@@ -17,6 +18,32 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(doc.paths["/v1/invoices/{id}"]!.get!.responses)).toEqual(expect.arrayContaining(["200", "401", "404"]));
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(["Invoice", "Problem", "SessionToken"]));
+  });
+});
+
+describe("the document is what SDK generators and linters need", () => {
+  it("every operation has a unique camelCase operationId, a summary, a description and declared tags", async () => {
+    const doc = await fetchDocument();
+    const declared = new Map((doc.tags ?? []).map((t) => [t.name, t.description]));
+    const ids = new Set<string>();
+    for (const op of operationsOf(doc)) {
+      const name = `${op.method} ${op.path}`;
+      expect(op.operationId, name).toMatch(/^[a-z]+[A-Z][A-Za-z]*$/);
+      expect(ids.has(op.operationId!), `${name}: duplicate operationId ${op.operationId}`).toBe(false);
+      ids.add(op.operationId!);
+      expect(op.summary?.length, `${name} summary`).toBeGreaterThan(5);
+      expect(op.description?.length, `${name} description`).toBeGreaterThan(10);
+      expect(op.tags?.length, `${name} tags`).toBeGreaterThan(0);
+      for (const tag of op.tags!) expect(declared.get(tag), `${name}: tag ${tag} is not declared with a description`).toBeTruthy();
+      expect(Object.keys(op.responses).some((s) => /^4\d\d$/.test(s)), `${name} has no 4xx response`).toBe(true);
+    }
+    expect(ids.size).toBeGreaterThan(30);
+  });
+
+  it("names its contact and license", async () => {
+    const doc = await fetchDocument();
+    expect(doc.info.contact).toMatchObject({ email: expect.stringContaining("@") });
+    expect(doc.info.license).toMatchObject({ name: expect.any(String) });
   });
 });
 

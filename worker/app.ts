@@ -13,10 +13,25 @@ import { auditRoutes } from "./audit/routes.ts";
 import { authRoutes } from "./auth/routes.ts";
 import { sessionRoutes } from "./auth/session-routes.ts";
 import { healthRoutes } from "./health/routes.ts";
+import { apiTags } from "./http/openapi-tags.ts";
 import { problem, ProblemError, type FieldError } from "./http/problem.ts";
 import { invoiceRoutes } from "./invoices/routes.ts";
 import { RequestDatabase } from "./platform/database.ts";
 import { userRoutes } from "./users/routes.ts";
+
+/** The document's top level; `scripts/openapi.ts` writes the same document for linters and the client. */
+export const documentConfig = {
+  openapi: "3.1.0",
+  info: {
+    title: "SecureBase Edge API",
+    version: "1.0.0",
+    description: "Multi-tenant API of SecureBase. Errors are RFC 9457 problem documents; lists use cursor pagination.",
+    contact: { name: "SecureBase API support", email: "api-support@securebase.io", url: "https://docs.securebase.io" },
+    license: { name: "Proprietary", url: "https://securebase.io/terms" },
+  },
+  servers: [{ url: "/" }],
+  tags: apiTags.map((tag) => ({ ...tag })),
+};
 
 function fieldErrors(error: ZodError, target: string): FieldError[] {
   return error.issues.map((issue) => ({
@@ -66,15 +81,7 @@ export function createApp() {
     scheme: "bearer",
     description: "An API key (`sb_live_…`/`sb_test_…`) or a session token from `POST /v1/auth/token`.",
   });
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "SecureBase Edge API",
-      version: "1.0.0",
-      description: "Multi-tenant API of SecureBase. Errors are RFC 9457 problem documents; lists use cursor pagination.",
-    },
-    servers: [{ url: "/" }],
-  });
+  app.doc31("/openapi.json", documentConfig);
   app.get("/docs", swaggerUI({ url: "/openapi.json", title: "SecureBase Edge API" }));
 
   app.notFound((c) => problem(c, 404, "not-found", "Not found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));

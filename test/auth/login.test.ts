@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { asCustomer } from "../../db/fixtures.ts";
 import { hashPassword, verifyPassword, PASSWORD_ITERATIONS_PER_ROUND, PASSWORD_ROUNDS } from "../../worker/auth/passwords.ts";
-import { consumeRateLimit } from "../../worker/platform/rate-limiter.ts";
+import { consumeRateLimit } from "../../worker/platform/rate-limit.ts";
 import { asOwner, proxyStats } from "../helpers/database.ts";
 import { createUser, login, randomIp, type TestUser } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";

@@ -2,7 +2,7 @@
 // headers on every limited response and Retry-After on 429.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { consumeRateLimit } from "../../worker/platform/rate-limiter.ts";
+import { consumeRateLimit } from "../../worker/platform/rate-limit.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 
 let standard: TestTenant;

@@ -47,7 +47,7 @@ const adminInviteSchema = z
       description: "Single-use invite token, shown only here (it is also emailed). Only its hash is stored.",
       example: "q3v9Yd0cQk1mJrZt8bVfX2nL5sPwA7eH4uK6gC1oR0E",
     }),
-    accept_url: z.string().url().openapi({ example: "https://portal.securebase.io/invites/accept?token=q3v9Yd0c…" }),
+    accept_url: z.string().url().openapi({ example: "https://portal.securebase.io/invites/accept?token=q3v9Yd0cK2mXbP8wz4TgLr1uKdHs6fEaN7oQiXyBvZ5M" }),
   })
   .openapi("AdminInvite");
 
@@ -84,6 +84,7 @@ const updateBodySchema = z
 const createRoute = secured("super_admin", {
   method: "post",
   path: "/v1/admin/customers",
+  operationId: "createCustomer",
   tags: ["admin"],
   summary: "Onboard a customer and invite its first admin (SecureBase staff)",
   description:
@@ -99,8 +100,10 @@ const createRoute = secured("super_admin", {
 const listRoute = secured("super_admin", {
   method: "get",
   path: "/v1/admin/customers",
+  operationId: "listCustomers",
   tags: ["admin"],
   summary: "List every customer, newest first (SecureBase staff)",
+  description: "Every customer on the platform, newest first, optionally filtered by status and tier.",
   request: {
     query: paginationQuerySchema.extend({
       status: statusSchema.optional().openapi({ param: { name: "status", in: "query" }, example: "suspended" }),
@@ -116,8 +119,10 @@ const listRoute = secured("super_admin", {
 const getRoute = secured("super_admin", {
   method: "get",
   path: "/v1/admin/customers/{id}",
+  operationId: "getCustomer",
   tags: ["admin"],
   summary: "Retrieve one customer (SecureBase staff)",
+  description: "One customer with its tier, status and tax rate.",
   request: { params: idParam },
   responses: {
     200: { description: "The customer", content: { "application/json": { schema: customerSchema } } },
@@ -128,6 +133,7 @@ const getRoute = secured("super_admin", {
 const updateRoute = secured("super_admin", {
   method: "patch",
   path: "/v1/admin/customers/{id}",
+  operationId: "updateCustomer",
   tags: ["admin"],
   summary: "Change a customer's name, tier or tax rate, or suspend / reactivate it (SecureBase staff)",
   description:

@@ -21,12 +21,13 @@ import {
   toApiKey,
 } from "./schemas.ts";
 
-const tags = ["api keys"];
+const tags: ["api keys"] = ["api keys"];
 const location = (id: string) => ({ Location: `/v1/api-keys/${id}` });
 
 const createRoute = secured("api_keys:write", {
   method: "post",
   path: "/v1/api-keys",
+  operationId: "createApiKey",
   tags,
   summary: "Create an API key (the secret is shown once)",
   description:
@@ -43,6 +44,7 @@ const createRoute = secured("api_keys:write", {
 const listRoute = secured("api_keys:read", {
   method: "get",
   path: "/v1/api-keys",
+  operationId: "listApiKeys",
   tags,
   summary: "List API keys, newest first",
   description: "Never includes secrets. `status` filters (default `active`: neither revoked nor expired).",
@@ -56,8 +58,10 @@ const listRoute = secured("api_keys:read", {
 const getRoute = secured("api_keys:read", {
   method: "get",
   path: "/v1/api-keys/{id}",
+  operationId: "getApiKey",
   tags,
   summary: "Retrieve an API key (never its secret)",
+  description: "The key's name, prefix, scopes, expiry, last use and rotation links. The secret is never returned after creation.",
   request: { params: apiKeyIdParamSchema },
   responses: {
     200: { description: "The key", content: { "application/json": { schema: apiKeySchema } } },
@@ -68,6 +72,7 @@ const getRoute = secured("api_keys:read", {
 const revokeRoute = secured("api_keys:write", {
   method: "delete",
   path: "/v1/api-keys/{id}",
+  operationId: "revokeApiKey",
   tags,
   summary: "Revoke an API key",
   description:
@@ -84,6 +89,7 @@ const revokeRoute = secured("api_keys:write", {
 const rotateRoute = secured("api_keys:write", {
   method: "post",
   path: "/v1/api-keys/{id}/rotate",
+  operationId: "rotateApiKey",
   tags,
   summary: "Rotate an API key: a new secret, the old one valid for a grace period",
   description:

@@ -82,8 +82,10 @@ const queryTime = (name: string, description: string) =>
 const listRoute = secured("audit:read", {
   method: "get",
   path: "/v1/audit-events",
+  operationId: "listAuditEvents",
   tags: ["audit"],
   summary: "List the customer's audit events, newest first",
+  description: "The customer's audit trail, newest first: who changed what, from which IP and request. Filters combine with AND.",
   request: {
     query: paginationQuerySchema.extend({
       action: queryText("action", "user.logged_in", "Only this action"),
@@ -104,6 +106,7 @@ const listRoute = secured("audit:read", {
 const verifyRoute = secured("audit:read", {
   method: "get",
   path: "/v1/audit-events/verify",
+  operationId: "verifyAuditChain",
   tags: ["audit"],
   summary: "Verify the customer's audit hash chain end to end",
   description:
@@ -118,8 +121,10 @@ const verifyRoute = secured("audit:read", {
 const getRoute = secured("audit:read", {
   method: "get",
   path: "/v1/audit-events/{id}",
+  operationId: "getAuditEvent",
   tags: ["audit"],
   summary: "Retrieve one audit event",
+  description: "One audit event with its data and its place in the hash chain.",
   request: { params: idParam },
   responses: {
     200: { description: "The audit event", content: { "application/json": { schema: auditEventSchema } } },
@@ -130,8 +135,10 @@ const getRoute = secured("audit:read", {
 const activityRoute = secured("authenticated", {
   method: "get",
   path: "/v1/activity",
+  operationId: "listActivity",
   tags: ["audit"],
   summary: "The customer's activity feed, newest first (any user or key of the customer)",
+  description: "A readable feed of recent changes in the customer's account, newest first (built from the audit trail).",
   request: { query: paginationQuerySchema },
   responses: {
     200: { description: "A page of activity", content: { "application/json": { schema: pageSchema(activitySchema, "ActivityList") } } },

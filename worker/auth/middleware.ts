@@ -3,7 +3,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, AppContext } from "../env.ts";
 import { problem } from "../http/problem.ts";
-import { consumeRateLimit, rateLimitHeaders } from "../platform/rate-limiter.ts";
+import { consumeRateLimit, rateLimitHeaders } from "../platform/rate-limit.ts";
 import { hashApiKey, looksLikeApiKey } from "./api-key.ts";
 import { noteKeyUsed } from "./key-usage.ts";
 import { cachePrincipal, cachedPrincipal } from "./principal-cache.ts";

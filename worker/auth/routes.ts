@@ -6,7 +6,7 @@ import type { AppEnv } from "../env.ts";
 import { newEvent } from "../events/messages.ts";
 import { problemResponses, ProblemError } from "../http/problem.ts";
 import { open, secured } from "../http/routes.ts";
-import { consumeRateLimit, rateLimitHeaders } from "../platform/rate-limiter.ts";
+import { consumeRateLimit, rateLimitHeaders } from "../platform/rate-limit.ts";
 import { clientIp, readAs, writeAs } from "../platform/transactions.ts";
 import { verifyPassword } from "./passwords.ts";
 import { rolePermissions } from "./permissions.ts";
@@ -33,6 +33,7 @@ const exchangeRoute = secured(
   {
     method: "post",
     path: "/v1/auth/token",
+    operationId: "createSessionToken",
     tags: ["auth"],
     summary: "Exchange an API key for a short-lived session token",
     description:
@@ -56,6 +57,7 @@ const loginBodySchema = z
 const loginRoute = open({
   method: "post",
   path: "/v1/auth/login",
+  operationId: "logIn",
   tags: ["auth"],
   summary: "Log a portal user in with email and password",
   description:
@@ -71,8 +73,10 @@ const loginRoute = open({
 const logoutRoute = secured("authenticated", {
   method: "post",
   path: "/v1/auth/logout",
+  operationId: "logOut",
   tags: ["auth"],
   summary: "End the current session (the token stops working at once)",
+  description: "Ends the session of the user session token used to call it. Other sessions stay valid.",
   responses: { 204: { description: "Logged out" }, ...problemResponses(400, 401) },
 });
 
@@ -93,8 +97,10 @@ const meSchema = z
 const meRoute = secured("authenticated", {
   method: "get",
   path: "/v1/me",
+  operationId: "getMe",
   tags: ["auth"],
   summary: "Who am I: customer, key or user, role, permissions, tier",
+  description: "The caller: its customer, its user or API key, and the permissions it holds.",
   responses: { 200: { description: "The caller", content: { "application/json": { schema: meSchema } } }, ...problemResponses(401) },
 });
 

@@ -53,8 +53,10 @@ function visibleTo(principal: Principal, permission: string): SQL | undefined {
 const listRoute = secured("authenticated", {
   method: "get",
   path: "/v1/sessions",
+  operationId: "listSessions",
   tags: ["sessions"],
   summary: "List portal sessions (your own; all of the customer's with sessions:read)",
+  description: "Your own portal sessions; with `sessions:read`, every session in your organization (filter by `user_id`).",
   request: {
     query: paginationQuerySchema.extend({
       user_id: z.string().uuid().optional().openapi({ param: { name: "user_id", in: "query" } }),
@@ -71,8 +73,10 @@ const listRoute = secured("authenticated", {
 const revokeRoute = secured("authenticated", {
   method: "delete",
   path: "/v1/sessions/{id}",
+  operationId: "revokeSession",
   tags: ["sessions"],
   summary: "Revoke a session (your own; any of the customer's with sessions:write)",
+  description: "Ends a session at once: its token is refused on the next request. Your own, or any in your organization with `sessions:write`.",
   request: { params: idParam },
   responses: {
     200: { description: "The revoked session", content: { "application/json": { schema: sessionSchema } } },
@@ -83,8 +87,10 @@ const revokeRoute = secured("authenticated", {
 const validateRoute = secured("authenticated", {
   method: "post",
   path: "/v1/sessions/validate",
+  operationId: "validateSession",
   tags: ["sessions"],
   summary: "Check whether a user session token is valid (signature, expiry, revocation, session row)",
+  description: "Answers whether a user session token is valid now. An invalid token is a normal answer (`valid: false`), not an error.",
   request: {
     body: {
       content: { "application/json": { schema: z.strictObject({ session_token: text({ min: 1, max: 4096, trim: false }) }).openapi("ValidateSessionRequest") } },

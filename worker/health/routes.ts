@@ -18,8 +18,10 @@ const healthSchema = z
 const healthRoute = open({
   method: "get",
   path: "/health",
+  operationId: "getHealth",
   tags: ["health"],
   summary: "Reachability of Postgres and KV",
+  description: "Reports whether the API can reach Postgres and KV. Public and cheap: safe for load balancers and uptime checks.",
   responses: {
     200: { description: "Every dependency answered", content: { "application/json": { schema: healthSchema } } },
     503: { description: "A dependency failed", content: { "application/json": { schema: healthSchema } } },

@@ -58,6 +58,9 @@ export function problemResponses<S extends number>(...statuses: S[]) {
     401: "Missing, malformed, expired or revoked credentials",
     403: "The credentials lack the required scope",
     404: "No such resource for this customer",
+    409: "The request conflicts with the resource's current state",
+    413: "The body is larger than this route accepts",
+    415: "The body is not JSON",
     422: "The body failed validation",
     429: "Rate limit exceeded",
   };

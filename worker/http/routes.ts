@@ -7,11 +7,25 @@ import { authenticate, rateLimit, requirePermission, requireSuperAdmin } from ".
 import type { Permission } from "../auth/permissions.ts";
 import { idempotency } from "./idempotency.ts";
 import { inputGuard, type BodyKind } from "./input.ts";
+import { problemResponses } from "./problem.ts";
+import type { ApiTag } from "./openapi-tags.ts";
 
 /** `authenticated`: any valid caller (what it may see is decided by its own identity). */
 export type RequiredPermission = Permission | "authenticated" | "super_admin";
 
-type RouteWithoutAuth = Omit<RouteConfig, "middleware" | "security">;
+/**
+ * What every operation must document: SDK generators name client methods after `operationId`
+ * (camelCase verb + noun: `listInvoices`, `createApiKey`), and group them by declared tag.
+ * The OpenAPI test checks ids are unique and every operation has a 4xx response.
+ */
+interface Documented {
+  operationId: string;
+  summary: string;
+  description: string;
+  tags: [ApiTag, ...ApiTag[]];
+}
+
+type RouteWithoutAuth = Omit<RouteConfig, "middleware" | "security" | keyof Documented> & Documented;
 
 export function secured<const R extends RouteWithoutAuth>(
   permission: RequiredPermission,
@@ -30,6 +44,7 @@ export function secured<const R extends RouteWithoutAuth>(
   ];
   return createRoute({
     ...route,
+    responses: withGuardResponses(route),
     security: [{ bearerAuth: [] }],
     middleware,
     "x-required-permission": permission,
@@ -44,10 +59,15 @@ export function secured<const R extends RouteWithoutAuth>(
   } as unknown as R & { middleware: typeof middleware; security: { bearerAuth: string[] }[] });
 }
 
-/** A route anyone may call (health, docs, login, invite acceptance). */
+/** A route anyone may call (health, login, invite acceptance): `security: []` says so in the document. */
 export function open<const R extends RouteWithoutAuth>(route: R, options: { body?: BodyKind } = {}) {
   const middleware = [inputGuard(options.body)];
-  return createRoute({ ...route, middleware, "x-public": true } as unknown as R & { middleware: typeof middleware });
+  return createRoute({ ...route, responses: withGuardResponses(route), security: [], middleware, "x-public": true } as unknown as R & { middleware: typeof middleware });
+}
+
+/** The problems the input guard can answer on any route (400; 413 and 415 where there is a body). */
+function withGuardResponses(route: RouteWithoutAuth): RouteConfig["responses"] {
+  return { ...problemResponses(400), ...(route.request?.body ? problemResponses(413, 415) : {}), ...route.responses };
 }
 
 export const idempotencyHeaderSchema = z.object({

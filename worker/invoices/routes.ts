@@ -82,8 +82,10 @@ function toLineItem(row: LineItemRow): z.infer<typeof lineItemSchema> {
 const listRoute = secured("invoices:read", {
   method: "get",
   path: "/v1/invoices",
+  operationId: "listInvoices",
   tags: ["invoices"],
   summary: "List your invoices, newest first",
+  description: "Your invoices, newest first, without line items.",
   request: { query: paginationQuerySchema },
   responses: {
     200: { description: "A page of invoices", content: { "application/json": { schema: pageSchema(invoiceSchema, "InvoiceList") } } },
@@ -94,8 +96,10 @@ const listRoute = secured("invoices:read", {
 const getRoute = secured("invoices:read", {
   method: "get",
   path: "/v1/invoices/{id}",
+  operationId: "getInvoice",
   tags: ["invoices"],
   summary: "Retrieve one invoice with its line items",
+  description: "One invoice with its line items (base, usage, discount, tax), amounts in integer cents.",
   request: { params: idParam },
   responses: {
     200: { description: "The invoice", content: { "application/json": { schema: invoiceWithLinesSchema } } },

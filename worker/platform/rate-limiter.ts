@@ -9,13 +9,7 @@
 // errs towards allowing.
 import { DurableObject } from "cloudflare:workers";
 
-export interface RateLimitDecision {
-  allowed: boolean;
-  limit: number;
-  remaining: number;
-  /** Seconds until the window resets. */
-  resetSeconds: number;
-}
+import type { RateLimitDecision } from "./rate-limit.ts";
 
 export class RateLimiter extends DurableObject {
   #windowStart = 0;
@@ -37,23 +31,4 @@ export class RateLimiter extends DurableObject {
       resetSeconds: Math.max(1, Math.ceil((this.#windowStart + windowMs - now) / 1000)),
     };
   }
-}
-
-export async function consumeRateLimit(
-  namespace: DurableObjectNamespace<RateLimiter>,
-  subject: string,
-  limit: number,
-  windowSeconds: number,
-): Promise<RateLimitDecision> {
-  const stub = namespace.get(namespace.idFromName(subject));
-  return stub.consume(limit, windowSeconds);
-}
-
-export function rateLimitHeaders(decision: RateLimitDecision): Record<string, string> {
-  return {
-    "RateLimit-Limit": String(decision.limit),
-    "RateLimit-Remaining": String(decision.remaining),
-    "RateLimit-Reset": String(decision.resetSeconds),
-    ...(decision.allowed ? {} : { "Retry-After": String(decision.resetSeconds) }),
-  };
 }

@@ -4,7 +4,7 @@ import type { AppEnv } from "../env.ts";
 import { pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
 import { problemResponses, ProblemError } from "../http/problem.ts";
 import { open, secured } from "../http/routes.ts";
-import { consumeRateLimit, rateLimitHeaders } from "../platform/rate-limiter.ts";
+import { consumeRateLimit, rateLimitHeaders } from "../platform/rate-limit.ts";
 import { clientIp, readAs, writeAs } from "../platform/transactions.ts";
 import { acceptInvite, createInvite, listInvites, revokeInvite } from "./invites.ts";
 import {
@@ -21,6 +21,7 @@ import {
 const createRoute = secured("users:write", {
   method: "post",
   path: "/v1/invites",
+  operationId: "createInvite",
   tags: ["invites"],
   summary: "Invite someone to the customer's portal with a role",
   description:
@@ -38,8 +39,10 @@ const createRoute = secured("users:write", {
 const listRoute = secured("users:read", {
   method: "get",
   path: "/v1/invites",
+  operationId: "listInvites",
   tags: ["invites"],
   summary: "List the customer's invites, newest first",
+  description: "Invites of your organization, newest first, with their state (pending, accepted, revoked, expired).",
   request: {
     query: paginationQuerySchema.extend({
       status: z
@@ -57,6 +60,7 @@ const listRoute = secured("users:read", {
 const revokeRoute = secured("users:write", {
   method: "delete",
   path: "/v1/invites/{id}",
+  operationId: "revokeInvite",
   tags: ["invites"],
   summary: "Revoke an invite (its token stops working)",
   description: "Revoking an already revoked invite changes nothing; an accepted invite is a 409 (deactivate the user instead).",
@@ -70,6 +74,7 @@ const revokeRoute = secured("users:write", {
 const acceptRoute = open({
   method: "post",
   path: "/v1/invites/accept",
+  operationId: "acceptInvite",
   tags: ["invites"],
   summary: "Accept an invite: create your user and sign in",
   description:

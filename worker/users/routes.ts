@@ -18,8 +18,10 @@ import { getUser, listUsers, updateUser, type EndedSession, type UserChanges } f
 const listRoute = secured("users:read", {
   method: "get",
   path: "/v1/users",
+  operationId: "listUsers",
   tags: ["users"],
   summary: "List the customer's portal users, newest first",
+  description: "Portal users of your organization, newest first.",
   request: {
     query: paginationQuerySchema.extend({
       role: z.enum(roles).optional().openapi({ param: { name: "role", in: "query" }, description: "Only users with this role", example: "admin" }),
@@ -38,8 +40,10 @@ const listRoute = secured("users:read", {
 const getRoute = secured("users:read", {
   method: "get",
   path: "/v1/users/{id}",
+  operationId: "getUser",
   tags: ["users"],
   summary: "Retrieve one user",
+  description: "One portal user of your organization.",
   request: { params: idParam },
   responses: {
     200: { description: "The user", content: { "application/json": { schema: userSchema } } },
@@ -50,6 +54,7 @@ const getRoute = secured("users:read", {
 const updateRoute = secured("users:write", {
   method: "patch",
   path: "/v1/users/{id}",
+  operationId: "updateUser",
   tags: ["users"],
   summary: "Rename a user, change their role, or (de)activate them",
   description:
@@ -66,6 +71,7 @@ const updateRoute = secured("users:write", {
 const deactivateRoute = secured("users:write", {
   method: "delete",
   path: "/v1/users/{id}",
+  operationId: "deactivateUser",
   tags: ["users"],
   summary: "Deactivate a user (ends their sessions; the user record is kept)",
   description: "Same rules as `PATCH` with `status: deactivated`: not yourself, never the last active admin.",
@@ -79,8 +85,10 @@ const deactivateRoute = secured("users:write", {
 const rolesRoute = secured("authenticated", {
   method: "get",
   path: "/v1/roles",
+  operationId: "listRoles",
   tags: ["users"],
   summary: "The roles a user can hold, with their permissions",
+  description: "The roles a user can hold in an organization, with the permissions each grants.",
   responses: {
     200: {
       description: "Every role",
@@ -93,8 +101,10 @@ const rolesRoute = secured("authenticated", {
 const permissionsRoute = secured("authenticated", {
   method: "get",
   path: "/v1/permissions",
+  operationId: "listPermissions",
   tags: ["users"],
   summary: "Every permission, and the role → permission matrix",
+  description: "Every permission, and the role × permission matrix. API key scopes are permissions.",
   responses: {
     200: {
       description: "Permissions and matrix",

@@ -1,0 +1,15 @@
+// The document's tags, declared once with descriptions (SDK generators group methods by tag).
+// Route declarations may only use these names: `secured()`/`open()` take `tags: ApiTag[]`.
+export const apiTags = [
+  { name: "health", description: "Liveness of the API and its dependencies." },
+  { name: "auth", description: "Exchange an API key for a session token, log portal users in and out, and see who you are." },
+  { name: "sessions", description: "Portal user sessions: list, revoke and validate them." },
+  { name: "api keys", description: "Create, list, rotate and revoke API keys. Secrets are shown once and stored hashed." },
+  { name: "users", description: "Portal users of your organization, their roles and the permission matrix." },
+  { name: "invites", description: "Invite people to your organization; they accept with the emailed token." },
+  { name: "invoices", description: "Your invoices with their line items." },
+  { name: "audit", description: "The tamper-evident audit trail of every change, and a readable activity feed." },
+  { name: "admin", description: "SecureBase staff only (super_admin): onboard customers, change tiers, suspend." },
+] as const;
+
+export type ApiTag = (typeof apiTags)[number]["name"];
