@@ -8,8 +8,12 @@ export async function runJob(env: Env, job: string, cron: string | null, work: (
   const [run] = await withJobsDatabase(env, (db) =>
     db.insert(jobRuns).values({ job, cron, status: "running", detail: {} }).returning({ id: jobRuns.id }),
   );
-  const finish = (status: "succeeded" | "failed", detail: Record<string, unknown>) =>
-    withJobsDatabase(env, (db) => db.update(jobRuns).set({ status, detail, finishedAt: new Date() }).where(eq(jobRuns.id, run!.id)));
+  const started = Date.now();
+  const finish = async (status: "succeeded" | "failed", detail: Record<string, unknown>) => {
+    await withJobsDatabase(env, (db) => db.update(jobRuns).set({ status, detail, finishedAt: new Date() }).where(eq(jobRuns.id, run!.id)));
+    // One structured line per run, so `wrangler dev` and Workers Logs show what a cron did.
+    console.log(JSON.stringify({ msg: "job finished", job, cron, status, ms: Date.now() - started, detail }));
+  };
   try {
     const detail = await work();
     await finish("succeeded", detail);

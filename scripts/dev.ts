@@ -1,6 +1,7 @@
 // `npm run dev`: the whole local stack in one command, stopped cleanly by Ctrl-C.
 //   embedded Postgres (data in .data/postgres, reused) or DATABASE_URL -> migrations -> demo seed
 //   -> WebSocket proxy -> wrangler dev (KV, Queues and Cron simulated; scheduled test endpoint on).
+import "./env-file.ts";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -64,22 +65,45 @@ const wrangler = spawn(
 
 const base = `http://127.0.0.1:${port}`;
 let announced = false;
-wrangler.stdout.on("data", (chunk: Buffer) => {
-  process.stdout.write(chunk);
-  if (!announced && chunk.toString().includes("Ready on")) {
+let bindingsShown = 0;
+let skippingBindings = false;
+// wrangler prints its bindings table at start and again once the local server is up: show it once.
+function relay(line: string): void {
+  if (line.startsWith("Your Worker has access to the following bindings")) skippingBindings = bindingsShown++ > 0;
+  else if (skippingBindings && line.trim() === "") skippingBindings = false;
+  if (!skippingBindings) process.stdout.write(`${line}\n`);
+  if (!announced && line.includes("Ready on")) {
     announced = true;
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    console.log(`\nSecureBase Edge API is up in ${seconds}s on ${base}  (docs: ${base}/docs)`);
-    console.log(`Postgres: ${stack.ownerUrl.replace(/:[^:@/]+@/, ":***@")} · proxy stats: http://127.0.0.1:${stack.proxy.port}/stats\n`);
-    for (const k of keys) {
-      console.log(`  ${k.name}: ${k.key}`);
-      console.log(`    curl -s ${base}/v1/invoices -H "Authorization: Bearer ${k.key}"`);
-    }
-    console.log(`\n  Portal logins (POST ${base}/v1/auth/login):`);
-    for (const u of demoUsers) console.log(`    ${u.email} / ${u.password}  (${u.superAdmin ? "SecureBase staff, super_admin" : `${u.role} of ${u.customer}`})`);
-    console.log(`\n  Fire the hourly cron: curl "${base}/__scheduled?cron=0+*+*+*+*"\n`);
+    banner();
   }
+}
+let pending = "";
+wrangler.stdout.on("data", (chunk: Buffer) => {
+  const lines = (pending + chunk.toString()).split("\n");
+  pending = lines.pop() ?? "";
+  for (const line of lines) relay(line);
 });
+
+function banner(): void {
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(`\nSecureBase Edge API is up in ${seconds}s on ${base}  (docs: ${base}/docs)\n`);
+  console.log(`  export BASE=${base}\n`);
+  for (const k of keys) {
+    console.log(`  ${k.name}: ${k.key}`);
+    console.log(`    curl -s $BASE/v1/invoices -H "Authorization: Bearer ${k.key}"`);
+  }
+  console.log(`\n  Portal logins (POST $BASE/v1/auth/login):`);
+  for (const u of demoUsers) console.log(`    ${u.email} / ${u.password}  (${u.superAdmin ? "SecureBase staff, super_admin" : `${u.role} of ${u.customer}`})`);
+  // Local-only credentials: printing them is what makes the database reachable for a newcomer.
+  console.log(`\n  Postgres (local only; psql "<url>"):`);
+  console.log(`    owner (migrations; RLS binds it too): ${stack.ownerUrl}`);
+  console.log(`    sb_api (what the Worker uses, RLS-bound): ${stack.apiUrl}`);
+  console.log(`    sb_jobs (cron and queues): ${stack.jobsUrl}`);
+  console.log(`    sb_analytics (read-only, RLS-bound): ${stack.analyticsUrl}`);
+  console.log(`    WebSocket proxy round-trip stats: http://127.0.0.1:${stack.proxy.port}/stats`);
+  console.log(`\n  Fire the hourly cron: curl "$BASE/__scheduled?cron=0+*+*+*+*"  (a "job finished" line appears here)`);
+  console.log(`  What cron jobs did: psql "${stack.ownerUrl}" -c 'SELECT job, status, started_at, detail FROM job_runs ORDER BY started_at DESC LIMIT 5'\n`);
+}
 
 let stopping = false;
 async function stop(code: number): Promise<void> {

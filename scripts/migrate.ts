@@ -1,4 +1,5 @@
 // `npm run db:migrate`: apply pending migrations to DATABASE_URL (an owner/admin connection).
+import "./env-file.ts";
 import { migrate } from "../db/migrate.ts";
 
 const url = process.env.DATABASE_URL;

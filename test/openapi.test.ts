@@ -48,10 +48,30 @@ describe("the document is what SDK generators and linters need", () => {
 });
 
 describe("GET /docs", () => {
-  it("serves interactive docs pointing at the document", async () => {
-    const response = await call("/docs");
-    expect(response.status).toBe(200);
-    expect(response.headers.get("content-type")).toContain("text/html");
-    expect(await response.text()).toContain("/openapi.json");
+  it("serves Swagger UI from this origin only, under a strict Content-Security-Policy, at /docs and /docs/", async () => {
+    for (const path of ["/docs", "/docs/"]) {
+      const response = await call(path);
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get("content-type")).toContain("text/html");
+      const csp = response.headers.get("content-security-policy")!;
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toMatch(/script-src[^;]*(https?:|'unsafe-inline'|\*)/);
+      const html = await response.text();
+      const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+      expect(sources.length).toBeGreaterThanOrEqual(3);
+      for (const source of sources) expect(source, `${path} loads ${source}`).toMatch(/^\/(docs\/assets\/|openapi\.json)/);
+      expect(html).not.toMatch(/<script>(?!<\/script>)/); // no inline script
+    }
+  });
+
+  it("serves the pinned Swagger UI assets and the initializer that loads /openapi.json", async () => {
+    const bundle = await call("/docs/assets/swagger-ui-bundle.js");
+    expect(bundle.status).toBe(200);
+    expect((await bundle.text()).length).toBeGreaterThan(500_000);
+    const css = await call("/docs/assets/swagger-ui.css");
+    expect(css.status).toBe(200);
+    expect(css.headers.get("content-type")).toContain("text/css");
+    const init = await (await call("/docs/assets/init.js")).text();
+    expect(init).toContain('url: "/openapi.json"');
   });
 });

@@ -1,6 +1,5 @@
 // The HTTP application: middleware order, error shapes, OpenAPI document and docs.
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { swaggerUI } from "@hono/swagger-ui";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
@@ -12,6 +11,7 @@ import { apiKeyRoutes } from "./api-keys/routes.ts";
 import { auditRoutes } from "./audit/routes.ts";
 import { authRoutes } from "./auth/routes.ts";
 import { sessionRoutes } from "./auth/session-routes.ts";
+import { docsRoutes } from "./docs/routes.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { apiTags } from "./http/openapi-tags.ts";
 import { problem, ProblemError, type FieldError } from "./http/problem.ts";
@@ -82,7 +82,7 @@ export function createApp() {
     description: "An API key (`sb_live_…`/`sb_test_…`) or a session token from `POST /v1/auth/token`.",
   });
   app.doc31("/openapi.json", documentConfig);
-  app.get("/docs", swaggerUI({ url: "/openapi.json", title: "SecureBase Edge API" }));
+  app.route("/", docsRoutes);
 
   app.notFound((c) => problem(c, 404, "not-found", "Not found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
   app.onError((error, c) => {

@@ -24,6 +24,8 @@ export interface Env {
   AUTH_CACHE: KVNamespace;
   EVENTS: Queue<EventMessage>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  /** Static assets (public/): Swagger UI for /docs. */
+  ASSETS: Fetcher;
 }
 
 export interface AppVariables {

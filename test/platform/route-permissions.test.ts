@@ -7,7 +7,7 @@ import { call } from "../helpers/tenants.ts";
 
 const PUBLIC = ["GET /health", "POST /v1/auth/login", "POST /v1/invites/accept"];
 /** Served by the app but not API operations: the document itself and its viewer. */
-const NOT_OPERATIONS = ["GET /openapi.json", "GET /docs"];
+const NOT_OPERATIONS = ["GET /openapi.json", "GET /docs", "GET /docs/", "GET /docs/assets/*"];
 
 type Operation = { "x-required-permission"?: string; "x-public"?: boolean; security?: unknown[] };
 
