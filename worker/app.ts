@@ -17,6 +17,7 @@ import { apiTags } from "./http/openapi-tags.ts";
 import { problem, ProblemError, type FieldError } from "./http/problem.ts";
 import { invoiceRoutes } from "./invoices/routes.ts";
 import { RequestDatabase } from "./platform/database.ts";
+import { databaseProblem } from "./platform/database-errors.ts";
 import { userRoutes } from "./users/routes.ts";
 
 /** The document's top level; `scripts/openapi.ts` writes the same document for linters and the client. */
@@ -90,6 +91,11 @@ export function createApp() {
     if (error instanceof HTTPException) {
       const status = error.status as ContentfulStatusCode;
       return problem(c, status, status === 400 ? "bad-request" : "http-error", error.message || "Error", error.message || "The request failed.");
+    }
+    const unavailable = databaseProblem(error);
+    if (unavailable) {
+      console.warn(`request ${c.get("requestId")}: database ${unavailable.slug}: ${error instanceof Error ? error.message : error}`);
+      return problem(c, unavailable.status, unavailable.slug, unavailable.title, unavailable.message, unavailable.extra);
     }
     console.error(`request ${c.get("requestId")} failed:`, error);
     return problem(c, 500, "internal-error", "Internal server error", "Something went wrong on our side. Quote the request id when you contact support.");

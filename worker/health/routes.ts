@@ -28,15 +28,24 @@ const healthRoute = open({
   },
 });
 
+/** Health answers within this, whatever the dependencies do (load balancers give up at ~5 s). */
+const CHECK_TIMEOUT_MS = 2_000;
+
 async function check(probe: () => Promise<unknown>): Promise<z.infer<typeof checkSchema>> {
   const started = Date.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DOMException(`no answer within ${CHECK_TIMEOUT_MS} ms`, "TimeoutError")), CHECK_TIMEOUT_MS);
+  });
   try {
-    await probe();
+    await Promise.race([probe(), timeout]);
     return { status: "ok", latency_ms: Date.now() - started };
   } catch (error) {
     // The class of failure only: connection strings and hosts stay out of public responses.
     const name = error instanceof Error ? error.name : "Error";
     return { status: "error", latency_ms: Date.now() - started, error: name };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -14,6 +14,7 @@ import { Client, neonConfig } from "@neondatabase/serverless";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
 import type { Env } from "../env.ts";
 import * as schema from "../../db/schema.ts";
+import { DATABASE_TIMEOUTS } from "./database-errors.ts";
 import { setContextSql, signTenantContext, type TenantContext } from "./tenant-context.ts";
 
 export type Database = NeonDatabase<typeof schema>;
@@ -35,6 +36,11 @@ export function configureDriver(env: Pick<Env, "DB_WS_PROXY_URL" | "DB_PIPELINE_
   configuredFor = key;
 }
 
+/** A client that gives up instead of hanging when Postgres or the proxy stops answering. */
+function newClient(connectionString: string, queryMs: number = DATABASE_TIMEOUTS.queryMs): Client {
+  return new Client({ connectionString, connectionTimeoutMillis: DATABASE_TIMEOUTS.connectMs, query_timeout: queryMs });
+}
+
 export class RequestDatabase {
   #connection?: Promise<Client>;
   #pending: Promise<unknown>[] = [];
@@ -50,7 +56,7 @@ export class RequestDatabase {
   #connect(): Promise<Client> {
     if (!this.#connection) {
       configureDriver(this.#env);
-      const client = new Client({ connectionString: this.#url });
+      const client = newClient(this.#url);
       // Without a listener, a dropped socket surfaces as an unhandled error. Once we are closing,
       // the socket's teardown ("Network connection lost") is expected and not worth a log line.
       client.on("error", (error) => {
@@ -81,7 +87,9 @@ export class RequestDatabase {
     try {
       result = await work(drizzle({ client, schema }));
     } catch (error) {
-      await client.query("ROLLBACK");
+      // The link may be what failed: the rollback is best effort (the server rolls back an
+      // abandoned transaction by itself), and the original error is what the caller sees.
+      await client.query("ROLLBACK").catch(() => undefined);
       throw error;
     }
     if (mode === "read") {
@@ -111,7 +119,7 @@ export class RequestDatabase {
 /** Runs a job (cron, queue consumer) on the jobs role, in one transaction, then closes. */
 export async function withJobsDatabase<T>(env: Env, work: (db: Database) => Promise<T>): Promise<T> {
   configureDriver(env);
-  const client = new Client({ connectionString: env.JOBS_DATABASE_URL });
+  const client = newClient(env.JOBS_DATABASE_URL, DATABASE_TIMEOUTS.jobQueryMs);
   let closing = false;
   client.on("error", (error) => {
     if (!closing) console.warn("postgres connection error:", error.message);
