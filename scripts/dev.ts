@@ -9,6 +9,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import pg from "pg";
 import { startLocalStack } from "../db/local-stack.ts";
+import { reachableDataDir } from "../db/postgres-binaries.ts";
 import { fixtureClient } from "../db/fixtures.ts";
 import { seedDemo, seedDemoUsers } from "../db/seed.ts";
 
@@ -33,7 +34,8 @@ await writeFile(secretsFile, JSON.stringify(secrets) + "\n", { mode: 0o600 });
 
 const stack = await startLocalStack({
   databaseUrl: process.env.DATABASE_URL,
-  dataDir: join(dataDir, "postgres"),
+  // As root in a directory others cannot enter, Postgres keeps its data under /var/tmp instead.
+  dataDir: reachableDataDir(join(dataDir, "postgres")),
   pgPort: Number(process.env.DEV_PG_PORT ?? 54329),
   database: "securebase",
   persistent: true,

