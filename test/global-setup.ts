@@ -22,6 +22,8 @@ declare module "vitest" {
     proxyStatsUrl: string;
     sessionSigningKeys: string;
     migrations: { firstRun: string[]; secondRun: { applied: string[]; skipped: string[] } };
+    /** Cases per route in test/platform/fuzz.test.ts (FUZZ_RUNS; `npm run fuzz` raises it). */
+    fuzzRuns: number;
   }
 }
 
@@ -63,6 +65,7 @@ export default async function setup(project: TestProject) {
     `test2:${randomBytes(32).toString("base64url")},test1:${randomBytes(32).toString("base64url")}`,
   );
   project.provide("migrations", { firstRun: stack.migrations.applied, secondRun });
+  project.provide("fuzzRuns", Number(process.env.FUZZ_RUNS ?? 4));
 
   return async () => {
     await stack.stop();
