@@ -2,19 +2,18 @@
 // is built with `secured()` (worker/http/routes.ts), which puts these in front of the handler.
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, AppContext } from "../env.ts";
-import { problem } from "../http/problem.ts";
+import { problem, ProblemError } from "../http/problem.ts";
 import { rateLimitHeaders, takeQuota, type RateLimitDecision } from "../platform/rate-limit.ts";
 import { hashApiKey, looksLikeApiKey } from "./api-key.ts";
 import { noteKeyUsed } from "./key-usage.ts";
 import { cachePrincipal, cachedPrincipal } from "./principal-cache.ts";
 import { hasScope, type Principal } from "./principal.ts";
-import { isRevoked, keyRevokedHere } from "./revocation.ts";
+import { isRevoked, keyRevokedHere, revokedHere } from "./revocation.ts";
 import { verifySessionToken } from "./session-token.ts";
 
-export const unauthorized = (c: AppContext, detail: string) =>
-  problem(c, 401, "unauthorized", "Unauthorized", detail, {
-    headers: { "www-authenticate": 'Bearer realm="securebase"' },
-  });
+const WWW_AUTHENTICATE = { "www-authenticate": 'Bearer realm="securebase"' };
+
+export const unauthorized = (c: AppContext, detail: string) => problem(c, 401, "unauthorized", "Unauthorized", detail, { headers: WWW_AUTHENTICATE });
 
 interface ApiKeyRow extends Record<string, unknown> {
   key_id: string;
@@ -72,15 +71,31 @@ export function authenticate(options: { apiKeyOnly?: boolean } = {}) {
       return unauthorized(c, "This endpoint takes an API key (sb_live_… or sb_test_…), not a session token.");
     } else {
       principal = await verifySessionToken(c.env.SESSION_SIGNING_KEYS, token);
-      if (principal && (await isRevoked(c.env.AUTH_CACHE, principal))) principal = undefined;
     }
     if (!principal || (principal.expiresAt !== null && principal.expiresAt <= Date.now())) {
-      return unauthorized(c, "The credentials are invalid, expired or revoked.");
+      return unauthorized(c, INVALID_CREDENTIALS);
     }
     c.set("principal", principal);
+    if (principal.kind === "api_key") return next();
+    // Revoked by this isolate (logout, revocation here): refused at once, with no work done.
+    if (revokedHere(principal)) return unauthorized(c, INVALID_CREDENTIALS);
+
+    // A session token's revocation marks live in KV. Reading them first would put a KV hop in
+    // front of every request; instead the read runs alongside the request: writes commit only
+    // once it says the token is still good (else they roll back), and any answer is replaced
+    // by a 401 if it says the token was revoked.
+    const revoked = isRevoked(c.env.AUTH_CACHE, principal);
+    c.var.db.holdCommitsUntil(
+      revoked.then((yes) => {
+        if (yes) throw new ProblemError(401, "unauthorized", "Unauthorized", INVALID_CREDENTIALS, { headers: WWW_AUTHENTICATE });
+      }),
+    );
     await next();
+    if (await revoked) c.res = unauthorized(c, INVALID_CREDENTIALS);
   });
 }
+
+const INVALID_CREDENTIALS = "The credentials are invalid, expired or revoked.";
 
 export function requirePermission(permission: string) {
   return createMiddleware<AppEnv>(async (c, next) => {

@@ -48,14 +48,26 @@ export const keyRevokedHere = (keyId: string, now = Date.now()) => {
 export const setCustomerSuspended = (kv: KVNamespace, customerId: string, suspended: boolean) =>
   suspended ? mark(kv, customerMark(customerId), null) : unmark(kv, customerMark(customerId));
 
-/** True if a verified session token was revoked, its key revoked, or its customer suspended. */
-export async function isRevoked(kv: KVNamespace, principal: Principal): Promise<boolean> {
+function marksOf(principal: Principal): string[] {
   const names = [customerMark(principal.customerId)];
   if (principal.kind !== "api_key" && principal.sessionId) names.push(sessionMark(principal.sessionId));
   if (principal.kind === "session_token" && principal.keyId) names.push(keyMark(principal.keyId));
+  return names;
+}
+
+/** True if this isolate itself marked the token's session, key or customer (no I/O). */
+export function revokedHere(principal: Principal, now = Date.now()): boolean {
+  return marksOf(principal).some((n) => {
+    const m = marked.get(n);
+    return m !== undefined && m.from <= now && m.until > now;
+  });
+}
+
+/** True if a verified session token was revoked, its key revoked, or its customer suspended. */
+export async function isRevoked(kv: KVNamespace, principal: Principal): Promise<boolean> {
   const now = Date.now();
-  if (names.some((n) => { const m = marked.get(n); return m !== undefined && m.from <= now && m.until > now; })) return true;
-  const values = await Promise.all(names.map((n) => kv.get(n)));
+  if (revokedHere(principal, now)) return true;
+  const values = await Promise.all(marksOf(principal).map((n) => kv.get(n)));
   // A mark's value is the time it takes effect ("1" from older marks: at once).
   return values.some((v) => v !== null && Number(v) <= now);
 }

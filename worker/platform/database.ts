@@ -45,6 +45,7 @@ export class RequestDatabase {
   #connection?: Promise<Client>;
   #pending: Promise<unknown>[] = [];
   #closing = false;
+  #commitGate?: Promise<void>;
   readonly #url: string;
   readonly #env: Env;
 
@@ -67,6 +68,16 @@ export class RequestDatabase {
     return this.#connection;
   }
 
+  /**
+   * Writes commit only once `gate` resolves; if it rejects, they roll back with its error. Auth
+   * uses it to check a session token's revocation (a KV read) in parallel with the request's
+   * first round trips instead of before them.
+   */
+  holdCommitsUntil(gate: Promise<void>): void {
+    gate.catch(() => undefined); // observed here; the rejection is delivered at COMMIT
+    this.#commitGate = gate;
+  }
+
   /** A query with no tenant context: for checks and SECURITY DEFINER lookups only. */
   async system<T extends Record<string, unknown>>(text: string, values: unknown[] = []): Promise<T[]> {
     const client = await this.#connect();
@@ -86,6 +97,7 @@ export class RequestDatabase {
     let result: T;
     try {
       result = await work(drizzle({ client, schema }));
+      if (mode === "write" && this.#commitGate) await this.#commitGate;
     } catch (error) {
       // The link may be what failed: the rollback is best effort (the server rolls back an
       // abandoned transaction by itself), and the original error is what the caller sees.
