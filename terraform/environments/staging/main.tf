@@ -1,0 +1,97 @@
+# SecureBase Edge API, AWS data tier — staging.
+# The Worker runs on Cloudflare; here live Aurora (behind RDS Proxy), the WebSocket proxy the
+# Worker reaches it through, their secrets and keys, and the operators' alarms.
+locals {
+  name = "securebase-${var.environment}"
+}
+
+module "database_key" {
+  source       = "../../modules/kms-key"
+  alias        = "${local.name}-database"
+  description  = "SecureBase ${var.environment}: Aurora storage, Performance Insights, master secret."
+  via_services = ["rds", "secretsmanager"]
+}
+
+module "secrets_key" {
+  source       = "../../modules/kms-key"
+  alias        = "${local.name}-secrets"
+  description  = "SecureBase ${var.environment}: Secrets Manager entries (role passwords, Worker keys)."
+  via_services = ["secretsmanager"]
+}
+
+module "operations_key" {
+  source                = "../../modules/kms-key"
+  alias                 = "${local.name}-operations"
+  description           = "SecureBase ${var.environment}: logs, image repository, operators' SNS topic."
+  via_services          = ["ecr", "sns"]
+  service_principals    = ["cloudwatch.amazonaws.com"]
+  allow_cloudwatch_logs = true
+}
+
+module "secrets" {
+  source                  = "../../modules/secrets"
+  name                    = local.name
+  kms_key_arn             = module.secrets_key.key_arn
+  recovery_window_in_days = 7
+}
+
+module "database" {
+  source                   = "../../modules/database"
+  name                     = local.name
+  vpc_id                   = var.vpc_id
+  private_subnet_ids       = var.private_subnet_ids
+  client_security_group_id = module.db_proxy.security_group_id
+  kms_key_arn              = module.database_key.key_arn
+  logs_kms_key_arn         = module.operations_key.key_arn
+  min_acu                  = 0.5
+  max_acu                  = 4
+  instance_count           = 1
+  backup_retention_days    = 14
+  deletion_protection      = true
+  skip_final_snapshot      = false
+}
+
+module "db_proxy" {
+  source                     = "../../modules/db-proxy"
+  name                       = local.name
+  vpc_id                     = var.vpc_id
+  private_subnet_ids         = var.private_subnet_ids
+  client_security_group_ids  = concat([module.ws_proxy.task_security_group_id], var.bastion_security_group_ids)
+  database_security_group_id = module.database.security_group_id
+  cluster_id                 = module.database.cluster_id
+  login_role_secret_arns     = module.secrets.login_role_secret_arns
+  secrets_kms_key_arn        = module.secrets_key.key_arn
+}
+
+module "ws_proxy" {
+  source                      = "../../modules/ws-proxy"
+  name                        = local.name
+  vpc_id                      = var.vpc_id
+  public_subnet_ids           = var.public_subnet_ids
+  private_subnet_ids          = var.private_subnet_ids
+  https_egress_cidrs          = var.https_egress_cidrs
+  domain_name                 = var.ws_proxy_domain
+  cloudflare_ipv4_cidrs       = var.cloudflare_ipv4_cidrs
+  cloudflare_ipv6_cidrs       = var.cloudflare_ipv6_cidrs
+  rds_proxy_endpoint          = module.db_proxy.endpoint
+  rds_proxy_security_group_id = module.db_proxy.security_group_id
+  kms_key_arn                 = module.operations_key.key_arn
+  logs_kms_key_arn            = module.operations_key.key_arn
+  access_logs_bucket          = var.access_logs_bucket
+  image_tag                   = var.ws_proxy_image_tag
+  min_tasks                   = 2
+  max_tasks                   = 4
+  deletion_protection         = true
+}
+
+module "alarms" {
+  source                  = "../../modules/alarms"
+  name                    = local.name
+  kms_key_arn             = module.operations_key.key_arn
+  operator_emails         = var.operator_emails
+  cluster_id              = module.database.cluster_id
+  max_acu                 = module.database.max_acu
+  proxy_name              = module.db_proxy.name
+  alb_arn_suffix          = module.ws_proxy.alb_arn_suffix
+  target_group_arn_suffix = module.ws_proxy.target_group_arn_suffix
+}
