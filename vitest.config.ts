@@ -1,37 +1,59 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Tests run inside workerd (the Worker's real runtime) with the bindings from wrangler.toml;
-// test/global-setup.ts starts the real Postgres and the WebSocket proxy and provides their URLs.
+// Two projects, one run (`npm test`):
+// - "workers": the Worker's tests inside workerd (its real runtime) with the bindings from
+//   wrangler.toml; test/global-setup.ts starts the real Postgres and the WebSocket proxy and
+//   provides their URLs.
+// - "node": tests that need Node itself — Terraform (CLI and policies on parsed HCL), the deploy
+//   scripts against their own embedded Postgres, wrangler.toml environments.
 export default defineConfig({
-  plugins: [
-    cloudflareTest(({ inject }) => ({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        bindings: {
-          ENVIRONMENT: "test",
-          DATABASE_URL: inject("apiUrl"),
-          JOBS_DATABASE_URL: inject("jobsUrl"),
-          DB_WS_PROXY_URL: inject("proxyUrl"),
-          SESSION_SIGNING_KEYS: inject("sessionSigningKeys"),
-          DB_CONTEXT_KEY: inject("dbContextKey"),
-          DATA_ENCRYPTION_KEY: inject("dataEncryptionKey"),
-        },
-      },
-    })),
-  ],
   test: {
-    globalSetup: ["./test/global-setup.ts"],
-    include: ["test/**/*.test.ts"],
     reporters: ["default", "./test/summary-reporter.ts"],
     // Console output of passing tests is dropped: several tests make things fail on purpose
     // (a wrong database password, a malformed message) and the logs they provoke are expected.
     // A failing test still shows everything it logged.
     silent: "passed-only",
-    // One file at a time: some tests assert the proxy's global round-trip and connection
-    // counters, which a concurrently running file would disturb.
-    fileParallelism: false,
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ENVIRONMENT: "test",
+                DATABASE_URL: inject("apiUrl"),
+                JOBS_DATABASE_URL: inject("jobsUrl"),
+                DB_WS_PROXY_URL: inject("proxyUrl"),
+                SESSION_SIGNING_KEYS: inject("sessionSigningKeys"),
+                DB_CONTEXT_KEY: inject("dbContextKey"),
+                DATA_ENCRYPTION_KEY: inject("dataEncryptionKey"),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "workers",
+          globalSetup: ["./test/global-setup.ts"],
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/terraform/**", "test/deploy/**"],
+          // One file at a time: some tests assert the proxy's global round-trip and connection
+          // counters, which a concurrently running file would disturb.
+          fileParallelism: false,
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["test/terraform/**/*.test.ts", "test/deploy/**/*.test.ts"],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
   },
 });

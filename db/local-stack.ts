@@ -10,7 +10,7 @@ import {
   startLocalPostgres,
   withUser,
 } from "./local-postgres.ts";
-import { startWsProxy, type WsProxy } from "./ws-proxy.ts";
+import { startWsProxy, type WsProxy } from "../services/ws-proxy/proxy.ts";
 
 export interface LocalStack {
   /** Superuser connection to the database (embedded Postgres only). */
@@ -61,6 +61,7 @@ export async function startLocalStack(options: {
       allow: [`${target.hostname}:${target.port || 5432}`],
       port: options.proxyPort,
       latencyMs: options.proxyLatencyMs,
+      exposeStats: true,
     });
     return {
       adminUrl,

@@ -1,11 +1,24 @@
 // Prints one plain closing line, "tests: N passed, N failed[, N skipped]", after vitest's own
-// summary, so CI (and anyone scanning a log) reads the outcome the same way for every runner.
+// summary, so CI (and anyone scanning a log) reads the outcome the same way for every runner;
+// then the same counts per project (workers, node), so a skipped Terraform check is visible.
 import type { Reporter, TestModule } from "vitest/node";
+
+interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+const line = (counts: Counts) => `${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ""}`;
 
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
-    const counts = { passed: 0, failed: 0, skipped: 0 };
+    const total: Counts = { passed: 0, failed: 0, skipped: 0 };
+    const byProject = new Map<string, Counts>();
     for (const testModule of testModules) {
+      const project = testModule.project.name || "default";
+      const counts = byProject.get(project) ?? { passed: 0, failed: 0, skipped: 0 };
+      byProject.set(project, counts);
       let failedInModule = 0;
       for (const test of testModule.children.allTests()) {
         const state = test.result().state;
@@ -17,7 +30,12 @@ export default class SummaryReporter implements Reporter {
       if (testModule.state() === "failed" && failedInModule === 0) failedInModule = 1;
       counts.failed += failedInModule;
     }
-    const skipped = counts.skipped ? `, ${counts.skipped} skipped` : "";
-    process.stdout.write(`\ntests: ${counts.passed} passed, ${counts.failed} failed${skipped}\n`);
+    for (const counts of byProject.values()) {
+      total.passed += counts.passed;
+      total.failed += counts.failed;
+      total.skipped += counts.skipped;
+    }
+    const projects = [...byProject].map(([name, counts]) => `${name}: ${line(counts)}`).join("; ");
+    process.stdout.write(`\ntests: ${line(total)}\n${byProject.size > 1 ? `  (${projects})\n` : ""}`);
   }
 }

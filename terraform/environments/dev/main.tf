@@ -47,7 +47,7 @@ module "database" {
   max_acu                  = 4
   instance_count           = 1
   backup_retention_days    = 7
-  deletion_protection      = false
+  deletion_protection      = true
   skip_final_snapshot      = true
 }
 
@@ -81,7 +81,7 @@ module "ws_proxy" {
   image_tag                   = var.ws_proxy_image_tag
   min_tasks                   = 1
   max_tasks                   = 2
-  deletion_protection         = false
+  deletion_protection         = true
 }
 
 module "alarms" {

@@ -1,15 +1,23 @@
 // The WebSocket -> TCP proxy the neon serverless driver needs to reach a plain Postgres
 // (Neon's wsproxy protocol: ws://host:port/v2?address=pghost:pgport, binary frames both ways).
 // No maintained npm package does this with ws 8, so it is written here; it is small on purpose.
+// The same code runs locally (db/local-stack.ts: `npm run dev`, the tests, the bench) and deployed
+// (services/ws-proxy/main.ts in the Docker image, on ECS behind an ALB: terraform/modules/ws-proxy).
 //
 // - Only allowlisted targets: it is never an open relay.
+// - Upstream TLS (deployed): the Worker's driver sends a plain StartupMessage (its TLS is the
+//   wss:// WebSocket), so the proxy itself asks the target for TLS (Postgres SSLRequest) and
+//   verifies its certificate before forwarding a byte; RDS Proxy requires TLS.
+// - Served over HTTPS when given a certificate (ALB -> task traffic stays encrypted).
 // - Counts Postgres round trips per connection: a round trip is a client->server flight that the
 //   server answered (pipelined client writes before the answer count once). Cheap: two flags.
 // - Latency injection: each forwarded chunk waits `latencyMs` one way, in order, so a
 //   benchmark on loopback can show what round trips cost at a real edge->database RTT.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { connect } from "node:net";
+import { createServer as createHttpsServer } from "node:https";
+import { connect, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
+import { connect as connectTls, type TLSSocket } from "node:tls";
 import { createRequire } from "node:module";
 import type * as WsTypes from "ws";
 
@@ -38,12 +46,26 @@ export interface WsProxy {
   close: () => Promise<void>;
 }
 
-export async function startWsProxy(options: {
+/** How the proxy talks to its Postgres target: plain TCP (local), or TLS after an SSLRequest. */
+export type UpstreamTls =
+  | { mode: "disable" }
+  /** TLS, certificate verified against `ca` (PEM; default: Node's roots) and the target's host name. */
+  | { mode: "verify-full"; ca?: string };
+
+export interface WsProxyOptions {
+  /** Allowed `host:port` targets. */
   allow: string[];
   port?: number;
   host?: string;
   latencyMs?: number;
-}): Promise<WsProxy> {
+  upstreamTls?: UpstreamTls;
+  /** Serve HTTPS/WSS with this certificate instead of plain HTTP/WS. */
+  serverTls?: { cert: string; key: string };
+  /** Expose GET /stats (counters for tests and benchmarks; off in deployments). */
+  exposeStats?: boolean;
+}
+
+export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
   const allow = new Set(options.allow);
   let latencyMs = Math.max(0, options.latencyMs ?? 0);
   const totals = { connections: 0, open: 0, peakOpen: 0, roundTrips: 0, refused: 0 };
@@ -52,13 +74,21 @@ export async function startWsProxy(options: {
   const later = (fn: () => void) => (latencyMs > 0 ? setTimeout(fn, latencyMs) : fn());
 
   const stats = (): ProxyStats => ({ ...totals, byUser: structuredClone(byUser), recent: [...recent] });
-  const http: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (req.method === "GET" && req.url === "/stats") {
+  const upstreamTls = options.upstreamTls ?? { mode: "disable" };
+  const serve = (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method === "GET" && req.url === "/healthz") {
+      // The load balancer's health check: the process accepts connections. Postgres reachability
+      // is not part of it, so a database outage does not drain every proxy task at once.
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+      return;
+    }
+    if (options.exposeStats && req.method === "GET" && req.url === "/stats") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(stats()));
       return;
     }
     res.writeHead(404).end();
-  });
+  };
+  const http: Server = options.serverTls ? createHttpsServer(options.serverTls, serve) : createServer(serve);
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
 
   http.on("upgrade", (req, socket, head) => {
@@ -71,8 +101,13 @@ export async function startWsProxy(options: {
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       const separator = address.lastIndexOf(":");
-      const tcp = connect({ host: address.slice(0, separator), port: Number(address.slice(separator + 1)) });
+      const host = address.slice(0, separator);
+      const tcp = connect({ host, port: Number(address.slice(separator + 1)) });
       tcp.setNoDelay(true);
+      // Until the upstream is ready (TLS negotiated), client messages wait here in order.
+      let upstream: Socket | TLSSocket | undefined = upstreamTls.mode === "disable" ? tcp : undefined;
+      const pending: Buffer[] = [];
+      const toUpstream = (data: Buffer) => (upstream ? upstream.write(data) : pending.push(data));
       const conn = { id: ++totals.connections, roundTrips: 0, bytesIn: 0, bytesOut: 0 };
       let awaitingAnswer = false;
       let user: { connections: number; roundTrips: number } | undefined;
@@ -87,9 +122,9 @@ export async function startWsProxy(options: {
         }
         conn.bytesIn += data.length;
         if (!awaitingAnswer) awaitingAnswer = true;
-        later(() => tcp.write(data));
+        later(() => toUpstream(data));
       });
-      tcp.on("data", (data: Buffer) => {
+      const fromUpstream = (data: Buffer) => {
         conn.bytesOut += data.length;
         if (awaitingAnswer) {
           awaitingAnswer = false;
@@ -98,7 +133,24 @@ export async function startWsProxy(options: {
           if (user) user.roundTrips += 1;
         }
         later(() => ws.readyState === ws.OPEN && ws.send(data));
-      });
+      };
+      if (upstream) {
+        tcp.on("data", fromUpstream);
+      } else if (upstreamTls.mode === "verify-full") {
+        negotiateTls(tcp, host, upstreamTls.ca).then(
+          (secure) => {
+            upstream = secure;
+            secure.on("data", fromUpstream);
+            secure.on("close", finish);
+            secure.on("error", finish);
+            for (const data of pending.splice(0)) secure.write(data);
+          },
+          (error: Error) => {
+            console.error(`ws-proxy: TLS to ${address} failed: ${error.message}`);
+            finish();
+          },
+        );
+      }
       let closed = false;
       const finish = () => {
         if (closed) return;
@@ -106,6 +158,7 @@ export async function startWsProxy(options: {
         totals.open -= 1;
         recent.push(conn);
         if (recent.length > 200) recent.shift();
+        upstream?.destroy();
         tcp.destroy();
         ws.close();
       };
@@ -120,7 +173,7 @@ export async function startWsProxy(options: {
   const port = (http.address() as AddressInfo).port;
   return {
     port,
-    url: `ws://127.0.0.1:${port}/v2`,
+    url: `${options.serverTls ? "wss" : "ws"}://127.0.0.1:${port}/v2`,
     stats,
     setLatency: (ms: number) => {
       latencyMs = Math.max(0, ms);
@@ -133,6 +186,31 @@ export async function startWsProxy(options: {
         http.closeAllConnections();
       }),
   };
+}
+
+const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]); // length 8, code 80877103
+
+/** Asks the Postgres server for TLS (SSLRequest) and completes a verified handshake over `tcp`. */
+function negotiateTls(tcp: Socket, host: string, ca: string | undefined): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const fail = (error: Error) => reject(error);
+    tcp.once("error", fail);
+    tcp.once("close", () => reject(new Error("connection closed before TLS")));
+    tcp.once("connect", () => tcp.write(SSL_REQUEST));
+    tcp.once("data", (answer: Buffer) => {
+      if (answer.length !== 1 || answer[0] !== 0x53 /* 'S' */) {
+        reject(new Error("the server does not accept TLS"));
+        return;
+      }
+      const secure = connectTls({ socket: tcp, servername: host, ca, rejectUnauthorized: true });
+      secure.once("secureConnect", () => {
+        tcp.off("error", fail);
+        secure.setNoDelay(true);
+        resolve(secure);
+      });
+      secure.once("error", fail);
+    });
+  });
 }
 
 /** The user named in a Postgres StartupMessage (protocol 3.0) at the start of `data`. */
