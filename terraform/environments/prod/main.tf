@@ -59,8 +59,9 @@ module "db_proxy" {
   client_security_group_ids  = concat([module.ws_proxy.task_security_group_id], var.bastion_security_group_ids)
   database_security_group_id = module.database.security_group_id
   cluster_id                 = module.database.cluster_id
-  login_role_secret_arns     = module.secrets.login_role_secret_arns
-  secrets_kms_key_arn        = module.secrets_key.key_arn
+  # The master secret lets the first `npm run db:migrate` create the owner through the proxy.
+  login_role_secret_arns = merge(module.secrets.login_role_secret_arns, { master = module.database.master_user_secret_arn })
+  secrets_kms_key_arns   = [module.secrets_key.key_arn, module.database_key.key_arn]
 }
 
 module "ws_proxy" {

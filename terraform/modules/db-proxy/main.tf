@@ -66,7 +66,7 @@ resource "aws_iam_role_policy" "proxy_secrets" {
         Sid      = "DecryptThroughSecretsManager"
         Effect   = "Allow"
         Action   = ["kms:Decrypt"]
-        Resource = [var.secrets_kms_key_arn]
+        Resource = var.secrets_kms_key_arns
         Condition = {
           StringEquals = { "kms:ViaService" = "secretsmanager.${data.aws_region.current.name}.amazonaws.com" }
         }

@@ -29,13 +29,13 @@ variable "cluster_id" {
 }
 
 variable "login_role_secret_arns" {
-  description = "Login role name => Secrets Manager secret ARN ({username,password})."
+  description = "Login name => Secrets Manager secret ARN ({username,password}): the owner and API roles, and the RDS-managed master secret (first migration)."
   type        = map(string)
 }
 
-variable "secrets_kms_key_arn" {
-  description = "CMK of those secrets (the proxy role may decrypt through Secrets Manager only)."
-  type        = string
+variable "secrets_kms_key_arns" {
+  description = "CMKs of those secrets (the proxy role may decrypt through Secrets Manager only)."
+  type        = list(string)
 }
 
 variable "idle_client_timeout_seconds" {
