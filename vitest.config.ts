@@ -42,6 +42,9 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 20_000,
           hookTimeout: 30_000,
+          // The Worker logs one JSON line per request (worker/http/request-log.ts); keep them out
+          // of the test output (test/platform/request-log.test.ts asserts them).
+          onConsoleLog: (log) => !log.startsWith('{"message":"request"'),
         },
       },
       {

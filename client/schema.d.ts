@@ -428,6 +428,26 @@ export interface paths {
         patch: operations["updateCustomer"];
         trace?: never;
     };
+    "/v1/admin/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Platform status: cron heartbeats, outbox backlog, dead webhooks, queue dead letters
+         * @description What an operator checks first (SecureBase staff only). The last run of every scheduled job, the number of outbox events not yet published and the age of the oldest, dead webhook deliveries across all customers, and the events queue's dead-letter queue with the command that shows its depth. Counts only: no customer data.
+         */
+        get: operations["getPlatformStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit-events": {
         parameters: {
             query?: never;
@@ -1086,6 +1106,102 @@ export interface components {
              * @example 800
              */
             tax_rate_bps?: number;
+        };
+        /**
+         * @example {
+         *       "object": "platform_status",
+         *       "environment": "production",
+         *       "checked_at": "2026-11-23T13:24:20.000Z",
+         *       "jobs": [
+         *         {
+         *           "job": "hourly-sweep",
+         *           "cron": "0 * * * *",
+         *           "last_status": "succeeded",
+         *           "last_started_at": "2026-11-23T13:00:00.120Z",
+         *           "last_finished_at": "2026-11-23T13:00:01.480Z",
+         *           "seconds_since_last_start": 1460
+         *         }
+         *       ],
+         *       "outbox": {
+         *         "unpublished": 3,
+         *         "oldest_unpublished_at": "2026-11-23T13:24:11.000Z",
+         *         "oldest_unpublished_age_seconds": 9
+         *       },
+         *       "webhooks": {
+         *         "dead_deliveries": 0
+         *       },
+         *       "queues": {
+         *         "events": {
+         *           "dead_letter_queue": "securebase-events-production-dlq",
+         *           "redelivered_last_24h": 0,
+         *           "hint": "Workers cannot read queue depth: `wrangler queues info securebase-events-production-dlq` shows the dead letters."
+         *         }
+         *       }
+         *     }
+         */
+        PlatformStatus: {
+            /** @enum {string} */
+            object: "platform_status";
+            /** @example production */
+            environment: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T13:24:20.000Z
+             */
+            checked_at: string;
+            /** @description Every scheduled job, with its last recorded run (never_ran: no row in job_runs yet) */
+            jobs: components["schemas"]["PlatformJobStatus"][];
+            /** @description Events committed but not yet published to the queue */
+            outbox: {
+                /** @example 3 */
+                unpublished: number;
+                /**
+                 * Format: date-time
+                 * @example 2026-11-23T13:24:11.000Z
+                 */
+                oldest_unpublished_at: string | null;
+                /** @example 9 */
+                oldest_unpublished_age_seconds: number | null;
+            };
+            webhooks: {
+                /** @example 0 */
+                dead_deliveries: number;
+            };
+            queues: {
+                events: {
+                    /** @example securebase-events-production-dlq */
+                    dead_letter_queue: string;
+                    /**
+                     * @description Messages that needed more than one attempt
+                     * @example 0
+                     */
+                    redelivered_last_24h: number;
+                    hint: string;
+                };
+            };
+        };
+        PlatformJobStatus: {
+            /** @example hourly-sweep */
+            job: string;
+            /** @example 0 * * * * */
+            cron: string | null;
+            /**
+             * @example succeeded
+             * @enum {string}
+             */
+            last_status: "running" | "succeeded" | "failed" | "never_ran";
+            /**
+             * Format: date-time
+             * @example 2026-11-23T13:00:00.120Z
+             */
+            last_started_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T13:00:01.480Z
+             */
+            last_finished_at: string | null;
+            /** @example 1460 */
+            seconds_since_last_start: number | null;
         };
         AuditEventList: {
             data: components["schemas"]["AuditEvent"][];
@@ -3072,6 +3188,62 @@ export interface operations {
             };
             /** @description The body failed validation */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPlatformStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The platform's status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformStatus"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

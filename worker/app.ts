@@ -7,6 +7,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
 import type { AppEnv } from "./env.ts";
 import { adminRoutes } from "./admin/routes.ts";
+import { statusRoutes } from "./admin/status.ts";
 import { apiKeyRoutes } from "./api-keys/routes.ts";
 import { auditRoutes } from "./audit/routes.ts";
 import { authRoutes } from "./auth/routes.ts";
@@ -14,6 +15,7 @@ import { sessionRoutes } from "./auth/session-routes.ts";
 import { docsRoutes } from "./docs/routes.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { apiTags } from "./http/openapi-tags.ts";
+import { requestLog } from "./http/request-log.ts";
 import { problem, ProblemError, type FieldError } from "./http/problem.ts";
 import { invoiceRoutes } from "./invoices/routes.ts";
 import { RequestDatabase } from "./platform/database.ts";
@@ -66,6 +68,7 @@ export function createApp() {
   });
 
   app.use(requestId({ headerName: "X-Request-Id" }));
+  app.use(requestLog);
   app.use(database);
 
   app.route("/", healthRoutes);
@@ -74,6 +77,7 @@ export function createApp() {
   app.route("/", apiKeyRoutes);
   app.route("/", userRoutes);
   app.route("/", adminRoutes);
+  app.route("/", statusRoutes);
   app.route("/", auditRoutes);
   app.route("/", invoiceRoutes);
 

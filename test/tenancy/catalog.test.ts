@@ -35,7 +35,7 @@ describe("every tenant table (discovered from the catalog)", async () => {
       const extra = table.policies.filter((p) => p.permissive && p.roles.includes("public") && !(p.cmd in commands));
       expect(extra).toEqual([]);
       for (const p of table.policies.filter((p) => p.permissive && !p.roles.includes("public"))) {
-        expect(["sb_jobs", "sb_auth"]).toEqual(expect.arrayContaining(p.roles));
+        expect(["sb_jobs", "sb_auth", "sb_status"]).toEqual(expect.arrayContaining(p.roles));
       }
     },
   );
@@ -83,7 +83,7 @@ describe("database roles", () => {
          FROM pg_roles m CROSS JOIN pg_roles r
          WHERE m.rolname IN (current_user, 'sb_api', 'sb_analytics', 'sb_jobs')
            AND r.rolname LIKE 'sb\\_%' AND r.rolname <> m.rolname
-           AND (r.rolname IN ('sb_auth', 'sb_context') OR m.rolname <> current_user)
+           AND (r.rolname IN ('sb_auth', 'sb_context', 'sb_status') OR m.rolname <> current_user)
            AND (pg_has_role(m.oid, r.oid, 'USAGE') OR pg_has_role(m.oid, r.oid, 'SET'))`,
       ),
     );
