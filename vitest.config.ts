@@ -14,6 +14,9 @@ export default defineConfig({
     // (a wrong database password, a malformed message) and the logs they provoke are expected.
     // A failing test still shows everything it logged.
     silent: "passed-only",
+    // The Worker logs one JSON line per request (worker/http/request-log.ts); keep them out of
+    // the test output (test/platform/request-log.test.ts asserts them).
+    onConsoleLog: (log: string) => !log.startsWith('{"message":"request"'),
     projects: [
       {
         plugins: [
@@ -42,9 +45,6 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 20_000,
           hookTimeout: 30_000,
-          // The Worker logs one JSON line per request (worker/http/request-log.ts); keep them out
-          // of the test output (test/platform/request-log.test.ts asserts them).
-          onConsoleLog: (log) => !log.startsWith('{"message":"request"'),
         },
       },
       {
