@@ -40,31 +40,37 @@ export function ownerFromUrl(ownerUrl: string): OwnerTarget {
 
 /**
  * As the RDS master user (a member of rds_superuser, not a superuser): create or re-password the
- * owner role (LOGIN CREATEROLE: the migrations create the API roles) and a database it owns.
+ * owner role (LOGIN CREATEROLE: the migrations create the API roles) and a database it owns
+ * (an existing database owned by someone else, e.g. the master, is handed to the owner).
  * CREATE DATABASE … OWNER needs the creator to be able to SET ROLE to the owner; since
  * PostgreSQL 16 a CREATEROLE creator only holds ADMIN on the role, so membership is granted for
  * that one statement and revoked again: the master keeps no lasting rights over the owner.
  */
-export async function bootstrapOwner(masterUrl: string, owner: OwnerTarget): Promise<{ createdRole: boolean; createdDatabase: boolean }> {
+export async function bootstrapOwner(masterUrl: string, owner: OwnerTarget): Promise<{ createdRole: boolean; createdDatabase: boolean; handedOver: boolean }> {
   return withClient(masterUrl, async (client) => {
     const role = await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [owner.user]);
     const createdRole = role.rowCount === 0;
     await client.query(
       `${createdRole ? "CREATE" : "ALTER"} ROLE ${quoteIdent(owner.user)} LOGIN CREATEROLE PASSWORD ${quoteLiteral(owner.password)}`,
     );
-    const database = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [owner.database]);
+    const database = await client.query<{ owner: string }>("SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1", [owner.database]);
     const createdDatabase = database.rowCount === 0;
-    if (createdDatabase) {
+    const handOver = !createdDatabase && database.rows[0]!.owner !== owner.user;
+    if (createdDatabase || handOver) {
       const { rows } = await client.query<{ member: boolean }>("SELECT pg_has_role(current_user, $1, 'SET') AS member", [owner.user]);
       const grantFor = !rows[0]?.member;
       if (grantFor) await client.query(`GRANT ${quoteIdent(owner.user)} TO CURRENT_USER`);
       try {
-        await client.query(`CREATE DATABASE ${quoteIdent(owner.database)} OWNER ${quoteIdent(owner.user)}`);
+        await client.query(
+          createdDatabase
+            ? `CREATE DATABASE ${quoteIdent(owner.database)} OWNER ${quoteIdent(owner.user)}`
+            : `ALTER DATABASE ${quoteIdent(owner.database)} OWNER TO ${quoteIdent(owner.user)}`,
+        );
       } finally {
         if (grantFor) await client.query(`REVOKE ${quoteIdent(owner.user)} FROM CURRENT_USER`);
       }
     }
-    return { createdRole, createdDatabase };
+    return { createdRole, createdDatabase, handedOver: handOver };
   });
 }
 

@@ -53,8 +53,9 @@ if (activeKid && retire.includes(activeKid)) fail(`DB_CONTEXT_KEY_RETIRE names $
 try {
   if (env.MASTER_DATABASE_URL) {
     const owner = ownerFromUrl(url);
-    const { createdRole, createdDatabase } = await bootstrapOwner(env.MASTER_DATABASE_URL, owner);
-    console.log(`owner: role ${owner.user} ${createdRole ? "created" : "password set"}, database ${owner.database} ${createdDatabase ? "created" : "exists"}`);
+    const { createdRole, createdDatabase, handedOver } = await bootstrapOwner(env.MASTER_DATABASE_URL, owner);
+    const database = createdDatabase ? "created" : handedOver ? `handed to ${owner.user}` : "exists";
+    console.log(`owner: role ${owner.user} ${createdRole ? "created" : "password set"}, database ${owner.database} ${database}`);
   }
   const { applied, skipped } = await migrate(url);
   console.log(`migrations: ${applied.length} applied${applied.length ? ` (${applied.join(", ")})` : ""}, ${skipped.length} already applied`);

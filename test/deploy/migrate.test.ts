@@ -10,6 +10,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalPostgres, withUser, type LocalPostgres } from "../../db/local-postgres.ts";
+import { verifyPassword } from "../../worker/auth/passwords.ts";
 import { repoRoot } from "./wrangler.ts";
 
 let postgres: LocalPostgres;
@@ -34,8 +35,8 @@ function freePort(): Promise<number> {
   });
 }
 
-function dbMigrate(env: Record<string, string>) {
-  const result = spawnSync(process.execPath, [join(repoRoot, "scripts/migrate.ts")], {
+function dbMigrate(env: Record<string, string>, script = "scripts/migrate.ts") {
+  const result = spawnSync(process.execPath, [join(repoRoot, script)], {
     cwd: repoRoot,
     encoding: "utf8",
     env: { PATH: process.env.PATH ?? "", ...env },
@@ -130,6 +131,37 @@ describe("npm run db:migrate (production path)", () => {
     expect(retire.stdout).toContain("context keys retired: ctx2026a");
     await expect(customerIdAs(apiUrl, firstKey, customerId)).rejects.toMatchObject({ code: "28000" });
     expect(await customerIdAs(apiUrl, secondKey, customerId)).toBe(customerId);
+  });
+
+  it("hands a database the master created (as Aurora's database_name would) to the owner", async () => {
+    await query(postgres.adminUrl(), "CREATE DATABASE securebase_handover");
+    const handoverOwnerUrl = withUser(postgres.adminUrl("securebase_handover"), "sb_owner", new URL(ownerUrl).password);
+    const run = dbMigrate({ MASTER_DATABASE_URL: postgres.adminUrl(), DATABASE_URL: handoverOwnerUrl });
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toContain("database securebase_handover handed to sb_owner");
+    const [database] = await query<{ owner: string }>(postgres.adminUrl(), "SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = 'securebase_handover'");
+    expect(database?.owner).toBe("sb_owner");
+  });
+
+  it("npm run db:create-staff makes the first super_admin login once, with a password shown once", async () => {
+    const email = `ops-${randomBytes(4).toString("hex")}@securebase.example`;
+    const run = dbMigrate({ DATABASE_URL: ownerUrl, DB_CONTEXT_KEY: secondKey, STAFF_EMAIL: email.toUpperCase() }, "scripts/create-staff.ts");
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const password = /password \(shown once\): (\S+)/.exec(run.stdout)?.[1];
+    expect(password).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    const [user] = await query<{ platform_role: string; role: string; password_hash: string }>(
+      postgres.adminUrl("securebase_deploy"),
+      "SELECT platform_role, role, password_hash FROM users WHERE email = $1",
+      [email],
+    );
+    expect(user).toMatchObject({ platform_role: "super_admin", role: "admin" });
+    expect(await verifyPassword(password!, user!.password_hash)).toBe(true);
+
+    const again = dbMigrate({ DATABASE_URL: ownerUrl, DB_CONTEXT_KEY: secondKey, STAFF_EMAIL: email }, "scripts/create-staff.ts");
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain("already has a login");
+    expect(dbMigrate({ DATABASE_URL: ownerUrl, DB_CONTEXT_KEY: secondKey, STAFF_EMAIL: "not-an-email" }, "scripts/create-staff.ts").status).toBe(2);
   });
 
   it("refuses bad input before connecting", () => {

@@ -1,6 +1,8 @@
 # Aurora PostgreSQL Serverless v2: the only store of tenant data. Encrypted with the database CMK,
 # TLS forced by the parameter group, reachable only from the RDS Proxy's security group, never
 # publicly. Row-level security inside the database keeps tenants apart (db/migrations).
+# The application database is not created here: `npm run db:migrate` (MASTER_DATABASE_URL) creates
+# it owned by the owner role, so the RDS master never owns application objects.
 locals {
   identifier = "${var.name}-aurora"
 }
@@ -75,7 +77,6 @@ resource "aws_rds_cluster" "this" {
   engine                              = "aurora-postgresql"
   engine_mode                         = "provisioned"
   engine_version                      = var.engine_version
-  database_name                       = var.database_name
   master_username                     = var.master_username
   manage_master_user_password         = true
   master_user_secret_kms_key_id       = var.kms_key_arn

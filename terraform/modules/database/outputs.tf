@@ -14,8 +14,8 @@ output "writer_endpoint" {
 }
 
 output "database_name" {
-  description = "Database name."
-  value       = aws_rds_cluster.this.database_name
+  description = "Database the migrations create and run in."
+  value       = var.database_name
 }
 
 output "master_user_secret_arn" {

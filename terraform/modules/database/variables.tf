@@ -45,7 +45,7 @@ variable "parameter_group_family" {
 }
 
 variable "database_name" {
-  description = "Database the migrations run in."
+  description = "Database `npm run db:migrate` creates (owned by the owner role) and the Worker uses."
   type        = string
   default     = "securebase"
 }
