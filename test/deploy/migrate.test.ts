@@ -36,8 +36,9 @@ function freePort(): Promise<number> {
 }
 
 function dbMigrate(env: Record<string, string>, script = "scripts/migrate.ts") {
+  // Run from a scratch directory so a developer's own .env (scripts/env-file.ts) cannot leak in.
   const result = spawnSync(process.execPath, [join(repoRoot, script)], {
-    cwd: repoRoot,
+    cwd: tmpdir(),
     encoding: "utf8",
     env: { PATH: process.env.PATH ?? "", ...env },
     timeout: 120_000,

