@@ -171,6 +171,9 @@ export const policies: Policy[] = [
   each("CKV_AWS_65", "ECS cluster has Container Insights", ["aws_ecs_cluster"], (r) =>
     /name\s*=\s*"containerInsights"\s*\n\s*value\s*=\s*"(enabled|enhanced)"/.test(r.text) ? undefined : "containerInsights must be enabled",
   ),
+  each("CKV_AWS_223", "ECS Exec sessions are logged (never logging = NONE)", ["aws_ecs_cluster"], (r) =>
+    ["OVERRIDE", "DEFAULT"].includes(String(r.get("configuration.execute_command_configuration.logging"))) ? undefined : "execute_command_configuration.logging must be OVERRIDE or DEFAULT",
+  ),
   each("CKV_AWS_224", "ECS Exec sessions are logged, encrypted with a customer-managed key", ["aws_ecs_cluster"], (r) =>
     r.get("configuration.execute_command_configuration.kms_key_id") && r.get("configuration.execute_command_configuration.log_configuration.cloud_watch_encryption_enabled") === true
       ? undefined
@@ -212,6 +215,20 @@ export const policies: Policy[] = [
   each("CKV_AWS_103", "Listeners use TLS 1.2 or newer", ["aws_lb_listener"], (r) =>
     /^ELBSecurityPolicy-(TLS13-1-2|FS-1-2|TLS-1-2)/.test(String(r.get("ssl_policy"))) ? undefined : `ssl_policy ${String(r.get("ssl_policy"))} allows TLS < 1.2`,
   ),
+  each("CKV2_AWS_74", "Listeners use a strong-cipher TLS policy", ["aws_lb_listener"], (r) =>
+    ["ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06", "ELBSecurityPolicy-FS-1-2-Res-2020-10"].includes(String(r.get("ssl_policy")))
+      ? undefined
+      : `ssl_policy ${String(r.get("ssl_policy"))} is not a strong-cipher policy`,
+  ),
+  each("CKV_AWS_233", "ACM certificates are created before the old one is destroyed", ["aws_acm_certificate"], (r) =>
+    /create_before_destroy\s*=\s*true/.test(r.text) ? undefined : "lifecycle.create_before_destroy must be true",
+  ),
+  each("CKV_AWS_234", "ACM certificates keep certificate transparency logging", ["aws_acm_certificate"], (r) =>
+    /certificate_transparency_logging_preference\s*=\s*"DISABLED"/.test(r.text) ? "transparency logging disabled" : undefined,
+  ),
+  each("CKV2_AWS_71", "ACM certificates name a host, not a wildcard", ["aws_acm_certificate"], (r) =>
+    String(r.get("domain_name")).includes("*") ? "wildcard certificate" : undefined,
+  ),
   each("CKV_AWS_261", "Target groups define a health check", ["aws_lb_target_group"], (r) =>
     r.get("health_check.path") && r.get("health_check.enabled") !== false ? undefined : "health_check with a path is required",
   ),
@@ -228,6 +245,9 @@ export const policies: Policy[] = [
     Number(r.get("retention_in_days")) >= 365 ? undefined : `retention_in_days is ${String(r.get("retention_in_days"))}`,
   ),
   each("CKV_AWS_26", "SNS topics are encrypted with KMS", ["aws_sns_topic"], present("kms_master_key_id")),
+  each("CKV_AWS_169", "SNS topic policies allow named service principals only, never *", ["aws_sns_topic_policy"], (r) =>
+    /Principal\s*=\s*"\*"|AWS\s*=\s*"\*"/.test(r.text) || !/Principal\s*=\s*\{\s*Service\s*=/.test(r.text) ? "topic policy must name a service principal" : undefined,
+  ),
 
   // --- IAM --------------------------------------------------------------------------------
   {
@@ -255,6 +275,9 @@ export const policies: Policy[] = [
           ),
       ),
   },
+  each("CKV_AWS_274", "No role gets AdministratorAccess", ["aws_iam_role_policy_attachment"], (r) =>
+    /AdministratorAccess/.test(r.text) ? "AdministratorAccess attached" : undefined,
+  ),
   {
     id: "CKV_AWS_60",
     title: "Roles can be assumed only by an AWS service principal, never by *",
