@@ -3,10 +3,13 @@
 //   PORT                  listen port (8443)
 //   WSPROXY_ALLOW         comma-separated host:port targets, e.g. the RDS Proxy endpoint:5432
 //   WSPROXY_UPSTREAM_TLS  "verify-full" (default) or "disable" (local experiments only)
-//   WSPROXY_CA_FILE       PEM bundle the upstream certificate must chain to (the RDS CA bundle)
+//   WSPROXY_CA_FILE       extra PEM CAs the upstream certificate may chain to, added to Node's
+//                         public roots: RDS Proxy presents an ACM certificate (Amazon Root CA,
+//                         a public root); Aurora itself one from the RDS CA bundle
 //   WSPROXY_TLS_DIR       directory with cert.pem and key.pem to serve HTTPS/WSS; unset: plain HTTP
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { rootCertificates } from "node:tls";
 import { startWsProxy, type UpstreamTls } from "./proxy.ts";
 
 export function configFromEnv(env: NodeJS.ProcessEnv) {
@@ -19,8 +22,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv) {
   }
   const mode = env.WSPROXY_UPSTREAM_TLS ?? "verify-full";
   if (mode !== "verify-full" && mode !== "disable") throw new Error("WSPROXY_UPSTREAM_TLS must be verify-full or disable");
+  // A `ca` option replaces Node's roots, so the extra bundle is appended to them, not used alone.
   const upstreamTls: UpstreamTls =
-    mode === "disable" ? { mode } : { mode, ca: env.WSPROXY_CA_FILE ? readFileSync(env.WSPROXY_CA_FILE, "utf8") : undefined };
+    mode === "disable"
+      ? { mode }
+      : { mode, ca: env.WSPROXY_CA_FILE ? [...rootCertificates, readFileSync(env.WSPROXY_CA_FILE, "utf8")].join("\n") : undefined };
   const serverTls = env.WSPROXY_TLS_DIR
     ? { cert: readFileSync(join(env.WSPROXY_TLS_DIR, "cert.pem"), "utf8"), key: readFileSync(join(env.WSPROXY_TLS_DIR, "key.pem"), "utf8") }
     : undefined;

@@ -49,7 +49,7 @@ export interface WsProxy {
 /** How the proxy talks to its Postgres target: plain TCP (local), or TLS after an SSLRequest. */
 export type UpstreamTls =
   | { mode: "disable" }
-  /** TLS, certificate verified against `ca` (PEM; default: Node's roots) and the target's host name. */
+  /** TLS, certificate verified against `ca` (PEM; default: Node's public roots) and the target's host name. */
   | { mode: "verify-full"; ca?: string };
 
 export interface WsProxyOptions {

@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
+import { rootCertificates } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, neonConfig } from "@neondatabase/serverless";
@@ -159,9 +160,25 @@ describe.skipIf(!hasOpenssl)("ws-proxy with TLS on both sides", () => {
 });
 
 describe("ws-proxy configuration (services/ws-proxy/main.ts)", () => {
+  it("adds WSPROXY_CA_FILE to Node's public roots instead of replacing them (RDS Proxy uses a public ACM chain)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "securebase-wsproxy-ca-"));
+    try {
+      const { writeFile } = await import("node:fs/promises");
+      const extra = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
+      await writeFile(join(dir, "rds-ca.pem"), extra);
+      const config = configFromEnv({ WSPROXY_ALLOW: "db:5432", WSPROXY_CA_FILE: join(dir, "rds-ca.pem") });
+      const ca = config.upstreamTls.mode === "verify-full" ? String(config.upstreamTls.ca) : "";
+      expect(ca).toContain(extra);
+      expect(ca).toContain(rootCertificates[0]!);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("defaults to verified upstream TLS and requires an explicit allowlist", () => {
     const config = configFromEnv({ WSPROXY_ALLOW: "db.proxy-abc.us-east-1.rds.amazonaws.com:5432" });
     expect(config).toMatchObject({ allow: ["db.proxy-abc.us-east-1.rds.amazonaws.com:5432"], port: 8443, upstreamTls: { mode: "verify-full" } });
+    expect(config.upstreamTls).toEqual({ mode: "verify-full", ca: undefined }); // Node's public roots
     expect(() => configFromEnv({})).toThrow(/WSPROXY_ALLOW/);
     expect(() => configFromEnv({ WSPROXY_ALLOW: "*" })).toThrow(/WSPROXY_ALLOW/);
     expect(() => configFromEnv({ WSPROXY_ALLOW: "db:5432", WSPROXY_UPSTREAM_TLS: "prefer" })).toThrow(/verify-full or disable/);
