@@ -24,6 +24,10 @@ export interface LocalStack {
   /** The read-only reporting role (sb_analytics). */
   analyticsUrl: string;
   proxy: WsProxy;
+  /** Stops the WebSocket proxy (connections cut, new ones refused) — for fault tests. */
+  stopProxy: () => Promise<void>;
+  /** Starts it again on the same port. */
+  startProxy: () => Promise<void>;
   migrations: MigrationResult;
   stop: () => Promise<void>;
 }
@@ -57,25 +61,38 @@ export async function startLocalStack(options: {
     await setLoginPasswords(ownerUrl);
     await installContextKey(ownerUrl, options.contextKey);
     const target = new URL(ownerUrl);
-    const proxy = await startWsProxy({
+    const proxyOptions = {
       allow: [`${target.hostname}:${target.port || 5432}`],
       port: options.proxyPort,
       latencyMs: options.proxyLatencyMs,
       exposeStats: true,
-    });
-    return {
+    };
+    let proxy: WsProxy | undefined = await startWsProxy(proxyOptions);
+    const port = proxy.port;
+    const stack: LocalStack = {
       adminUrl,
       ownerUrl,
       apiUrl: withUser(ownerUrl, localCredentials.api.user, localCredentials.api.password),
       jobsUrl: withUser(ownerUrl, localCredentials.jobs.user, localCredentials.jobs.password),
       analyticsUrl: withUser(ownerUrl, localCredentials.analytics.user, localCredentials.analytics.password),
-      proxy,
+      get proxy() {
+        if (!proxy) throw new Error("the WebSocket proxy is stopped");
+        return proxy;
+      },
+      stopProxy: async () => {
+        await proxy?.close();
+        proxy = undefined;
+      },
+      startProxy: async () => {
+        proxy ??= await startWsProxy({ ...proxyOptions, port });
+      },
       migrations,
       stop: async () => {
-        await proxy.close();
+        await proxy?.close();
         await stopPostgres();
       },
     };
+    return stack;
   } catch (error) {
     await stopPostgres();
     throw error;

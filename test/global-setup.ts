@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startLocalStack } from "../db/local-stack.ts";
+import { startFaultControl } from "../db/fault-control.ts";
 import { migrate } from "../db/migrate.ts";
 
 declare module "vitest" {
@@ -22,6 +23,8 @@ declare module "vitest" {
     proxyStatsUrl: string;
     sessionSigningKeys: string;
     migrations: { firstRun: string[]; secondRun: { applied: string[]; skipped: string[] } };
+    /** POST {url}/postgres/freeze|thaw, /proxy/stop|start (db/fault-control.ts). */
+    faultControlUrl: string;
     /** Cases per route in test/platform/fuzz.test.ts (FUZZ_RUNS; `npm run fuzz` raises it). */
     fuzzRuns: number;
   }
@@ -66,8 +69,11 @@ export default async function setup(project: TestProject) {
   );
   project.provide("migrations", { firstRun: stack.migrations.applied, secondRun });
   project.provide("fuzzRuns", Number(process.env.FUZZ_RUNS ?? 4));
+  const faults = await startFaultControl(stack, dataDir);
+  project.provide("faultControlUrl", faults.url);
 
   return async () => {
+    await faults.close();
     await stack.stop();
     await rm(dataDir, { recursive: true, force: true });
   };

@@ -36,6 +36,16 @@ export function configureDriver(env: Pick<Env, "DB_WS_PROXY_URL" | "DB_PIPELINE_
   configuredFor = key;
 }
 
+/**
+ * The driver rejects a failed WebSocket with the socket's ErrorEvent, which is not an Error:
+ * Hono's error handler only sees Errors, so it would escape as an uncaught exception.
+ */
+export function asError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  const message = (error as { message?: unknown })?.message;
+  return new Error(`database connection failed: ${typeof message === "string" && message ? message : "WebSocket error"}`, { cause: error });
+}
+
 /** A client that gives up instead of hanging when Postgres or the proxy stops answering. */
 function newClient(connectionString: string, queryMs: number = DATABASE_TIMEOUTS.queryMs): Client {
   return new Client({ connectionString, connectionTimeoutMillis: DATABASE_TIMEOUTS.connectMs, query_timeout: queryMs });
@@ -63,7 +73,12 @@ export class RequestDatabase {
       client.on("error", (error) => {
         if (!this.#closing) console.warn("postgres connection error:", error.message);
       });
-      this.#connection = client.connect().then(() => client);
+      this.#connection = client.connect().then(
+        () => client,
+        (error: unknown) => {
+          throw asError(error);
+        },
+      );
     }
     return this.#connection;
   }
@@ -105,7 +120,8 @@ export class RequestDatabase {
       throw error;
     }
     if (mode === "read") {
-      this.#pending.push(client.query("COMMIT"));
+      // Awaited in close(); a failure here (the link dropped) loses nothing of a read.
+      this.#pending.push(client.query("COMMIT").catch(() => undefined));
     } else {
       await client.query("COMMIT");
     }
@@ -136,7 +152,9 @@ export async function withJobsDatabase<T>(env: Env, work: (db: Database) => Prom
   client.on("error", (error) => {
     if (!closing) console.warn("postgres connection error:", error.message);
   });
-  await client.connect();
+  await client.connect().catch((error: unknown) => {
+    throw asError(error);
+  });
   try {
     await client.query("BEGIN");
     try {
