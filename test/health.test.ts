@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { proxyStats } from "./helpers/database.ts";
 import { call } from "./helpers/tenants.ts";
 
 describe("GET /health", () => {
@@ -35,5 +36,15 @@ describe("errors are RFC 9457 problems", () => {
     expect(body).toMatchObject({ status: 404, title: "Not found", instance: "/v1/nope" });
     expect(body.type).toMatch(/^https:\/\/.+\/problems\/not-found$/);
     expect(body.request_id).toBe(response.headers.get("x-request-id"));
+  });
+});
+
+describe("GET /health/live", () => {
+  it("answers 200 without opening a database connection", async () => {
+    const before = (await proxyStats()).connections;
+    const response = await call("/health/live");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: "ok" });
+    expect((await proxyStats()).connections).toBe(before);
   });
 });

@@ -5,7 +5,7 @@ import { permissions } from "../../worker/auth/permissions.ts";
 import { createApp } from "../../worker/app.ts";
 import { call } from "../helpers/tenants.ts";
 
-const PUBLIC = ["GET /health", "POST /v1/auth/login", "POST /v1/invites/accept"];
+const PUBLIC = ["GET /health", "GET /health/live", "POST /v1/auth/login", "POST /v1/invites/accept"];
 /** Served by the app but not API operations: the document itself and its viewer. */
 const NOT_OPERATIONS = ["GET /openapi.json", "GET /docs", "GET /docs/", "GET /docs/assets/*"];
 

@@ -31,6 +31,20 @@ const healthRoute = open({
 /** Health answers within this, whatever the dependencies do (load balancers give up at ~5 s). */
 const CHECK_TIMEOUT_MS = 2_000;
 
+const liveRoute = open({
+  method: "get",
+  path: "/health/live",
+  operationId: "getLiveness",
+  tags: ["health"],
+  summary: "Liveness: the Worker answers",
+  description:
+    "Answers without touching any dependency: for liveness probes that must not fail during a database outage " +
+    "(use `/health` for readiness). Also the bare baseline of `npm run bench`'s middleware-cost ratio.",
+  responses: {
+    200: { description: "The Worker runs", content: { "application/json": { schema: z.object({ status: z.literal("ok") }).openapi("Liveness") } } },
+  },
+});
+
 async function check(probe: () => Promise<unknown>): Promise<z.infer<typeof checkSchema>> {
   const started = Date.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -49,7 +63,9 @@ async function check(probe: () => Promise<unknown>): Promise<z.infer<typeof chec
   }
 }
 
-export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(healthRoute, async (c) => {
+export const healthRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(liveRoute, (c) => c.json({ status: "ok" as const }, 200))
+  .openapi(healthRoute, async (c) => {
   const [postgres, kv] = await Promise.all([
     check(() => c.var.db.system("SELECT 1")),
     check(() => c.env.AUTH_CACHE.get("health:probe")),
