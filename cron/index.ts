@@ -1,11 +1,13 @@
 // Cron Triggers dispatch by expression (wrangler.toml [triggers] crons). Each job runs on the
 // jobs role and records itself in job_runs (the heartbeat an operator alerts on when it stops).
 import type { Env } from "../worker/env.ts";
+import { runMonthlyBilling } from "./billing.ts";
 import { runJob } from "./job-runs.ts";
 import { sweepPlatformTables } from "./sweep.ts";
 
 export const schedules: Record<string, { job: string; run: (env: Env, now: Date) => Promise<Record<string, unknown>> }> = {
   "0 * * * *": { job: "hourly-sweep", run: sweepPlatformTables },
+  "0 0 1 * *": { job: "monthly-billing", run: runMonthlyBilling },
 };
 
 export async function runScheduled(cron: string, env: Env, now: Date): Promise<void> {

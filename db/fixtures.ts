@@ -51,7 +51,7 @@ export async function createCustomer(
   return id;
 }
 
-export const DEFAULT_SCOPES = ["invoices:read", "usage:write", "metrics:read"];
+export const DEFAULT_SCOPES = ["invoices:read", "usage:read", "metrics:read"];
 
 export async function createApiKey(
   client: FixtureClient,

@@ -10,6 +10,7 @@ import { adminRoutes } from "./admin/routes.ts";
 import { statusRoutes } from "./admin/status.ts";
 import { apiKeyRoutes } from "./api-keys/routes.ts";
 import { auditRoutes } from "./audit/routes.ts";
+import { billingRoutes } from "./billing/routes.ts";
 import { authRoutes } from "./auth/routes.ts";
 import { sessionRoutes } from "./auth/session-routes.ts";
 import { docsRoutes } from "./docs/routes.ts";
@@ -20,6 +21,7 @@ import { problem, ProblemError, type FieldError } from "./http/problem.ts";
 import { invoiceRoutes } from "./invoices/routes.ts";
 import { RequestDatabase } from "./platform/database.ts";
 import { databaseProblem } from "./platform/database-errors.ts";
+import { usageRoutes } from "./usage/routes.ts";
 import { userRoutes } from "./users/routes.ts";
 
 /** The document's top level; `scripts/openapi.ts` writes the same document for linters and the client. */
@@ -80,6 +82,8 @@ export function createApp() {
   app.route("/", statusRoutes);
   app.route("/", auditRoutes);
   app.route("/", invoiceRoutes);
+  app.route("/", usageRoutes);
+  app.route("/", billingRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -4,6 +4,7 @@ import {
   boolean,
   date,
   integer,
+  jsonb,
   numeric,
   pgTable,
   primaryKey,
@@ -44,6 +45,10 @@ export const invoiceLineItems = pgTable("invoice_line_items", {
   unitAmountMicros: bigint("unit_amount_micros", { mode: "number" }),
   amountCents: cents("amount_cents").notNull(),
   createdAt: createdAt(),
+  // Usage lines (0012): the metric and month they bill; adjustments bill an earlier month.
+  metric: text("metric"),
+  usageMonth: date("usage_month"),
+  position: integer("position"),
 });
 
 export const rateCard = pgTable(
@@ -110,14 +115,21 @@ export const invoiceNumberSequences = pgTable("invoice_number_sequences", {
   lastValue: bigint("last_value", { mode: "number" }).notNull().default(0),
 });
 
+export const billingRunStatuses = ["running", "succeeded", "partial", "failed"] as const;
+
 export const billingRuns = pgTable("billing_runs", {
   id: id(),
   periodStart: date("period_start").notNull(),
-  status: text("status").notNull().$type<"running" | "succeeded" | "failed">(),
+  status: text("status").notNull().$type<(typeof billingRunStatuses)[number]>(),
   dryRun: boolean("dry_run").notNull().default(false),
   customersBilled: integer("customers_billed").notNull().default(0),
   totalCents: cents("total_cents").notNull().default(0),
   error: text("error"),
   startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
   finishedAt: timestamp("finished_at", { withTimezone: true }),
+  // 0013: who started it, and the customers it could not invoice.
+  trigger: text("trigger").notNull().default("manual").$type<"cron" | "manual">(),
+  requestedBy: text("requested_by"),
+  customersFailed: integer("customers_failed").notNull().default(0),
+  errors: jsonb("errors").notNull().default([]).$type<{ customer_id: string; sqlstate: string; error: string }[]>(),
 });

@@ -42,14 +42,14 @@ beforeAll(async () => {
 
 describe("POST /v1/api-keys", () => {
   it("creates a live key by default and returns the key object with its full secret", async () => {
-    const response = await createKey(admin.token, { name: "CI deploy", scopes: ["invoices:read", "usage:write"] });
+    const response = await createKey(admin.token, { name: "CI deploy", scopes: ["invoices:read", "usage:read"] });
     expect(response.status).toBe(201);
     const body = await response.json<ApiKeyBody>();
     expect(body).toMatchObject({
       object: "api_key",
       name: "CI deploy",
       mode: "live",
-      scopes: ["invoices:read", "usage:write"],
+      scopes: ["invoices:read", "usage:read"],
       expires_at: null,
       last_used_at: null,
       revoked_at: null,
@@ -192,7 +192,7 @@ describe("POST /v1/api-keys refuses scopes beyond the creator's own", () => {
 
   it("a developer may create a key within the developer permissions", async () => {
     const developer = await userToken(tenant.customerId, "developer");
-    expect((await createKey(developer.token, { name: "Fine", scopes: ["usage:write", "webhooks:read"] })).status).toBe(201);
+    expect((await createKey(developer.token, { name: "Fine", scopes: ["usage:read", "webhooks:read"] })).status).toBe(201);
   });
 });
 

@@ -30,7 +30,7 @@ describe("GET /v1/me", () => {
       super_admin: false,
       rate_limit_per_minute: 1200,
     });
-    expect(me.permissions).toEqual(["invoices:read", "usage:write", "metrics:read"]);
+    expect(me.permissions).toEqual(["invoices:read", "usage:read", "metrics:read"]);
   });
 
   it("describes a portal user: role and the role's permissions", async () => {

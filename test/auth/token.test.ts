@@ -131,7 +131,7 @@ describe("credentials that are refused with a 401 problem", () => {
 
 describe("scopes", () => {
   it("answers 403 when the key lacks the route's scope", async () => {
-    const limited = await createTenant({ scopes: ["usage:write"] });
+    const limited = await createTenant({ scopes: ["usage:read"] });
     const response = await call("/v1/invoices", { token: limited.key });
     expect(response.status).toBe(403);
     expect(await response.json()).toMatchObject({ status: 403, detail: expect.stringContaining("invoices:read") });

@@ -15,7 +15,7 @@ export const apiKeySchema = z
     name: z.string().openapi({ example: "CI deploy" }),
     mode: z.enum(["live", "test"]).openapi({ example: "live" }),
     prefix: z.string().openapi({ description: "First 14 characters of the key, to recognise it; never enough to use it", example: "sb_live_4fGh7K" }),
-    scopes: z.array(z.string()).openapi({ description: "Permissions the key holds", example: ["invoices:read", "usage:write"] }),
+    scopes: z.array(z.string()).openapi({ description: "Permissions the key holds", example: ["invoices:read", "usage:read"] }),
     expires_at: timestamp("When the key stops working; null = never", "2027-01-01T00:00:00.000Z"),
     last_used_at: timestamp("Last authentication with the key (accurate to about 5 minutes); null = never used"),
     revoked_at: timestamp("When the key was revoked; null = not revoked"),
@@ -51,7 +51,7 @@ export const createApiKeyBodySchema = z
       .max(permissions.length)
       .openapi({
         description: "Permissions for the key; each must be one you hold yourself (else 403 scope-exceeds-creator)",
-        example: ["invoices:read", "usage:write"],
+        example: ["invoices:read", "usage:read"],
       }),
     expires_at: z
       .string()

@@ -1,9 +1,11 @@
 // Roles and permissions (seed 004). The matrix mirrors the role_permissions table (migration
 // 0004); a test keeps the two identical. Code reads this copy so authorization needs no query.
+// There is no `usage:write`: billable usage is reported by the platform (super_admin), never by
+// the customer it bills (migration 0012 removed it from role_permissions).
 import type { Role } from "../../db/schema.ts";
 
 export const permissions = [
-  "invoices:read", "billing:read", "usage:read", "usage:write", "metrics:read", "api_keys:read", "api_keys:write",
+  "invoices:read", "billing:read", "usage:read", "metrics:read", "api_keys:read", "api_keys:write",
   "users:read", "users:write", "sessions:read", "sessions:write", "audit:read", "support:read", "support:write",
   "webhooks:read", "webhooks:write", "notifications:read", "notifications:write", "cost:read", "cost:write",
   "accounts:read", "accounts:write", "reports:read",
@@ -14,7 +16,7 @@ export const roleDescriptions: Record<Role, string> = {
   admin: "Everything in the customer's account, including users, keys and audit",
   billing: "Invoices, usage, cost and budgets",
   support: "Support tickets and account health",
-  developer: "API keys, webhooks, usage ingestion and tickets",
+  developer: "API keys, webhooks, usage and tickets",
   viewer: "Read-only access to billing, usage, accounts and tickets",
 };
 
@@ -26,7 +28,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
   ],
   support: ["support:read", "support:write", "accounts:read", "metrics:read", "notifications:read", "notifications:write", "reports:read"],
   developer: [
-    "api_keys:read", "api_keys:write", "webhooks:read", "webhooks:write", "usage:read", "usage:write", "metrics:read",
+    "api_keys:read", "api_keys:write", "webhooks:read", "webhooks:write", "usage:read", "metrics:read",
     "accounts:read", "support:read", "support:write", "notifications:read", "notifications:write", "invoices:read",
   ],
   viewer: [

@@ -88,7 +88,7 @@ const meSchema = z
     api_key_id: z.string().uuid().nullable(),
     user: z.object({ id: z.string().uuid(), email: z.string(), name: z.string(), role: z.string() }).nullable(),
     super_admin: z.boolean(),
-    permissions: z.array(z.string()).openapi({ example: ["invoices:read", "usage:write"] }),
+    permissions: z.array(z.string()).openapi({ example: ["invoices:read", "usage:read"] }),
     rate_limit_per_minute: z.number().int(),
     expires_at: z.string().datetime().nullable(),
   })

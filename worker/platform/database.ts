@@ -171,3 +171,38 @@ export async function withJobsDatabase<T>(env: Env, work: (db: Database) => Prom
   }
 }
 
+
+/**
+ * A jobs-role connection for work that commits in several transactions (the billing run commits
+ * each batch): `transact(fn)` runs fn in its own transaction. Closed afterwards, always.
+ */
+export async function withJobsSession<T>(
+  env: Env,
+  work: (transact: <R>(fn: (db: Database) => Promise<R>) => Promise<R>) => Promise<T>,
+): Promise<T> {
+  configureDriver(env);
+  const client = new Client({ connectionString: env.JOBS_DATABASE_URL });
+  let closing = false;
+  client.on("error", (error) => {
+    if (!closing) console.warn("postgres connection error:", error.message);
+  });
+  await client.connect();
+  const db = drizzle({ client, schema });
+  const transact = async <R>(fn: (db: Database) => Promise<R>): Promise<R> => {
+    await client.query("BEGIN");
+    try {
+      const result = await fn(db);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    }
+  };
+  try {
+    return await work(transact);
+  } finally {
+    closing = true;
+    await client.end().catch(() => undefined);
+  }
+}
