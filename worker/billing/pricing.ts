@@ -38,7 +38,7 @@ const toNumber = (value: unknown) => (value === null || value === undefined ? nu
 export function summarize(periodStart: string, lines: PricedLine[]): PricedPeriod {
   const sum = (kinds: LineKind[]) => lines.filter((l) => kinds.includes(l.kind)).reduce((s, l) => s + l.amountCents, 0);
   const subtotalCents = sum(["base", "usage"]);
-  const discountCents = -sum(["discount"]);
+  const discountCents = 0 - sum(["discount"]);
   const taxCents = sum(["tax"]);
   return { periodStart, lines, subtotalCents, discountCents, taxCents, totalCents: subtotalCents - discountCents + taxCents };
 }
