@@ -101,7 +101,7 @@ export const billingRoutes = new OpenAPIHono<AppEnv>()
       return started;
     });
     const transact: Transact = (work) => c.var.db.tenant(tenantContextOf(principal), "write", work);
-    const finished = await continueBillingRun(transact, run);
+    const finished = await continueBillingRun(transact, run, body.batch_size);
     c.header("location", `/v1/admin/billing-runs/${run.id}`);
     return c.json(toBillingRun(finished), 201);
   })

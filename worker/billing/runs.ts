@@ -52,6 +52,12 @@ function toRun(row: Record<string, unknown>): BillingRun {
   };
 }
 
+/** Drizzle wraps driver errors ("Failed query: …"); the run records Postgres' own message. */
+function databaseMessage(error: unknown): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
 export interface RunOptions {
   periodStart: string;
   dryRun?: boolean;
@@ -94,7 +100,7 @@ export async function continueBillingRun(transact: Transact, run: BillingRun, ba
       after = batch.last;
     }
   } catch (error) {
-    failure = error instanceof Error ? error.message : String(error);
+    failure = databaseMessage(error);
   }
   return transact(async (db) => {
     const { rows } = await db.execute(sql`SELECT ${RUN_COLUMNS} FROM app.finish_billing_run(${run.id}::uuid, ${failure})`);

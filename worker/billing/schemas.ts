@@ -91,6 +91,10 @@ export const createRunBodySchema = z
   .strictObject({
     period: month.openapi({ description: "A closed calendar month (UTC), YYYY-MM", example: "2026-10" }),
     dry_run: z.boolean().default(false).openapi({ description: "Price every customer and record the totals without issuing invoices" }),
+    batch_size: z.number().int().min(1).max(5000).default(500).openapi({
+      description: "Customers per transaction: a crash loses at most the batch in flight (it is billed by the next run)",
+      example: 500,
+    }),
   })
   .openapi("CreateBillingRunRequest", { example: { period: "2026-10", dry_run: true } });
 

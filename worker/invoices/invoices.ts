@@ -1,7 +1,7 @@
 // Invoice queries. They run inside the tenant transaction, where RLS already limits every row
 // to the caller; the explicit customer filter stays so the planner uses the (customer_id, id)
 // index.
-import { and, asc, desc, eq } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { invoiceLineItems, invoices } from "../../db/schema.ts";
 import type { Database } from "../platform/database.ts";
 import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
@@ -29,7 +29,8 @@ export async function getInvoice(
     .from(invoices)
     .leftJoin(invoiceLineItems, eq(invoiceLineItems.invoiceId, invoices.id))
     .where(and(eq(invoices.customerId, customerId), eq(invoices.id, id)))
-    .orderBy(asc(invoiceLineItems.id));
+    // Document order: base, usage, adjustments, discount, tax (position); older rows by id.
+    .orderBy(sql`${invoiceLineItems.position} NULLS LAST`, asc(invoiceLineItems.id));
   if (rows.length === 0) return undefined;
   return { invoice: rows[0]!.invoice, lineItems: rows.flatMap((r) => (r.lineItem ? [r.lineItem] : [])) };
 }
