@@ -1,10 +1,12 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { every } from "hono/combine";
 import type { AppEnv } from "../env.ts";
 import { secured } from "../http/routes.ts";
 import { readAs } from "../platform/transactions.ts";
 import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
-import { notFound, problemResponses } from "../http/problem.ts";
-import { getInvoice, listInvoices, type InvoiceRow, type LineItemRow } from "./invoices.ts";
+import { notFound, ProblemError, problemResponses } from "../http/problem.ts";
+import { invoiceHtml, invoicesCsv } from "./documents.ts";
+import { billedCustomer, getInvoice, invoicesWithLines, listInvoices, type InvoiceRow, type LineItemRow } from "./invoices.ts";
 
 const cents = (description: string) => z.number().int().openapi({ description: `${description}, in integer cents` });
 const timestamp = z.string().datetime({ offset: true }).nullable();
@@ -107,7 +109,79 @@ const getRoute = secured("invoices:read", {
   },
 });
 
-export const invoiceRoutes = new OpenAPIHono<AppEnv>()
+const documentRoute = secured("invoices:read", {
+  method: "get",
+  path: "/v1/invoices/{id}.html",
+  operationId: "getInvoiceDocument",
+  tags: ["invoices"],
+  summary: "A print-ready invoice document (HTML)",
+  description:
+    "Number, dates, the billed customer, lines, discount, tax and total, amounts like `$2,219.40`. Self-contained " +
+    "(no scripts, no external resources) and served with a restrictive Content-Security-Policy; every stored string is " +
+    "HTML-escaped. Print it or save it as PDF from the browser.",
+  request: { params: idParam },
+  responses: {
+    200: { description: "The invoice as an HTML page", content: { "text/html": { schema: z.string() } } },
+    ...problemResponses(400, 401, 403, 404, 429),
+  },
+});
+
+const csvRoute = secured("invoices:read", {
+  method: "get",
+  path: "/v1/invoices.csv",
+  operationId: "exportInvoices",
+  tags: ["invoices"],
+  summary: "Export your invoices as CSV, one line per line item",
+  description:
+    "Every invoice of the caller, newest first, one row per line item with the invoice's number, period and total " +
+    "repeated. Cells a spreadsheet would evaluate as a formula (leading `=`, `+`, `-`, `@`) are prefixed with `'`.",
+  responses: {
+    200: { description: "RFC 4180 CSV", content: { "text/csv": { schema: z.string() } } },
+    ...problemResponses(401, 403, 429),
+  },
+});
+
+/** Headers for documents built from stored strings: no scripts, no sniffing, never cached by proxies. */
+const documentHeaders = {
+  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "cache-control": "private, no-store",
+};
+
+export const invoiceRoutes = new OpenAPIHono<AppEnv>();
+
+// Hono cannot route a suffix after a path parameter ("/:id.html" would name the parameter
+// "id.html"), so the document route is declared for OpenAPI and routed with a pattern, before
+// the JSON route that would otherwise take "<id>.html" as its id.
+invoiceRoutes.openAPIRegistry.registerPath(documentRoute);
+invoiceRoutes.get("/v1/invoices/:id{[^/]+\\.html}", every(...documentRoute.middleware), async (c) => {
+  const parsed = idParam.safeParse({ id: (c.req.param("id") ?? "").slice(0, -".html".length) });
+  if (!parsed.success) {
+    throw new ProblemError(400, "validation-error", "Validation failed", "param.id must be an invoice id (a UUID).", {
+      errors: [{ field: "param.id", code: "invalid_format", message: "Invalid UUID" }],
+    });
+  }
+  const { id } = parsed.data;
+  const { customerId } = c.var.principal;
+  const document = await readAs(c, async (db) => {
+    const found = await getInvoice(db, customerId, id);
+    const customer = found && (await billedCustomer(db, customerId));
+    return found && customer ? { ...found, customer } : undefined;
+  });
+  if (!document) throw notFound("invoice", id);
+  return c.body(invoiceHtml(document), 200, { "content-type": "text/html; charset=utf-8", ...documentHeaders });
+});
+
+invoiceRoutes
+  .openapi(csvRoute, async (c) => {
+    const { customerId } = c.var.principal;
+    const rows = await readAs(c, (db) => invoicesWithLines(db, customerId));
+    return c.body(invoicesCsv(rows), 200, {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": 'attachment; filename="invoices.csv"',
+      ...documentHeaders,
+    });
+  })
   .openapi(listRoute, async (c) => {
     const page = c.req.valid("query");
     const { customerId } = c.var.principal;
