@@ -548,6 +548,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/invoices/{id}.html": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A print-ready invoice document (HTML)
+         * @description Number, dates, the billed customer, lines, discount, tax and total, amounts like `$2,219.40`. Self-contained (no scripts, no external resources) and served with a restrictive Content-Security-Policy; every stored string is HTML-escaped. Print it or save it as PDF from the browser.
+         */
+        get: operations["getInvoiceDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoices.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export your invoices as CSV, one line per line item
+         * @description Every invoice of the caller, newest first, one row per line item with the invoice's number, period and total repeated. Cells a spreadsheet would evaluate as a formula (leading `=`, `+`, `-`, `@`) are prefixed with `'`.
+         */
+        get: operations["exportInvoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invoices": {
         parameters: {
             query?: never;
@@ -580,6 +620,130 @@ export interface paths {
          * @description One invoice with its line items (base, usage, discount, tax), amounts in integer cents.
          */
         get: operations["getInvoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report billable usage for any customer (SecureBase staff and collectors)
+         * @description Up to 1,000 events per batch, all or nothing: an unknown metric, customer or account, a negative or non-decimal quantity, an `occurred_at` more than 5 minutes ahead or before the look-back window is a 422 naming `body.events.N.field`, and nothing of the batch is written. Idempotent forever by `(customer_id, event_id)`: each event comes back `accepted`, `duplicate` (same payload as stored) or `conflict` (same id, different payload; the stored event is kept). Accepted events are added to the daily and monthly totals of the day they occurred (UTC).
+         */
+        post: operations["createUsageEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your usage totals per metric, by day or by month
+         * @description Totals for days (or months) in [from, to), UTC. At most 366 days or 60 months per request.
+         */
+        get: operations["listUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your metrics for a month, with what each costs so far
+         * @description Every rate-card metric in force for the month, your quantity, and its cost in the month's billing preview (the same calculation as the invoice, before discount and tax).
+         */
+        get: operations["listMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview your invoice for a month (the current month so far by default)
+         * @description Computed by the same SQL function the monthly run uses to issue invoices: tier base, usage at the rate card in force on the month's first day, adjustments for late usage of already-invoiced months, the volume discount band, tax at your rate, each line rounded half-up to the cent. For a closed month it equals that month's invoice.
+         */
+        get: operations["previewBilling"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/billing-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List billing runs, newest first (SecureBase staff)
+         * @description Every run, from the monthly cron or by hand, with its counts, total and the customers it could not invoice.
+         */
+        get: operations["listBillingRuns"];
+        put?: never;
+        /**
+         * Run (or dry-run) billing for a closed month (SecureBase staff)
+         * @description Invoices every active customer that has no invoice for the month yet, in batches; safe to repeat (a customer-month is invoiced at most once, enforced by the database) and the way to finish a run that stopped. `dry_run` prices the same customers and records the totals without issuing anything.
+         */
+        post: operations["createBillingRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/billing-runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a billing run (SecureBase staff)
+         * @description One run with its counts, total, status and per-customer errors.
+         */
+        get: operations["getBillingRun"];
         put?: never;
         post?: never;
         delete?: never;
@@ -687,7 +851,7 @@ export interface components {
             /**
              * @example [
              *       "invoices:read",
-             *       "usage:write"
+             *       "usage:read"
              *     ]
              */
             permissions: string[];
@@ -759,7 +923,7 @@ export interface components {
              * @description Permissions the key holds
              * @example [
              *       "invoices:read",
-             *       "usage:write"
+             *       "usage:read"
              *     ]
              */
             scopes: string[];
@@ -822,10 +986,10 @@ export interface components {
              * @description Permissions for the key; each must be one you hold yourself (else 403 scope-exceeds-creator)
              * @example [
              *       "invoices:read",
-             *       "usage:write"
+             *       "usage:read"
              *     ]
              */
-            scopes: ("invoices:read" | "billing:read" | "usage:read" | "usage:write" | "metrics:read" | "api_keys:read" | "api_keys:write" | "users:read" | "users:write" | "sessions:read" | "sessions:write" | "audit:read" | "support:read" | "support:write" | "webhooks:read" | "webhooks:write" | "notifications:read" | "notifications:write" | "cost:read" | "cost:write" | "accounts:read" | "accounts:write" | "reports:read")[];
+            scopes: ("invoices:read" | "billing:read" | "usage:read" | "metrics:read" | "api_keys:read" | "api_keys:write" | "users:read" | "users:write" | "sessions:read" | "sessions:write" | "audit:read" | "support:read" | "support:write" | "webhooks:read" | "webhooks:write" | "notifications:read" | "notifications:write" | "cost:read" | "cost:write" | "accounts:read" | "accounts:write" | "reports:read")[];
             /**
              * Format: date-time
              * @description ISO 8601 time in the future when the key stops working; omit for no expiry
@@ -1405,6 +1569,248 @@ export interface components {
             unit_amount_micros: number | null;
             /** @description Line amount, in integer cents */
             amount_cents: number;
+        };
+        UsageIngestResult: {
+            /** @enum {string} */
+            object: "usage_ingest_result";
+            accepted: number;
+            duplicates: number;
+            conflicts: number;
+            data: {
+                index: number;
+                event_id: string;
+                /** Format: uuid */
+                customer_id: string;
+                /**
+                 * @description `duplicate`: already stored with the same payload (nothing changed). `conflict`: already stored with a different payload; the stored event is kept
+                 * @enum {string}
+                 */
+                status: "accepted" | "duplicate" | "conflict";
+            }[];
+        };
+        /**
+         * @example {
+         *       "events": [
+         *         {
+         *           "event_id": "logs-2026-11-acme",
+         *           "customer_id": "0192a000-0000-7000-8000-00000000a001",
+         *           "metric": "log_storage_gb_month",
+         *           "quantity": "100",
+         *           "occurred_at": "2026-11-22T10:00:00Z"
+         *         }
+         *       ]
+         *     }
+         */
+        UsageBatch: {
+            events: {
+                /**
+                 * @description Unique per customer, forever: a retry is reported as `duplicate`
+                 * @example nat-2026-11-22T10:00Z-i-0abc
+                 */
+                event_id: string;
+                /** Format: uuid */
+                customer_id: string;
+                /** @example nat_processing_gb */
+                metric: string;
+                /**
+                 * @description Billable quantity in the metric's unit (GB-month already prorated by the collector). A number or an exact decimal string.
+                 * @example 100.5
+                 */
+                quantity: number | string;
+                /**
+                 * Format: date-time
+                 * @description When the usage happened; decides its day and month (UTC)
+                 * @example 2026-11-22T10:00:00Z
+                 */
+                occurred_at: string;
+                /**
+                 * Format: uuid
+                 * @description The managed account it belongs to (must be the customer's)
+                 */
+                account_id?: string;
+            }[];
+        };
+        UsageTotals: {
+            /** @enum {string} */
+            object: "list";
+            /** @enum {string} */
+            granularity: "day" | "month";
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            data: {
+                /** @example nat_processing_gb */
+                metric: string;
+                /**
+                 * Format: date
+                 * @example 2026-11-22
+                 */
+                period_start: string;
+                /**
+                 * @description Exact decimal
+                 * @example 1000.000000
+                 */
+                quantity: string;
+                events: number;
+            }[];
+        };
+        Metrics: {
+            /** @enum {string} */
+            object: "list";
+            /**
+             * Format: date
+             * @example 2026-11-01
+             */
+            period_start: string;
+            /**
+             * Format: date
+             * @description Exclusive
+             * @example 2026-12-01
+             */
+            period_end: string;
+            /** @enum {string} */
+            currency: "usd";
+            data: {
+                /** @example nat_processing_gb */
+                metric: string;
+                /** @example NAT data processing */
+                description: string;
+                /** @example GB */
+                unit: string;
+                /** @example 45000 */
+                unit_amount_micros: number;
+                /** @example 1000.000000 */
+                quantity: string;
+                events: number;
+                /**
+                 * @description This metric's line in the month's billing preview, in cents (before discount and tax)
+                 * @example 4500
+                 */
+                preview_cost_cents: number;
+            }[];
+        };
+        BillingPreview: {
+            /** @enum {string} */
+            object: "billing_preview";
+            /**
+             * Format: date
+             * @example 2026-11-01
+             */
+            period_start: string;
+            /**
+             * Format: date
+             * @description Exclusive
+             * @example 2026-12-01
+             */
+            period_end: string;
+            /** @enum {string} */
+            currency: "usd";
+            /** @description Base and usage lines, in integer cents */
+            subtotal_cents: number;
+            /** @description Volume discount, in integer cents */
+            discount_cents: number;
+            /** @description Tax, in integer cents */
+            tax_cents: number;
+            /** @description What the invoice would say, in integer cents */
+            total_cents: number;
+            line_items: components["schemas"]["BillingPreviewLine"][];
+        };
+        BillingPreviewLine: {
+            /** @enum {string} */
+            kind: "base" | "usage" | "discount" | "tax";
+            /** @example NAT data processing */
+            description: string;
+            /** @example nat_processing_gb */
+            metric: string | null;
+            /**
+             * Format: date
+             * @description The month of usage a usage line bills (an earlier month for a late-usage adjustment)
+             * @example 2026-11-01
+             */
+            usage_month: string | null;
+            /**
+             * @description Exact decimal
+             * @example 1000.000000
+             */
+            quantity: string;
+            /** @example GB */
+            unit: string | null;
+            /** @example 45000 */
+            unit_amount_micros: number | null;
+            /** @description Line amount, rounded half-up, in integer cents */
+            amount_cents: number;
+        };
+        BillingRun: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            object: "billing_run";
+            /**
+             * Format: date
+             * @example 2026-10-01
+             */
+            period_start: string;
+            /**
+             * Format: date
+             * @example 2026-11-01
+             */
+            period_end: string;
+            /**
+             * @description `partial`: some customers could not be invoiced (see `errors`); `failed`: the run stopped, re-run the period to finish it
+             * @enum {string}
+             */
+            status: "running" | "succeeded" | "partial" | "failed";
+            dry_run: boolean;
+            /** @enum {string} */
+            trigger: "cron" | "manual";
+            requested_by: string | null;
+            /** @description Invoices issued (dry run: customers priced) */
+            customers_billed: number;
+            customers_failed: number;
+            /** @description Sum of the issued (dry run: priced) invoices, in integer cents */
+            total_cents: number;
+            error: string | null;
+            errors: {
+                /** Format: uuid */
+                customer_id: string;
+                sqlstate: string;
+                error: string;
+            }[];
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            finished_at: string | null;
+        };
+        /**
+         * @example {
+         *       "period": "2026-10",
+         *       "dry_run": true
+         *     }
+         */
+        CreateBillingRunRequest: {
+            /**
+             * @description A closed calendar month (UTC), YYYY-MM
+             * @example 2026-10
+             */
+            period: string;
+            /**
+             * @description Price every customer and record the totals without issuing invoices
+             * @default false
+             */
+            dry_run: boolean;
+            /**
+             * @description Customers per transaction: a crash loses at most the batch in flight (it is billed by the next run)
+             * @default 500
+             * @example 500
+             */
+            batch_size: number;
+        };
+        BillingRunList: {
+            data: components["schemas"]["BillingRun"][];
+            has_more: boolean;
+            /** @description Pass as `starting_after` for the next page; null on the last page */
+            next_cursor: string | null;
         };
     };
     responses: never;
@@ -3564,6 +3970,129 @@ export interface operations {
             };
         };
     };
+    getInvoiceDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoice as an HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportInvoices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description RFC 4180 CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listInvoices: {
         parameters: {
             query?: {
@@ -3665,6 +4194,494 @@ export interface operations {
             };
             /** @description No such resource for this customer */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createUsageEvents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UsageBatch"];
+            };
+        };
+        responses: {
+            /** @description What happened to each event */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageIngestResult"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listUsage: {
+        parameters: {
+            query?: {
+                /** @description First day included (default: the first day of the current month, UTC) */
+                from?: string;
+                /** @description First day not included (default: the first day of the next month) */
+                to?: string;
+                granularity?: "day" | "month";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Totals, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageTotals"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMetrics: {
+        parameters: {
+            query?: {
+                /** @description Calendar month (UTC), YYYY-MM; default: the current month */
+                period?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The month's metrics */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Metrics"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewBilling: {
+        parameters: {
+            query?: {
+                /** @description Calendar month (UTC), YYYY-MM. Default: the current month so far. A closed month shows what its invoice says */
+                period?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The priced month */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingPreview"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listBillingRuns: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page */
+                starting_after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingRunList"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createBillingRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateBillingRunRequest"];
+            };
+        };
+        responses: {
+            /** @description The finished run */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingRun"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getBillingRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingRun"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

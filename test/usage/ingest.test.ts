@@ -94,7 +94,10 @@ describe("POST /v1/admin/usage is platform-only", () => {
   const event = () => ({ event_id: eventId(), customer_id: alice.customerId, metric: "nat_processing_gb", quantity: 1, occurred_at: `${today}T00:00:00Z` });
 
   it("needs credentials", async () => {
-    await expectProblem(await call("/v1/admin/usage", { method: "POST", body: JSON.stringify({ events: [event()] }) }), 401);
+    await expectProblem(
+      await call("/v1/admin/usage", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ events: [event()] }) }),
+      401,
+    );
   });
 
   it("refuses a customer's own admin and its API keys: a tenant never creates billable usage", async () => {

@@ -4,7 +4,7 @@ import type { PricedPeriod } from "./pricing.ts";
 import type { BillingRun } from "./runs.ts";
 import { addMonths } from "./periods.ts";
 
-const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be a month, YYYY-MM");
+const month = z.string().max(7).regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be a month, YYYY-MM");
 const cents = (description: string) => z.number().int().openapi({ description: `${description}, in integer cents` });
 
 export const previewLineSchema = z

@@ -7,7 +7,10 @@ export const apiTags = [
   { name: "api keys", description: "Create, list, rotate and revoke API keys. Secrets are shown once and stored hashed." },
   { name: "users", description: "Portal users of your organization, their roles and the permission matrix." },
   { name: "invites", description: "Invite people to your organization; they accept with the emailed token." },
-  { name: "invoices", description: "Your invoices with their line items." },
+  { name: "invoices", description: "Your invoices with their line items, as JSON, a print-ready HTML document or CSV." },
+  { name: "usage", description: "Metered usage: platform-only ingest of billable events, your daily and monthly totals, and metrics with their cost so far." },
+  { name: "billing", description: "Your invoice preview for a month, and (staff) the monthly billing runs." },
+  { name: "accounts", description: "Managed AWS accounts: create within your tier's limit, list, close." },
   { name: "audit", description: "The tamper-evident audit trail of every change, and a readable activity feed." },
   { name: "admin", description: "SecureBase staff only (super_admin): onboard customers, change tiers, suspend." },
 ] as const;

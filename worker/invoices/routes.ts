@@ -153,8 +153,9 @@ export const invoiceRoutes = new OpenAPIHono<AppEnv>();
 // Hono cannot route a suffix after a path parameter ("/:id.html" would name the parameter
 // "id.html"), so the document route is declared for OpenAPI and routed with a pattern, before
 // the JSON route that would otherwise take "<id>.html" as its id.
-invoiceRoutes.openAPIRegistry.registerPath(documentRoute);
-invoiceRoutes.get("/v1/invoices/:id{[^/]+\\.html}", every(...documentRoute.middleware), async (c) => {
+const { middleware: documentMiddleware, ...documentOperation } = documentRoute;
+invoiceRoutes.openAPIRegistry.registerPath(documentOperation);
+invoiceRoutes.get("/v1/invoices/:id{[^/]+\\.html}", every(...documentMiddleware), async (c) => {
   const parsed = idParam.safeParse({ id: (c.req.param("id") ?? "").slice(0, -".html".length) });
   if (!parsed.success) {
     throw new ProblemError(400, "validation-error", "Validation failed", "param.id must be an invoice id (a UUID).", {

@@ -31,7 +31,7 @@ const ingestRoute = secured("super_admin", {
     200: { description: "What happened to each event", content: { "application/json": { schema: ingestResultSchema } } },
     ...problemResponses(400, 401, 403, 422, 429),
   },
-});
+}, { body: "bulk" });
 
 const usageRoute = secured("usage:read", {
   method: "get",

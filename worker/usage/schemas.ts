@@ -1,5 +1,6 @@
 // Request and response shapes of the usage endpoints.
 import { z } from "@hono/zod-openapi";
+import { text } from "../http/input.ts";
 import { addMonths, LOOKBACK_MONTHS, monthOf } from "../billing/periods.ts";
 
 /** numeric(20, 6): up to 14 integer digits and 6 decimals; never negative, never rounded. */
@@ -24,7 +25,7 @@ const quantitySchema = z
 
 export const usageEventSchema = z
   .strictObject({
-    event_id: z.string().min(1).max(200).openapi({ description: "Unique per customer, forever: a retry is reported as `duplicate`", example: "nat-2026-11-22T10:00Z-i-0abc" }),
+    event_id: text({ min: 1, max: 200, trim: false }).openapi({ description: "Unique per customer, forever: a retry is reported as `duplicate`", example: "nat-2026-11-22T10:00Z-i-0abc" }),
     customer_id: z.string().uuid(),
     metric: z.string().max(100).regex(/^[a-z_]+$/, "must be a rate card item").openapi({ example: "nat_processing_gb" }),
     quantity: quantitySchema,
@@ -105,6 +106,7 @@ export const usageListSchema = z
 export const monthQuerySchema = z.object({
   period: z
     .string()
+    .max(7)
     .regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be a month, YYYY-MM")
     .optional()
     .openapi({ param: { name: "period", in: "query" }, description: "Calendar month (UTC), YYYY-MM; default: the current month", example: "2026-11" }),
