@@ -6,6 +6,7 @@ import { requestId } from "hono/request-id";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
 import type { AppEnv } from "./env.ts";
+import { accountRoutes } from "./accounts/routes.ts";
 import { adminRoutes } from "./admin/routes.ts";
 import { statusRoutes } from "./admin/status.ts";
 import { apiKeyRoutes } from "./api-keys/routes.ts";
@@ -84,6 +85,7 @@ export function createApp() {
   app.route("/", invoiceRoutes);
   app.route("/", usageRoutes);
   app.route("/", billingRoutes);
+  app.route("/", accountRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

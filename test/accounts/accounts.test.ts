@@ -1,0 +1,101 @@
+// /v1/accounts: managed AWS accounts reserved against the tier's max_accounts, over HTTP.
+import { beforeAll, describe, expect, it } from "vitest";
+import { adminQuery } from "../helpers/billing.ts";
+import { userToken } from "../helpers/identity.ts";
+import { expectProblem, expectSameAsMissing } from "../helpers/problems.ts";
+import { call, createTenant } from "../helpers/tenants.ts";
+
+interface Account {
+  id: string;
+  object: string;
+  name: string;
+  environment: string;
+  status: string;
+  closed_at: string | null;
+}
+
+const create = (token: string, body: unknown) =>
+  call("/v1/accounts", { method: "POST", token, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+let admin: string;
+let customerId: string;
+
+beforeAll(async () => {
+  ({ customerId } = await createTenant());
+  admin = (await userToken(customerId, "admin")).token;
+});
+
+describe("/v1/accounts", () => {
+  it("creates, lists, gets and closes an account, audited", async () => {
+    const response = await create(admin, { name: "payments-prod", environment: "production" });
+    expect(response.status).toBe(201);
+    const account = await response.json<Account>();
+    expect(account).toMatchObject({ object: "managed_account", name: "payments-prod", environment: "production", status: "provisioning", closed_at: null });
+    expect(response.headers.get("location")).toBe(`/v1/accounts/${account.id}`);
+
+    const list = await (await call("/v1/accounts", { token: admin })).json<{ data: Account[] }>();
+    expect(list.data.map((a) => a.id)).toContain(account.id);
+    expect(await (await call(`/v1/accounts/${account.id}`, { token: admin })).json<Account>()).toEqual(account);
+
+    const closed = await (await call(`/v1/accounts/${account.id}`, { method: "DELETE", token: admin })).json<Account>();
+    expect(closed).toMatchObject({ id: account.id, status: "closed", closed_at: expect.any(String) });
+    const again = await call(`/v1/accounts/${account.id}`, { method: "DELETE", token: admin });
+    expect((await again.json<Account>()).closed_at).toBe(closed.closed_at);
+    const closedList = await (await call("/v1/accounts?status=closed", { token: admin })).json<{ data: Account[] }>();
+    expect(closedList.data.map((a) => a.id)).toEqual([account.id]);
+
+    const audit = await adminQuery<{ action: string }>(
+      "SELECT action FROM audit_events WHERE customer_id = $1 AND resource_id = $2 ORDER BY seq",
+      [customerId, account.id],
+    );
+    expect(audit.map((a) => a.action)).toEqual(["account.created", "account.closed"]);
+  });
+
+  it("never over-allocates: 50 concurrent creates at the standard limit of 10 get exactly the free slots", async () => {
+    const tenant = await createTenant({ tier: "standard" });
+    const { token } = await userToken(tenant.customerId, "admin");
+    const first = await (await create(token, { name: "existing", environment: "logging" })).json<Account>();
+    const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => create(token, { name: `race-${i}`, environment: "sandbox" })));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(9);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(41);
+    const refused = responses.find((r) => r.status === 409)!;
+    const problem = await expectProblem(refused, 409, "account-limit-reached");
+    expect(problem.detail).toContain("at most 10 open managed accounts");
+    const [open] = await adminQuery<{ n: number }>("SELECT count(*)::int AS n FROM managed_accounts WHERE customer_id = $1 AND status <> 'closed'", [tenant.customerId]);
+    expect(open!.n).toBe(10);
+
+    // Closing frees a slot for exactly one more.
+    await call(`/v1/accounts/${first.id}`, { method: "DELETE", token });
+    expect((await create(token, { name: "after-close", environment: "staging" })).status).toBe(201);
+    await expectProblem(await create(token, { name: "one-too-many", environment: "staging" }), 409, "account-limit-reached");
+  });
+
+  it("is a 404 for another tenant's account, like a missing one", async () => {
+    const other = await createTenant();
+    const theirs = (await userToken(other.customerId, "admin")).token;
+    const account = await (await create(theirs, { name: "theirs", environment: "production" })).json<Account>();
+    await expectSameAsMissing(
+      await call(`/v1/accounts/${account.id}`, { token: admin }),
+      await call(`/v1/accounts/0192a000-0000-7000-8000-0000000fffff`, { token: admin }),
+    );
+    await expectProblem(await call(`/v1/accounts/${account.id}`, { method: "DELETE", token: admin }), 404, "not-found");
+    const [row] = await adminQuery<{ status: string }>("SELECT status FROM managed_accounts WHERE id = $1", [account.id]);
+    expect(row!.status).toBe("provisioning");
+  });
+
+  it("needs accounts:write to change and accounts:read to see", async () => {
+    await expectProblem(await call("/v1/accounts"), 401);
+    const viewer = (await userToken(customerId, "viewer")).token;
+    expect((await call("/v1/accounts", { token: viewer })).status).toBe(200);
+    await expectProblem(await create(viewer, { name: "nope", environment: "production" }), 403, "insufficient-permission");
+    const limited = await createTenant({ scopes: ["invoices:read"] });
+    await expectProblem(await call("/v1/accounts", { token: limited.key }), 403, "insufficient-permission");
+  });
+
+  it("validates the body (422 naming the field)", async () => {
+    await expectProblem(await create(admin, { name: "x", environment: "moon" }), 422, "validation-error", "body.environment");
+    await expectProblem(await create(admin, { name: "", environment: "production" }), 422, "validation-error", "body.name");
+    await expectProblem(await create(admin, { name: "y".repeat(101), environment: "production" }), 422, "validation-error", "body.name");
+  });
+});
