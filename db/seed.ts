@@ -1,28 +1,31 @@
-// Demo platform for `npm run dev`: two customers on different tiers, an API key and a few
-// invoices each. Idempotent: fixed customer ids and invoice numbers; the demo keys are kept in
-// a local file (the database only has their hashes), and a key is re-issued if it is missing.
+// Demo platform for `npm run dev`: two customers on different tiers and an API key each (their
+// usage and invoices come from seed-billing.ts, through the real ingest and billing run).
+// Idempotent: fixed customer ids; the demo keys are kept in a local file (the database only has
+// their hashes), and a key is re-issued if it is missing.
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { hashApiKey } from "../worker/auth/api-key.ts";
-import { asCustomer, createApiKey, createCustomer, createInvoice, standardLines, type FixtureClient } from "./fixtures.ts";
+import { asCustomer, createApiKey, createCustomer, type FixtureClient } from "./fixtures.ts";
 import type { Tier } from "./schema.ts";
 
-export const demoCustomers: { id: string; name: string; email: string; tier: Tier; basePriceCents: number; usage: [number, number][] }[] = [
+/** Closed months of usage the demo bills (plus the current month so far, for the preview). */
+export const DEMO_MONTHS = 3;
+
+/** Monthly [log storage GB-month, NAT GB] per demo customer, oldest closed month first. */
+export const demoCustomers: { id: string; name: string; email: string; tier: Tier; usage: [number, number][] }[] = [
   {
     id: "0192a000-0000-7000-8000-00000000a001",
     name: "Acme Health",
     email: "billing@acme-health.example",
     tier: "healthcare",
-    basePriceCents: 1_500_000,
-    usage: [[420, 3_100], [455, 3_350], [480, 3_900]],
+    usage: [[420, 3_100], [455, 3_350], [480, 3_900], [495, 4_100]],
   },
   {
     id: "0192a000-0000-7000-8000-00000000b002",
     name: "Globex Financial",
     email: "ops@globex.example",
     tier: "standard",
-    basePriceCents: 200_000,
-    usage: [[100, 1_000], [120, 1_250]],
+    usage: [[90, 800], [100, 1_000], [120, 1_250], [130, 1_400]],
   },
 ];
 
@@ -32,7 +35,7 @@ export interface DemoKey {
   key: string;
 }
 
-function monthStart(offset: number, now = new Date()): string {
+export function monthStart(offset: number, now = new Date()): string {
   const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 1));
   return d.toISOString().slice(0, 10);
 }
@@ -40,24 +43,13 @@ function monthStart(offset: number, now = new Date()): string {
 export async function seedDemo(client: FixtureClient, keysFile: string): Promise<DemoKey[]> {
   const saved: DemoKey[] = existsSync(keysFile) ? JSON.parse(await readFile(keysFile, "utf8")) : [];
   const keys: DemoKey[] = [];
-  for (const [index, customer] of demoCustomers.entries()) {
+  for (const customer of demoCustomers) {
     await createCustomer(client, customer);
-    const months = customer.usage.length;
-    for (const [i, [logGb, natGb]] of customer.usage.entries()) {
-      const periodStart = monthStart(i - months);
-      const number = `SB-${periodStart.slice(0, 4)}-${String((index + 1) * 1000 + Number(periodStart.slice(5, 7))).padStart(6, "0")}`;
-      const exists = await asCustomer(client, customer.id, () =>
-        client.query("SELECT 1 FROM invoices WHERE customer_id = $1 AND period_start = $2", [customer.id, periodStart]),
-      );
-      if (exists.rows.length > 0) continue;
-      await createInvoice(client, customer.id, {
-        number,
-        periodStart,
-        periodEnd: monthStart(i - months + 1),
-        status: i === months - 1 ? "open" : "paid",
-        lines: standardLines(customer.basePriceCents, logGb, natGb),
-      });
-    }
+    // Customers since before the months that seedDemoBilling bills (a run bills only customers
+    // that existed before the month ended).
+    await asCustomer(client, customer.id, () =>
+      client.query("UPDATE customers SET created_at = LEAST(created_at, $2::date) WHERE id = $1", [customer.id, monthStart(-DEMO_MONTHS)]),
+    );
     const previous = saved.find((k) => k.customerId === customer.id);
     if (previous && (await keyIsActive(client, customer.id, previous.key))) {
       keys.push(previous);

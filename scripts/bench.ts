@@ -10,6 +10,7 @@ import pg from "pg";
 import { unstable_dev } from "wrangler";
 import { fixtureClient } from "../db/fixtures.ts";
 import { startLocalStack } from "../db/local-stack.ts";
+import { seedDemoBilling } from "../db/seed-billing.ts";
 import { seedDemo } from "../db/seed.ts";
 import { hashPassword, verifyPassword } from "../worker/auth/passwords.ts";
 import { issueSessionToken, verifySessionToken } from "../worker/auth/session-token.ts";
@@ -27,6 +28,7 @@ const stack = await startLocalStack({ dataDir: pgDir, pgPort: 55000 + Math.floor
 const owner = new pg.Client({ connectionString: stack.ownerUrl });
 await owner.connect();
 const [acme, globex] = await seedDemo(fixtureClient(owner, contextKey), join(dir, "keys.json"));
+await seedDemoBilling(stack.jobsUrl);
 await owner.end();
 
 const worker = await unstable_dev("worker/index.ts", {

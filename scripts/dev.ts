@@ -11,6 +11,7 @@ import pg from "pg";
 import { startLocalStack } from "../db/local-stack.ts";
 import { reachableDataDir } from "../db/postgres-binaries.ts";
 import { fixtureClient } from "../db/fixtures.ts";
+import { seedDemoBilling } from "../db/seed-billing.ts";
 import { seedDemo, seedDemoUsers } from "../db/seed.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -48,6 +49,8 @@ const owner = new pg.Client({ connectionString: stack.ownerUrl });
 await owner.connect();
 const keys = await seedDemo(fixtureClient(owner, secrets.dbContextKey), join(dataDir, "demo-keys.json"));
 const demoUsers = await seedDemoUsers(fixtureClient(owner, secrets.dbContextKey), join(dataDir, "demo-users.json"));
+const demoBilling = await seedDemoBilling(stack.jobsUrl);
+console.log(`demo billing: ${demoBilling.accepted} usage events ingested, ${demoBilling.invoices} invoices issued by the billing run`);
 await owner.end();
 
 const vars: Record<string, string> = {
