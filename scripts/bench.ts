@@ -11,6 +11,7 @@ import { unstable_dev } from "wrangler";
 import { fixtureClient } from "../db/fixtures.ts";
 import { startLocalStack } from "../db/local-stack.ts";
 import { seedDemoBilling } from "../db/seed-billing.ts";
+import { benchBilling } from "./bench-billing.ts";
 import { seedDemo } from "../db/seed.ts";
 import { hashPassword, verifyPassword } from "../worker/auth/passwords.ts";
 import { issueSessionToken, verifySessionToken } from "../worker/auth/session-token.ts";
@@ -121,6 +122,9 @@ await stack.stop();
 await rm(dir, { recursive: true, force: true });
 await rm(pgDir, { recursive: true, force: true });
 
+// Billing runs on their own fresh database (scripts/bench-billing.ts).
+const billingSection = await benchBilling((process.env.BENCH_BILLING_SIZES ?? "1000,10000,100000").split(",").map(Number));
+
 const delta = LATENCIES.length > 1 ? (p50s[1]! - p50s[0]!) / (LATENCIES[1]! - LATENCIES[0]!) : NaN;
 console.log(`## Database cost per request (counted by the WebSocket proxy, role sb_api)
 
@@ -141,5 +145,6 @@ p50 grows by ${delta.toFixed(2)} ms per ms of one-way latency, i.e. ≈ ${(delta
 | operation | mean |
 |---|---|
 ${crypto_rows.join("\n")}
-`);
+
+${billingSection}`);
 process.exit(0);
