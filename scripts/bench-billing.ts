@@ -77,11 +77,14 @@ export async function benchBilling(sizes: number[]): Promise<string> {
   await admin.connect();
   await jobs.connect();
   const db = drizzle({ client: jobs });
+  let batchTimes: number[] = [];
   const transact: Transact = async (work) => {
+    const started = performance.now();
     await jobs.query("BEGIN");
     try {
       const result = await work(db);
       await jobs.query("COMMIT");
+      batchTimes.push(performance.now() - started);
       return result;
     } catch (error) {
       await jobs.query("ROLLBACK");
@@ -93,6 +96,7 @@ export async function benchBilling(sizes: number[]): Promise<string> {
     for (const [i, size] of sizes.entries()) {
       const month = `2025-${String(i + 1).padStart(2, "0")}-01`;
       const events = await generate(admin, size, month);
+      batchTimes = [];
       const started = performance.now();
       const run = await runBilling(transact, { periodStart: month, trigger: "manual", requestedBy: "bench" });
       const seconds = (performance.now() - started) / 1000;
@@ -100,7 +104,14 @@ export async function benchBilling(sizes: number[]): Promise<string> {
       const lines = await count(admin, "SELECT count(*) AS n FROM invoice_line_items li JOIN invoices i ON i.id = li.invoice_id WHERE i.period_start = $1", [month]);
       // invoices + line items + one outbox event and one audit event per invoice
       rows.push({ customers: size, events, seconds, invoices: run.customersBilled, rowsWritten: run.customersBilled * 3 + lines });
-      console.error(`billing bench: ${size} customers in ${seconds.toFixed(2)} s`);
+      // Transactions are start, batches…, finish: is a batch slower late in the run than early?
+      const batches = batchTimes.slice(1, -1);
+      const tenth = Math.max(1, Math.floor(batches.length / 10));
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      console.error(
+        `billing bench: ${size} customers in ${seconds.toFixed(2)} s; ${batches.length} batches, ` +
+          `first tenth ${mean(batches.slice(0, tenth)).toFixed(0)} ms/batch, last tenth ${mean(batches.slice(-tenth - 1, -1).length ? batches.slice(-tenth - 1, -1) : batches).toFixed(0)} ms/batch`,
+      );
     }
   } finally {
     await jobs.end();

@@ -2,7 +2,7 @@
 // per customer-month whatever is re-run, overlapped or crashed; failing customers reported;
 // gap-free numbers; the outbox event and audit event per invoice; late usage as an adjustment.
 import { describe, expect, it, beforeAll } from "vitest";
-import { createApiKey } from "../../db/fixtures.ts";
+import { asCustomer, createApiKey } from "../../db/fixtures.ts";
 import { as, asOwner } from "../helpers/database.ts";
 import { adminQuery, backdate, ingestAsJobs, invoicesFor, numberingOf } from "../helpers/billing.ts";
 import { staffToken, userToken } from "../helpers/identity.ts";
@@ -242,5 +242,13 @@ describe("POST /v1/admin/billing-runs", () => {
     await expectProblem(await call("/v1/admin/billing-runs/0192a000-0000-7000-8000-0000000fffff", { token: staff }), 404, "not-found");
     // The request role cannot reach the run functions without a staff context.
     await expect(as("api", (client) => client.query("SELECT * FROM app.start_billing_run('2025-01-01', true, 'manual', null)"))).rejects.toMatchObject({ code: "42501" });
+    // Nor with a customer's own (signed, non-staff) context.
+    for (const statement of [
+      "SELECT * FROM app.start_billing_run('2025-01-01', true, 'manual', null)",
+      "SELECT * FROM app.billing_runs_page(NULL, 10)",
+      "SELECT * FROM app.billing_run_batch(app.uuid_v7(), NULL, 10)",
+    ]) {
+      await expect(as("api", (client) => asCustomer(client, customerId, () => client.query(statement)))).rejects.toMatchObject({ code: "42501" });
+    }
   });
 });
