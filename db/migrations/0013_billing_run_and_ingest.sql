@@ -43,10 +43,12 @@ BEGIN
     FROM jsonb_array_elements(p_events) WITH ORDINALITY AS i(ev, idx)
     WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = (i.ev->>'customer_id')::uuid)
     UNION ALL
+    -- Priced in the month it occurred: an item must be on the rate card by that month's first day.
     SELECT jsonb_build_object('index', i.idx - 1, 'field', 'metric', 'code', 'unknown_metric',
-                              'message', 'is not an item of the rate card')
+                              'message', 'is not an item of the rate card in force in the month it occurred')
     FROM jsonb_array_elements(p_events) WITH ORDINALITY AS i(ev, idx)
-    WHERE NOT EXISTS (SELECT 1 FROM rate_card r WHERE r.item = i.ev->>'metric')
+    WHERE NOT EXISTS (SELECT 1 FROM rate_card r WHERE r.item = i.ev->>'metric'
+                        AND r.effective_from <= date_trunc('month', (i.ev->>'occurred_at')::timestamptz AT TIME ZONE 'UTC')::date)
     UNION ALL
     SELECT jsonb_build_object('index', i.idx - 1, 'field', 'account_id', 'code', 'unknown_account',
                               'message', 'no managed account with this id for this customer')

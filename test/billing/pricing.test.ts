@@ -132,7 +132,14 @@ describe("app.billing_lines", () => {
         { customer_id: customer, metric: "nat_processing_gb", quantity: "1000", occurred_at: "2031-01-20T00:00:00Z" },
         { customer_id: customer, metric: "nat_processing_gb", quantity: "1000", occurred_at: "2031-02-20T00:00:00Z" },
       ]);
-      const nat = async (period: string) => Number((await lines(customer, period)).find((l) => l.kind === "usage")?.amount_cents);
+      // An item that only enters the rate card later cannot be reported for an earlier month.
+      await asOwner((client) =>
+        client.query("INSERT INTO rate_card (item, description, unit, unit_price_micros, effective_from) VALUES ('gpu_hours', 'GPU', 'hour', 1000000, '2031-02-01')"),
+      );
+      const early = await ingestAsJobs([{ customer_id: customer, metric: "gpu_hours", quantity: "1", occurred_at: "2031-01-31T23:00:00Z" }]);
+      expect(early.errors).toEqual([expect.objectContaining({ index: 0, field: "metric", code: "unknown_metric" })]);
+      expect((await ingestAsJobs([{ customer_id: customer, metric: "gpu_hours", quantity: "1", occurred_at: "2031-02-01T00:00:00Z" }])).results).toHaveLength(1);
+      const nat = async (period: string) => Number((await lines(customer, period)).find((l) => l.description === "NAT data processing")?.amount_cents);
       expect(await nat("2030-12-01")).toBe(4_500); // $0.045
       expect(await nat("2031-01-01")).toBe(5_000); // $0.050 from Jan 1; the Jan 15 price waits for February
       expect(await nat("2031-02-01")).toBe(6_000);
