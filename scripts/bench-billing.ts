@@ -22,7 +22,7 @@ export interface BillingBenchRow {
   rowsWritten: number;
 }
 
-async function generate(admin: pg.Client, size: number, month: string): Promise<number> {
+export async function generate(admin: pg.Client, size: number, month: string): Promise<number> {
   // Earlier sizes' customers are closed, so each run bills exactly `size` customers.
   await admin.query("UPDATE customers SET status = 'closed' WHERE email LIKE 'bench-%@example.com' AND status = 'active'");
   const tag = `${size}-${month}`;

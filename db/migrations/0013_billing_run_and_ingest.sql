@@ -147,31 +147,33 @@ CREATE FUNCTION app.issue_invoices(p_run uuid, p_period date, p_customers uuid[]
                                    OUT out_issued integer, OUT out_cents bigint)
 LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
+  -- Every line, with the id its invoice will have (assigned here, so no pass joins them later).
   CREATE TEMP TABLE IF NOT EXISTS billing_batch_lines (LIKE invoice_line_items) ON COMMIT DROP;
   TRUNCATE billing_batch_lines;
+  WITH ids AS (SELECT c AS customer_id, app.uuid_v7() AS invoice_id FROM unnest(p_customers) AS c)
   INSERT INTO billing_batch_lines (id, customer_id, invoice_id, kind, description, quantity, unit, unit_amount_micros,
                                    amount_cents, created_at, metric, usage_month, position)
-  SELECT app.uuid_v7(), l.customer_id, '00000000-0000-0000-0000-000000000000', l.kind, l.description, l.quantity, l.unit,
+  SELECT app.uuid_v7(), l.customer_id, ids.invoice_id, l.kind, l.description, l.quantity, l.unit,
          l.unit_amount_micros, l.amount_cents, now(), l.metric, l.usage_month, l.position
-  FROM app.billing_lines(p_period, p_customers) l;
+  FROM app.billing_lines(p_period, p_customers) l JOIN ids ON ids.customer_id = l.customer_id;
 
   WITH heads AS (
-    SELECT l.customer_id,
+    SELECT l.customer_id, l.invoice_id,
            coalesce(sum(l.amount_cents) FILTER (WHERE l.kind IN ('base', 'usage')), 0) AS subtotal,
            coalesce(-sum(l.amount_cents) FILTER (WHERE l.kind = 'discount'), 0) AS discount,
            coalesce(sum(l.amount_cents) FILTER (WHERE l.kind = 'tax'), 0) AS tax,
            row_number() OVER (ORDER BY l.customer_id) AS n
-    FROM billing_batch_lines l GROUP BY l.customer_id
+    FROM billing_batch_lines l GROUP BY l.customer_id, l.invoice_id
   ),
   numbered AS (
     SELECT h.*, 'SB-' || p_year || '-' || lpad((p_first_number + h.n - 1)::text, greatest(6, length((p_first_number + h.n - 1)::text)), '0') AS number
     FROM heads h
   ),
   invoiced AS (
-    INSERT INTO invoices (customer_id, number, status, period_start, period_end, subtotal_cents, discount_cents, tax_cents,
-                          total_cents, issued_at, due_at)
-    SELECT customer_id, number, 'open', p_period, (p_period + interval '1 month')::date, subtotal, discount, tax,
-           subtotal - discount + tax, now(), now() + interval '30 days'
+    INSERT INTO invoices (id, customer_id, number, status, period_start, period_end, subtotal_cents, discount_cents,
+                          tax_cents, total_cents, issued_at, due_at)
+    SELECT invoice_id, customer_id, number, 'open', p_period, (p_period + interval '1 month')::date, subtotal, discount,
+           tax, subtotal - discount + tax, now(), now() + interval '30 days'
     FROM numbered ORDER BY n
     RETURNING id, customer_id, number, period_start, period_end, total_cents, currency
   ),
@@ -190,17 +192,13 @@ BEGIN
            '\x'::bytea, '\x'::bytea
     FROM invoiced
   )
-  UPDATE billing_batch_lines l SET invoice_id = i.id FROM invoiced i WHERE i.customer_id = l.customer_id;
+  SELECT count(*)::integer, coalesce(sum(total_cents), 0)::bigint INTO out_issued, out_cents FROM invoiced;
 
   INSERT INTO invoice_line_items (id, customer_id, invoice_id, kind, description, quantity, unit, unit_amount_micros,
                                   amount_cents, metric, usage_month, position)
   SELECT id, customer_id, invoice_id, kind, description, quantity, unit, unit_amount_micros, amount_cents, metric,
          usage_month, position
   FROM billing_batch_lines ORDER BY customer_id, position;
-
-  SELECT count(*)::integer, coalesce(sum(i.total_cents), 0)::bigint INTO out_issued, out_cents
-  FROM invoices i WHERE i.customer_id = ANY (p_customers) AND i.period_start = p_period
-    AND i.id IN (SELECT DISTINCT invoice_id FROM billing_batch_lines);
   TRUNCATE billing_batch_lines;
 END
 $$;
