@@ -31,6 +31,11 @@ export default defineConfig({
                 SESSION_SIGNING_KEYS: inject("sessionSigningKeys"),
                 DB_CONTEXT_KEY: inject("dbContextKey"),
                 DATA_ENCRYPTION_KEY: inject("dataEncryptionKey"),
+                // The local sink (scripts/local-sink.ts): SES API, webhook receivers, DoH zone.
+                SES_ENDPOINT: inject("sinkUrl"),
+                SES_ACCESS_KEY_ID: "AKIATESTSINK",
+                SES_SECRET_ACCESS_KEY: inject("sesSecretAccessKey"),
+                DOH_URL: `${inject("sinkUrl")}/dns-query`,
               },
             },
           })),

@@ -3,11 +3,14 @@
 import type { Env } from "../worker/env.ts";
 import { runMonthlyBilling } from "./billing.ts";
 import { runJob } from "./job-runs.ts";
+import { sweepEvents } from "../worker/events/sweep.ts";
 import { sweepPlatformTables } from "./sweep.ts";
 
 export const schedules: Record<string, { job: string; run: (env: Env, now: Date) => Promise<Record<string, unknown>> }> = {
   "0 * * * *": { job: "hourly-sweep", run: sweepPlatformTables },
   "0 0 1 * *": { job: "monthly-billing", run: runMonthlyBilling },
+  // Outbox re-publishing, due webhook deliveries and emails, failing endpoints (worker/events/sweep.ts).
+  "* * * * *": { job: "events-sweep", run: sweepEvents },
 };
 
 export async function runScheduled(cron: string, env: Env, now: Date): Promise<void> {

@@ -9,6 +9,7 @@ import type { TestProject } from "vitest/node";
 import { startLocalStack } from "../db/local-stack.ts";
 import { startFaultControl } from "../db/fault-control.ts";
 import { migrate } from "../db/migrate.ts";
+import { startLocalSink } from "../scripts/local-sink.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -27,6 +28,9 @@ declare module "vitest" {
     faultControlUrl: string;
     /** Cases per route in test/platform/fuzz.test.ts (FUZZ_RUNS; `npm run fuzz` raises it). */
     fuzzRuns: number;
+    /** The local sink: SES API, webhook receivers, DNS over HTTPS (scripts/local-sink.ts). */
+    sinkUrl: string;
+    sesSecretAccessKey: string;
   }
 }
 
@@ -71,9 +75,14 @@ export default async function setup(project: TestProject) {
   project.provide("fuzzRuns", Number(process.env.FUZZ_RUNS ?? 4));
   const faults = await startFaultControl(stack, dataDir);
   project.provide("faultControlUrl", faults.url);
+  const sesSecretAccessKey = randomBytes(30).toString("base64");
+  const sink = await startLocalSink({ ses: { accessKeyId: "AKIATESTSINK", secretAccessKey: sesSecretAccessKey, region: "us-east-1" } });
+  project.provide("sinkUrl", sink.url);
+  project.provide("sesSecretAccessKey", sesSecretAccessKey);
 
   return async () => {
     await faults.close();
+    await sink.close();
     await stack.stop();
     await rm(dataDir, { recursive: true, force: true });
   };

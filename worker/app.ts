@@ -24,6 +24,9 @@ import { RequestDatabase } from "./platform/database.ts";
 import { databaseProblem } from "./platform/database-errors.ts";
 import { usageRoutes } from "./usage/routes.ts";
 import { userRoutes } from "./users/routes.ts";
+import { webhookRoutes } from "./webhooks/routes.ts";
+import { notificationRoutes } from "./notifications/routes.ts";
+import { registerEventWebhooks } from "./events/openapi.ts";
 
 /** The document's top level; `scripts/openapi.ts` writes the same document for linters and the client. */
 export const documentConfig = {
@@ -86,6 +89,9 @@ export function createApp() {
   app.route("/", usageRoutes);
   app.route("/", billingRoutes);
   app.route("/", accountRoutes);
+  app.route("/", webhookRoutes);
+  app.route("/", notificationRoutes);
+  registerEventWebhooks(app.openAPIRegistry);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

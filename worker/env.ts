@@ -2,7 +2,7 @@
 import type { Context } from "hono";
 import type { Principal } from "./auth/principal.ts";
 import type { RequestDatabase } from "./platform/database.ts";
-import type { EventMessage } from "./events/messages.ts";
+import type { QueueMessage } from "./events/messages.ts";
 import type { RateLimiter } from "./platform/rate-limiter.ts";
 
 export interface Env {
@@ -21,8 +21,20 @@ export interface Env {
   /** Session-token signing keys, "kid:base64url-secret" comma-separated; the first one signs. */
   SESSION_SIGNING_KEYS: string;
   ENVIRONMENT: string;
+  /** DNS-over-HTTPS JSON endpoint for the webhook SSRF check (default Cloudflare's). */
+  DOH_URL?: string;
+  /** SES v2 API base URL (https://email.<region>.amazonaws.com; a local sink in dev and tests). */
+  SES_ENDPOINT: string;
+  SES_REGION: string;
+  SES_ACCESS_KEY_ID: string;
+  /** Secret: SigV4 signing key for SES. */
+  SES_SECRET_ACCESS_KEY: string;
+  /** Sender of notification email, e.g. "SecureBase <notifications@securebase.io>". */
+  EMAIL_FROM: string;
+  /** Public base URL of this API, for links in email (invoice HTML). */
+  PUBLIC_API_URL: string;
   AUTH_CACHE: KVNamespace;
-  EVENTS: Queue<EventMessage>;
+  EVENTS: Queue<QueueMessage>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   /** Static assets (public/): Swagger UI for /docs. */
   ASSETS: Fetcher;

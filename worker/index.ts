@@ -1,7 +1,7 @@
 // Worker entry: HTTP (Hono app), Queues consumer and Cron Triggers.
 import { createApp } from "./app.ts";
 import type { Env } from "./env.ts";
-import type { EventMessage } from "./events/messages.ts";
+import type { QueueMessage } from "./events/messages.ts";
 import { consumeEvents } from "../queues/events-consumer.ts";
 import { runScheduled } from "../cron/index.ts";
 
@@ -11,10 +11,10 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  async queue(batch: MessageBatch<EventMessage>, env: Env): Promise<void> {
+  async queue(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
     await consumeEvents(batch, env);
   },
   async scheduled(controller: ScheduledController, env: Env): Promise<void> {
     await runScheduled(controller.cron, env, new Date(controller.scheduledTime));
   },
-} satisfies ExportedHandler<Env, EventMessage>;
+} satisfies ExportedHandler<Env, QueueMessage>;

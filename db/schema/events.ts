@@ -45,6 +45,7 @@ export const webhookEndpoints = pgTable("webhook_endpoints", {
   status: text("status").notNull().$type<"enabled" | "disabled">().default("enabled"),
   disabledReason: text("disabled_reason"),
   failingSince: timestamp("failing_since", { withTimezone: true }),
+  failureWarningSentAt: timestamp("failure_warning_sent_at", { withTimezone: true }),
   createdAt: createdAt(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
@@ -114,3 +115,22 @@ export const notificationPreferences = pgTable(
   },
   (t) => [primaryKey({ columns: [t.customerId, t.userId, t.channel, t.eventType] })],
 );
+
+// 0020: emails waiting for (or sent through) the SES API; rendered at send time from `data`.
+export const emailMessages = pgTable("email_messages", {
+  id: id(),
+  customerId: uuid("customer_id").notNull(),
+  eventId: uuid("event_id"),
+  eventType: text("event_type").notNull(),
+  userId: uuid("user_id"),
+  toAddress: text("to_address").notNull(),
+  data: jsonb("data").notNull().$type<Record<string, unknown>>().default({}),
+  secretCiphertext: bytea("secret_ciphertext"),
+  status: text("status").notNull().$type<"pending" | "sent" | "failed">().default("pending"),
+  attempts: integer("attempts").notNull().default(0),
+  nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
+  lastError: text("last_error"),
+  providerMessageId: text("provider_message_id"),
+  sentAt: timestamp("sent_at", { withTimezone: true }),
+  createdAt: createdAt(),
+});

@@ -175,11 +175,13 @@ describe("POST /v1/admin/customers", () => {
           invite_id: created.admin_invite.id,
           email: body.admin.email,
           role: "admin",
-          accept_url: created.admin_invite.accept_url,
           expires_at: created.admin_invite.expires_at,
         }),
       },
     ]);
+    // The accept link is never readable at rest: sealed until the email is sent, then gone.
+    expect(JSON.stringify(outbox)).not.toContain(created.admin_invite.accept_token);
+    expect(outbox[0]!.payload).not.toHaveProperty("accept_url");
 
     // customer.created is the first event of the new customer's chain, by the staff member.
     expect(await auditRows(id)).toEqual([

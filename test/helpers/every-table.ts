@@ -49,6 +49,10 @@ export async function populateEveryTable(client: FixtureClient, customerId: stri
       "INSERT INTO webhook_delivery_attempts (customer_id, delivery_id, attempt_number, status_code, latency_ms) VALUES ($1, $2, 1, 200, 12)",
       [c, delivery.id],
     );
+    await one(
+      "INSERT INTO email_messages (customer_id, event_type, user_id, to_address, data) VALUES ($1, 'invoice.created', $2, $3, '{}')",
+      [c, user.id, `every-${tag}@example.com`],
+    );
     await one("INSERT INTO notifications (customer_id, user_id, category, event_type, title, body) VALUES ($1, $2, 'billing', 'invoice.created', 'Hi', 'Body')", [c, user.id]);
     await one(
       "INSERT INTO notification_preferences (customer_id, user_id, channel, event_type, enabled) VALUES ($1, $2, 'email', 'invoice.created', true)",

@@ -8,10 +8,11 @@
 // with the *target* customer as the context's customer, so their audit events land in that
 // customer's chain.
 import { and, desc, eq } from "drizzle-orm";
-import { apiKeys, customers, outboxEvents, userInvites, type Tier } from "../../db/schema.ts";
+import { apiKeys, customers, userInvites, type Tier } from "../../db/schema.ts";
 import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
 import { notFound, ProblemError } from "../http/problem.ts";
 import type { Database } from "../platform/database.ts";
+import type { Emit } from "../events/outbox.ts";
 import type { Audit } from "../platform/transactions.ts";
 import { toHex } from "../platform/encoding.ts";
 import { newInviteToken, PORTAL_ACCEPT_URL } from "../users/invite-token.ts";
@@ -42,7 +43,7 @@ export interface Onboarded {
 export const acceptUrlFor = (token: string) => `${PORTAL_ACCEPT_URL}?token=${encodeURIComponent(token)}`;
 
 /** Creates the customer, its first admin's invite and the `user.invited` outbox event, audited. */
-export async function onboardCustomer(db: Database, audit: Audit, input: OnboardInput): Promise<Onboarded> {
+export async function onboardCustomer(db: Database, audit: Audit, emit: Emit, input: OnboardInput): Promise<Onboarded> {
   const [customer] = await db
     .insert(customers)
     .values({ id: input.id, name: input.name, email: input.email, tier: input.tier, taxRateBps: input.taxRateBps, status: "active" })
@@ -53,18 +54,11 @@ export async function onboardCustomer(db: Database, audit: Audit, input: Onboard
     .values({ customerId: input.id, email: input.adminEmail, role: "admin", tokenHash, invitedBy: input.staffUserId, expiresAt })
     .returning();
   const acceptUrl = acceptUrlFor(token);
-  await db.insert(outboxEvents).values({
-    customerId: input.id,
-    type: "user.invited",
-    payload: {
-      invite_id: invite!.id,
-      email: invite!.email,
-      role: invite!.role,
-      customer_name: customer!.name,
-      accept_url: acceptUrl,
-      expires_at: expiresAt.toISOString(),
-    },
-  });
+  await emit(
+    "user.invited",
+    { invite_id: invite!.id, email: invite!.email, role: invite!.role, customer_name: customer!.name, expires_at: expiresAt.toISOString() },
+    { secrets: { accept_url: acceptUrl } },
+  );
   await audit({
     action: "customer.created",
     resourceType: "customer",

@@ -181,8 +181,8 @@ export const adminRoutes = new OpenAPIHono<AppEnv>()
     const id = uuidv7();
     const onboarded = await writeAs(
       c,
-      (db, audit) =>
-        onboardCustomer(db, audit, {
+      (db, audit, emit) =>
+        onboardCustomer(db, audit, emit, {
           id,
           name: body.name,
           email: body.email.toLowerCase(),

@@ -4,7 +4,9 @@
 // same transaction as the change. The secret leaves this module only in the create/rotate result;
 // only its SHA-256 and a 14-character display prefix are stored.
 import { and, desc, eq, gt, isNotNull, isNull, lte, or, sql, type SQL } from "drizzle-orm";
-import { apiKeys, outboxEvents } from "../../db/schema.ts";
+import { apiKeys } from "../../db/schema.ts";
+import type { EventPayload } from "../events/catalogue.ts";
+import type { Emit } from "../events/outbox.ts";
 import { generateApiKey, hashApiKey, type KeyMode } from "../auth/api-key.ts";
 import { hasScope, type Principal } from "../auth/principal.ts";
 import { ProblemError } from "../http/problem.ts";
@@ -78,10 +80,7 @@ async function insertKey(
   return { row: row!, key };
 }
 
-const outbox = (db: Database, customerId: string, events: { type: string; payload: Record<string, unknown> }[]) =>
-  db.insert(outboxEvents).values(events.map((e) => ({ customerId, ...e })));
-
-const createdPayload = (row: ApiKeyRow) => ({
+const createdPayload = (row: ApiKeyRow): EventPayload<"api_key.created"> => ({
   id: row.id,
   name: row.name,
   mode: row.mode,
@@ -108,13 +107,14 @@ const auditCreated = (audit: Audit, row: ApiKeyRow) =>
 export async function createKey(
   db: Database,
   audit: Audit,
+  emit: Emit,
   customerId: string,
   actor: Actor,
   input: NewKeyInput,
 ): Promise<{ row: ApiKeyRow; key: string }> {
   const created = await insertKey(db, customerId, actor, input);
   await auditCreated(audit, created.row);
-  await outbox(db, customerId, [{ type: "api_key.created", payload: createdPayload(created.row) }]);
+  await emit("api_key.created", createdPayload(created.row));
   return created;
 }
 
@@ -160,6 +160,7 @@ export async function getKey(db: Database, customerId: string, id: string): Prom
 export async function revokeKey(
   db: Database,
   audit: Audit,
+  emit: Emit,
   customerId: string,
   id: string,
 ): Promise<{ row: ApiKeyRow; changed: boolean } | undefined> {
@@ -179,7 +180,7 @@ export async function revokeKey(
     summary: `API key '${revoked.name}' (${revoked.prefix}…) revoked`,
     data: { name: revoked.name, prefix: revoked.prefix },
   });
-  await outbox(db, customerId, [{ type: "api_key.revoked", payload: { id, name: revoked.name, prefix: revoked.prefix } }]);
+  await emit("api_key.revoked", { id, name: revoked.name, prefix: revoked.prefix });
   return { row: revoked, changed: true };
 }
 
@@ -191,6 +192,7 @@ export async function revokeKey(
 export async function rotateKey(
   db: Database,
   audit: Audit,
+  emit: Emit,
   principal: Principal,
   actor: Actor,
   id: string,
@@ -245,13 +247,13 @@ export async function rotateKey(
       old_key_revoked: graceSeconds === 0,
     },
   });
-  await outbox(db, customerId, [
-    { type: "api_key.created", payload: createdPayload(created) },
-    {
-      type: "api_key.rotated",
-      payload: { id: current.id, rotated_to: created.id, grace_period_seconds: graceSeconds, expires_at: old!.expiresAt?.toISOString() ?? null },
-    },
-    ...(graceSeconds === 0 ? [{ type: "api_key.revoked", payload: { id: current.id, name: current.name, prefix: current.prefix } }] : []),
-  ]);
+  await emit("api_key.created", createdPayload(created));
+  await emit("api_key.rotated", {
+    id: current.id,
+    rotated_to: created.id,
+    grace_period_seconds: graceSeconds,
+    expires_at: old!.expiresAt?.toISOString() ?? null,
+  });
+  if (graceSeconds === 0) await emit("api_key.revoked", { id: current.id, name: current.name, prefix: current.prefix });
   return { old: old!, created, key };
 }

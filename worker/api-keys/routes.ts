@@ -114,8 +114,8 @@ export const apiKeyRoutes = new OpenAPIHono<AppEnv>()
     const expiresAt = body.expires_at ? new Date(body.expires_at) : null;
     if (expiresAt && expiresAt.getTime() <= Date.now()) throw invalidField("expires_at", "not_in_future", "must be in the future");
     assertWithinCreator(principal, body.scopes);
-    const { row, key } = await writeAs(c, (db, audit) =>
-      createKey(db, audit, principal.customerId, actorOf(principal), { name: body.name, mode: body.mode, scopes: body.scopes, expiresAt }),
+    const { row, key } = await writeAs(c, (db, audit, emit) =>
+      createKey(db, audit, emit, principal.customerId, actorOf(principal), { name: body.name, mode: body.mode, scopes: body.scopes, expiresAt }),
     );
     return c.json({ ...toApiKey(row), key }, 201, location(row.id));
   })
@@ -136,7 +136,7 @@ export const apiKeyRoutes = new OpenAPIHono<AppEnv>()
   .openapi(revokeRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { customerId } = c.var.principal;
-    const result = await writeAs(c, (db, audit) => revokeKey(db, audit, customerId, id));
+    const result = await writeAs(c, (db, audit, emit) => revokeKey(db, audit, emit, customerId, id));
     if (!result) throw notFound("API key", id);
     // After the commit (and again for an already revoked key: harmless, and it repairs a cache
     // invalidation that failed after an earlier commit).
@@ -147,7 +147,7 @@ export const apiKeyRoutes = new OpenAPIHono<AppEnv>()
     const { id } = c.req.valid("param");
     const grace = c.req.valid("json").grace_period_seconds ?? DEFAULT_GRACE_SECONDS;
     const principal = c.var.principal;
-    const result = await writeAs(c, (db, audit) => rotateKey(db, audit, principal, actorOf(principal), id, grace));
+    const result = await writeAs(c, (db, audit, emit) => rotateKey(db, audit, emit, principal, actorOf(principal), id, grace));
     if (!result) throw notFound("API key", id);
     // The old key's cached principal carries its previous expiry: drop it so the new one applies
     // now. Both helpers clear this isolate's memory before touching KV; a KV failure is logged

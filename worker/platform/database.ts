@@ -105,7 +105,12 @@ export class RequestDatabase {
    * round trip. A read-only transaction's COMMIT is not awaited (nothing can be lost): it is
    * sent and awaited in close(), after the response.
    */
-  async tenant<T>(context: TenantContext, mode: TransactionMode, work: (db: Database) => Promise<T>): Promise<T> {
+  async tenant<T>(
+    context: TenantContext,
+    mode: TransactionMode,
+    work: (db: Database) => Promise<T>,
+    options: { beforeCommit?: () => string | undefined } = {},
+  ): Promise<T> {
     const signed = await signTenantContext(this.#env.DB_CONTEXT_KEY, context);
     const client = await this.#connect();
     await client.query(`BEGIN${mode === "read" ? " READ ONLY" : ""}; ${setContextSql(signed)}`);
@@ -122,8 +127,20 @@ export class RequestDatabase {
     if (mode === "read") {
       // Awaited in close(); a failure here (the link dropped) loses nothing of a read.
       this.#pending.push(client.query("COMMIT").catch(() => undefined));
-    } else {
+      return result;
+    }
+    // Work buffered for the end of the transaction (outbox rows) shares COMMIT's round trip.
+    const ahead = options.beforeCommit?.();
+    if (!ahead) {
       await client.query("COMMIT");
+      return result;
+    }
+    try {
+      await client.query(`${ahead}; COMMIT`);
+    } catch (error) {
+      // The statement ahead failed, so COMMIT never ran: end the aborted transaction.
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
     }
     return result;
   }

@@ -2,6 +2,7 @@
 // (never from the request), and writes get an `audit` function that records the change in the
 // same transaction (SPEC §2: an audited change and its audit event commit or fail together).
 import { auditEvents } from "../../db/schema.ts";
+import { OutboxBuffer, publish, toMessage, type Emit } from "../events/outbox.ts";
 import { actorOf, tenantContextOf } from "../auth/principal.ts";
 import type { AppContext } from "../env.ts";
 import type { Database } from "./database.ts";
@@ -31,35 +32,47 @@ export function readAs<T>(c: AppContext, work: (db: Database) => Promise<T>): Pr
 }
 
 /**
- * A write transaction with an audit writer. Public routes (login, invite acceptance) have no
- * principal yet and pass the context and actor they established themselves.
+ * A write transaction with an audit writer and an event emitter (outbox rows committed with the
+ * change, published to the queue after the commit). Public routes (login, invite acceptance) have
+ * no principal yet and pass the context and actor they established themselves.
  */
-export function writeAs<T>(
+export async function writeAs<T>(
   c: AppContext,
-  work: (db: Database, audit: Audit) => Promise<T>,
+  work: (db: Database, audit: Audit, emit: Emit) => Promise<T>,
   as?: { context: TenantContext; actor: Actor },
 ): Promise<T> {
   const context = as?.context ?? tenantContextOf(c.var.principal);
   const actor = as?.actor ?? actorOf(c.var.principal);
-  return c.var.db.tenant(context, "write", (db) =>
-    work(db, async (entry) => {
-      await db.insert(auditEvents).values({
-        customerId: context.customerId,
-        actorType: actor.type,
-        actorId: actor.id,
-        action: entry.action,
-        resourceType: entry.resourceType,
-        resourceId: entry.resourceId ?? null,
-        requestId: c.var.requestId,
-        ip: clientIp(c),
-        userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
-        summary: entry.summary,
-        data: entry.data ?? {},
-        // Filled by the chain trigger; drizzle's insert type requires them.
-        seq: 0,
-        prevHash: new Uint8Array(32),
-        hash: new Uint8Array(32),
-      });
-    }),
+  const outbox = new OutboxBuffer(c.env.DATA_ENCRYPTION_KEY, context.customerId);
+  const result = await c.var.db.tenant(
+    context,
+    "write",
+    (db) =>
+      work(
+        db,
+        async (entry) => {
+          await db.insert(auditEvents).values({
+            customerId: context.customerId,
+            actorType: actor.type,
+            actorId: actor.id,
+            action: entry.action,
+            resourceType: entry.resourceType,
+            resourceId: entry.resourceId ?? null,
+            requestId: c.var.requestId,
+            ip: clientIp(c),
+            userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
+            summary: entry.summary,
+            data: entry.data ?? {},
+            // Filled by the chain trigger; drizzle's insert type requires them.
+            seq: 0,
+            prevHash: new Uint8Array(32),
+            hash: new Uint8Array(32),
+          });
+        },
+        outbox.emit,
+      ),
+    { beforeCommit: () => outbox.commitSql() },
   );
+  if (outbox.events.length > 0) c.executionCtx.waitUntil(publish(c.env.EVENTS, outbox.events.map(toMessage)));
+  return result;
 }

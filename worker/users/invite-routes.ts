@@ -96,7 +96,7 @@ export const inviteRoutes = new OpenAPIHono<AppEnv>()
   .openapi(createRoute, async (c) => {
     const body = c.req.valid("json");
     const { customerId, userId } = c.var.principal;
-    const { invite, token } = await writeAs(c, (db, audit) => createInvite(db, audit, { customerId, userId }, body));
+    const { invite, token } = await writeAs(c, (db, audit, emit) => createInvite(db, audit, emit, { customerId, userId }, body));
     return c.json({ ...toInvite(invite), accept_token: token }, 201);
   })
   .openapi(listRoute, async (c) => {

@@ -1,7 +1,7 @@
 // Invites: an admin invites an email address with a role; the invitee accepts with the emailed
 // single-use token (7 days), which creates their user and signs them in.
 import { and, desc, eq, gt, gte, isNotNull, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
-import { customers, outboxEvents, tierFeatures, userInvites, users, userSessions, type Role } from "../../db/schema.ts";
+import { customers, tierFeatures, userInvites, users, userSessions, type Role } from "../../db/schema.ts";
 import { hashPassword, passwordProblem } from "../auth/passwords.ts";
 import { rolePermissions } from "../auth/permissions.ts";
 import type { Principal } from "../auth/principal.ts";
@@ -11,6 +11,7 @@ import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
 import { invalidField, notFound, ProblemError } from "../http/problem.ts";
 import type { Database } from "../platform/database.ts";
 import { uuidv7 } from "../platform/ids.ts";
+import type { Emit } from "../events/outbox.ts";
 import { clientIp, writeAs, type Audit } from "../platform/transactions.ts";
 import { toHex } from "../platform/encoding.ts";
 import { hashInviteToken, newInviteToken, PORTAL_ACCEPT_URL } from "./invite-token.ts";
@@ -73,6 +74,7 @@ export async function listInvites(
 export async function createInvite(
   db: Database,
   audit: Audit,
+  emit: Emit,
   caller: { customerId: string; userId: string | null },
   input: { email: string; role: Role },
 ): Promise<{ invite: InviteRow; token: string }> {
@@ -114,19 +116,13 @@ export async function createInvite(
     throw error;
   }
 
-  // Delivery (email) comes from the outbox publisher. Until it publishes, this row carries the
-  // plaintext token in its payload: the publisher must clear accept_url once sent.
-  await db.insert(outboxEvents).values({
-    customerId,
-    type: "user.invited",
-    payload: {
-      invite_id: invite.id,
-      email,
-      role: invite.role,
-      accept_url: `${PORTAL_ACCEPT_URL}?token=${token}`,
-      expires_at: invite.expiresAt.toISOString(),
-    },
-  });
+  // The email goes out through the outbox; the accept link travels sealed (never readable at
+  // rest) and only to the invitee's email, never to webhooks.
+  await emit(
+    "user.invited",
+    { invite_id: invite.id, email, role: invite.role, expires_at: invite.expiresAt.toISOString() },
+    { secrets: { accept_url: `${PORTAL_ACCEPT_URL}?token=${token}` } },
+  );
   await audit({
     action: "user.invited",
     resourceType: "user_invite",

@@ -1,0 +1,101 @@
+// The catalogue of events (SPEC §6): every type the outbox may carry, with the zod schema of its
+// payload (checked when it is emitted, and published as the OpenAPI document's `webhooks`), its
+// notification category and a one-line description. Adding an event is one entry here.
+import { z } from "@hono/zod-openapi";
+import type { NotificationCategory } from "../../db/schema.ts";
+
+const uuid = z.string().uuid();
+const isoTime = z.string().datetime({ offset: true });
+
+const apiKeyCreated = z.object({
+  id: uuid,
+  name: z.string(),
+  mode: z.enum(["live", "test"]),
+  scopes: z.array(z.string()),
+  prefix: z.string().openapi({ description: "First 14 characters of the key (never the secret)" }),
+  rotated_from: uuid.optional(),
+});
+const apiKeyRevoked = z.object({ id: uuid, name: z.string(), prefix: z.string() });
+const apiKeyRotated = z.object({
+  id: uuid.openapi({ description: "The old key" }),
+  rotated_to: uuid,
+  grace_period_seconds: z.number().int().min(0),
+  expires_at: isoTime.nullable().openapi({ description: "When the old key stops working" }),
+});
+// The accept link is never part of the payload: it travels sealed to the invitee's email only.
+const userInvited = z.object({
+  invite_id: uuid,
+  email: z.string().email(),
+  role: z.enum(["admin", "billing", "support", "developer", "viewer"]),
+  customer_name: z.string().optional(),
+  expires_at: isoTime,
+});
+const invoiceCreated = z.object({
+  id: uuid,
+  number: z.string(),
+  period_start: z.string().date(),
+  period_end: z.string().date(),
+  total_cents: z.number().int(),
+  currency: z.string().length(3).openapi({ example: "usd" }),
+});
+const endpointDisabled = z.object({
+  endpoint_id: uuid,
+  url: z.string(),
+  reason: z.enum(["failing", "gone"]).openapi({ description: "`failing`: 5 days of failed deliveries; `gone`: the receiver answered 410" }),
+  failing_since: isoTime.nullable(),
+});
+const webhookTest = z.object({ endpoint_id: uuid, message: z.string() });
+
+export interface EventDefinition<S extends z.ZodObject = z.ZodObject> {
+  description: string;
+  category: NotificationCategory;
+  payload: S;
+}
+
+const define = <S extends z.ZodObject>(category: NotificationCategory, description: string, payload: S): EventDefinition<S> => ({
+  category,
+  description,
+  payload,
+});
+
+export const eventCatalogue = {
+  "api_key.created": define("security", "An API key was created (or issued by a rotation)", apiKeyCreated),
+  "api_key.revoked": define("security", "An API key was revoked", apiKeyRevoked),
+  "api_key.rotated": define("security", "An API key was replaced by a new one; the old one works until `expires_at`", apiKeyRotated),
+  "user.invited": define("security", "A person was invited to the portal (the accept link goes only to their email)", userInvited),
+  "invoice.created": define("billing", "The monthly billing run issued an invoice", invoiceCreated),
+  "webhook.endpoint.disabled": define("webhooks", "A webhook endpoint was disabled after 5 days of failures or a 410", endpointDisabled),
+  "webhook.test": define("webhooks", "Sent by POST /v1/webhooks/endpoints/{id}/test to that endpoint only", webhookTest),
+} as const satisfies Record<string, EventDefinition>;
+
+export type EventType = keyof typeof eventCatalogue;
+export type EventPayload<T extends EventType> = z.infer<(typeof eventCatalogue)[T]["payload"]>;
+export const eventTypes = Object.keys(eventCatalogue) as EventType[];
+
+export function isEventType(value: string): value is EventType {
+  return Object.hasOwn(eventCatalogue, value);
+}
+
+/** Events a customer can subscribe an endpoint to (webhook.test goes only where it is asked). */
+export const subscribableEventTypes = eventTypes.filter((t) => t !== "webhook.test");
+
+/** Standard Webhooks payloads stay small; the spec's receivers expect well under this. */
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
+
+/** Validates a payload against the catalogue; a mismatch is a programming error (500), never sent. */
+export function checkedPayload<T extends EventType>(type: T, payload: EventPayload<T>): EventPayload<T> {
+  const parsed = eventCatalogue[type].payload.parse(payload) as EventPayload<T>;
+  if (new TextEncoder().encode(JSON.stringify(parsed)).length > MAX_PAYLOAD_BYTES) {
+    throw new Error(`${type} payload exceeds ${MAX_PAYLOAD_BYTES} bytes`);
+  }
+  return parsed;
+}
+
+/** The body of a webhook: Standard Webhooks' recommended envelope. */
+export const webhookEnvelope = (payload: z.ZodObject, type: string) =>
+  z.object({
+    id: uuid.openapi({ description: "The event id (also the `webhook-id` header): the same across retries, use it to deduplicate" }),
+    type: z.literal(type),
+    timestamp: isoTime.openapi({ description: "When the event happened (order by this, not by arrival)" }),
+    data: payload,
+  });

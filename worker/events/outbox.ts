@@ -1,0 +1,85 @@
+// The outbox (SPEC §6): an event is written in the same transaction as the change that causes
+// it, published to the EVENTS queue after commit, and re-published by the minute sweep if that
+// send was lost — so an event can be late, never lost.
+//
+// Request transactions do not pay a round trip for it: `emit` only buffers, and the buffered rows
+// travel to Postgres in the same round trip as COMMIT (`commitSql`). Secrets an event must carry
+// to one recipient (an invite's accept link) are sealed with DATA_ENCRYPTION_KEY under `_sealed`
+// and removed from the row when it is published (see fan-out.ts).
+import { outboxEvents } from "../../db/schema.ts";
+import { encryptWithCurrent } from "../platform/encryption.ts";
+import { uuidv7 } from "../platform/ids.ts";
+import { checkedPayload, type EventPayload, type EventType } from "./catalogue.ts";
+import type { EventMessage } from "./messages.ts";
+
+export const SEALED_FIELD = "_sealed";
+
+export interface OutboxEvent {
+  id: string;
+  customerId: string;
+  type: EventType;
+  payload: Record<string, unknown>;
+  createdAt: Date;
+}
+
+/** Buffers an event for the commit; resolves to its id. */
+export type Emit = <T extends EventType>(type: T, payload: EventPayload<T>, options?: { secrets?: Record<string, string> }) => Promise<string>;
+
+/** A Postgres string literal (standard_conforming_strings is on: only quotes need doubling). */
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/** The events one transaction emits, sent with its COMMIT. */
+export class OutboxBuffer {
+  readonly events: OutboxEvent[] = [];
+  readonly #encryptionKey: string;
+  readonly #customerId: string;
+
+  constructor(encryptionKey: string, customerId: string) {
+    this.#encryptionKey = encryptionKey;
+    this.#customerId = customerId;
+  }
+
+  emit: Emit = async (type, payload, options) => {
+    const checked: Record<string, unknown> = { ...checkedPayload(type, payload) };
+    if (options?.secrets) checked[SEALED_FIELD] = await encryptWithCurrent(this.#encryptionKey, JSON.stringify(options.secrets));
+    const id = uuidv7();
+    this.events.push({ id, customerId: this.#customerId, type, payload: checked, createdAt: new Date() });
+    return id;
+  };
+
+  /** The INSERT to send ahead of COMMIT in the same round trip, or undefined when nothing was emitted. */
+  commitSql(): string | undefined {
+    if (this.events.length === 0) return undefined;
+    const rows = JSON.stringify(this.events.map((e) => ({ id: e.id, customer_id: e.customerId, type: e.type, payload: e.payload })));
+    return (
+      "INSERT INTO outbox_events (id, customer_id, type, payload) SELECT id, customer_id, type, payload " +
+      `FROM jsonb_to_recordset(${literal(rows)}::jsonb) AS e(id uuid, customer_id uuid, type text, payload jsonb)`
+    );
+  }
+}
+
+/** An outbox row for code on the jobs role (cron, consumers): insert it in the job's transaction. */
+export function outboxRow<T extends EventType>(customerId: string, type: T, payload: EventPayload<T>): typeof outboxEvents.$inferInsert {
+  return { id: uuidv7(), customerId, type, payload: checkedPayload(type, payload) };
+}
+
+/** The queue message for an outbox row: never its sealed secrets. */
+export function toMessage(event: { id: string; customerId: string; type: string; payload: Record<string, unknown>; createdAt: Date }): EventMessage {
+  const { [SEALED_FIELD]: _sealed, ...data } = event.payload;
+  return { id: event.id, type: event.type, customer_id: event.customerId, occurred_at: event.createdAt.toISOString(), data };
+}
+
+/**
+ * Sends committed events to the queue. A failure is only logged: the rows are in Postgres and
+ * the minute sweep publishes them (at-least-once; the consumer is idempotent by event id).
+ */
+export async function publish(queue: Queue<EventMessage>, messages: EventMessage[]): Promise<void> {
+  for (let i = 0; i < messages.length; i += 100) {
+    try {
+      await queue.sendBatch(messages.slice(i, i + 100).map((body) => ({ body, contentType: "json" as const })));
+    } catch (error) {
+      console.error(`publishing ${messages.length} outbox events failed; the sweep will retry:`, error);
+      return;
+    }
+  }
+}

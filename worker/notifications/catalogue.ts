@@ -1,0 +1,107 @@
+// What each event tells people: who hears about it (roles, or the invitee), in which category,
+// whether its email is on by default or cannot be switched off, and the words. Events not listed
+// notify nobody (they still go to webhooks). `webhook.delivery.dead` and
+// `webhook.endpoint.failing` are notifications only: telling a failing endpoint about itself
+// would be pointless.
+import type { NotificationCategory, Role } from "../../db/schema.ts";
+
+export interface Rendered {
+  title: string;
+  text: string;
+}
+export interface RenderContext {
+  /** Public base URL of the API (links). */
+  apiUrl: string;
+  /** Secrets sealed with the event (only at email send time). */
+  secrets: Record<string, string>;
+}
+
+type Data = Record<string, unknown>;
+const s = (value: unknown) => String(value ?? "");
+const dollars = (cents: unknown) => `$${(Number(cents) / 100).toFixed(2)}`;
+
+export interface NotificationKind {
+  category: NotificationCategory;
+  /** Portal users with these roles, or the invitee named in the payload (email only). */
+  audience: readonly Role[] | "invitee";
+  /** `mandatory`: security mail that cannot be switched off. */
+  email: "default_on" | "default_off" | "mandatory";
+  render: (data: Data, context: RenderContext) => Rendered;
+}
+
+export const notificationCatalogue = {
+  "user.invited": {
+    category: "security",
+    audience: "invitee",
+    email: "mandatory",
+    render: (d, { secrets }) => ({
+      title: `You are invited to ${d.customer_name ? s(d.customer_name) : "SecureBase"}`,
+      text:
+        `You have been invited to the SecureBase portal as ${s(d.role)}.\n\n` +
+        `Accept the invitation (valid until ${s(d.expires_at)}):\n${secrets.accept_url ?? "(link unavailable)"}\n`,
+    }),
+  },
+  "api_key.created": {
+    category: "security",
+    audience: ["admin"],
+    email: "default_on",
+    render: (d) => ({ title: `API key ${s(d.name)} created`, text: `A ${s(d.mode)} API key '${s(d.name)}' (${s(d.prefix)}…) was created with scopes ${(d.scopes as string[] | undefined)?.join(", ") ?? ""}.` }),
+  },
+  "api_key.revoked": {
+    category: "security",
+    audience: ["admin"],
+    email: "mandatory",
+    render: (d) => ({ title: `API key ${s(d.name)} revoked`, text: `The API key '${s(d.name)}' (${s(d.prefix)}…) was revoked and no longer works.` }),
+  },
+  "invoice.created": {
+    category: "billing",
+    audience: ["admin", "billing"],
+    email: "default_on",
+    render: (d, { apiUrl }) => ({
+      title: `Invoice ${s(d.number)}: ${dollars(d.total_cents)}`,
+      text:
+        `Invoice ${s(d.number)} for ${s(d.period_start)} to ${s(d.period_end)} totals ${dollars(d.total_cents)} (${s(d.currency).toUpperCase()}).\n\n` +
+        `View it: ${apiUrl}/v1/invoices/${s(d.id)}.html\n`,
+    }),
+  },
+  "webhook.endpoint.disabled": {
+    category: "webhooks",
+    audience: ["admin", "developer"],
+    email: "default_on",
+    render: (d) => ({
+      title: `Webhook endpoint disabled: ${s(d.url)}`,
+      text:
+        d.reason === "gone"
+          ? `The endpoint ${s(d.url)} answered 410 Gone, so it was disabled. Enable it again when it is back.`
+          : `Deliveries to ${s(d.url)} have failed continuously since ${s(d.failing_since)}, so the endpoint was disabled. Fix it, enable it, then recover missed events.`,
+    }),
+  },
+  "webhook.endpoint.failing": {
+    category: "webhooks",
+    audience: ["admin", "developer"],
+    email: "default_on",
+    render: (d) => ({
+      title: `Webhook endpoint failing: ${s(d.url)}`,
+      text: `Deliveries to ${s(d.url)} have failed since ${s(d.failing_since)}. It will be disabled on ${s(d.disable_at)} unless a delivery succeeds.`,
+    }),
+  },
+  "webhook.delivery.dead": {
+    category: "webhooks",
+    audience: ["admin", "developer"],
+    email: "default_off",
+    render: (d) => ({
+      title: `Webhook delivery failed for good: ${s(d.event_type)}`,
+      text: `Event ${s(d.event_id)} (${s(d.event_type)}) could not be delivered to ${s(d.url)} after ${s(d.attempts)} attempts. Retry it from the delivery log.`,
+    }),
+  },
+} as const satisfies Record<string, NotificationKind>;
+
+export type NotificationType = keyof typeof notificationCatalogue;
+export const notificationTypes = Object.keys(notificationCatalogue) as NotificationType[];
+
+export function notificationKind(type: string): NotificationKind | undefined {
+  return Object.hasOwn(notificationCatalogue, type) ? notificationCatalogue[type as NotificationType] : undefined;
+}
+
+/** Types a portal user can set preferences for (the invite email is not addressed to a user). */
+export const userNotificationTypes = notificationTypes.filter((t) => notificationCatalogue[t].audience !== "invitee");

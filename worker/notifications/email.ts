@@ -1,0 +1,116 @@
+// Email through the SES v2 HTTPS API (`SendEmail`), SigV4-signed with aws4fetch, to
+// SES_ENDPOINT (a local sink in dev and tests). Each email_messages row is claimed with a
+// 2-minute lease, rendered from its data (plus its sealed secret, decrypted only now), sent, and
+// recorded; once sent — or given up — the sealed secret is erased, so no readable invite token
+// stays at rest. Failures back off (1, 2, 4 … 60 min) for up to MAX_EMAIL_ATTEMPTS.
+import { AwsClient } from "aws4fetch";
+import { and, eq, inArray, lte, sql } from "drizzle-orm";
+import { emailMessages } from "../../db/schema.ts";
+import type { Env } from "../env.ts";
+import { withJobsDatabase } from "../platform/database.ts";
+import { decrypt } from "../platform/encryption.ts";
+import { notificationKind } from "./catalogue.ts";
+
+export const MAX_EMAIL_ATTEMPTS = 10;
+const LEASE_SECONDS = 120;
+
+type EmailRow = typeof emailMessages.$inferSelect;
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+const linkify = (html: string) => html.replace(/https?:\/\/[^\s<]+/g, (url) => `<a href="${url}">${url}</a>`);
+
+export async function renderEmail(env: Env, row: EmailRow): Promise<{ subject: string; text: string; html: string }> {
+  const kind = notificationKind(row.eventType);
+  if (!kind) throw new Error(`no email template for ${row.eventType}`);
+  const secrets = row.secretCiphertext
+    ? (JSON.parse(await decrypt(env.DATA_ENCRYPTION_KEY, new TextDecoder().decode(row.secretCiphertext))) as Record<string, string>)
+    : {};
+  const { title, text } = kind.render(row.data, { apiUrl: env.PUBLIC_API_URL.replace(/\/$/, ""), secrets });
+  const html = `<p>${linkify(escapeHtml(text)).replaceAll("\n", "<br>")}</p>`;
+  return { subject: title, text, html };
+}
+
+export async function sendEmail(env: Env, to: string, message: { subject: string; text: string; html: string }): Promise<string> {
+  const client = new AwsClient({
+    accessKeyId: env.SES_ACCESS_KEY_ID,
+    secretAccessKey: env.SES_SECRET_ACCESS_KEY,
+    service: "ses",
+    region: env.SES_REGION,
+  });
+  const response = await client.fetch(`${env.SES_ENDPOINT.replace(/\/$/, "")}/v2/email/outbound-emails`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      FromEmailAddress: env.EMAIL_FROM,
+      Destination: { ToAddresses: [to] },
+      Content: {
+        Simple: {
+          Subject: { Data: message.subject, Charset: "UTF-8" },
+          Body: { Text: { Data: message.text, Charset: "UTF-8" }, Html: { Data: message.html, Charset: "UTF-8" } },
+        },
+      },
+    }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = await response.text();
+  if (!response.ok) throw new Error(`SES answered ${response.status}: ${body.slice(0, 200)}`);
+  return (JSON.parse(body) as { MessageId?: string }).MessageId ?? "";
+}
+
+/** Sends the given (or all due) pending emails; returns how many were sent and failed. */
+export async function sendDueEmails(env: Env, ids?: string[], limit = 50): Promise<{ sent: number; failed: number }> {
+  const claimed = await withJobsDatabase(env, (db) =>
+    db
+      .update(emailMessages)
+      .set({ attempts: sql`${emailMessages.attempts} + 1`, nextAttemptAt: sql`now() + make_interval(secs => ${LEASE_SECONDS})` })
+      .where(
+        and(
+          eq(emailMessages.status, "pending"),
+          lte(emailMessages.nextAttemptAt, sql`now()`),
+          ids
+            ? inArray(emailMessages.id, ids)
+            : inArray(
+                emailMessages.id,
+                db
+                  .select({ id: emailMessages.id })
+                  .from(emailMessages)
+                  .where(and(eq(emailMessages.status, "pending"), lte(emailMessages.nextAttemptAt, sql`now()`)))
+                  .limit(limit),
+              ),
+        ),
+      )
+      .returning(),
+  );
+  if (claimed.length === 0) return { sent: 0, failed: 0 };
+  const outcomes = await Promise.all(
+    claimed.map(async (row) => {
+      try {
+        const providerId = await sendEmail(env, row.toAddress, await renderEmail(env, row));
+        return { row, providerId, error: null };
+      } catch (error) {
+        return { row, providerId: null, error: error instanceof Error ? error.message : String(error) };
+      }
+    }),
+  );
+  await withJobsDatabase(env, async (db) => {
+    for (const { row, providerId, error } of outcomes) {
+      const giveUp = error !== null && row.attempts >= MAX_EMAIL_ATTEMPTS;
+      await db
+        .update(emailMessages)
+        .set(
+          error === null
+            ? { status: "sent", sentAt: sql`now()`, providerMessageId: providerId, secretCiphertext: null, lastError: null }
+            : giveUp
+              ? { status: "failed", secretCiphertext: null, lastError: error.slice(0, 1000) }
+              : {
+                  lastError: error.slice(0, 1000),
+                  nextAttemptAt: sql`now() + make_interval(secs => ${Math.min(60 * 2 ** (row.attempts - 1), 3600)})`,
+                },
+        )
+        .where(eq(emailMessages.id, row.id));
+    }
+  });
+  const failed = outcomes.filter((o) => o.error !== null).length;
+  for (const o of outcomes) if (o.error) console.error(`email ${o.row.id} to ${o.row.toAddress} failed: ${o.error}`);
+  return { sent: outcomes.length - failed, failed };
+}
