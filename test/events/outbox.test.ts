@@ -136,10 +136,9 @@ describe("outbox", () => {
       await worker.queue(batch, env);
       expect((await getQueueResult(batch, ctx)).explicitAcks.length).toBe(3);
     }
-    const requests = await eventually(() => received(hook.name), (r) => r.length >= 3);
+    await eventually(() => received(hook.name), (r) => r.length >= 3);
     await new Promise((r) => setTimeout(r, 1500));
     expect((await received(hook.name)).map((r) => r.headers["webhook-id"]).sort()).toEqual([...ids].sort());
-    expect(requests.every((r) => r.verified === false || r.verified === true)).toBe(true);
     const log = await (await call(`/v1/webhooks/endpoints/${endpoint.id}/deliveries`, { token })).json<{ data: unknown[] }>();
     expect(log.data).toHaveLength(3);
   });
