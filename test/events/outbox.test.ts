@@ -59,7 +59,7 @@ describe("outbox", () => {
 
     // At-least-once in: the same message again changes nothing and sends nothing.
     const batch = createMessageBatch<QueueMessage>("securebase-events", [
-      { id: "redelivered", timestamp: new Date(), attempts: 2, body: { id: row!.id, type: "api_key.revoked", customer_id: tenant.customerId, occurred_at: new Date().toISOString(), data: {} } },
+      { id: "redelivered", timestamp: new Date(), attempts: 2, body: { id: row!.id as string, type: "api_key.revoked", customer_id: tenant.customerId, occurred_at: new Date().toISOString(), data: {} } },
     ]);
     const ctx = createExecutionContext();
     await worker.queue(batch, env);
@@ -88,9 +88,7 @@ describe("outbox", () => {
 
     // The sweep re-publishes rows older than 30 s: run it as if a minute had passed.
     const controller = createScheduledController({ scheduledTime: new Date(Date.now() + 60_000), cron: "* * * * *" });
-    const sweepCtx = createExecutionContext();
-    await worker.scheduled(controller, env, sweepCtx);
-    await waitOnExecutionContext(sweepCtx);
+    await worker.scheduled(controller, env);
     const [published] = await eventually(() => outboxRow("payload->>'id' = $1", [id]), (r) => r[0]?.published_at != null);
     expect(published!.attempts).toBeGreaterThanOrEqual(1);
     const requests = await eventually(() => received(hook.name), (r) => r.length > 0);
@@ -111,7 +109,7 @@ describe("outbox", () => {
           "INSERT INTO outbox_events (customer_id, type, payload, published_at) VALUES ($1, 'invoice.created', $2, NULL) RETURNING id",
           [tenant.customerId, { id: crypto.randomUUID(), number: `SB-TEST-${i}`, period_start: "2026-10-01", period_end: "2026-11-01", total_cents: 1000 + i, currency: "usd" }],
         );
-        out.push(rows[0]!.id);
+        out.push(rows[0]!.id as string);
       }
       return out;
     });

@@ -1,6 +1,6 @@
 // Notifications: invite and invoice email through the SES API (SigV4-checked by the local sink),
 // in-app list/read/read-all, preferences (security mail locked on), 30-day retention.
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../worker/index.ts";
@@ -31,9 +31,7 @@ async function invoiceCreated(number: string, totalCents: number): Promise<strin
     ]),
   );
   // The billing run's rows are published by the minute sweep.
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ scheduledTime: new Date(Date.now() + 60_000), cron: "* * * * *" }), env, ctx);
-  await waitOnExecutionContext(ctx);
+  await worker.scheduled(createScheduledController({ scheduledTime: new Date(Date.now() + 60_000), cron: "* * * * *" }), env);
   return invoiceId;
 }
 
@@ -136,9 +134,7 @@ describe("in-app notifications", () => {
       );
       return rows[0]!.id as string;
     });
-    const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ scheduledTime: new Date(), cron: "0 * * * *" }), env, ctx);
-    await waitOnExecutionContext(ctx);
+    await worker.scheduled(createScheduledController({ scheduledTime: new Date(), cron: "0 * * * *" }), env);
     const { rows } = await as("admin", (client) => client.query("SELECT 1 FROM notifications WHERE id = $1", [id]));
     expect(rows).toEqual([]);
   });

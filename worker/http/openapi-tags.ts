@@ -12,6 +12,8 @@ export const apiTags = [
   { name: "billing", description: "Your invoice preview for a month, and (staff) the monthly billing runs." },
   { name: "accounts", description: "Managed AWS accounts: create within your tier's limit, list, close." },
   { name: "audit", description: "The tamper-evident audit trail of every change, and a readable activity feed." },
+  { name: "webhooks", description: "Standard Webhooks endpoints, their delivery log and replay; every event payload is under the document's `webhooks`." },
+  { name: "notifications", description: "In-app notifications, and per-user preferences for in-app and email notifications." },
   { name: "admin", description: "SecureBase staff only (super_admin): onboard customers, change tiers, suspend." },
 ] as const;
 

@@ -5,12 +5,13 @@ import { notificationCategories, notificationChannels } from "../../db/schema.ts
 import type { AppContext, AppEnv } from "../env.ts";
 import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
 import { invalidField, notFound, ProblemError, problemResponses } from "../http/problem.ts";
+import type { ApiTag } from "../http/openapi-tags.ts";
 import { secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../platform/transactions.ts";
 import { userNotificationTypes } from "./catalogue.ts";
 import { getPreferences, isLocked, listNotifications, markAllRead, markRead, setPreferences, type NotificationRow } from "./notifications.ts";
 
-const tags = ["notifications"];
+const tags: [ApiTag] = ["notifications"];
 const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { "application/json": { schema } } });
 const typeEnum = z.enum(userNotificationTypes as [string, ...string[]]);
 

@@ -5,6 +5,7 @@ import type { AppContext, AppEnv } from "../env.ts";
 import { sendAll, workMessages } from "../events/messages.ts";
 import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
 import { invalidField, notFound, problemResponses } from "../http/problem.ts";
+import type { ApiTag } from "../http/openapi-tags.ts";
 import { secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../platform/transactions.ts";
 import { getDelivery, listDeliveries, recoverEndpoint, retryDelivery } from "./deliveries.ts";
@@ -27,7 +28,7 @@ import {
 } from "./schemas.ts";
 import { checkEndpointUrl } from "./url-policy.ts";
 
-const tags = ["webhooks"];
+const tags: [ApiTag] = ["webhooks"];
 const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { "application/json": { schema } } });
 const body = <S extends z.ZodType>(schema: S, required = true) => ({ content: { "application/json": { schema } }, required });
 const endpointPath = "/v1/webhooks/endpoints/{id}";

@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import type { webhookDeliveries, webhookDeliveryAttempts } from "../../db/schema.ts";
 import { subscribableEventTypes } from "../events/catalogue.ts";
+import { text } from "../http/input.ts";
 import { paginationQuerySchema } from "../http/pagination.ts";
 import type { EndpointRow } from "./endpoints.ts";
 
@@ -37,7 +38,7 @@ export const webhookEndpointWithSecretSchema = webhookEndpointSchema
 export const createEndpointBodySchema = z
   .strictObject({
     url: z.string().max(2048).url().openapi({ description: "https URL on port 443 (any http(s) URL in development)", example: "https://hooks.example.com/securebase" }),
-    description: z.string().trim().max(500).nullable().optional().openapi({ example: "Billing sync" }),
+    description: text({ max: 500 }).nullable().optional().openapi({ example: "Billing sync" }),
     event_types: z.array(eventTypeSchema).max(50).default([]).openapi({ description: "Types to receive; empty or omitted = all", example: ["invoice.created", "api_key.revoked"] }),
   })
   .openapi("CreateWebhookEndpointRequest");
@@ -45,7 +46,7 @@ export const createEndpointBodySchema = z
 export const updateEndpointBodySchema = z
   .strictObject({
     url: z.string().max(2048).url().optional().openapi({ example: "https://hooks.example.com/v2/securebase" }),
-    description: z.string().trim().max(500).nullable().optional().openapi({ example: "Billing sync v2" }),
+    description: text({ max: 500 }).nullable().optional().openapi({ example: "Billing sync v2" }),
     event_types: z.array(eventTypeSchema).max(50).optional().openapi({ example: ["invoice.created"] }),
   })
   .openapi("UpdateWebhookEndpointRequest");
