@@ -12,7 +12,9 @@ import { fixtureClient } from "../db/fixtures.ts";
 import { startLocalStack } from "../db/local-stack.ts";
 import { seedDemoBilling } from "../db/seed-billing.ts";
 import { benchBilling } from "./bench-billing.ts";
-import { seedDemo } from "../db/seed.ts";
+import { seedDemo, seedDemoUsers } from "../db/seed.ts";
+import { benchWebhooks } from "./bench-webhooks.ts";
+import { startLocalSink } from "./local-sink.ts";
 import { hashPassword, verifyPassword } from "../worker/auth/passwords.ts";
 import { issueSessionToken, verifySessionToken } from "../worker/auth/session-token.ts";
 import type { Principal } from "../worker/auth/principal.ts";
@@ -30,7 +32,10 @@ const owner = new pg.Client({ connectionString: stack.ownerUrl });
 await owner.connect();
 const [acme, globex] = await seedDemo(fixtureClient(owner, contextKey), join(dir, "keys.json"));
 await seedDemoBilling(stack.jobsUrl);
+const demoUsers = await seedDemoUsers(fixtureClient(owner, contextKey), join(dir, "users.json"));
 await owner.end();
+const ses = { accessKeyId: "AKIABENCHSINK", secretAccessKey: randomBytes(30).toString("base64"), region: "us-east-1" };
+const sink = await startLocalSink({ ses });
 
 const worker = await unstable_dev("worker/index.ts", {
   config: "wrangler.toml",
@@ -46,8 +51,11 @@ const worker = await unstable_dev("worker/index.ts", {
     DB_CONTEXT_KEY: contextKey,
     DATA_ENCRYPTION_KEY: `dek1:${randomBytes(32).toString("base64url")}`,
     ENVIRONMENT: "development",
+    SES_ENDPOINT: sink.url,
+    SES_ACCESS_KEY_ID: ses.accessKeyId,
+    SES_SECRET_ACCESS_KEY: ses.secretAccessKey,
   },
-  experimental: { disableExperimentalWarning: true },
+  experimental: { disableExperimentalWarning: true, testScheduled: true },
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -117,7 +125,25 @@ const crypto_rows = [
   `| session token verify (HS256, jose) | ${((await timeIt(2000, () => verifySessionToken(signingKeys, token))) * 1000).toFixed(1)} µs |`,
 ];
 
+const acmeAdmin = demoUsers.find((u) => u.customer === acme!.name && u.role === "admin")!;
+const login = await worker.fetch("/v1/auth/login", {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({ email: acmeAdmin.email, password: acmeAdmin.password }),
+});
+const webhooks = await benchWebhooks({
+  worker,
+  stack,
+  sink,
+  contextKey,
+  customerId: acme!.customerId,
+  token: ((await login.json()) as { session_token: string }).session_token,
+  events: Number(process.env.BENCH_WEBHOOK_EVENTS ?? 200),
+  endpoints: Number(process.env.BENCH_WEBHOOK_ENDPOINTS ?? 25),
+});
+
 await worker.stop();
+await sink.close();
 await stack.stop();
 await rm(dir, { recursive: true, force: true });
 await rm(pgDir, { recursive: true, force: true });
@@ -146,5 +172,7 @@ p50 grows by ${delta.toFixed(2)} ms per ms of one-way latency, i.e. ≈ ${(delta
 |---|---|
 ${crypto_rows.join("\n")}
 
-${billingSection}`);
+${billingSection}
+
+${webhooks}`);
 process.exit(0);

@@ -1,6 +1,7 @@
 // `npm run dev`: the whole local stack in one command, stopped cleanly by Ctrl-C.
 //   embedded Postgres (data in .data/postgres, reused) or DATABASE_URL -> migrations -> demo seed
-//   -> WebSocket proxy -> wrangler dev (KV, Queues and Cron simulated; scheduled test endpoint on).
+//   -> WebSocket proxy -> local sink (SES API + webhook receivers, scripts/local-sink.ts)
+//   -> wrangler dev (KV, Queues and Cron simulated; scheduled test endpoint on).
 import "./env-file.ts";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -13,6 +14,7 @@ import { reachableDataDir } from "../db/postgres-binaries.ts";
 import { fixtureClient } from "../db/fixtures.ts";
 import { seedDemoBilling } from "../db/seed-billing.ts";
 import { seedDemo, seedDemoUsers } from "../db/seed.ts";
+import { startLocalSink } from "./local-sink.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const dataDir = join(root, ".data");
@@ -23,13 +25,14 @@ await mkdir(dataDir, { recursive: true });
 
 // Local secrets, kept per data directory so session tokens and contexts survive a restart.
 const secretsFile = join(dataDir, "dev-secrets.json");
-const saved: Partial<{ sessionSigningKeys: string; dbContextKey: string; dataEncryptionKey: string }> = existsSync(secretsFile)
+const saved: Partial<{ sessionSigningKeys: string; dbContextKey: string; dataEncryptionKey: string; sesSecretAccessKey: string }> = existsSync(secretsFile)
   ? JSON.parse(await readFile(secretsFile, "utf8"))
   : {};
 const secrets = {
   sessionSigningKeys: saved.sessionSigningKeys ?? `dev1:${randomBytes(32).toString("base64url")}`,
   dbContextKey: saved.dbContextKey ?? `ctx1:${randomBytes(32).toString("base64url")}`,
   dataEncryptionKey: saved.dataEncryptionKey ?? `dek1:${randomBytes(32).toString("base64url")}`,
+  sesSecretAccessKey: saved.sesSecretAccessKey ?? randomBytes(30).toString("base64"),
 };
 await writeFile(secretsFile, JSON.stringify(secrets) + "\n", { mode: 0o600 });
 
@@ -53,6 +56,10 @@ const demoBilling = await seedDemoBilling(stack.jobsUrl);
 console.log(`demo billing: ${demoBilling.accepted} usage events ingested, ${demoBilling.invoices} invoices issued by the billing run`);
 await owner.end();
 
+// Email (SES API) and webhook receivers for local development; it checks SigV4 like SES would.
+const ses = { accessKeyId: "AKIALOCALDEVSINK", secretAccessKey: secrets.sesSecretAccessKey, region: "us-east-1" };
+const sink = await startLocalSink({ port: Number(process.env.DEV_SINK_PORT ?? 54390), ses });
+
 const vars: Record<string, string> = {
   DATABASE_URL: stack.apiUrl,
   JOBS_DATABASE_URL: stack.jobsUrl,
@@ -60,6 +67,10 @@ const vars: Record<string, string> = {
   SESSION_SIGNING_KEYS: secrets.sessionSigningKeys,
   DB_CONTEXT_KEY: secrets.dbContextKey,
   DATA_ENCRYPTION_KEY: secrets.dataEncryptionKey,
+  SES_ENDPOINT: sink.url,
+  SES_ACCESS_KEY_ID: ses.accessKeyId,
+  SES_SECRET_ACCESS_KEY: ses.secretAccessKey,
+  PUBLIC_API_URL: `http://127.0.0.1:${port}`,
 };
 const wrangler = spawn(
   join(root, "node_modules/.bin/wrangler"),
@@ -106,6 +117,8 @@ function banner(): void {
   console.log(`    sb_jobs (cron and queues): ${stack.jobsUrl}`);
   console.log(`    sb_analytics (read-only, RLS-bound): ${stack.analyticsUrl}`);
   console.log(`    WebSocket proxy round-trip stats: http://127.0.0.1:${stack.proxy.port}/stats`);
+  console.log(`\n  Email sink (SES API stand-in): curl -s ${sink.url}/emails`);
+  console.log(`  Webhook receiver: register ${sink.url}/webhooks/demo, then curl -s ${sink.url}/webhooks/demo/requests`);
   console.log(`\n  Fire the hourly cron: curl "$BASE/__scheduled?cron=0+*+*+*+*"  (a "job finished" line appears here)`);
   console.log(`  What cron jobs did: psql "${stack.ownerUrl}" -c 'SELECT job, status, started_at, detail FROM job_runs ORDER BY started_at DESC LIMIT 5'\n`);
 }
@@ -118,6 +131,7 @@ async function stop(code: number): Promise<void> {
     wrangler.kill("SIGINT");
     await new Promise((resolve) => wrangler.once("exit", resolve));
   }
+  await sink.close();
   await stack.stop();
   process.exit(code);
 }

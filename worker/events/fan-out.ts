@@ -9,6 +9,7 @@ import { outboxEvents, webhookDeliveries, webhookEndpoints } from "../../db/sche
 import type { PgInsertValue } from "drizzle-orm/pg-core";
 import { notify } from "../notifications/notify.ts";
 import type { Database } from "../platform/database.ts";
+import { isEventType } from "./catalogue.ts";
 import { SEALED_FIELD } from "./outbox.ts";
 
 interface ClaimedEvent {
@@ -39,8 +40,9 @@ export async function fanOut(db: Database, eventIds: string[]): Promise<{ events
   for (const event of events) {
     const { [SEALED_FIELD]: _sealed, ...data } = event.payload;
     const envelope = { id: event.id, type: event.type, timestamp: event.created_at, data };
-    const targets =
-      event.type === "webhook.test"
+    const targets = !isEventType(event.type)
+      ? []
+      : event.type === "webhook.test"
         ? endpoints.filter((e) => e.id === data.endpoint_id && e.customerId === event.customer_id)
         : endpoints.filter(
             (e) => e.customerId === event.customer_id && e.status === "enabled" && (e.eventTypes.length === 0 || e.eventTypes.includes(event.type)),

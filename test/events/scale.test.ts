@@ -1,0 +1,63 @@
+// 1,000 events across 50 endpoints, through the real pipeline (sweep -> Queues -> fan-out ->
+// work messages -> delivery): every endpoint receives every event exactly once, each delivery
+// verified by `standardwebhooks` in the receiver.
+import { createScheduledController } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import worker from "../../worker/index.ts";
+import { as } from "../helpers/database.ts";
+import { userToken } from "../helpers/identity.ts";
+import { configureReceiver, eventually, received, receiver } from "../helpers/sink.ts";
+import { call, createTenant } from "../helpers/tenants.ts";
+
+const EVENTS = 1000;
+const ENDPOINTS = 50;
+
+describe("scale", () => {
+  it(`delivers ${EVENTS} events to each of ${ENDPOINTS} endpoints exactly once`, { timeout: 240_000 }, async () => {
+    const tenant = await createTenant();
+    const { token } = await userToken(tenant.customerId, "admin");
+    const hooks = await Promise.all(Array.from({ length: ENDPOINTS }, () => receiver()));
+    for (const hook of hooks) {
+      const response = await call("/v1/webhooks/endpoints", {
+        method: "POST",
+        token,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ url: hook.url, event_types: ["invoice.created"] }),
+      });
+      expect(response.status).toBe(201);
+      await configureReceiver(hook.name, { secrets: [(await response.json<{ secret: string }>()).secret] });
+    }
+    // Written the way the billing run writes them: rows in the outbox, published by the sweep.
+    const eventIds = await as("admin", async (client) => {
+      const { rows } = await client.query(
+        `INSERT INTO outbox_events (customer_id, type, payload)
+         SELECT $1, 'invoice.created', jsonb_build_object('id', gen_random_uuid(), 'number', 'SB-SCALE-' || n, 'period_start', '2026-10-01',
+           'period_end', '2026-10-31', 'total_cents', n, 'currency', 'usd')
+         FROM generate_series(1, ${EVENTS}) AS n RETURNING id`,
+        [tenant.customerId],
+      );
+      return rows.map((r) => r.id as string);
+    });
+    const started = Date.now();
+    for (let i = 0; i < Math.ceil(EVENTS / 500); i++) {
+      await worker.scheduled(createScheduledController({ scheduledTime: new Date(Date.now() + 60_000), cron: "* * * * *" }), env);
+    }
+    const delivered = await eventually(
+      () => as("admin", async (client) => Number((await client.query("SELECT count(*) AS n FROM webhook_deliveries WHERE customer_id = $1 AND status = 'succeeded'", [tenant.customerId])).rows[0]!.n)),
+      (n) => n >= EVENTS * ENDPOINTS,
+      200_000,
+    );
+    const seconds = (Date.now() - started) / 1000;
+    console.log(`scale: ${EVENTS * ENDPOINTS} deliveries in ${seconds.toFixed(1)} s (${Math.round((EVENTS * ENDPOINTS) / seconds)}/s in the test runtime)`);
+    expect(delivered).toBe(EVENTS * ENDPOINTS);
+
+    await new Promise((r) => setTimeout(r, 1000));
+    const expected = [...eventIds].sort();
+    for (const hook of hooks) {
+      const requests = await received(hook.name);
+      expect(requests.map((r) => r.headers["webhook-id"]).sort()).toEqual(expected);
+      expect(requests.every((r) => r.verified)).toBe(true);
+    }
+  });
+});
