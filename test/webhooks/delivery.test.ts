@@ -42,7 +42,18 @@ const delivery = async (id: string): Promise<Delivery> => (await call(`/v1/webho
 
 /** Time travel on the Postgres schedule: the delivery is due now; then run the delivery step. */
 async function attemptNow(deliveryId: string) {
-  await as("admin", (client) => client.query("UPDATE webhook_deliveries SET next_attempt_at = now() WHERE id = $1", [deliveryId]));
+  // Only once no attempt is in flight (the queue's own delayed retry may be running one).
+  for (let i = 0; i < 100; i++) {
+    const { rows } = await as("admin", (client) =>
+      client.query(
+        `UPDATE webhook_deliveries d SET next_attempt_at = now() WHERE id = $1
+           AND attempt_count = (SELECT count(*) FROM webhook_delivery_attempts a WHERE a.delivery_id = d.id) RETURNING id`,
+        [deliveryId],
+      ),
+    );
+    if (rows.length === 1) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   return deliverWebhooks(env, [deliveryId]);
 }
 

@@ -13,7 +13,7 @@ export const eventMessageSchema = z.object({
 export type EventMessage = z.infer<typeof eventMessageSchema>;
 
 /** At most this many rows per work message, so one batch stays within a Worker's subrequest budget. */
-export const WORK_CHUNK = 10;
+export const WORK_CHUNK = 20;
 export const workMessageSchema = z.object({
   work: z.enum(["webhook_deliveries", "emails"]),
   ids: z.array(z.string().uuid()).min(1).max(WORK_CHUNK),
