@@ -5,6 +5,7 @@
 //   POST /webhooks/{name}            a webhook receiver: verifies every delivery with the npm
 //                                    `standardwebhooks` library against the secrets it was given,
 //                                    answers per its script; GET /webhooks/{name}/requests lists
+//   GET  /webhooks/{name}/stats      most requests it had in flight at once
 //   PUT  /webhooks/{name}            configure: {secrets?, script?: [{status, retry_after?, delay_ms?}], then_status?}
 //   GET  /dns-query?name=&type=      DNS over HTTPS (JSON) for a fixed test zone (SSRF tests)
 import { AwsV4Signer } from "aws4fetch";
@@ -25,6 +26,8 @@ interface Receiver {
   secrets: string[];
   script: Step[];
   thenStatus: number;
+  inFlight: number;
+  maxInFlight: number;
   requests: { headers: Record<string, string>; body: string; verified: boolean; verified_with: number[]; status: number; received_at: string }[];
 }
 
@@ -60,7 +63,7 @@ export async function startLocalSink(options: SinkOptions): Promise<LocalSink> {
   const receivers = new Map<string, Receiver>();
   const receiver = (name: string) => {
     let r = receivers.get(name);
-    if (!r) receivers.set(name, (r = { secrets: [], script: [], thenStatus: 200, requests: [] }));
+    if (!r) receivers.set(name, (r = { secrets: [], script: [], thenStatus: 200, inFlight: 0, maxInFlight: 0, requests: [] }));
     return r;
   };
   let messageCounter = 0;
@@ -103,7 +106,7 @@ export async function startLocalSink(options: SinkOptions): Promise<LocalSink> {
         if (!answers) return send(200, { Status: 3 });
         return send(200, { Status: 0, Answer: (answers[type] ?? []).map((data) => ({ type: type === "A" ? 1 : 28, data })) });
       }
-      const hook = url.pathname.match(/^\/webhooks\/([\w-]+)(\/requests)?$/);
+      const hook = url.pathname.match(/^\/webhooks\/([\w-]+)(\/requests|\/stats)?$/);
       if (hook) {
         const r = receiver(hook[1]!);
         if (req.method === "PUT" && !hook[2]) {
@@ -113,7 +116,8 @@ export async function startLocalSink(options: SinkOptions): Promise<LocalSink> {
           if (config.then_status) r.thenStatus = config.then_status;
           return send(200, { url: `${url.origin}/webhooks/${hook[1]}` });
         }
-        if (req.method === "GET" && hook[2]) return send(200, r.requests);
+        if (req.method === "GET" && hook[2] === "/requests") return send(200, r.requests);
+        if (req.method === "GET" && hook[2] === "/stats") return send(200, { max_in_flight: r.maxInFlight, requests: r.requests.length });
         if (req.method === "POST" && !hook[2]) {
           const headers = flat(req);
           const verifiedWith = r.secrets.flatMap((secret, i) => {
@@ -126,7 +130,9 @@ export async function startLocalSink(options: SinkOptions): Promise<LocalSink> {
           });
           const step = r.script.shift() ?? { status: r.thenStatus };
           r.requests.push({ headers, body, verified: verifiedWith.length > 0, verified_with: verifiedWith, status: step.status, received_at: new Date().toISOString() });
+          r.maxInFlight = Math.max(r.maxInFlight, ++r.inFlight);
           if (step.delay_ms) await new Promise((resolve) => setTimeout(resolve, step.delay_ms));
+          r.inFlight--;
           return send(step.status, { received: step.status < 300 }, step.retry_after ? { "retry-after": step.retry_after } : {});
         }
       }

@@ -8,6 +8,7 @@ export interface ReceivedWebhook {
   verified: boolean;
   verified_with: number[];
   status: number;
+  received_at: string;
 }
 export interface SentEmail {
   headers: Record<string, string>;
