@@ -138,7 +138,7 @@ const webhooks = await benchWebhooks({
   contextKey,
   customerId: acme!.customerId,
   token: ((await login.json()) as { session_token: string }).session_token,
-  events: Number(process.env.BENCH_WEBHOOK_EVENTS ?? 200),
+  events: Number(process.env.BENCH_WEBHOOK_EVENTS ?? 400),
   endpoints: Number(process.env.BENCH_WEBHOOK_ENDPOINTS ?? 25),
 });
 
