@@ -23,6 +23,9 @@ export function registerEventWebhooks(registry: OpenAPIRegistry): void {
       summary: type,
       description: `${definition.description}. Category: ${definition.category}.`,
       tags: ["webhooks"],
+      // Sent by SecureBase to the customer's endpoint: authenticated by the Standard Webhooks
+      // signature in the headers, not by an API credential.
+      security: [],
       request: { headers, body: { content: { "application/json": { schema } }, required: true } },
       responses: {
         200: { description: "Any 2xx acknowledges the delivery; anything else (including 3xx) is retried. 410 disables the endpoint." },
