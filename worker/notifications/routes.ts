@@ -8,12 +8,12 @@ import { invalidField, notFound, ProblemError, problemResponses } from "../http/
 import type { ApiTag } from "../http/openapi-tags.ts";
 import { secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../platform/transactions.ts";
-import { userNotificationTypes } from "./catalogue.ts";
+import { userNotificationTypes, type NotificationType } from "./catalogue.ts";
 import { getPreferences, isLocked, listNotifications, markAllRead, markRead, setPreferences, type NotificationRow } from "./notifications.ts";
 
 const tags: [ApiTag] = ["notifications"];
 const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { "application/json": { schema } } });
-const typeEnum = z.enum(userNotificationTypes as [string, ...string[]]);
+const typeEnum = z.enum(userNotificationTypes as [NotificationType, ...NotificationType[]]);
 
 const notificationSchema = z
   .object({
@@ -141,11 +141,11 @@ export const notificationRoutes = new OpenAPIHono<AppEnv>()
     const userId = userOf(c);
     const { preferences } = c.req.valid("json");
     preferences.forEach((p, i) => {
-      if (!p.enabled && isLocked(p.event_type as never, p.channel)) {
+      if (!p.enabled && isLocked(p.event_type, p.channel)) {
         throw invalidField(`preferences.${i}.enabled`, "locked", `${p.event_type} ${p.channel} is security mail and cannot be switched off`);
       }
     });
-    const data = await writeAs(c, (db, audit) => setPreferences(db, audit, c.var.principal.customerId, userId, preferences as never));
+    const data = await writeAs(c, (db, audit) => setPreferences(db, audit, c.var.principal.customerId, userId, preferences));
     return c.json({ data }, 200);
   })
   .openapi(readAllRoute, async (c) => {

@@ -198,15 +198,22 @@ export async function rotateSecret(
 }
 
 /** Emits `webhook.test` for one endpoint (only that endpoint receives it). */
-export async function sendTestEvent(db: Database, audit: Audit, emit: Emit, customerId: string, id: string): Promise<EndpointRow | undefined> {
+export async function sendTestEvent(
+  db: Database,
+  audit: Audit,
+  emit: Emit,
+  customerId: string,
+  id: string,
+): Promise<{ row: EndpointRow; eventId: string } | undefined> {
   const row = await getEndpoint(db, customerId, id);
   if (!row) return undefined;
-  await emit("webhook.test", { endpoint_id: id, message: "This is a test event from SecureBase." });
+  const eventId = await emit("webhook.test", { endpoint_id: id, message: "This is a test event from SecureBase." });
   await audit({
     action: "webhook_endpoint.tested",
     resourceType: "webhook_endpoint",
     resourceId: id,
     summary: `Test event sent to webhook endpoint ${row.url}`,
+    data: { event_id: eventId },
   });
-  return row;
+  return { row, eventId };
 }

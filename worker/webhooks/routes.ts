@@ -192,7 +192,7 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
       createEndpoint(db, audit, c.env.DATA_ENCRYPTION_KEY, customerId, {
         url: input.url,
         description: input.description ?? null,
-        eventTypes: input.event_types as never,
+        eventTypes: input.event_types,
       }),
     );
     return c.json({ ...toEndpoint(row), secret }, 201, { Location: `/v1/webhooks/endpoints/${row.id}` });
@@ -217,7 +217,7 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
       updateEndpoint(db, audit, c.var.principal.customerId, id, {
         url: input.url,
         description: input.description,
-        eventTypes: input.event_types as never,
+        eventTypes: input.event_types,
       }),
     );
     if (!row) throw notFound("webhook endpoint", id);
@@ -250,12 +250,9 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(testRoute, async (c) => {
     const { id } = c.req.valid("param");
-    let eventId = "";
-    const row = await writeAs(c, (db, audit, emit) =>
-      sendTestEvent(db, audit, async (type, payload, options) => (eventId = await emit(type, payload, options)), c.var.principal.customerId, id),
-    );
-    if (!row) throw notFound("webhook endpoint", id);
-    return c.json({ event_id: eventId, type: "webhook.test" as const }, 202);
+    const sent = await writeAs(c, (db, audit, emit) => sendTestEvent(db, audit, emit, c.var.principal.customerId, id));
+    if (!sent) throw notFound("webhook endpoint", id);
+    return c.json({ event_id: sent.eventId, type: "webhook.test" as const }, 202);
   })
   .openapi(listDeliveriesRoute, async (c) => {
     const { id } = c.req.valid("param");

@@ -1,14 +1,14 @@
 // Wire shapes of the webhook endpoints and their delivery log.
 import { z } from "@hono/zod-openapi";
 import type { webhookDeliveries, webhookDeliveryAttempts } from "../../db/schema.ts";
-import { subscribableEventTypes } from "../events/catalogue.ts";
+import { subscribableEventTypes, type EventType } from "../events/catalogue.ts";
 import { text } from "../http/input.ts";
 import { paginationQuerySchema } from "../http/pagination.ts";
 import type { EndpointRow } from "./endpoints.ts";
 
 const iso = (value: Date | null) => value?.toISOString() ?? null;
 const time = z.string().datetime({ offset: true });
-const eventTypeSchema = z.enum(subscribableEventTypes as [string, ...string[]]);
+const eventTypeSchema = z.enum(subscribableEventTypes as [EventType, ...EventType[]]);
 
 export const webhookEndpointSchema = z
   .object({
