@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { as } from "../helpers/database.ts";
 import { userToken } from "../helpers/identity.ts";
 import { expectProblem, expectSameAsMissing } from "../helpers/problems.ts";
-import { receiver } from "../helpers/sink.ts";
+import { eventually, receiver } from "../helpers/sink.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 
 let tenant: TestTenant;
@@ -47,11 +47,20 @@ describe("/v1/webhooks/endpoints", () => {
     const list = await (await send("GET", "/v1/webhooks/endpoints?limit=100", admin)).json<{ data: { id: string }[] }>();
     expect(list.data.map((e) => e.id)).toContain(id);
 
-    const updated = await send("PATCH", `/v1/webhooks/endpoints/${id}`, admin, { description: "renamed", event_types: ["api_key.revoked"] });
-    expect(await updated.json()).toMatchObject({ description: "renamed", event_types: ["api_key.revoked"], url: hook.url });
+    const updated = await send("PATCH", `/v1/webhooks/endpoints/${id}`, admin, { description: "renamed", event_types: ["api_key.created"] });
+    expect(await updated.json()).toMatchObject({ description: "renamed", event_types: ["api_key.created"], url: hook.url });
     expect(await (await send("POST", `/v1/webhooks/endpoints/${id}/disable`, admin)).json()).toMatchObject({ status: "disabled", disabled_reason: "manual" });
     expect(await (await send("POST", `/v1/webhooks/endpoints/${id}/enable`, admin)).json()).toMatchObject({ status: "enabled", disabled_reason: null });
+    // A delivery to retry while disabled is refused; deleting takes the delivery log with it.
+    expect((await send("POST", "/v1/api-keys", admin, { name: "delivered", scopes: ["invoices:read"] })).status).toBe(201);
+    const deliveries = await eventually(
+      async () => (await (await send("GET", `/v1/webhooks/endpoints/${id}/deliveries`, admin)).json<{ data: { id: string; status: string }[] }>()).data,
+      (d) => d[0]?.status === "succeeded",
+    );
+    await send("POST", `/v1/webhooks/endpoints/${id}/disable`, admin);
+    await expectProblem(await send("POST", `/v1/webhooks/deliveries/${deliveries[0]!.id}/retry`, admin), 409, "endpoint-disabled");
     expect((await send("DELETE", `/v1/webhooks/endpoints/${id}`, admin)).status).toBe(204);
+    await expectProblem(await send("GET", `/v1/webhooks/deliveries/${deliveries[0]!.id}`, admin), 404, "not-found");
     await expectProblem(await send("GET", `/v1/webhooks/endpoints/${id}`, admin), 404, "not-found");
   });
 

@@ -3,7 +3,8 @@
 // endpoint (re-send everything failed or dead since a time). Replays keep the event id, so the
 // receiver sees the same `webhook-id` and can deduplicate.
 import { and, asc, desc, eq, gte, inArray, sql } from "drizzle-orm";
-import { webhookDeliveries, webhookDeliveryAttempts } from "../../db/schema.ts";
+import { webhookDeliveries, webhookDeliveryAttempts, webhookEndpoints } from "../../db/schema.ts";
+import { ProblemError } from "../http/problem.ts";
 import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
 import type { Database } from "../platform/database.ts";
 import type { Audit } from "../platform/transactions.ts";
@@ -51,6 +52,16 @@ export async function getDelivery(db: Database, customerId: string, id: string) 
  * a dead one gets the whole schedule again (attempt numbers keep rising in the log).
  */
 export async function retryDelivery(db: Database, audit: Audit, customerId: string, id: string): Promise<DeliveryRow | undefined> {
+  const [target] = await db
+    .select({ eventType: webhookDeliveries.eventType, endpointStatus: webhookEndpoints.status })
+    .from(webhookDeliveries)
+    .innerJoin(webhookEndpoints, and(eq(webhookEndpoints.customerId, webhookDeliveries.customerId), eq(webhookEndpoints.id, webhookDeliveries.endpointId)))
+    .where(and(eq(webhookDeliveries.customerId, customerId), eq(webhookDeliveries.id, id)));
+  if (!target) return undefined;
+  // Nothing is sent to a disabled endpoint (test events excepted): say so instead of queueing in vain.
+  if (target.endpointStatus === "disabled" && target.eventType !== "webhook.test") {
+    throw new ProblemError(409, "endpoint-disabled", "Endpoint disabled", "The delivery's endpoint is disabled; enable it, then retry (or recover).");
+  }
   const [row] = await db
     .update(webhookDeliveries)
     .set({ status: "pending", nextAttemptAt: sql`now()`, updatedAt: sql`now()` })

@@ -213,7 +213,6 @@ async function record(env: Env, outcomes: Outcome[]): Promise<DeliveryRunSummary
 
   const published = await withJobsDatabase(env, async (db) => {
     const attempts = plan.map((p) => ({
-      id: crypto.randomUUID(),
       customer_id: p.delivery.customerId,
       delivery_id: p.delivery.id,
       attempt_number: p.delivery.attemptNumber,
@@ -228,7 +227,7 @@ async function record(env: Env, outcomes: Outcome[]): Promise<DeliveryRunSummary
     // One statement records every attempt and moves every delivery to its next state.
     await db.execute(sql`
       WITH v AS (
-        SELECT * FROM jsonb_to_recordset(${json}::jsonb) AS v(id uuid, customer_id uuid, delivery_id uuid, attempt_number int,
+        SELECT * FROM jsonb_to_recordset(${json}::jsonb) AS v(customer_id uuid, delivery_id uuid, attempt_number int,
           status_code int, latency_ms int, response_excerpt text, error text, status text, next_attempt_at timestamptz)
       ), attempts AS (
         INSERT INTO webhook_delivery_attempts (customer_id, delivery_id, attempt_number, status_code, latency_ms, response_excerpt, error)

@@ -157,9 +157,11 @@ const retryRoute = secured("webhooks:write", {
   operationId: "retryWebhookDelivery",
   tags,
   summary: "Attempt a delivery again now",
-  description: "Same event id and body (the receiver can deduplicate on `webhook-id`); a dead delivery gets a fresh retry schedule.",
+  description:
+    "Same event id and body (the receiver can deduplicate on `webhook-id`); a dead delivery gets a fresh retry schedule. " +
+    "409 `endpoint-disabled` while its endpoint is disabled.",
   request: { params: idParam },
-  responses: { 202: json(deliverySchema, "The delivery, due now"), ...problemResponses(400, 401, 403, 404, 429) },
+  responses: { 202: json(deliverySchema, "The delivery, due now"), ...problemResponses(400, 401, 403, 404, 409, 429) },
 });
 
 const recoverRoute = secured("webhooks:write", {
