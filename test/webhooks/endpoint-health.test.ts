@@ -98,3 +98,21 @@ describe("fairness", () => {
     expect(fastDone - started).toBeLessThan(1200);
   });
 });
+
+describe("an endpoint deleted while its deliveries are in flight", () => {
+  it("records the other deliveries' attempts and fails nothing", async () => {
+    const slow = await receiver({ script: [{ status: 200, delay_ms: 800 }] });
+    const fast = await receiver();
+    const slowId = await endpoint(slow.url);
+    const fastId = await endpoint(fast.url);
+    const ids = [...(await dueDeliveries(slowId, 1)), ...(await dueDeliveries(fastId, 2))];
+    const running = deliverWebhooks(env, ids);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await call(`/v1/webhooks/endpoints/${slowId}`, { method: "DELETE", token })).status).toBe(204);
+    expect(await running).toMatchObject({ attempted: 3, succeeded: 3 });
+    const { rows } = await as("admin", (client) =>
+      client.query("SELECT d.status, count(a.*)::int AS attempts FROM webhook_deliveries d JOIN webhook_delivery_attempts a ON a.delivery_id = d.id WHERE d.endpoint_id = $1 GROUP BY 1", [fastId]),
+    );
+    expect(rows).toEqual([{ status: "succeeded", attempts: 2 }]);
+  });
+});

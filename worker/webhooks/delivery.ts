@@ -230,8 +230,10 @@ async function record(env: Env, outcomes: Outcome[]): Promise<DeliveryRunSummary
         SELECT * FROM jsonb_to_recordset(${json}::jsonb) AS v(customer_id uuid, delivery_id uuid, attempt_number int,
           status_code int, latency_ms int, response_excerpt text, error text, status text, next_attempt_at timestamptz)
       ), attempts AS (
+        -- The join skips deliveries deleted meanwhile (their endpoint was deleted mid-attempt).
         INSERT INTO webhook_delivery_attempts (customer_id, delivery_id, attempt_number, status_code, latency_ms, response_excerpt, error)
-        SELECT customer_id, delivery_id, attempt_number, status_code, latency_ms, response_excerpt, error FROM v
+        SELECT v.customer_id, v.delivery_id, v.attempt_number, v.status_code, v.latency_ms, v.response_excerpt, v.error
+        FROM v JOIN webhook_deliveries d ON d.id = v.delivery_id
         ON CONFLICT (delivery_id, attempt_number) DO NOTHING
       )
       UPDATE webhook_deliveries d SET status = v.status, next_attempt_at = v.next_attempt_at, last_status_code = v.status_code, updated_at = now()
