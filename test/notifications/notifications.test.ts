@@ -119,6 +119,8 @@ describe("in-app notifications", () => {
       await call(`/v1/notifications/${billingsOwn.data[0]!.id}/read`, { method: "POST", token: admin.token }),
       await call(`/v1/notifications/0192f1c4-6a3e-7b8a-9d2c-3f4e5a6b7c8d/read`, { method: "POST", token: admin.token }),
     );
+    const audited = await as("admin", (client) => client.query("SELECT action FROM audit_events WHERE resource_id = $1", [one.id]));
+    expect(audited.rows).toEqual([{ action: "notification.read" }]);
     const all = await call("/v1/notifications/read-all", { method: "POST", token: admin.token });
     expect((await all.json<{ updated: number }>()).updated).toBeGreaterThanOrEqual(0);
     const after = await (await call("/v1/notifications?unread=true", { token: admin.token })).json<{ data: unknown[] }>();

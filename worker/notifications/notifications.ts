@@ -26,20 +26,26 @@ export function listNotifications(db: Database, customerId: string, userId: stri
     .limit(page.limit + 1);
 }
 
-export async function markRead(db: Database, customerId: string, userId: string | null, id: string): Promise<NotificationRow | undefined> {
+export async function markRead(db: Database, audit: Audit, customerId: string, userId: string | null, id: string): Promise<NotificationRow | undefined> {
   const where = and(visibleTo(customerId, userId), eq(notifications.id, id));
   const [updated] = await db.update(notifications).set({ readAt: sql`now()` }).where(and(where, isNull(notifications.readAt))).returning();
-  if (updated) return updated;
+  if (updated) {
+    await audit({ action: "notification.read", resourceType: "notification", resourceId: id, summary: `Notification '${updated.title}' marked read` });
+    return updated;
+  }
   const [row] = await db.select().from(notifications).where(where);
   return row;
 }
 
-export async function markAllRead(db: Database, customerId: string, userId: string | null): Promise<number> {
+export async function markAllRead(db: Database, audit: Audit, customerId: string, userId: string | null): Promise<number> {
   const rows = await db
     .update(notifications)
     .set({ readAt: sql`now()` })
     .where(and(visibleTo(customerId, userId), isNull(notifications.readAt)))
     .returning({ id: notifications.id });
+  if (rows.length > 0) {
+    await audit({ action: "notification.read_all", resourceType: "notification", summary: `${rows.length} notifications marked read`, data: { count: rows.length } });
+  }
   return rows.length;
 }
 

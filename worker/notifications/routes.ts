@@ -150,13 +150,13 @@ export const notificationRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(readAllRoute, async (c) => {
     const { customerId, userId } = c.var.principal;
-    const updated = await writeAs(c, (db) => markAllRead(db, customerId, userId));
+    const updated = await writeAs(c, (db, audit) => markAllRead(db, audit, customerId, userId));
     return c.json({ updated }, 200);
   })
   .openapi(readRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { customerId, userId } = c.var.principal;
-    const row = await writeAs(c, (db) => markRead(db, customerId, userId, id));
+    const row = await writeAs(c, (db, audit) => markRead(db, audit, customerId, userId, id));
     if (!row) throw notFound("notification", id);
     return c.json(toNotification(row), 200);
   });
