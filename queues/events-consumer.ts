@@ -79,11 +79,22 @@ async function consumeEventMessages(queue: string, messages: Parsed<EventMessage
     return;
   }
   for (const { message } of messages) message.ack();
-  // Lost here, these are found by the minute sweep (they are due in Postgres).
-  await sendAll(env.EVENTS, [...workMessages("webhook_deliveries", fannedOut.deliveryIds), ...workMessages("emails", fannedOut.emailIds)]).catch(
-    (error) => console.error("queueing deliveries failed; the sweep will pick them up:", error),
+  // The first deliveries and emails go out from this invocation (one queue hop less for the
+  // usual event with a few endpoints); the rest become work messages. Whatever is lost here is
+  // due in Postgres, so the minute sweep finds it.
+  const now = fannedOut.deliveryIds.slice(0, DELIVER_INLINE);
+  const later = fannedOut.deliveryIds.slice(DELIVER_INLINE);
+  await sendAll(env.EVENTS, [...workMessages("webhook_deliveries", later)]).catch((error) =>
+    console.error("queueing deliveries failed; the sweep will pick them up:", error),
   );
+  await Promise.all([
+    deliverWebhooks(env, now).catch((error) => console.error("inline deliveries failed; the sweep will retry them:", error)),
+    sendDueEmails(env, fannedOut.emailIds).catch((error) => console.error("sending emails failed; the sweep will retry them:", error)),
+  ]);
 }
+
+/** Deliveries attempted by the fan-out invocation itself; more are queued as work. */
+export const DELIVER_INLINE = 100;
 
 async function consumeWork(messages: Parsed<WorkMessage>[], env: Env): Promise<void> {
   const run = async (kind: WorkMessage["work"], go: (ids: string[]) => Promise<unknown>) => {
