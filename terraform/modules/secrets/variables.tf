@@ -23,9 +23,10 @@ variable "app_keys" {
   description = "Secret name suffix => description, for the Worker's keys."
   type        = map(string)
   default = {
-    "db-context-key"       = "DB_CONTEXT_KEY: kid:base64url secret signing the tenant context (also in app_private.context_keys)."
-    "data-encryption-key"  = "DATA_ENCRYPTION_KEY: kid:base64url(32 bytes)[,older] AES-GCM key list."
-    "session-signing-keys" = "SESSION_SIGNING_KEYS: kid:base64url secret list, first one signs."
+    "db-context-key"        = "DB_CONTEXT_KEY: kid:base64url secret signing the tenant context (also in app_private.context_keys)."
+    "data-encryption-key"   = "DATA_ENCRYPTION_KEY: kid:base64url(32 bytes)[,older] AES-GCM key list."
+    "session-signing-keys"  = "SESSION_SIGNING_KEYS: kid:base64url secret list, first one signs."
+    "ses-secret-access-key" = "SES_SECRET_ACCESS_KEY: SigV4 secret of the SES sender whose id is SES_ACCESS_KEY_ID in wrangler.toml."
   }
 }
 
