@@ -10,6 +10,7 @@ import { unstable_dev, type Unstable_DevWorker } from "wrangler";
 import { fixtureClient, type FixtureClient } from "../db/fixtures.ts";
 import { startLocalStack, type LocalStack } from "../db/local-stack.ts";
 import { seedDemo, type DemoKey } from "../db/seed.ts";
+import { startLocalSink } from "./local-sink.ts";
 
 export interface LocalWorker {
   worker: Unstable_DevWorker;
@@ -45,6 +46,9 @@ export async function startLocalWorker(options: { latencyMs?: number } = {}): Pr
     }
   };
   const keys = await asOwner((client) => seedDemo(client, join(dir, "keys.json")));
+  // Email goes to the local sink, never to a real SES endpoint.
+  const ses = { accessKeyId: "AKIALOCALWORKER", secretAccessKey: randomBytes(30).toString("base64"), region: "us-east-1" };
+  const sink = await startLocalSink({ ses });
   const worker = await unstable_dev("worker/index.ts", {
     config: "wrangler.toml",
     ip: "127.0.0.1",
@@ -59,6 +63,9 @@ export async function startLocalWorker(options: { latencyMs?: number } = {}): Pr
       DB_CONTEXT_KEY: contextKey,
       DATA_ENCRYPTION_KEY: `dek1:${randomBytes(32).toString("base64url")}`,
       ENVIRONMENT: "development",
+      SES_ENDPOINT: sink.url,
+      SES_ACCESS_KEY_ID: ses.accessKeyId,
+      SES_SECRET_ACCESS_KEY: ses.secretAccessKey,
     },
     experimental: { disableExperimentalWarning: true },
   });
@@ -71,6 +78,7 @@ export async function startLocalWorker(options: { latencyMs?: number } = {}): Pr
     asOwner,
     stop: async () => {
       await worker.stop();
+      await sink.close();
       await stack.stop();
       await rm(dir, { recursive: true, force: true });
       await rm(pgDir, { recursive: true, force: true });
