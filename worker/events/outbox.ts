@@ -7,6 +7,7 @@
 // to one recipient (an invite's accept link) are sealed with DATA_ENCRYPTION_KEY under `_sealed`
 // and removed from the row when it is published (see fan-out.ts).
 import { outboxEvents } from "../../db/schema.ts";
+import { insertFromJson } from "../platform/commit-batch.ts";
 import { encryptWithCurrent } from "../platform/encryption.ts";
 import { uuidv7 } from "../platform/ids.ts";
 import { checkedPayload, type EventPayload, type EventType } from "./catalogue.ts";
@@ -24,9 +25,6 @@ export interface OutboxEvent {
 
 /** Buffers an event for the commit; resolves to its id. */
 export type Emit = <T extends EventType>(type: T, payload: EventPayload<T>, options?: { secrets?: Record<string, string> }) => Promise<string>;
-
-/** A Postgres string literal (standard_conforming_strings is on: only quotes need doubling). */
-const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 /** The events one transaction emits, sent with its COMMIT. */
 export class OutboxBuffer {
@@ -50,10 +48,10 @@ export class OutboxBuffer {
   /** The INSERT to send ahead of COMMIT in the same round trip, or undefined when nothing was emitted. */
   commitSql(): string | undefined {
     if (this.events.length === 0) return undefined;
-    const rows = JSON.stringify(this.events.map((e) => ({ id: e.id, customer_id: e.customerId, type: e.type, payload: e.payload })));
-    return (
-      "INSERT INTO outbox_events (id, customer_id, type, payload) SELECT id, customer_id, type, payload " +
-      `FROM jsonb_to_recordset(${literal(rows)}::jsonb) AS e(id uuid, customer_id uuid, type text, payload jsonb)`
+    return insertFromJson(
+      "outbox_events",
+      { id: "uuid", customer_id: "uuid", type: "text", payload: "jsonb" },
+      this.events.map((e) => ({ id: e.id, customer_id: e.customerId, type: e.type, payload: e.payload })),
     );
   }
 }

@@ -1,10 +1,10 @@
 // Tenant transactions for route handlers: the context comes from the authenticated principal
 // (never from the request), and writes get an `audit` function that records the change in the
 // same transaction (SPEC §2: an audited change and its audit event commit or fail together).
-import { auditEvents } from "../../db/schema.ts";
 import { OutboxBuffer, publish, toMessage, type Emit } from "../events/outbox.ts";
 import { actorOf, tenantContextOf } from "../auth/principal.ts";
 import type { AppContext } from "../env.ts";
+import { insertFromJson } from "./commit-batch.ts";
 import type { Database } from "./database.ts";
 import type { TenantContext } from "./tenant-context.ts";
 
@@ -27,6 +27,13 @@ export function clientIp(c: AppContext): string | null {
   return IPV4.test(ip) || (ip.includes(":") && IPV6.test(ip)) ? ip : null;
 }
 
+const AUDIT_COLUMNS = {
+  customer_id: "uuid", actor_type: "text", actor_id: "text", action: "text", resource_type: "text", resource_id: "text",
+  request_id: "text", ip: "inet", user_agent: "text", summary: "text", data: "jsonb",
+};
+/** seq, prev_hash and hash are set by the chain trigger (migration 0005). */
+const AUDIT_FILLED_BY_TRIGGER = { seq: "0", prev_hash: "''::bytea", hash: "''::bytea" };
+
 export function readAs<T>(c: AppContext, work: (db: Database) => Promise<T>): Promise<T> {
   return c.var.db.tenant(tenantContextOf(c.var.principal), "read", work);
 }
@@ -44,35 +51,30 @@ export async function writeAs<T>(
   const context = as?.context ?? tenantContextOf(c.var.principal);
   const actor = as?.actor ?? actorOf(c.var.principal);
   const outbox = new OutboxBuffer(c.env.DATA_ENCRYPTION_KEY, context.customerId);
-  const result = await c.var.db.tenant(
-    context,
-    "write",
-    (db) =>
-      work(
-        db,
-        async (entry) => {
-          await db.insert(auditEvents).values({
-            customerId: context.customerId,
-            actorType: actor.type,
-            actorId: actor.id,
-            action: entry.action,
-            resourceType: entry.resourceType,
-            resourceId: entry.resourceId ?? null,
-            requestId: c.var.requestId,
-            ip: clientIp(c),
-            userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
-            summary: entry.summary,
-            data: entry.data ?? {},
-            // Filled by the chain trigger; drizzle's insert type requires them.
-            seq: 0,
-            prevHash: new Uint8Array(32),
-            hash: new Uint8Array(32),
-          });
-        },
-        outbox.emit,
-      ),
-    { beforeCommit: () => outbox.commitSql() },
-  );
+  // Audit rows are buffered like outbox rows and travel with COMMIT: a write that changes one
+  // resource costs start + context, its statement, and COMMIT — three round trips.
+  const audits: Record<string, unknown>[] = [];
+  const audit: Audit = async (entry) => {
+    audits.push({
+      customer_id: context.customerId,
+      actor_type: actor.type,
+      actor_id: actor.id,
+      action: entry.action,
+      resource_type: entry.resourceType,
+      resource_id: entry.resourceId ?? null,
+      request_id: c.var.requestId,
+      ip: clientIp(c),
+      user_agent: c.req.header("user-agent")?.slice(0, 512) ?? null,
+      summary: entry.summary,
+      data: entry.data ?? {},
+    });
+  };
+  const result = await c.var.db.tenant(context, "write", (db) => work(db, audit, outbox.emit), {
+    beforeCommit: () => {
+      const statements = [audits.length > 0 ? insertFromJson("audit_events", AUDIT_COLUMNS, audits, AUDIT_FILLED_BY_TRIGGER) : undefined, outbox.commitSql()];
+      return statements.filter(Boolean).join("; ") || undefined;
+    },
+  });
   if (outbox.events.length > 0) c.executionCtx.waitUntil(publish(c.env.EVENTS, outbox.events.map(toMessage)));
   return result;
 }
