@@ -14,6 +14,8 @@ import { seedDemoBilling } from "../db/seed-billing.ts";
 import { benchBilling } from "./bench-billing.ts";
 import { seedDemo, seedDemoUsers } from "../db/seed.ts";
 import { benchWebhooks } from "./bench-webhooks.ts";
+import { benchEdge } from "./bench-edge.ts";
+import { startLocalWorker } from "./local-worker.ts";
 import { startLocalSink } from "./local-sink.ts";
 import { hashPassword, verifyPassword } from "../worker/auth/passwords.ts";
 import { issueSessionToken, verifySessionToken } from "../worker/auth/session-token.ts";
@@ -149,6 +151,10 @@ await rm(dir, { recursive: true, force: true });
 await rm(pgDir, { recursive: true, force: true });
 
 // Billing runs on their own fresh database (scripts/bench-billing.ts).
+// Request-path counts and the middleware's CPU cost, on a worker of its own (scripts/bench-edge.ts).
+const edgeWorker = await startLocalWorker();
+const edgeSection = await benchEdge(edgeWorker);
+await edgeWorker.stop();
 const billingSection = await benchBilling((process.env.BENCH_BILLING_SIZES ?? "1000,10000,100000").split(",").map(Number));
 
 const delta = LATENCIES.length > 1 ? (p50s[1]! - p50s[0]!) / (LATENCIES[1]! - LATENCIES[0]!) : NaN;
@@ -174,5 +180,7 @@ ${crypto_rows.join("\n")}
 
 ${billingSection}
 
-${webhooks}`);
+${webhooks}
+
+${edgeSection}`);
 process.exit(0);
