@@ -2,7 +2,6 @@
 // port with a fresh data directory (deleted afterwards), all migrations, the WebSocket proxy.
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
@@ -10,6 +9,7 @@ import { startLocalStack } from "../db/local-stack.ts";
 import { startFaultControl } from "../db/fault-control.ts";
 import { migrate } from "../db/migrate.ts";
 import { startLocalSink } from "../scripts/local-sink.ts";
+import { freePort } from "./helpers/free-port.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -34,16 +34,6 @@ declare module "vitest" {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export default async function setup(project: TestProject) {
   const dataDir = await mkdtemp(join(tmpdir(), "securebase-test-pg-"));

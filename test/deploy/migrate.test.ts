@@ -4,7 +4,6 @@
 import { spawnSync } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -12,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalPostgres, withUser, type LocalPostgres } from "../../db/local-postgres.ts";
 import { verifyPassword } from "../../worker/auth/passwords.ts";
 import { repoRoot } from "./wrangler.ts";
+import { freePort } from "../helpers/free-port.ts";
 
 let postgres: LocalPostgres;
 let dataDir: string;
@@ -24,16 +24,6 @@ const passwords = {
 const firstKey = `ctx2026a:${randomBytes(32).toString("base64url")}`;
 const secondKey = `ctx2026b:${randomBytes(32).toString("base64url")}`;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function dbMigrate(env: Record<string, string>, script = "scripts/migrate.ts") {
   // Run from a scratch directory so a developer's own .env (scripts/env-file.ts) cannot leak in.

@@ -5,7 +5,6 @@
 import { spawnSync } from "node:child_process";
 import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { rootCertificates } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,21 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadEmbeddedPostgres } from "../../db/postgres-binaries.ts";
 import { configFromEnv } from "../../services/ws-proxy/main.ts";
 import { startWsProxy, type WsProxy } from "../../services/ws-proxy/proxy.ts";
+import { freePort } from "../helpers/free-port.ts";
 
 const { WebSocket } = createRequire(import.meta.url)("ws") as typeof WsTypes;
 const hasOpenssl = spawnSync("openssl", ["version"], { stdio: "ignore" }).status === 0;
 if (!hasOpenssl) console.warn("ws-proxy TLS tests skipped: no openssl to make test certificates");
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A self-signed certificate for `localhost` (it is its own CA). */
 async function certificate(dir: string, name: string): Promise<{ cert: string; key: string; certFile: string; keyFile: string }> {
