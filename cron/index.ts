@@ -2,6 +2,7 @@
 // jobs role and records itself in job_runs (the heartbeat an operator alerts on when it stops).
 import type { Env } from "../worker/env.ts";
 import { runMonthlyBilling } from "./billing.ts";
+import { runDailyCost } from "./cost.ts";
 import { runJob } from "./job-runs.ts";
 import { sweepEvents } from "../worker/events/sweep.ts";
 import { sweepPlatformTables } from "./sweep.ts";
@@ -11,6 +12,7 @@ export const schedules: Record<string, { job: string; run: (env: Env, now: Date)
   "0 0 1 * *": { job: "monthly-billing", run: runMonthlyBilling },
   // Outbox re-publishing, due webhook deliveries and emails, failing endpoints (worker/events/sweep.ts).
   "* * * * *": { job: "events-sweep", run: sweepEvents },
+  "30 0 * * *": { job: "daily-cost", run: runDailyCost },
 };
 
 export async function runScheduled(cron: string, env: Env, now: Date): Promise<void> {

@@ -20,6 +20,7 @@ import { apiTags } from "./http/openapi-tags.ts";
 import { requestLog } from "./http/request-log.ts";
 import { problem, ProblemError, type FieldError } from "./http/problem.ts";
 import { invoiceRoutes } from "./invoices/routes.ts";
+import { costRoutes } from "./cost/routes.ts";
 import { RequestDatabase } from "./platform/database.ts";
 import { databaseProblem } from "./platform/database-errors.ts";
 import { usageRoutes } from "./usage/routes.ts";
@@ -92,6 +93,7 @@ export function createApp() {
   app.route("/", webhookRoutes);
   app.route("/", notificationRoutes);
   registerEventWebhooks(app.openAPIRegistry);
+  app.route("/", costRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

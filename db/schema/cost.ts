@@ -1,6 +1,7 @@
-// Cost budgets and forecasts (0009).
+// Cost budgets and forecasts (0009), forecast models and budget alerts (0060).
 import { sql } from "drizzle-orm";
-import { date, integer, numeric, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { date, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import type { CachedForecastModel } from "../../worker/cost/forecast-model.ts";
 import { cents, createdAt, id } from "./columns.ts";
 
 export const costBudgets = pgTable("cost_budgets", {
@@ -26,6 +27,27 @@ export const costForecasts = pgTable(
     historyMonths: integer("history_months").notNull(),
     generatedAt: timestamp("generated_at", { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull().default(sql`now() + interval '90 days'`),
+    historyThrough: date("history_through"),
+    model: jsonb("model").notNull().$type<CachedForecastModel | Record<string, never>>().default({}),
   },
   (t) => [primaryKey({ columns: [t.customerId, t.month] })],
+);
+
+export const budgetAlertBases = ["actual", "forecast"] as const;
+export type BudgetAlertBasis = (typeof budgetAlertBases)[number];
+
+export const costBudgetAlerts = pgTable(
+  "cost_budget_alerts",
+  {
+    id: id(),
+    customerId: uuid("customer_id").notNull(),
+    month: date("month").notNull(),
+    thresholdPercent: integer("threshold_percent").notNull(),
+    basis: text("basis").notNull().$type<BudgetAlertBasis>(),
+    amountCents: cents("amount_cents").notNull(),
+    budgetCents: cents("budget_cents").notNull(),
+    eventId: uuid("event_id").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [unique().on(t.customerId, t.month, t.thresholdPercent)],
 );

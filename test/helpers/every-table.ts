@@ -69,5 +69,9 @@ export async function populateEveryTable(client: FixtureClient, customerId: stri
       [c],
     );
     await one("INSERT INTO reports (customer_id, kind, format) VALUES ($1, 'usage', 'csv')", [c]);
+    await one(
+      "INSERT INTO cost_budget_alerts (customer_id, month, threshold_percent, basis, amount_cents, budget_cents, event_id) VALUES ($1, date_trunc('month', now())::date, 80, 'actual', 400000, 500000, gen_random_uuid())",
+      [c],
+    );
   });
 }

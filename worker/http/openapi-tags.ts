@@ -11,6 +11,8 @@ export const apiTags = [
   { name: "usage", description: "Metered usage: platform-only ingest of billable events, your daily and monthly totals, and metrics with their cost so far." },
   { name: "billing", description: "Your invoice preview for a month, and (staff) the monthly billing runs." },
   { name: "accounts", description: "Managed AWS accounts: create within your tier's limit, list, close." },
+  { name: "cost", description: "Cost forecasts with prediction intervals, and a monthly budget that alerts." },
+  { name: "analytics", description: "Reports on usage, cost, support SLAs and API keys over a period, as JSON or CSV." },
   { name: "audit", description: "The tamper-evident audit trail of every change, and a readable activity feed." },
   { name: "webhooks", description: "Standard Webhooks endpoints, their delivery log and replay; every event payload is under the document's `webhooks`." },
   { name: "notifications", description: "In-app notifications, and per-user preferences for in-app and email notifications." },
