@@ -27,6 +27,7 @@ export default defineConfig({
                 ENVIRONMENT: "test",
                 DATABASE_URL: inject("apiUrl"),
                 JOBS_DATABASE_URL: inject("jobsUrl"),
+                ANALYTICS_DATABASE_URL: inject("analyticsUrl"),
                 DB_WS_PROXY_URL: inject("proxyUrl"),
                 SESSION_SIGNING_KEYS: inject("sessionSigningKeys"),
                 DB_CONTEXT_KEY: inject("dbContextKey"),

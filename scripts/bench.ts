@@ -48,6 +48,7 @@ const worker = await unstable_dev("worker/index.ts", {
   vars: {
     DATABASE_URL: stack.apiUrl,
     JOBS_DATABASE_URL: stack.jobsUrl,
+    ANALYTICS_DATABASE_URL: stack.analyticsUrl,
     DB_WS_PROXY_URL: stack.proxy.url,
     SESSION_SIGNING_KEYS: signingKeys,
     DB_CONTEXT_KEY: contextKey,

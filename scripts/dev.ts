@@ -63,6 +63,7 @@ const sink = await startLocalSink({ port: Number(process.env.DEV_SINK_PORT ?? 54
 const vars: Record<string, string> = {
   DATABASE_URL: stack.apiUrl,
   JOBS_DATABASE_URL: stack.jobsUrl,
+  ANALYTICS_DATABASE_URL: stack.analyticsUrl,
   DB_WS_PROXY_URL: stack.proxy.url,
   SESSION_SIGNING_KEYS: secrets.sessionSigningKeys,
   DB_CONTEXT_KEY: secrets.dbContextKey,

@@ -21,6 +21,7 @@ import { requestLog } from "./http/request-log.ts";
 import { problem, ProblemError, type FieldError } from "./http/problem.ts";
 import { invoiceRoutes } from "./invoices/routes.ts";
 import { costRoutes } from "./cost/routes.ts";
+import { analyticsRoutes } from "./analytics/routes.ts";
 import { RequestDatabase } from "./platform/database.ts";
 import { databaseProblem } from "./platform/database-errors.ts";
 import { usageRoutes } from "./usage/routes.ts";
@@ -94,6 +95,7 @@ export function createApp() {
   app.route("/", notificationRoutes);
   registerEventWebhooks(app.openAPIRegistry);
   app.route("/", costRoutes);
+  app.route("/", analyticsRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

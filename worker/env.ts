@@ -10,6 +10,8 @@ export interface Env {
   DATABASE_URL: string;
   /** Postgres URL of the scheduled-jobs role (sb_jobs); only cron and queue handlers use it. */
   JOBS_DATABASE_URL: string;
+  /** Postgres URL of the read-only reporting role (sb_analytics, RLS-bound); reports fall back to DATABASE_URL without it. */
+  ANALYTICS_DATABASE_URL?: string;
   /** WebSocket proxy in front of Postgres, e.g. ws://127.0.0.1:5480/v2 or wss://dbproxy.example/v2. */
   DB_WS_PROXY_URL: string;
   /** "password" pipelines connection start-up (needs cleartext-password auth behind TLS); else "false". */

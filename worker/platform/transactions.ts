@@ -5,7 +5,7 @@ import { OutboxBuffer, publish, toMessage, type Emit } from "../events/outbox.ts
 import { actorOf, tenantContextOf } from "../auth/principal.ts";
 import type { AppContext } from "../env.ts";
 import { insertFromJson } from "./commit-batch.ts";
-import type { Database } from "./database.ts";
+import { RequestDatabase, type Database } from "./database.ts";
 import type { TenantContext } from "./tenant-context.ts";
 
 export interface AuditEntry {
@@ -77,4 +77,20 @@ export async function writeAs<T>(
   });
   if (outbox.events.length > 0) c.executionCtx.waitUntil(publish(c.env.EVENTS, outbox.events.map(toMessage)));
   return result;
+}
+
+/**
+ * A read on the reporting role (sb_analytics: SELECT only, RLS-bound, 30 s statement timeout)
+ * with the caller's signed context, on its own connection closed after the response. Without
+ * ANALYTICS_DATABASE_URL it is a read-only transaction on the request role.
+ */
+export async function readAsAnalytics<T>(c: AppContext, work: (db: Database) => Promise<T>): Promise<T> {
+  const url = c.env.ANALYTICS_DATABASE_URL;
+  if (!url) return readAs(c, work);
+  const analytics = new RequestDatabase(c.env, url);
+  try {
+    return await analytics.tenant(tenantContextOf(c.var.principal), "read", work);
+  } finally {
+    c.executionCtx.waitUntil(analytics.close());
+  }
 }
