@@ -58,6 +58,7 @@ export async function startLocalWorker(options: { latencyMs?: number } = {}): Pr
     vars: {
       DATABASE_URL: stack.apiUrl,
       JOBS_DATABASE_URL: stack.jobsUrl,
+      ANALYTICS_DATABASE_URL: stack.analyticsUrl,
       DB_WS_PROXY_URL: stack.proxy.url,
       SESSION_SIGNING_KEYS: `local1:${randomBytes(32).toString("base64url")}`,
       DB_CONTEXT_KEY: contextKey,
