@@ -20,6 +20,7 @@ import { startLocalSink } from "./local-sink.ts";
 import { hashPassword, verifyPassword } from "../worker/auth/passwords.ts";
 import { issueSessionToken, verifySessionToken } from "../worker/auth/session-token.ts";
 import type { Principal } from "../worker/auth/principal.ts";
+import { benchInsights } from "./bench-insights.ts";
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 40);
 const LATENCIES = (process.env.BENCH_LATENCIES_MS ?? "0,25").split(",").map(Number);
@@ -144,6 +145,8 @@ const webhooks = await benchWebhooks({
   events: Number(process.env.BENCH_WEBHOOK_EVENTS ?? 400),
   endpoints: Number(process.env.BENCH_WEBHOOK_ENDPOINTS ?? 25),
 });
+// Forecast backtest and a year of daily usage in one report (scripts/bench-insights.ts).
+const insightsSection = await benchInsights(worker, stack, { contextKey, customerId: acme!.customerId, samples: SAMPLES });
 
 await worker.stop();
 await sink.close();
@@ -183,5 +186,7 @@ ${billingSection}
 
 ${webhooks}
 
-${edgeSection}`);
+${edgeSection}
+
+${insightsSection}`);
 process.exit(0);

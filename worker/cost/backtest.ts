@@ -126,3 +126,31 @@ export function syntheticSeries(count: number, months: number, seed = 12): Backt
   }
   return out;
 }
+
+/**
+ * Histories shaped like the demo seed's: each seeded series' month-over-month growth (mean and
+ * spread of its log ratios) drives `count` 24-month compounding series from its first value.
+ * The seed itself is 2–4 months per customer: too short to backtest on its own.
+ */
+export function seedShapedSeries(seeds: readonly BacktestSeries[], count: number, months: number, seed = 99): BacktestSeries[] {
+  const random = seededRandom(seed);
+  const shapes = seeds
+    .filter((s) => s.values.length >= 2)
+    .map((s) => {
+      const logs = s.values.slice(1).map((v, i) => Math.log(v / s.values[i]!));
+      const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
+      const spread = logs.length > 1 ? Math.sqrt(logs.reduce((a, b) => a + (b - mean) ** 2, 0) / (logs.length - 1)) : Math.abs(mean) / 2;
+      return { start: s.values[0]!, mean, spread: Math.max(spread, 0.01) };
+    });
+  return Array.from({ length: count }, (_, i) => {
+    const shape = shapes[i % shapes.length]!;
+    // Growth this steep does not last two years: it halves over a year (mean-reverting to flat).
+    const values: number[] = [];
+    let level = shape.start;
+    for (let t = 0; t < months; t++) {
+      values.push(Math.round(level));
+      level *= Math.exp(shape.mean * 0.5 ** (t / 12) + shape.spread * normal(random));
+    }
+    return { family: "seed_shaped", values };
+  });
+}
