@@ -131,10 +131,25 @@ describe("api-keys report", () => {
     const body = await report<{ name: string; status: string }>("api-keys");
     expect(body.rows.map((r) => r.name)).toEqual(["Test key", '=HYPERLINK("http://evil.example","click")', "CI, nightly\nbuild"]);
     expect(body.rows.every((r) => r.status === "active")).toBe(true);
+    expect((body.rows as unknown as { audited_changes: number }[]).map((r) => r.audited_changes)).toEqual([0, 0, 0]);
     const csv = await (await call("/v1/analytics/reports/api-keys?format=csv", { token: acme.key })).text();
     expect(csv).toContain(`,"'=HYPERLINK(""http://evil.example"",""click"")",`);
     expect(csv).toContain(`,"CI, nightly\nbuild",`);
     expect(csv).not.toMatch(/(^|,)=HYPERLINK/m);
+  });
+});
+
+describe("api-keys report: changes", () => {
+  it("counts the audited changes a key made in the period", async () => {
+    const writer = await createTenant({ scopes: ["reports:read", "cost:write"] });
+    const put = await call("/v1/cost/budget", {
+      method: "PUT", token: writer.key, headers: { "content-type": "application/json" }, body: JSON.stringify({ monthly_limit_cents: 100_000 }),
+    });
+    expect(put.status).toBe(200);
+    const body = await report<{ id: string; audited_changes: number }>("api-keys", writer);
+    expect(body.rows).toEqual([expect.objectContaining({ id: writer.keyId, audited_changes: 1 })]);
+    const before = await report<{ audited_changes: number }>("api-keys?from=2020-01-01&to=2021-01-01", writer);
+    expect(before.rows).toEqual([]);
   });
 });
 
