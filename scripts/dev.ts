@@ -121,6 +121,7 @@ function banner(): void {
   console.log(`\n  Email sink (SES API stand-in): curl -s ${sink.url}/emails`);
   console.log(`  Webhook receiver: register ${sink.url}/webhooks/demo, then curl -s ${sink.url}/webhooks/demo/requests`);
   console.log(`\n  Fire the hourly cron: curl "$BASE/__scheduled?cron=0+*+*+*+*"  (a "job finished" line appears here)`);
+  console.log(`  Fire the daily cost job (forecast cache, budget alerts): curl "$BASE/__scheduled?cron=30+0+*+*+*"`);
   console.log(`  What cron jobs did: psql "${stack.ownerUrl}" -c 'SELECT job, status, started_at, detail FROM job_runs ORDER BY started_at DESC LIMIT 5'\n`);
 }
 
