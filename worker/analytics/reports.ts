@@ -70,7 +70,7 @@ export async function costReport(db: Database, customerId: string, period: Perio
     FROM invoices i JOIN invoice_line_items li ON li.customer_id = i.customer_id AND li.invoice_id = i.id
     WHERE i.customer_id = ${customerId} AND i.status <> 'void'
       AND i.period_start >= date_trunc('month', ${period.from}::date) AND i.period_start < ${period.to}::date
-    ORDER BY i.period_start, i.number, li.id`);
+    ORDER BY i.period_start, i.number, li.position NULLS LAST, li.id`);
   return {
     columns: ["month", "invoice_number", "invoice_status", "component", "description", "quantity", "unit", "amount_cents"],
     rows: rows.map((r) => ({ ...r, amount_cents: Number(r.amount_cents) })),
