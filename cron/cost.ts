@@ -6,6 +6,8 @@ import { customers } from "../db/schema.ts";
 import type { Env } from "../worker/env.ts";
 import { checkBudgets } from "../worker/cost/budgets.ts";
 import { purgeExpiredForecasts, refreshForecasts } from "../worker/cost/forecasts.ts";
+import { publish } from "../worker/events/outbox.ts";
+import type { EventMessage } from "../worker/events/messages.ts";
 import { withJobsDatabase } from "../worker/platform/database.ts";
 
 const BATCH = 200;
@@ -16,6 +18,7 @@ export async function runDailyCost(env: Env, now: Date): Promise<Record<string, 
   let insufficient = 0;
   let alerts = 0;
   for (;;) {
+    const events: EventMessage[] = [];
     const batch = await withJobsDatabase(env, async (db) => {
       const ids = (
         await db
@@ -29,9 +32,12 @@ export async function runDailyCost(env: Env, now: Date): Promise<Record<string, 
       const refreshed = await refreshForecasts(db, ids, now);
       forecasts += refreshed.cached;
       insufficient += refreshed.insufficient;
-      alerts += (await checkBudgets(db, now, ids)).length;
+      events.push(...(await checkBudgets(db, now, ids)));
       return ids;
     });
+    // Committed: publish now (a lost send is re-published by the minute sweep).
+    alerts += events.length;
+    await publish(env.EVENTS, events);
     if (batch.length < BATCH) break;
     after = batch.at(-1)!;
   }

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { asCustomer } from "../../db/fixtures.ts";
 import worker from "../../worker/index.ts";
 import { asOwner } from "../helpers/database.ts";
+import { eventually } from "../helpers/sink.ts";
 import { expectProblem } from "../helpers/problems.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 import { growingUsage, monthFromNow, seedUsage } from "./usage-history.ts";
@@ -27,6 +28,18 @@ const SCOPES = ["cost:read", "cost:write"];
 const put = (tenant: TestTenant, body: unknown) =>
   call("/v1/cost/budget", { method: "PUT", token: tenant.key, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 const runDailyJob = () => worker.scheduled(createScheduledController({ cron: "30 0 * * *", scheduledTime: Date.now() }), env);
+
+async function costAlertNotifications(customerId: string): Promise<{ category: string; event_type: string; title: string; body: string }[]> {
+  return asOwner((client) =>
+    asCustomer(client, customerId, async () => {
+      const { rows } = await client.query(
+        "SELECT category, event_type, title, body FROM notifications WHERE customer_id = $1 AND category = 'cost_alerts' ORDER BY title",
+        [customerId],
+      );
+      return rows as { category: string; event_type: string; title: string; body: string }[];
+    }),
+  );
+}
 
 async function budgetEvents(customerId: string): Promise<{ type: string; payload: Record<string, unknown> }[]> {
   return asOwner((client) =>
@@ -103,11 +116,20 @@ describe("budget alerts (daily job)", () => {
       [100, "forecast"],
     ]);
     expect(events[0]!.payload).toMatchObject({ month: monthFromNow(0), amount_cents: 223_290, budget_cents: 240_000, percent_of_budget: 93 });
+    // Through the outbox and the queue to the customer's notifications, category cost_alerts.
+    const notices = await eventually(() => costAlertNotifications(tenant.customerId), (rows) => rows.length >= 2);
+    expect(notices.map((n) => [n.event_type, n.title])).toEqual([
+      ["cost.budget_exceeded", "Budget: 100 % reached (forecast)"],
+      ["cost.budget_exceeded", "Budget: 80 % reached"],
+    ]);
+    expect(notices[1]!.body).toContain("$2232.90, 93 % of your monthly budget of $2400.00");
 
     // The actual amount now passes 100 % too: already alerted this month, so nothing new.
     await seedUsage(tenant.customerId, [], { nat_processing_gb: 20_000 });
     await Promise.all([runDailyJob(), runDailyJob()]);
     expect(await budgetEvents(tenant.customerId)).toHaveLength(2);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await costAlertNotifications(tenant.customerId)).toHaveLength(2);
 
     const budget = await (await call("/v1/cost/budget", { token: tenant.key })).json<Budget>();
     expect(budget.current_month.alerts.map((a) => [a.threshold_percent, a.basis])).toEqual([

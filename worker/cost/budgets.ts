@@ -10,11 +10,11 @@ import { and, desc, eq, sql } from "drizzle-orm";
 import { costBudgetAlerts, costBudgets, outboxEvents, type BudgetAlertBasis } from "../../db/schema.ts";
 import type { Database } from "../platform/database.ts";
 import type { Audit } from "../platform/transactions.ts";
-import { uuidv7 } from "../platform/ids.ts";
+import { outboxRow, toMessage } from "../events/outbox.ts";
+import type { EventMessage } from "../events/messages.ts";
 import { buildMonthModels, invoiceTotalCents, monthOf, type CostHistory } from "./forecast-model.ts";
 import { totalAt } from "./forecasts.ts";
 import { loadCostHistories } from "./history.ts";
-import { budgetExceededPayload, type BudgetExceededPayload } from "./events.ts";
 
 export type BudgetRow = typeof costBudgets.$inferSelect;
 export type BudgetAlertRow = typeof costBudgetAlerts.$inferSelect;
@@ -105,9 +105,10 @@ export function crossedThresholds(
 
 /**
  * Jobs role: checks every budget of these customers (or all budgets) for the current month and
- * writes each newly crossed threshold's alert and event. Returns the alerts written.
+ * writes each newly crossed threshold's alert and outbox event. Returns the events' queue
+ * messages, to publish once the transaction has committed (the minute sweep would otherwise).
  */
-export async function checkBudgets(db: Database, now: Date, customerIds?: readonly string[]): Promise<BudgetExceededPayload[]> {
+export async function checkBudgets(db: Database, now: Date, customerIds?: readonly string[]): Promise<EventMessage[]> {
   const month = monthOf(now);
   const budgets = await db
     .select()
@@ -115,20 +116,13 @@ export async function checkBudgets(db: Database, now: Date, customerIds?: readon
     .where(customerIds ? sql`${costBudgets.customerId} = ANY (${sql.param([...customerIds])}::uuid[])` : undefined);
   if (budgets.length === 0) return [];
   const histories = new Map((await loadCostHistories(db, budgets.map((b) => b.customerId), month)).map((h) => [h.customerId, h]));
-  const written: BudgetExceededPayload[] = [];
+  const written: EventMessage[] = [];
   for (const budget of budgets) {
     const history = histories.get(budget.customerId);
     if (!history) continue;
     const crossed = crossedThresholds(budget, monthToDateCents(history), monthForecastCents(history, month));
     for (const { threshold, basis, amountCents } of crossed) {
-      const eventId = uuidv7();
-      const [inserted] = await db
-        .insert(costBudgetAlerts)
-        .values({ customerId: budget.customerId, month, thresholdPercent: threshold, basis, amountCents, budgetCents: budget.monthlyLimitCents, eventId })
-        .onConflictDoNothing()
-        .returning({ id: costBudgetAlerts.id });
-      if (!inserted) continue;
-      const payload = budgetExceededPayload({
+      const event = outboxRow(budget.customerId, "cost.budget_exceeded", {
         budget_id: budget.id,
         month,
         threshold_percent: threshold,
@@ -137,9 +131,15 @@ export async function checkBudgets(db: Database, now: Date, customerIds?: readon
         budget_cents: budget.monthlyLimitCents,
         percent_of_budget: Math.round((amountCents * 1000) / budget.monthlyLimitCents) / 10,
       });
-      await db.insert(outboxEvents).values({ id: eventId, customerId: budget.customerId, type: "cost.budget_exceeded", payload });
+      const [inserted] = await db
+        .insert(costBudgetAlerts)
+        .values({ customerId: budget.customerId, month, thresholdPercent: threshold, basis, amountCents, budgetCents: budget.monthlyLimitCents, eventId: event.id! })
+        .onConflictDoNothing()
+        .returning({ id: costBudgetAlerts.id });
+      if (!inserted) continue;
+      const [row] = await db.insert(outboxEvents).values(event).returning();
       await db.update(costBudgets).set({ lastAlertedAt: now }).where(eq(costBudgets.id, budget.id));
-      written.push(payload);
+      written.push(toMessage(row!));
     }
   }
   return written;

@@ -1,5 +1,5 @@
-// The cost.budget_exceeded event (notification category `cost_alerts`): its payload schema,
-// checked before the outbox row is written.
+// The payload of the cost.budget_exceeded event (worker/events/catalogue.ts; notification
+// category `cost_alerts`), checked by outboxRow before the row is written.
 import { z } from "@hono/zod-openapi";
 
 export const budgetExceededSchema = z.object({
@@ -14,7 +14,3 @@ export const budgetExceededSchema = z.object({
   percent_of_budget: z.number().openapi({ description: "amount / budget × 100, one decimal" }),
 });
 export type BudgetExceededPayload = z.infer<typeof budgetExceededSchema>;
-
-export function budgetExceededPayload(payload: BudgetExceededPayload): BudgetExceededPayload {
-  return budgetExceededSchema.parse(payload);
-}

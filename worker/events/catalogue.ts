@@ -3,6 +3,7 @@
 // notification category and a one-line description. Adding an event is one entry here.
 import { z } from "@hono/zod-openapi";
 import type { NotificationCategory } from "../../db/schema.ts";
+import { budgetExceededSchema } from "../cost/events.ts";
 
 const uuid = z.string().uuid();
 const isoTime = z.string().datetime({ offset: true });
@@ -66,6 +67,11 @@ export const eventCatalogue = {
   "invoice.created": define("billing", "The monthly billing run issued an invoice", invoiceCreated),
   "webhook.endpoint.disabled": define("webhooks", "A webhook endpoint was disabled after 5 days of failures or a 410", endpointDisabled),
   "webhook.test": define("webhooks", "Sent by POST /v1/webhooks/endpoints/{id}/test to that endpoint only", webhookTest),
+  "cost.budget_exceeded": define(
+    "cost_alerts",
+    "The month's cost so far (`actual`) or its forecast reached a budget threshold; once per threshold per month",
+    budgetExceededSchema,
+  ),
 } as const satisfies Record<string, EventDefinition>;
 
 export type EventType = keyof typeof eventCatalogue;

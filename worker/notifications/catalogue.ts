@@ -64,6 +64,18 @@ export const notificationCatalogue = {
         `View it: ${apiUrl}/v1/invoices/${s(d.id)}.html\n`,
     }),
   },
+  "cost.budget_exceeded": {
+    category: "cost_alerts",
+    audience: ["admin", "billing"],
+    email: "default_on",
+    render: (d) => {
+      const what = d.basis === "forecast" ? "The forecast of this month's cost" : "This month's cost so far";
+      return {
+        title: `Budget: ${s(d.threshold_percent)} % reached${d.basis === "forecast" ? " (forecast)" : ""}`,
+        text: `${what} (${s(d.month).slice(0, 7)}) is ${dollars(d.amount_cents)}, ${s(d.percent_of_budget)} % of your monthly budget of ${dollars(d.budget_cents)}.`,
+      };
+    },
+  },
   "webhook.endpoint.disabled": {
     category: "webhooks",
     audience: ["admin", "developer"],
