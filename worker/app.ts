@@ -29,6 +29,8 @@ import { userRoutes } from "./users/routes.ts";
 import { webhookRoutes } from "./webhooks/routes.ts";
 import { notificationRoutes } from "./notifications/routes.ts";
 import { registerEventWebhooks } from "./events/openapi.ts";
+import { supportAdminRoutes } from "./support/admin-routes.ts";
+import { supportRoutes } from "./support/routes.ts";
 
 /** The document's top level; `scripts/openapi.ts` writes the same document for linters and the client. */
 export const documentConfig = {
@@ -96,6 +98,8 @@ export function createApp() {
   registerEventWebhooks(app.openAPIRegistry);
   app.route("/", costRoutes);
   app.route("/", analyticsRoutes);
+  app.route("/", supportRoutes);
+  app.route("/", supportAdminRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

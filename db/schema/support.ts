@@ -1,4 +1,4 @@
-// Support tickets with SLA targets per tier and priority (0009).
+// Support tickets with SLA targets per tier and priority (0009, 0050).
 import { boolean, integer, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id } from "./columns.ts";
 import type { Tier } from "./tenants.ts";
@@ -7,6 +7,11 @@ export const ticketPriorities = ["low", "medium", "high", "critical"] as const;
 export type TicketPriority = (typeof ticketPriorities)[number];
 export const ticketStatuses = ["open", "in_progress", "waiting_on_customer", "resolved", "closed"] as const;
 export type TicketStatus = (typeof ticketStatuses)[number];
+
+export const ticketCategories = ["billing", "technical", "account", "security", "compliance", "other"] as const;
+export type TicketCategory = (typeof ticketCategories)[number];
+export const relatedResourceTypes = ["invoice", "account"] as const;
+export type RelatedResourceType = (typeof relatedResourceTypes)[number];
 
 export const slaPolicies = pgTable(
   "sla_policies",
@@ -35,6 +40,15 @@ export const supportTickets = pgTable("support_tickets", {
   closedAt: timestamp("closed_at", { withTimezone: true }),
   slaBreachedAt: timestamp("sla_breached_at", { withTimezone: true }),
   createdAt: createdAt(),
+  // 0050: category, related resource, SLA tier, the paused resolution clock, one breach mark per clock.
+  category: text("category").$type<TicketCategory>(),
+  relatedResourceType: text("related_resource_type").$type<RelatedResourceType>(),
+  relatedResourceId: uuid("related_resource_id"),
+  slaTier: text("sla_tier").$type<Tier>(),
+  resolutionPausedAt: timestamp("resolution_paused_at", { withTimezone: true }),
+  firstResponseBreachedAt: timestamp("first_response_breached_at", { withTimezone: true }),
+  resolutionBreachedAt: timestamp("resolution_breached_at", { withTimezone: true }),
+  reopenedAt: timestamp("reopened_at", { withTimezone: true }),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
 

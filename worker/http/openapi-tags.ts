@@ -16,6 +16,7 @@ export const apiTags = [
   { name: "audit", description: "The tamper-evident audit trail of every change, and a readable activity feed." },
   { name: "webhooks", description: "Standard Webhooks endpoints, their delivery log and replay; every event payload is under the document's `webhooks`." },
   { name: "notifications", description: "In-app notifications, and per-user preferences for in-app and email notifications." },
+  { name: "support", description: "Support tickets with SLA clocks (first response, resolution) and their conversation." },
   { name: "admin", description: "SecureBase staff only (super_admin): onboard customers, change tiers, suspend." },
 ] as const;
 

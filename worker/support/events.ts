@@ -1,0 +1,74 @@
+// The events a ticket emits through the outbox, with their payloads. Internal notes emit nothing:
+// an event goes to the customer's webhooks and notifications, and a note must never reach them.
+// Payloads carry ids, statuses and deadlines, and a public comment's excerpt — never a note.
+import { z } from "@hono/zod-openapi";
+import { outboxEvents, ticketPriorities, ticketStatuses } from "../../db/schema.ts";
+import type { Database } from "../platform/database.ts";
+import type { TicketRow } from "./sla.ts";
+
+const uuid = z.string().uuid();
+const isoTime = z.string().datetime({ offset: true });
+
+export const ticketCreatedPayload = z.object({
+  id: uuid,
+  subject: z.string(),
+  priority: z.enum(ticketPriorities),
+  status: z.enum(ticketStatuses),
+  category: z.string().nullable(),
+  first_response_due_at: isoTime,
+  resolution_due_at: isoTime,
+});
+
+export const ticketUpdatedPayload = z.object({
+  id: uuid,
+  status: z.enum(ticketStatuses),
+  previous_status: z.enum(ticketStatuses),
+  changed: z.array(z.string()).openapi({ description: "Fields that changed: subject, description, status, assignee" }),
+  resolution_due_at: isoTime,
+});
+
+/** How much of a comment an event carries (the full text is one GET away). */
+export const COMMENT_EXCERPT_LENGTH = 280;
+
+export const ticketCommentCreatedPayload = z.object({
+  ticket_id: uuid,
+  comment_id: uuid,
+  author_type: z.enum(["customer", "staff"]),
+  excerpt: z.string().openapi({ description: `The first ${COMMENT_EXCERPT_LENGTH} characters of a public comment` }),
+});
+
+export const ticketSlaBreachedPayload = z.object({
+  id: uuid,
+  clock: z.enum(["first_response", "resolution"]),
+  priority: z.enum(ticketPriorities),
+  due_at: isoTime,
+  breached_at: isoTime,
+});
+
+export interface TicketEventPayloads {
+  "ticket.created": z.infer<typeof ticketCreatedPayload>;
+  "ticket.updated": z.infer<typeof ticketUpdatedPayload>;
+  "ticket.comment.created": z.infer<typeof ticketCommentCreatedPayload>;
+  "ticket.sla_breached": z.infer<typeof ticketSlaBreachedPayload>;
+}
+export type TicketEventType = keyof TicketEventPayloads;
+
+/** Writes one outbox event in the caller's transaction. */
+export type TicketEmit = <T extends TicketEventType>(type: T, payload: TicketEventPayloads[T]) => Promise<unknown>;
+
+/** An emitter that inserts the outbox row in the current transaction (tenant or jobs role). */
+export function outboxEmitter(db: Database, customerId: string): TicketEmit {
+  return async (type, payload) => db.insert(outboxEvents).values({ customerId, type, payload });
+}
+
+export const createdPayload = (t: TicketRow): TicketEventPayloads["ticket.created"] => ({
+  id: t.id,
+  subject: t.subject,
+  priority: t.priority,
+  status: t.status,
+  category: t.category,
+  first_response_due_at: t.firstResponseDueAt.toISOString(),
+  resolution_due_at: t.resolutionDueAt.toISOString(),
+});
+
+export const excerpt = (body: string) => [...body].slice(0, COMMENT_EXCERPT_LENGTH).join("");
