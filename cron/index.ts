@@ -5,6 +5,7 @@ import { runMonthlyBilling } from "./billing.ts";
 import { runDailyCost } from "./cost.ts";
 import { runJob } from "./job-runs.ts";
 import { sweepEvents } from "../worker/events/sweep.ts";
+import { purgeSupportTickets, sweepSupportSla } from "./support.ts";
 import { sweepPlatformTables } from "./sweep.ts";
 
 export const schedules: Record<string, { job: string; run: (env: Env, now: Date) => Promise<Record<string, unknown>> }> = {
@@ -13,6 +14,8 @@ export const schedules: Record<string, { job: string; run: (env: Env, now: Date)
   // Outbox re-publishing, due webhook deliveries and emails, failing endpoints (worker/events/sweep.ts).
   "* * * * *": { job: "events-sweep", run: sweepEvents },
   "30 0 * * *": { job: "daily-cost", run: runDailyCost },
+  "*/5 * * * *": { job: "support-sla-sweep", run: sweepSupportSla },
+  "30 3 * * *": { job: "support-daily-purge", run: purgeSupportTickets },
 };
 
 export async function runScheduled(cron: string, env: Env, now: Date): Promise<void> {
