@@ -115,6 +115,6 @@ describe("sla_policies", () => {
     const get = (tier: string, priority: string) => rows.find((r) => r.tier === tier && r.priority === priority)!;
     expect(get("gov_federal", "critical")).toMatchObject({ f: 1, r: 4 });
     expect(get("standard", "low")).toMatchObject({ f: 48, r: 240 });
-    for (const r of rows) expect(r.r).toBeGreaterThanOrEqual(r.f);
+    for (const r of rows) expect(r.r as number).toBeGreaterThanOrEqual(r.f as number);
   });
 });
