@@ -15,6 +15,7 @@ import { fixtureClient } from "../db/fixtures.ts";
 import { seedDemoBilling } from "../db/seed-billing.ts";
 import { seedDemo, seedDemoUsers } from "../db/seed.ts";
 import { startLocalSink } from "./local-sink.ts";
+import { seedDemoTickets } from "../db/seed-support.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const dataDir = join(root, ".data");
@@ -54,6 +55,7 @@ const keys = await seedDemo(fixtureClient(owner, secrets.dbContextKey), join(dat
 const demoUsers = await seedDemoUsers(fixtureClient(owner, secrets.dbContextKey), join(dataDir, "demo-users.json"));
 const demoBilling = await seedDemoBilling(stack.jobsUrl);
 console.log(`demo billing: ${demoBilling.accepted} usage events ingested, ${demoBilling.invoices} invoices issued by the billing run`);
+await seedDemoTickets(fixtureClient(owner, secrets.dbContextKey));
 await owner.end();
 
 // Email (SES API) and webhook receivers for local development; it checks SigV4 like SES would.
