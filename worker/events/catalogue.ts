@@ -4,6 +4,7 @@
 import { z } from "@hono/zod-openapi";
 import type { NotificationCategory } from "../../db/schema.ts";
 import { budgetExceededSchema } from "../cost/events.ts";
+import { ticketCommentCreatedPayload, ticketCreatedPayload, ticketSlaBreachedPayload, ticketUpdatedPayload } from "../support/events.ts";
 
 const uuid = z.string().uuid();
 const isoTime = z.string().datetime({ offset: true });
@@ -72,6 +73,10 @@ export const eventCatalogue = {
     "The month's cost so far (`actual`) or its forecast reached a budget threshold; once per threshold per month",
     budgetExceededSchema,
   ),
+  "ticket.created": define("support", "A support ticket was opened, with its SLA deadlines", ticketCreatedPayload),
+  "ticket.updated": define("support", "A support ticket changed: status, assignment, or subject/description", ticketUpdatedPayload),
+  "ticket.comment.created": define("support", "A public comment on a support ticket (never an internal note)", ticketCommentCreatedPayload),
+  "ticket.sla_breached": define("support", "A support ticket's first-response or resolution SLA deadline passed (once per clock)", ticketSlaBreachedPayload),
 } as const satisfies Record<string, EventDefinition>;
 
 export type EventType = keyof typeof eventCatalogue;

@@ -106,6 +106,25 @@ export const notificationCatalogue = {
       text: `Event ${s(d.event_id)} (${s(d.event_type)}) could not be delivered to ${s(d.url)} after ${s(d.attempts)} attempts. Retry it from the delivery log.`,
     }),
   },
+  // Public comments only: an internal note emits no event, so it can never reach this.
+  "ticket.comment.created": {
+    category: "support",
+    audience: ["admin", "support", "developer", "billing"],
+    email: "default_on",
+    render: (d, { apiUrl }) => ({
+      title: d.author_type === "staff" ? "SecureBase support replied to your ticket" : "New comment on a support ticket",
+      text: `${s(d.excerpt)}\n\nRead the conversation: ${apiUrl}/v1/support/tickets/${s(d.ticket_id)}/comments\n`,
+    }),
+  },
+  "ticket.sla_breached": {
+    category: "support",
+    audience: ["admin", "support"],
+    email: "default_on",
+    render: (d) => ({
+      title: `Support SLA missed (${s(d.priority)} ticket)`,
+      text: `The ${d.clock === "first_response" ? "first-response" : "resolution"} deadline of ticket ${s(d.id)} (${s(d.due_at)}) passed. SecureBase support has been alerted.`,
+    }),
+  },
 } as const satisfies Record<string, NotificationKind>;
 
 export type NotificationType = keyof typeof notificationCatalogue;

@@ -10,7 +10,7 @@ import { secured } from "../http/routes.ts";
 import type { Database } from "../platform/database.ts";
 import { readAs, writeAs, type Actor, type Audit } from "../platform/transactions.ts";
 import { actorOf } from "../auth/principal.ts";
-import { outboxEmitter, type TicketEmit } from "./events.ts";
+import type { Emit } from "../events/outbox.ts";
 import {
   commentsQuerySchema,
   staffCommentBodySchema,
@@ -125,13 +125,13 @@ async function staffView(db: Database, ticket: TicketRow) {
 async function writeOnTicket<T>(
   c: AppContext,
   id: string,
-  work: (db: Database, audit: Audit, emit: TicketEmit, customerId: string, actor: Actor) => Promise<T>,
+  work: (db: Database, audit: Audit, emit: Emit, customerId: string, actor: Actor) => Promise<T>,
 ): Promise<T> {
   const customerId = await readAs(c, (db) => ticketCustomer(db, id));
   if (!customerId) throw notFound("support ticket", id);
   const principal = c.var.principal;
   const actor = actorOf(principal);
-  return writeAs(c, (db, audit) => work(db, audit, outboxEmitter(db, customerId), customerId, actor), {
+  return writeAs(c, (db, audit, emit) => work(db, audit, emit, customerId, actor), {
     context: { customerId, superAdmin: true, userId: principal.userId, role: principal.role },
     actor,
   });

@@ -1,9 +1,9 @@
-// The events a ticket emits through the outbox, with their payloads. Internal notes emit nothing:
-// an event goes to the customer's webhooks and notifications, and a note must never reach them.
-// Payloads carry ids, statuses and deadlines, and a public comment's excerpt — never a note.
+// The payloads of the events a ticket emits through the outbox (registered in
+// worker/events/catalogue.ts). Internal notes emit nothing: an event goes to the customer's
+// webhooks and notifications, and a note must never reach them. Payloads carry ids, statuses and
+// deadlines, and a public comment's excerpt — never a note.
 import { z } from "@hono/zod-openapi";
-import { outboxEvents, ticketPriorities, ticketStatuses } from "../../db/schema.ts";
-import type { Database } from "../platform/database.ts";
+import { ticketPriorities, ticketStatuses } from "../../db/schema.ts";
 import type { TicketRow } from "./sla.ts";
 
 const uuid = z.string().uuid();
@@ -45,23 +45,7 @@ export const ticketSlaBreachedPayload = z.object({
   breached_at: isoTime,
 });
 
-export interface TicketEventPayloads {
-  "ticket.created": z.infer<typeof ticketCreatedPayload>;
-  "ticket.updated": z.infer<typeof ticketUpdatedPayload>;
-  "ticket.comment.created": z.infer<typeof ticketCommentCreatedPayload>;
-  "ticket.sla_breached": z.infer<typeof ticketSlaBreachedPayload>;
-}
-export type TicketEventType = keyof TicketEventPayloads;
-
-/** Writes one outbox event in the caller's transaction. */
-export type TicketEmit = <T extends TicketEventType>(type: T, payload: TicketEventPayloads[T]) => Promise<unknown>;
-
-/** An emitter that inserts the outbox row in the current transaction (tenant or jobs role). */
-export function outboxEmitter(db: Database, customerId: string): TicketEmit {
-  return async (type, payload) => db.insert(outboxEvents).values({ customerId, type, payload });
-}
-
-export const createdPayload = (t: TicketRow): TicketEventPayloads["ticket.created"] => ({
+export const createdPayload = (t: TicketRow): z.infer<typeof ticketCreatedPayload> => ({
   id: t.id,
   subject: t.subject,
   priority: t.priority,

@@ -7,7 +7,6 @@ import { idParam, pageSchema, toPage } from "../http/pagination.ts";
 import { notFound, problemResponses } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../platform/transactions.ts";
-import { outboxEmitter } from "./events.ts";
 import {
   commentSchema,
   commentsQuerySchema,
@@ -121,8 +120,8 @@ export const supportRoutes = new OpenAPIHono<AppEnv>()
   .openapi(createRoute, async (c) => {
     const body = c.req.valid("json");
     const principal = c.var.principal;
-    const ticket = await writeAs(c, (db, audit) =>
-      createTicket(db, audit, outboxEmitter(db, principal.customerId), principal.customerId, principal.userId, {
+    const ticket = await writeAs(c, (db, audit, emit) =>
+      createTicket(db, audit, emit, principal.customerId, principal.userId, {
         subject: body.subject,
         description: body.description ?? body.subject,
         priority: body.priority,
@@ -151,15 +150,15 @@ export const supportRoutes = new OpenAPIHono<AppEnv>()
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     const { customerId } = c.var.principal;
-    const ticket = await writeAs(c, (db, audit) => updateTicket(db, audit, outboxEmitter(db, customerId), customerId, id, body, new Date()));
+    const ticket = await writeAs(c, (db, audit, emit) => updateTicket(db, audit, emit, customerId, id, body, new Date()));
     return c.json(toTicket(ticket, new Date()), 200);
   })
   .openapi(createCommentRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { body } = c.req.valid("json");
     const principal = c.var.principal;
-    const { comment } = await writeAs(c, (db, audit) =>
-      addCustomerComment(db, audit, outboxEmitter(db, principal.customerId), principal.customerId, actorOf(principal), id, body),
+    const { comment } = await writeAs(c, (db, audit, emit) =>
+      addCustomerComment(db, audit, emit, principal.customerId, actorOf(principal), id, body),
     );
     return c.json(toComment(comment), 201, { Location: `/v1/support/tickets/${id}/comments` });
   })

@@ -12,7 +12,7 @@ import type { PaginationQuery } from "../http/pagination.ts";
 import { invalidField, notFound } from "../http/problem.ts";
 import type { Database } from "../platform/database.ts";
 import type { Audit } from "../platform/transactions.ts";
-import type { TicketEmit } from "./events.ts";
+import type { Emit } from "../events/outbox.ts";
 import { breachedSql, nextDeadlineSql, staffTransitions, type TicketRow } from "./sla.ts";
 import { closedTicket, getTicket, illegalTransition, insertComment, moveTicket, type CommentRow } from "./tickets.ts";
 
@@ -69,7 +69,7 @@ export interface StaffPatch {
 export async function staffUpdateTicket(
   db: Database,
   audit: Audit,
-  emit: TicketEmit,
+  emit: Emit,
   customerId: string,
   id: string,
   patch: StaffPatch,
@@ -122,7 +122,7 @@ export async function staffUpdateTicket(
 export async function addStaffComment(
   db: Database,
   audit: Audit,
-  emit: TicketEmit,
+  emit: Emit,
   customerId: string,
   staffUserId: string,
   ticketId: string,

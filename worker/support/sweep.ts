@@ -8,8 +8,8 @@
 // event are written in the same transaction as the mark — all of it commits, or none.
 import { sql } from "drizzle-orm";
 import { auditEvents, outboxEvents, type TicketPriority } from "../../db/schema.ts";
+import { outboxRow } from "../events/outbox.ts";
 import type { Database } from "../platform/database.ts";
-import type { TicketEventPayloads } from "./events.ts";
 
 /** Closed tickets (and their comments) are kept this long after closing (seed TTL). */
 export const CLOSED_TICKET_RETENTION_DAYS = 90;
@@ -80,10 +80,9 @@ export async function sweepSlaBreaches(db: Database): Promise<Record<SlaClock, n
     counts[clock] = breaches.length;
     if (breaches.length === 0) continue;
     await db.insert(outboxEvents).values(
-      breaches.map((b) => {
-        const payload: TicketEventPayloads["ticket.sla_breached"] = { id: b.id, clock, priority: b.priority, due_at: b.due_at, breached_at: b.breached_at };
-        return { customerId: b.customer_id, type: "ticket.sla_breached", payload };
-      }),
+      breaches.map((b) =>
+        outboxRow(b.customer_id, "ticket.sla_breached", { id: b.id, clock, priority: b.priority, due_at: b.due_at, breached_at: b.breached_at }),
+      ),
     );
     const label = clock === "first_response" ? "first-response" : "resolution";
     await db.insert(auditEvents).values(

@@ -21,7 +21,8 @@ import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
 import { invalidField, notFound, ProblemError } from "../http/problem.ts";
 import type { Database } from "../platform/database.ts";
 import type { Actor, Audit } from "../platform/transactions.ts";
-import { createdPayload, excerpt, type TicketEmit } from "./events.ts";
+import type { Emit } from "../events/outbox.ts";
+import { createdPayload, excerpt } from "./events.ts";
 import { customerTransitions, transitionSet, type TicketRow } from "./sla.ts";
 
 export type CommentRow = typeof ticketComments.$inferSelect;
@@ -47,7 +48,7 @@ async function relatedExists(db: Database, customerId: string, related: { type: 
 export async function createTicket(
   db: Database,
   audit: Audit,
-  emit: TicketEmit,
+  emit: Emit,
   customerId: string,
   createdBy: string | null,
   input: NewTicket,
@@ -154,7 +155,7 @@ export interface CustomerPatch {
 export async function updateTicket(
   db: Database,
   audit: Audit,
-  emit: TicketEmit,
+  emit: Emit,
   customerId: string,
   id: string,
   patch: CustomerPatch,
@@ -211,7 +212,7 @@ export async function updateTicket(
 /** Inserts a comment on a locked ticket and emits it when public (notes emit nothing). */
 export async function insertComment(
   db: Database,
-  emit: TicketEmit,
+  emit: Emit,
   t: TicketRow,
   author: { type: "customer" | "staff"; id: string },
   body: string,
@@ -237,7 +238,7 @@ export const closedTicket = (t: TicketRow) =>
 export async function addCustomerComment(
   db: Database,
   audit: Audit,
-  emit: TicketEmit,
+  emit: Emit,
   customerId: string,
   actor: Actor,
   ticketId: string,
