@@ -2,8 +2,12 @@
 // status transitions (illegal ones are a 409 naming the allowed ones), replies that stop the
 // first-response clock, waiting_on_customer pausing the resolution clock until the customer
 // replies, and internal notes that no customer credential can read by any path.
+import { createScheduledController } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { asCustomer } from "../../db/fixtures.ts";
+import worker from "../../worker/index.ts";
+import { eventually, sentEmails } from "../helpers/sink.ts";
 import { asOwner } from "../helpers/database.ts";
 import { createUser, staffToken, userToken } from "../helpers/identity.ts";
 import { expectProblem } from "../helpers/problems.ts";
@@ -215,6 +219,30 @@ describe("internal notes", () => {
         ),
       ),
     ).rejects.toThrow(/row-level security/);
+  });
+
+  it("a public reply notifies the customer's support users (in-app and email); a note notifies nobody", async () => {
+    const tenant = await supportTenant();
+    const { user, token } = await userToken(tenant.customerId, "support");
+    const ticket = await openTicket(tenant.key);
+    await ok(await reply(ticket.id, NOTE, true), 201);
+    await ok(await reply(ticket.id, "We have restored the export."), 201);
+    // The minute sweep publishes whatever the request did not; the consumer fans out.
+    await worker.scheduled(createScheduledController({ scheduledTime: new Date(Date.now() + 60_000), cron: "* * * * *" }), env);
+    const notices = await eventually(
+      async () => (await ok<Page<{ title: string; body: string }>>(await call("/v1/notifications?limit=100", { token }))).data,
+      (list) => list.some((n) => n.title === "SecureBase support replied to your ticket"),
+    );
+    const replies = notices.filter((n) => n.title === "SecureBase support replied to your ticket");
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.body).toContain("We have restored the export.");
+    expect(JSON.stringify(notices)).not.toContain("refund approved");
+    const mail = await eventually(
+      async () => (await sentEmails()).filter((e) => e.body.Destination.ToAddresses.includes(user.email)),
+      (list) => list.length > 0,
+    );
+    expect(JSON.stringify(mail)).toContain("We have restored the export.");
+    expect(JSON.stringify(mail)).not.toContain("refund approved");
   });
 
   it("a customer cannot post a note: `internal` is not a field of the customer comment", async () => {
