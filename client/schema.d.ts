@@ -1096,7 +1096,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/cost/forecast": {
+    "/v1/support/tickets": {
         parameters: {
             query?: never;
             header?: never;
@@ -1104,10 +1104,82 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Forecast your next months' cost with prediction intervals
-         * @description Per month from the current one: the expected invoice total with the lower and upper bound of the `level` % prediction interval, and the same per component (the tier base fee, which is known, and each usage item). Holt's linear trend with 6+ closed months of usage, a drift method with wider intervals on 3–5, and `status: insufficient_history` (no numbers but the base fee) below 3. Served from the daily forecast when it is fresh.
+         * List your support tickets, newest first
+         * @description Filter by `status`, `priority` and creation time (`created_after` inclusive, `created_before` exclusive). Each ticket shows its SLA clocks.
          */
-        get: operations["getCostForecast"];
+        get: operations["listSupportTickets"];
+        put?: never;
+        /**
+         * Open a support ticket
+         * @description Opens a ticket with SLA deadlines from your tier and its priority (first response and resolution; see `sla` in the response). `related_resource` may name one of your invoices or managed accounts (422 if it names none). Emits `ticket.created`. Safe to retry with `Idempotency-Key`.
+         */
+        post: operations["createSupportTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/support/tickets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a support ticket with its SLA
+         * @description The ticket, its status, and both SLA clocks: deadline, time remaining, and whether each was met or breached.
+         */
+        get: operations["getSupportTicket"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit, close or reopen a support ticket
+         * @description Edit `subject`/`description` while the ticket is `open` (409 after that: comment instead). `status: closed` closes it; `status: open` reopens it within 7 days of its resolution (409 otherwise, naming what is allowed). Emits `ticket.updated`.
+         */
+        patch: operations["updateSupportTicket"];
+        trace?: never;
+    };
+    "/v1/support/tickets/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a support ticket's conversation, oldest first
+         * @description Your comments and SecureBase staff replies, oldest first. Staff-internal notes are never included.
+         */
+        get: operations["listTicketComments"];
+        put?: never;
+        /**
+         * Comment on a support ticket
+         * @description Adds your comment to the conversation. On a ticket `waiting_on_customer` it is the awaited reply: the ticket returns to `in_progress` and its resolution clock resumes. A closed ticket takes no comments (409). Emits `ticket.comment.created`.
+         */
+        post: operations["createTicketComment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/support/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The support queue across customers, nearest deadline first (SecureBase staff)
+         * @description Every customer's tickets, sorted by the next deadline on a running SLA clock (paused, resolved and closed tickets last). Filter by `status`, `priority`, `breached` and `customer_id`.
+         */
+        get: operations["listStaffSupportTickets"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1116,7 +1188,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/cost/budget": {
+    "/v1/admin/support/tickets/{id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -1124,43 +1196,23 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Retrieve your monthly budget and where this month stands
-         * @description The monthly budget, its alert thresholds, the month's invoice total so far and its forecast, and the thresholds alerted this month.
+         * Retrieve any customer's support ticket (SecureBase staff)
+         * @description The ticket with its customer, assignee and SLA clocks.
          */
-        get: operations["getCostBudget"];
-        /**
-         * Set your monthly budget and alert thresholds
-         * @description Creates or replaces the monthly budget. Each day, the first time the month's invoice total so far (`actual`) or its forecast (`forecast`) reaches a threshold, one `cost.budget_exceeded` event is sent (notification category `cost_alerts`); each threshold alerts at most once per month.
-         */
-        put: operations["setCostBudget"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/analytics/reports/usage": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Usage per metric per day or month
-         * @description Metered usage per metric per day (`granularity=day`) or month, exact decimal quantities and event counts. JSON, or RFC 4180 CSV with a header row (`?format=csv` or `Accept: text/csv`); text cells a spreadsheet would run as a formula are prefixed with `'`.
-         */
-        get: operations["getUsageReport"];
+        get: operations["getStaffSupportTicket"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Assign a support ticket or change its status (SecureBase staff)
+         * @description `assignee_id` must be an active staff user (422 otherwise; null unassigns). Status moves: open → in_progress | waiting_on_customer | resolved | closed; in_progress → waiting_on_customer | resolved | closed; waiting_on_customer → in_progress | resolved | closed; resolved → in_progress | closed; closed → nothing. Anything else is a 409 naming the allowed moves. `waiting_on_customer` pauses the resolution clock. Audited in the customer's trail; emits `ticket.updated`.
+         */
+        patch: operations["updateStaffSupportTicket"];
         trace?: never;
     };
-    "/v1/analytics/reports/cost": {
+    "/v1/admin/support/tickets/{id}/comments": {
         parameters: {
             query?: never;
             header?: never;
@@ -1168,52 +1220,16 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Invoiced cost per month and component
-         * @description Every line of every non-void invoice whose period starts in the period: base, usage, discount and tax, in integer cents. JSON, or RFC 4180 CSV with a header row (`?format=csv` or `Accept: text/csv`); text cells a spreadsheet would run as a formula are prefixed with `'`.
+         * A ticket's whole conversation including internal notes (SecureBase staff)
+         * @description Customer comments, staff replies and internal notes (`internal: true`), oldest first.
          */
-        get: operations["getCostReport"];
+        get: operations["listStaffTicketComments"];
         put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/analytics/reports/sla": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
         /**
-         * Support tickets within and outside their SLA, per priority
-         * @description Tickets opened in the period per priority: first response and resolution met, breached (late, or undone past due) and pending, with resolution compliance. JSON, or RFC 4180 CSV with a header row (`?format=csv` or `Accept: text/csv`); text cells a spreadsheet would run as a formula are prefixed with `'`.
+         * Reply to a ticket or add an internal note (SecureBase staff)
+         * @description A reply (`internal: false`) is visible to the customer, emits `ticket.comment.created`, and the first one stops the first-response clock. An internal note (`internal: true`) is readable by staff only: no customer credential can read it through any endpoint, no event or notification carries it, and its audit event names it by id only. A closed ticket takes no comments (409).
          */
-        get: operations["getSlaReport"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/analytics/reports/api-keys": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * API keys with their last use and the changes they made
-         * @description Every key that existed in the period: status, last use (accurate to about 5 minutes) and the audited changes it made in the period. JSON, or RFC 4180 CSV with a header row (`?format=csv` or `Accept: text/csv`); text cells a spreadsheet would run as a formula are prefixed with `'`.
-         */
-        get: operations["getApiKeyReport"];
-        put?: never;
-        post?: never;
+        post: operations["createStaffTicketComment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1362,7 +1378,7 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
-    "cost.budget_exceeded": {
+    "ticket.created": {
         parameters: {
             query?: never;
             header?: never;
@@ -1372,10 +1388,70 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * cost.budget_exceeded
-         * @description The month's cost so far (`actual`) or its forecast reached a budget threshold; once per threshold per month. Category: cost_alerts.
+         * ticket.created
+         * @description A support ticket was opened, with its SLA deadlines. Category: support.
          */
-        post: operations["receiveCostBudgetExceeded"];
+        post: operations["receiveTicketCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "ticket.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * ticket.updated
+         * @description A support ticket changed: status, assignment, or subject/description. Category: support.
+         */
+        post: operations["receiveTicketUpdated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "ticket.comment.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * ticket.comment.created
+         * @description A public comment on a support ticket (never an internal note). Category: support.
+         */
+        post: operations["receiveTicketCommentCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "ticket.sla_breached": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * ticket.sla_breached
+         * @description A support ticket's first-response or resolution SLA deadline passed (once per clock). Category: support.
+         */
+        post: operations["receiveTicketSlaBreached"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1563,40 +1639,113 @@ export interface components {
             endpoint_id: string;
             message: string;
         };
-        CostBudgetExceededEvent: {
+        TicketCreatedEvent: {
             /**
              * Format: uuid
              * @description The event id (also the `webhook-id` header): the same across retries, use it to deduplicate
              */
             id: string;
             /** @enum {string} */
-            type: "cost.budget_exceeded";
+            type: "ticket.created";
             /**
              * Format: date-time
              * @description When the event happened (order by this, not by arrival)
              */
             timestamp: string;
-            data: components["schemas"]["CostBudgetExceededData"];
+            data: components["schemas"]["TicketCreatedData"];
         };
-        CostBudgetExceededData: {
+        TicketCreatedData: {
             /** Format: uuid */
-            budget_id: string;
+            id: string;
+            subject: string;
+            /** @enum {string} */
+            priority: "low" | "medium" | "high" | "critical";
+            /** @enum {string} */
+            status: "open" | "in_progress" | "waiting_on_customer" | "resolved" | "closed";
+            category: string | null;
+            /** Format: date-time */
+            first_response_due_at: string;
+            /** Format: date-time */
+            resolution_due_at: string;
+        };
+        TicketUpdatedEvent: {
             /**
-             * Format: date
-             * @description The month (first day, UTC) whose cost crossed the threshold
+             * Format: uuid
+             * @description The event id (also the `webhook-id` header): the same across retries, use it to deduplicate
              */
-            month: string;
-            threshold_percent: number;
+            id: string;
+            /** @enum {string} */
+            type: "ticket.updated";
             /**
-             * @description `actual`: the month's invoice total so far reached the threshold; `forecast`: the forecast of the month's total did
-             * @enum {string}
+             * Format: date-time
+             * @description When the event happened (order by this, not by arrival)
              */
-            basis: "actual" | "forecast";
-            /** @description The amount that reached the threshold, in integer cents */
-            amount_cents: number;
-            budget_cents: number;
-            /** @description amount / budget × 100, one decimal */
-            percent_of_budget: number;
+            timestamp: string;
+            data: components["schemas"]["TicketUpdatedData"];
+        };
+        TicketUpdatedData: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "open" | "in_progress" | "waiting_on_customer" | "resolved" | "closed";
+            /** @enum {string} */
+            previous_status: "open" | "in_progress" | "waiting_on_customer" | "resolved" | "closed";
+            /** @description Fields that changed: subject, description, status, assignee */
+            changed: string[];
+            /** Format: date-time */
+            resolution_due_at: string;
+        };
+        TicketCommentCreatedEvent: {
+            /**
+             * Format: uuid
+             * @description The event id (also the `webhook-id` header): the same across retries, use it to deduplicate
+             */
+            id: string;
+            /** @enum {string} */
+            type: "ticket.comment.created";
+            /**
+             * Format: date-time
+             * @description When the event happened (order by this, not by arrival)
+             */
+            timestamp: string;
+            data: components["schemas"]["TicketCommentCreatedData"];
+        };
+        TicketCommentCreatedData: {
+            /** Format: uuid */
+            ticket_id: string;
+            /** Format: uuid */
+            comment_id: string;
+            /** @enum {string} */
+            author_type: "customer" | "staff";
+            /** @description The first 280 characters of a public comment */
+            excerpt: string;
+        };
+        TicketSlaBreachedEvent: {
+            /**
+             * Format: uuid
+             * @description The event id (also the `webhook-id` header): the same across retries, use it to deduplicate
+             */
+            id: string;
+            /** @enum {string} */
+            type: "ticket.sla_breached";
+            /**
+             * Format: date-time
+             * @description When the event happened (order by this, not by arrival)
+             */
+            timestamp: string;
+            data: components["schemas"]["TicketSlaBreachedData"];
+        };
+        TicketSlaBreachedData: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            clock: "first_response" | "resolution";
+            /** @enum {string} */
+            priority: "low" | "medium" | "high" | "critical";
+            /** Format: date-time */
+            due_at: string;
+            /** Format: date-time */
+            breached_at: string;
         };
         Liveness: {
             /** @enum {string} */
@@ -2767,7 +2916,7 @@ export interface components {
              *       "api_key.revoked"
              *     ]
              */
-            event_types: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "invoice.created" | "webhook.endpoint.disabled" | "cost.budget_exceeded")[];
+            event_types: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "invoice.created" | "webhook.endpoint.disabled" | "ticket.created" | "ticket.updated" | "ticket.comment.created" | "ticket.sla_breached")[];
         };
         WebhookEndpointList: {
             data: components["schemas"]["WebhookEndpoint"][];
@@ -2788,7 +2937,7 @@ export interface components {
              *       "invoice.created"
              *     ]
              */
-            event_types?: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "invoice.created" | "webhook.endpoint.disabled" | "cost.budget_exceeded")[];
+            event_types?: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "invoice.created" | "webhook.endpoint.disabled" | "ticket.created" | "ticket.updated" | "ticket.comment.created" | "ticket.sla_breached")[];
         };
         RotateWebhookSecretRequest: {
             /**
@@ -2904,7 +3053,7 @@ export interface components {
              * @example invoice.created
              * @enum {string}
              */
-            event_type: "api_key.created" | "api_key.revoked" | "invoice.created" | "cost.budget_exceeded" | "webhook.endpoint.disabled" | "webhook.endpoint.failing" | "webhook.delivery.dead";
+            event_type: "api_key.created" | "api_key.revoked" | "invoice.created" | "webhook.endpoint.disabled" | "webhook.endpoint.failing" | "webhook.delivery.dead" | "ticket.comment.created" | "ticket.sla_breached";
             /**
              * @example email
              * @enum {string}
@@ -2926,7 +3075,7 @@ export interface components {
              */
             preferences: {
                 /** @enum {string} */
-                event_type: "api_key.created" | "api_key.revoked" | "invoice.created" | "cost.budget_exceeded" | "webhook.endpoint.disabled" | "webhook.endpoint.failing" | "webhook.delivery.dead";
+                event_type: "api_key.created" | "api_key.revoked" | "invoice.created" | "webhook.endpoint.disabled" | "webhook.endpoint.failing" | "webhook.delivery.dead" | "ticket.comment.created" | "ticket.sla_breached";
                 /** @enum {string} */
                 channel: "in_app" | "email";
                 enabled: boolean;
@@ -2935,274 +3084,353 @@ export interface components {
         ReadAllNotificationsResult: {
             updated: number;
         };
-        CostForecast: {
-            /** @enum {string} */
-            object: "cost_forecast";
-            /** @enum {string} */
-            currency: "usd";
+        SupportTicket: {
             /**
-             * @description Interval level in percent
-             * @example 80
+             * Format: uuid
+             * @example 019a7c1e-2b3d-7e4f-8a9b-0c1d2e3f4a5b
              */
-            level: number;
-            /**
-             * @description `insufficient_history`: fewer than 3 closed months of usage; only the known base fee is given
-             * @enum {string}
-             */
-            status: "ok" | "insufficient_history";
-            /** @enum {string} */
-            method: "holt_linear" | "drift" | "insufficient_history";
-            history: {
-                /** @description Closed months of usage the fit used */
-                months: number;
-                /**
-                 * Format: date
-                 * @description First history month
-                 * @example 2026-11-01
-                 */
-                from: string | null;
-                /**
-                 * Format: date
-                 * @description Last history month
-                 * @example 2026-11-01
-                 */
-                through: string | null;
-                /** @example 3 */
-                minimum_months: number;
-            };
-            /**
-             * @description `cache`: the daily forecast; `live`: computed for this request (the cache was stale)
-             * @enum {string}
-             */
-            source: "cache" | "live";
-            /** Format: date-time */
-            generated_at: string;
-            months: components["schemas"]["CostForecastMonth"][];
-        };
-        CostForecastMonth: {
-            /**
-             * Format: date
-             * @description First day of the forecast month (UTC)
-             * @example 2026-11-01
-             */
-            month: string;
-            total: components["schemas"]["ForecastAmounts"];
-            components: {
-                /**
-                 * @description `base` or a rate-card item
-                 * @example nat_processing_gb
-                 */
-                component: string;
-                /** @example NAT data processing */
-                description: string;
-                /**
-                 * @description `known`: not forecast (the tier base fee); `holt_linear`: Holt's linear trend (6+ months of history); `drift`: random walk with drift (3–5 months, wider intervals); `insufficient_history`: fewer than 3 months, no number
-                 * @enum {string}
-                 */
-                method: "known" | "holt_linear" | "drift" | "insufficient_history";
-                amounts: components["schemas"]["ForecastAmounts"] & unknown;
-            }[];
-        };
-        /** @description The invoice total (base + usage, volume discount and tax applied); null with insufficient history */
-        ForecastAmounts: {
-            /** @description Point forecast, in integer cents */
-            expected_cents: number;
-            /** @description Lower bound of the interval, in integer cents */
-            lower_cents: number;
-            /** @description Upper bound of the interval, in integer cents */
-            upper_cents: number;
-        } | null;
-        CostBudget: {
-            /** Format: uuid */
             id: string;
             /** @enum {string} */
-            object: "cost_budget";
-            /** @description Monthly budget, in integer cents */
-            monthly_limit_cents: number;
+            object: "support_ticket";
+            /** @example Invoice SB-2026-0042 shows NAT twice */
+            subject: string;
+            /** @example Line 3 and line 5 both bill NAT processing for October. */
+            description: string;
             /**
-             * @example [
-             *       80,
-             *       100
-             *     ]
+             * @description Drives the SLA deadlines with your tier
+             * @example high
+             * @enum {string}
              */
-            alert_thresholds: number[];
-            current_month: {
-                /**
-                 * Format: date
-                 * @description The current month
-                 * @example 2026-11-01
-                 */
-                month: string;
-                /** @description Invoice total so far: tier base + usage to date, discount and tax applied, in integer cents */
-                month_to_date_cents: number;
-                /** @description Forecast of the month's invoice total, in integer cents */
-                forecast_cents: number | null;
-                /** @description month_to_date / budget × 100, one decimal */
-                percent_used: number;
-                /** @description Thresholds alerted this month (each at most once) */
-                alerts: {
-                    threshold_percent: number;
-                    /** @enum {string} */
-                    basis: "actual" | "forecast";
-                    /** @description The amount that reached the threshold, in integer cents */
-                    amount_cents: number;
-                    /** Format: date-time */
-                    alerted_at: string;
-                }[];
-            };
-            /** Format: date-time */
+            priority: "low" | "medium" | "high" | "critical";
+            /**
+             * @example in_progress
+             * @enum {string}
+             */
+            status: "open" | "in_progress" | "waiting_on_customer" | "resolved" | "closed";
+            /**
+             * @example billing
+             * @enum {string|null}
+             */
+            category: "billing" | "technical" | "account" | "security" | "compliance" | "other" | null;
+            related_resource: components["schemas"]["TicketRelatedResource"];
+            sla: components["schemas"]["TicketSla"];
+            /**
+             * Format: date-time
+             * @description When the ticket was opened
+             * @example 2026-11-23T14:00:00.000Z
+             */
             created_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Last change to the ticket or its public conversation
+             * @example 2026-11-23T14:00:00.000Z
+             */
             updated_at: string;
-        };
-        CostBudgetInput: {
             /**
-             * @description Monthly budget in integer cents (up to $1 billion)
-             * @example 2500000
+             * Format: date-time
+             * @description When it was resolved
              */
-            monthly_limit_cents: number;
+            resolved_at: string | null;
             /**
-             * @description Percentages of the budget that alert once per month each (1–500, up to 10)
-             * @default [
-             *       80,
-             *       100
-             *     ]
-             * @example [
-             *       80,
-             *       100
-             *     ]
+             * Format: date-time
+             * @description When it was closed
              */
-            alert_thresholds: number[];
+            closed_at: string | null;
+            /**
+             * @description A SecureBase engineer owns the ticket
+             * @example true
+             */
+            assigned: boolean;
         };
-        UsageReport: {
-            /** @enum {string} */
-            object: "report";
-            /** @enum {string} */
-            kind: "usage";
-            period: {
-                /** Format: date */
-                from: string;
-                /**
-                 * Format: date
-                 * @description Exclusive
-                 */
-                to: string;
-            };
-            /** @description The CSV header, in order */
-            columns: string[];
-            rows: {
-                /**
-                 * Format: date
-                 * @description The day, or the month's first day
-                 */
-                period: string;
-                /** @example nat_processing_gb */
-                metric: string;
-                /**
-                 * @description Decimal string, exact
-                 * @example 1250.500000
-                 */
-                quantity: string;
-                events: number;
-            }[];
+        TicketRelatedResource: {
+            /**
+             * @example invoice
+             * @enum {string}
+             */
+            type: "invoice" | "account";
+            /**
+             * Format: uuid
+             * @example 019a7c1e-0000-7000-8000-00000000abcd
+             */
+            id: string;
+        } | null;
+        TicketSla: {
+            /**
+             * @description The tier whose targets apply (yours when the ticket was opened)
+             * @example healthcare
+             * @enum {string|null}
+             */
+            tier: "standard" | "fintech" | "healthcare" | "gov_federal" | null;
+            first_response: components["schemas"]["SlaClock"];
+            resolution: components["schemas"]["SlaClock"];
+            /**
+             * @description Either clock breached
+             * @example false
+             */
+            breached: boolean;
         };
-        CostReport: {
-            /** @enum {string} */
-            object: "report";
-            /** @enum {string} */
-            kind: "cost";
-            period: {
-                /** Format: date */
-                from: string;
-                /**
-                 * Format: date
-                 * @description Exclusive
-                 */
-                to: string;
-            };
-            /** @description The CSV header, in order */
-            columns: string[];
-            rows: {
-                /** Format: date */
-                month: string;
-                invoice_number: string;
-                invoice_status: string;
-                /**
-                 * @description base, usage, discount or tax
-                 * @example usage
-                 */
-                component: string;
-                description: string;
-                quantity: string;
-                unit: string | null;
-                amount_cents: number;
-            }[];
+        SlaClock: {
+            /**
+             * Format: date-time
+             * @description The deadline (moved back by time paused waiting on you, or spent resolved before a reopen)
+             * @example 2026-11-23T14:00:00.000Z
+             */
+            due_at: string;
+            /**
+             * @description `pending`: running, not yet due; `paused`: waiting on you; `met`/`breached`: stopped at or before / after the deadline, or overdue
+             * @example pending
+             * @enum {string}
+             */
+            status: "pending" | "paused" | "met" | "breached";
+            /**
+             * @description Seconds to the deadline (negative when overdue; frozen while paused); null once stopped
+             * @example 12600
+             */
+            remaining_seconds: number | null;
+            /**
+             * Format: date-time
+             * @description When the clock stopped: first staff reply, or resolution
+             */
+            stopped_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the breach sweep recorded the breach and emitted `ticket.sla_breached`
+             */
+            breach_recorded_at: string | null;
         };
-        SlaReport: {
-            /** @enum {string} */
-            object: "report";
-            /** @enum {string} */
-            kind: "sla";
-            period: {
-                /** Format: date */
-                from: string;
-                /**
-                 * Format: date
-                 * @description Exclusive
-                 */
-                to: string;
-            };
-            /** @description The CSV header, in order */
-            columns: string[];
-            rows: {
-                /** @enum {string} */
-                priority: "critical" | "high" | "medium" | "low";
-                tickets: number;
-                first_response_met: number;
-                first_response_breached: number;
-                first_response_pending: number;
-                resolution_met: number;
-                resolution_breached: number;
-                resolution_pending: number;
-                /** @description met / (met + breached) × 100; null when nothing is decided yet */
-                resolution_compliance_percent: number | null;
-            }[];
+        /**
+         * @example {
+         *       "subject": "Invoice SB-2026-0042 shows NAT twice",
+         *       "description": "Line 3 and line 5 both bill NAT processing.",
+         *       "priority": "high",
+         *       "category": "billing"
+         *     }
+         */
+        CreateSupportTicketRequest: {
+            /**
+             * @description 1–200 characters
+             * @example Invoice SB-2026-0042 shows NAT twice
+             */
+            subject: string;
+            /**
+             * @description 1–20,000 characters, stored as written; defaults to the subject
+             * @example Line 3 and line 5 both bill NAT processing for October.
+             */
+            description?: string;
+            /**
+             * @description Drives the SLA deadlines with your tier
+             * @example high
+             * @enum {string}
+             */
+            priority: "low" | "medium" | "high" | "critical";
+            /**
+             * @example billing
+             * @enum {string}
+             */
+            category?: "billing" | "technical" | "account" | "security" | "compliance" | "other";
+            related_resource?: components["schemas"]["TicketRelatedResource"] & unknown;
         };
-        ApiKeyReport: {
+        SupportTicketList: {
+            data: components["schemas"]["SupportTicket"][];
+            has_more: boolean;
+            /** @description Pass as `starting_after` for the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "status": "closed"
+         *     }
+         */
+        UpdateSupportTicketRequest: {
+            /**
+             * @description Only while the ticket is `open`
+             * @example NAT billed twice on SB-2026-0042
+             */
+            subject?: string;
+            /**
+             * @description Only while the ticket is `open`
+             * @example Lines 3 and 5 both bill NAT processing.
+             */
+            description?: string;
+            /**
+             * @description `closed` closes the ticket; `open` reopens a resolved (or closed after resolution) ticket within 7 days of its resolution
+             * @example closed
+             * @enum {string}
+             */
+            status?: "open" | "closed";
+        };
+        TicketComment: {
+            /**
+             * Format: uuid
+             * @example 019a7c1f-5e6d-7c8b-9a0f-1e2d3c4b5a69
+             */
+            id: string;
             /** @enum {string} */
-            object: "report";
+            object: "ticket_comment";
+            /**
+             * Format: uuid
+             * @example 019a7c1e-2b3d-7e4f-8a9b-0c1d2e3f4a5b
+             */
+            ticket_id: string;
+            /**
+             * @example staff
+             * @enum {string}
+             */
+            author_type: "customer" | "staff" | "system";
+            /**
+             * @description Stored and returned exactly as written: escape it when you render it
+             * @example Thanks, we are looking into it.
+             */
+            body: string;
+            /**
+             * Format: date-time
+             * @description When it was posted
+             * @example 2026-11-23T14:00:00.000Z
+             */
+            created_at: string;
+        };
+        /**
+         * @example {
+         *       "body": "The duplicate line is still there on the reissued invoice."
+         *     }
+         */
+        CreateTicketCommentRequest: {
+            /**
+             * @description 1–20,000 characters, stored as written
+             * @example The duplicate line is still there on the reissued invoice.
+             */
+            body: string;
+        };
+        TicketCommentList: {
+            data: components["schemas"]["TicketComment"][];
+            has_more: boolean;
+            /** @description Pass as `starting_after` for the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        StaffSupportTicketList: {
+            data: components["schemas"]["StaffSupportTicket"][];
+            has_more: boolean;
+            /** @description Pass as `starting_after` for the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        StaffSupportTicket: {
+            /**
+             * Format: uuid
+             * @example 019a7c1e-2b3d-7e4f-8a9b-0c1d2e3f4a5b
+             */
+            id: string;
             /** @enum {string} */
-            kind: "api-keys";
-            period: {
-                /** Format: date */
-                from: string;
-                /**
-                 * Format: date
-                 * @description Exclusive
-                 */
-                to: string;
-            };
-            /** @description The CSV header, in order */
-            columns: string[];
-            rows: {
+            object: "support_ticket";
+            /** @example Invoice SB-2026-0042 shows NAT twice */
+            subject: string;
+            /** @example Line 3 and line 5 both bill NAT processing for October. */
+            description: string;
+            /**
+             * @description Drives the SLA deadlines with your tier
+             * @example high
+             * @enum {string}
+             */
+            priority: "low" | "medium" | "high" | "critical";
+            /**
+             * @example in_progress
+             * @enum {string}
+             */
+            status: "open" | "in_progress" | "waiting_on_customer" | "resolved" | "closed";
+            /**
+             * @example billing
+             * @enum {string|null}
+             */
+            category: "billing" | "technical" | "account" | "security" | "compliance" | "other" | null;
+            related_resource: components["schemas"]["TicketRelatedResource"];
+            sla: components["schemas"]["TicketSla"];
+            /**
+             * Format: date-time
+             * @description When the ticket was opened
+             * @example 2026-11-23T14:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last change to the ticket or its public conversation
+             * @example 2026-11-23T14:00:00.000Z
+             */
+            updated_at: string;
+            /**
+             * Format: date-time
+             * @description When it was resolved
+             */
+            resolved_at: string | null;
+            /**
+             * Format: date-time
+             * @description When it was closed
+             */
+            closed_at: string | null;
+            /**
+             * Format: uuid
+             * @description The staff user who owns the ticket
+             */
+            assignee_id: string | null;
+            /** @description Whose ticket it is */
+            customer: {
                 /** Format: uuid */
                 id: string;
                 name: string;
-                prefix: string;
                 /** @enum {string} */
-                mode: "live" | "test";
-                /** @enum {string} */
-                status: "active" | "revoked" | "expired";
-                /** Format: date-time */
-                created_at: string;
-                /**
-                 * Format: date-time
-                 * @description Accurate to about 5 minutes
-                 */
-                last_used_at: string | null;
-                /** @description Audit events the key caused in the period (changes; reads are not counted) */
-                audited_changes: number;
-            }[];
+                tier: "standard" | "fintech" | "healthcare" | "gov_federal";
+            };
+        };
+        /**
+         * @example {
+         *       "status": "in_progress"
+         *     }
+         */
+        StaffUpdateSupportTicketRequest: {
+            /**
+             * @description open → in_progress → waiting_on_customer → resolved → closed (see the README for every allowed move); an illegal move is a 409 naming the allowed ones
+             * @example waiting_on_customer
+             * @enum {string}
+             */
+            status?: "open" | "in_progress" | "waiting_on_customer" | "resolved" | "closed";
+            /**
+             * Format: uuid
+             * @description A SecureBase staff user id, or null to unassign
+             * @example 019a0000-0000-7000-8000-000000000001
+             */
+            assignee_id?: string | null;
+        };
+        StaffTicketComment: components["schemas"]["TicketComment"] & {
+            /** @description The user (or API key) who wrote it */
+            author_id: string | null;
+            /**
+             * @description An internal note: never visible to the customer
+             * @example false
+             */
+            internal: boolean;
+        };
+        /**
+         * @example {
+         *       "body": "We found the duplicate and are reissuing the invoice.",
+         *       "internal": false
+         *     }
+         */
+        StaffCreateTicketCommentRequest: {
+            /**
+             * @description 1–20,000 characters, stored as written
+             * @example We found the duplicate and are reissuing the invoice.
+             */
+            body: string;
+            /**
+             * @description `true`: an internal note, never visible to the customer and stopping no clock
+             * @default false
+             * @example false
+             */
+            internal: boolean;
+        };
+        StaffTicketCommentList: {
+            data: components["schemas"]["StaffTicketComment"][];
+            has_more: boolean;
+            /** @description Pass as `starting_after` for the next page; null on the last page */
+            next_cursor: string | null;
         };
     };
     responses: never;
@@ -7726,13 +7954,21 @@ export interface operations {
             };
         };
     };
-    getCostForecast: {
+    listSupportTickets: {
         parameters: {
             query?: {
-                /** @description Months to forecast from the current one, 1–12 */
-                months?: number;
-                /** @description Prediction interval level in percent, 51–99 */
-                level?: number;
+                /** @description Page size, 1–100 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page */
+                starting_after?: string;
+                /** @description Only tickets in this status */
+                status?: "open" | "in_progress" | "waiting_on_customer" | "resolved" | "closed";
+                /** @description Only tickets of this priority */
+                priority?: "low" | "medium" | "high" | "critical";
+                /** @description Opened at or after this time (ISO 8601) */
+                created_after?: string;
+                /** @description Opened before this time (ISO 8601) */
+                created_before?: string;
             };
             header?: never;
             path?: never;
@@ -7740,13 +7976,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The forecast */
+            /** @description A page of tickets */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CostForecast"];
+                    "application/json": components["schemas"]["SupportTicketList"];
                 };
             };
             /** @description The request is malformed or a parameter is invalid */
@@ -7776,24 +8012,134 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    getCostBudget: {
+    createSupportTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSupportTicketRequest"];
+            };
+        };
+        responses: {
+            /** @description The new ticket with its SLA */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportTicket"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSupportTicket: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                id: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The budget */
+            /** @description The ticket */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CostBudget"];
+                    "application/json": components["schemas"]["SupportTicket"];
                 };
             };
             /** @description The request is malformed or a parameter is invalid */
@@ -7832,28 +8178,39 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    setCostBudget: {
+    updateSupportTicket: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                id: string;
+            };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CostBudgetInput"];
+                "application/json": components["schemas"]["UpdateSupportTicketRequest"];
             };
         };
         responses: {
-            /** @description The budget as set */
+            /** @description The ticket after the change */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CostBudget"];
+                    "application/json": components["schemas"]["SupportTicket"];
                 };
             };
             /** @description The request is malformed or a parameter is invalid */
@@ -7876,6 +8233,24 @@ export interface operations {
             };
             /** @description The credentials lack the required scope */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the resource's current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7910,34 +8285,40 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    getUsageReport: {
+    listTicketComments: {
         parameters: {
             query?: {
-                /** @description First day (UTC), inclusive; default: the first day of the month a year ago */
-                from?: string;
-                /** @description Last day (UTC), exclusive; default: tomorrow (today included) */
-                to?: string;
-                /** @description `csv` or `json`; without it, `Accept: text/csv` selects CSV */
-                format?: "json" | "csv";
-                /** @description Rows per day or per month */
-                granularity?: "day" | "month";
+                /** @description Page size, 1–100 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page */
+                starting_after?: string;
             };
             header?: never;
-            path?: never;
+            path: {
+                id: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The report */
+            /** @description A page of comments */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UsageReport"];
-                    "text/csv": string;
+                    "application/json": components["schemas"]["TicketCommentList"];
                 };
             };
             /** @description The request is malformed or a parameter is invalid */
@@ -7967,32 +8348,51 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-        };
-    };
-    getCostReport: {
-        parameters: {
-            query?: {
-                /** @description First day (UTC), inclusive; default: the first day of the month a year ago */
-                from?: string;
-                /** @description Last day (UTC), exclusive; default: tomorrow (today included) */
-                to?: string;
-                /** @description `csv` or `json`; without it, `Accept: text/csv` selects CSV */
-                format?: "json" | "csv";
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The report */
-            200: {
+            /** @description No such resource for this customer */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CostReport"];
-                    "text/csv": string;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createTicketComment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTicketCommentRequest"];
+            };
+        };
+        responses: {
+            /** @description The comment */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketComment"];
                 };
             };
             /** @description The request is malformed or a parameter is invalid */
@@ -8022,17 +8422,77 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    getSlaReport: {
+    listStaffSupportTickets: {
         parameters: {
             query?: {
-                /** @description First day (UTC), inclusive; default: the first day of the month a year ago */
-                from?: string;
-                /** @description Last day (UTC), exclusive; default: tomorrow (today included) */
-                to?: string;
-                /** @description `csv` or `json`; without it, `Accept: text/csv` selects CSV */
-                format?: "json" | "csv";
+                /** @description Page size, 1–100 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page */
+                starting_after?: string;
+                /** @description Only tickets in this status */
+                status?: "open" | "in_progress" | "waiting_on_customer" | "resolved" | "closed";
+                /** @description Only tickets of this priority */
+                priority?: "low" | "medium" | "high" | "critical";
+                /** @description `true`: only tickets with a breached clock; `false`: only tickets without */
+                breached?: "true" | "false";
+                /** @description Only this customer's tickets */
+                customer_id?: string;
             };
             header?: never;
             path?: never;
@@ -8040,14 +8500,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The report */
+            /** @description A page of tickets */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SlaReport"];
-                    "text/csv": string;
+                    "application/json": components["schemas"]["StaffSupportTicketList"];
                 };
             };
             /** @description The request is malformed or a parameter is invalid */
@@ -8077,32 +8536,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    getApiKeyReport: {
+    getStaffSupportTicket: {
         parameters: {
-            query?: {
-                /** @description First day (UTC), inclusive; default: the first day of the month a year ago */
-                from?: string;
-                /** @description Last day (UTC), exclusive; default: tomorrow (today included) */
-                to?: string;
-                /** @description `csv` or `json`; without it, `Accept: text/csv` selects CSV */
-                format?: "json" | "csv";
-            };
+            query?: never;
             header?: never;
-            path?: never;
+            path: {
+                id: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The report */
+            /** @description The ticket */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiKeyReport"];
-                    "text/csv": string;
+                    "application/json": components["schemas"]["StaffSupportTicket"];
                 };
             };
             /** @description The request is malformed or a parameter is invalid */
@@ -8125,6 +8587,313 @@ export interface operations {
             };
             /** @description The credentials lack the required scope */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateStaffSupportTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffUpdateSupportTicketRequest"];
+            };
+        };
+        responses: {
+            /** @description The ticket after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffSupportTicket"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listStaffTicketComments: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page */
+                starting_after?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of comments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffTicketCommentList"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createStaffTicketComment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffCreateTicketCommentRequest"];
+            };
+        };
+        responses: {
+            /** @description The comment */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffTicketComment"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8386,7 +9155,7 @@ export interface operations {
             };
         };
     };
-    receiveCostBudgetExceeded: {
+    receiveTicketCreated: {
         parameters: {
             query?: never;
             header: {
@@ -8402,7 +9171,115 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CostBudgetExceededEvent"];
+                "application/json": components["schemas"]["TicketCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else (including 3xx) is retried. 410 disables the endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled and nothing more is sent to it */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveTicketUpdated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: identical across retries; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; reject if more than 5 minutes off */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`, space-separated during a secret rotation */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else (including 3xx) is retried. 410 disables the endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled and nothing more is sent to it */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveTicketCommentCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: identical across retries; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; reject if more than 5 minutes off */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`, space-separated during a secret rotation */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketCommentCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else (including 3xx) is retried. 410 disables the endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled and nothing more is sent to it */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveTicketSlaBreached: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: identical across retries; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; reject if more than 5 minutes off */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`, space-separated during a secret rotation */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketSlaBreachedEvent"];
             };
         };
         responses: {
