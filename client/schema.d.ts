@@ -1096,6 +1096,130 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/cost/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Forecast your next months' cost with prediction intervals
+         * @description Per month from the current one: the expected invoice total with the lower and upper bound of the `level` % prediction interval, and the same per component (the tier base fee, which is known, and each usage item). Holt's linear trend with 6+ closed months of usage, a drift method with wider intervals on 3–5, and `status: insufficient_history` (no numbers but the base fee) below 3. Served from the daily forecast when it is fresh.
+         */
+        get: operations["getCostForecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cost/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve your monthly budget and where this month stands
+         * @description The monthly budget, its alert thresholds, the month's invoice total so far and its forecast, and the thresholds alerted this month.
+         */
+        get: operations["getCostBudget"];
+        /**
+         * Set your monthly budget and alert thresholds
+         * @description Creates or replaces the monthly budget. Each day, the first time the month's invoice total so far (`actual`) or its forecast (`forecast`) reaches a threshold, one `cost.budget_exceeded` event is sent (notification category `cost_alerts`); each threshold alerts at most once per month.
+         */
+        put: operations["setCostBudget"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/reports/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage per metric per day or month
+         * @description Metered usage per metric per day (`granularity=day`) or month, exact decimal quantities and event counts. JSON, or RFC 4180 CSV with a header row (`?format=csv` or `Accept: text/csv`); text cells a spreadsheet would run as a formula are prefixed with `'`.
+         */
+        get: operations["getUsageReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/reports/cost": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Invoiced cost per month and component
+         * @description Every line of every non-void invoice whose period starts in the period: base, usage, discount and tax, in integer cents. JSON, or RFC 4180 CSV with a header row (`?format=csv` or `Accept: text/csv`); text cells a spreadsheet would run as a formula are prefixed with `'`.
+         */
+        get: operations["getCostReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/reports/sla": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Support tickets within and outside their SLA, per priority
+         * @description Tickets opened in the period per priority: first response and resolution met, breached (late, or undone past due) and pending, with resolution compliance. JSON, or RFC 4180 CSV with a header row (`?format=csv` or `Accept: text/csv`); text cells a spreadsheet would run as a formula are prefixed with `'`.
+         */
+        get: operations["getSlaReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/reports/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * API keys with their last use and the changes they made
+         * @description Every key that existed in the period: status, last use (accurate to about 5 minutes) and the audited changes it made in the period. JSON, or RFC 4180 CSV with a header row (`?format=csv` or `Accept: text/csv`); text cells a spreadsheet would run as a formula are prefixed with `'`.
+         */
+        get: operations["getApiKeyReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/support/tickets": {
         parameters: {
             query?: never;
@@ -1378,6 +1502,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "cost.budget_exceeded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * cost.budget_exceeded
+         * @description The month's cost so far (`actual`) or its forecast reached a budget threshold; once per threshold per month. Category: cost_alerts.
+         */
+        post: operations["receiveCostBudgetExceeded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "ticket.created": {
         parameters: {
             query?: never;
@@ -1638,6 +1782,41 @@ export interface components {
             /** Format: uuid */
             endpoint_id: string;
             message: string;
+        };
+        CostBudgetExceededEvent: {
+            /**
+             * Format: uuid
+             * @description The event id (also the `webhook-id` header): the same across retries, use it to deduplicate
+             */
+            id: string;
+            /** @enum {string} */
+            type: "cost.budget_exceeded";
+            /**
+             * Format: date-time
+             * @description When the event happened (order by this, not by arrival)
+             */
+            timestamp: string;
+            data: components["schemas"]["CostBudgetExceededData"];
+        };
+        CostBudgetExceededData: {
+            /** Format: uuid */
+            budget_id: string;
+            /**
+             * Format: date
+             * @description The month (first day, UTC) whose cost crossed the threshold
+             */
+            month: string;
+            threshold_percent: number;
+            /**
+             * @description `actual`: the month's invoice total so far reached the threshold; `forecast`: the forecast of the month's total did
+             * @enum {string}
+             */
+            basis: "actual" | "forecast";
+            /** @description The amount that reached the threshold, in integer cents */
+            amount_cents: number;
+            budget_cents: number;
+            /** @description amount / budget × 100, one decimal */
+            percent_of_budget: number;
         };
         TicketCreatedEvent: {
             /**
@@ -2916,7 +3095,7 @@ export interface components {
              *       "api_key.revoked"
              *     ]
              */
-            event_types: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "invoice.created" | "webhook.endpoint.disabled" | "ticket.created" | "ticket.updated" | "ticket.comment.created" | "ticket.sla_breached")[];
+            event_types: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "invoice.created" | "webhook.endpoint.disabled" | "cost.budget_exceeded" | "ticket.created" | "ticket.updated" | "ticket.comment.created" | "ticket.sla_breached")[];
         };
         WebhookEndpointList: {
             data: components["schemas"]["WebhookEndpoint"][];
@@ -2937,7 +3116,7 @@ export interface components {
              *       "invoice.created"
              *     ]
              */
-            event_types?: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "invoice.created" | "webhook.endpoint.disabled" | "ticket.created" | "ticket.updated" | "ticket.comment.created" | "ticket.sla_breached")[];
+            event_types?: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "invoice.created" | "webhook.endpoint.disabled" | "cost.budget_exceeded" | "ticket.created" | "ticket.updated" | "ticket.comment.created" | "ticket.sla_breached")[];
         };
         RotateWebhookSecretRequest: {
             /**
@@ -3053,7 +3232,7 @@ export interface components {
              * @example invoice.created
              * @enum {string}
              */
-            event_type: "api_key.created" | "api_key.revoked" | "invoice.created" | "webhook.endpoint.disabled" | "webhook.endpoint.failing" | "webhook.delivery.dead" | "ticket.comment.created" | "ticket.sla_breached";
+            event_type: "api_key.created" | "api_key.revoked" | "invoice.created" | "cost.budget_exceeded" | "webhook.endpoint.disabled" | "webhook.endpoint.failing" | "webhook.delivery.dead" | "ticket.comment.created" | "ticket.sla_breached";
             /**
              * @example email
              * @enum {string}
@@ -3075,7 +3254,7 @@ export interface components {
              */
             preferences: {
                 /** @enum {string} */
-                event_type: "api_key.created" | "api_key.revoked" | "invoice.created" | "webhook.endpoint.disabled" | "webhook.endpoint.failing" | "webhook.delivery.dead" | "ticket.comment.created" | "ticket.sla_breached";
+                event_type: "api_key.created" | "api_key.revoked" | "invoice.created" | "cost.budget_exceeded" | "webhook.endpoint.disabled" | "webhook.endpoint.failing" | "webhook.delivery.dead" | "ticket.comment.created" | "ticket.sla_breached";
                 /** @enum {string} */
                 channel: "in_app" | "email";
                 enabled: boolean;
@@ -3083,6 +3262,275 @@ export interface components {
         };
         ReadAllNotificationsResult: {
             updated: number;
+        };
+        CostForecast: {
+            /** @enum {string} */
+            object: "cost_forecast";
+            /** @enum {string} */
+            currency: "usd";
+            /**
+             * @description Interval level in percent
+             * @example 80
+             */
+            level: number;
+            /**
+             * @description `insufficient_history`: fewer than 3 closed months of usage; only the known base fee is given
+             * @enum {string}
+             */
+            status: "ok" | "insufficient_history";
+            /** @enum {string} */
+            method: "holt_linear" | "drift" | "insufficient_history";
+            history: {
+                /** @description Closed months of usage the fit used */
+                months: number;
+                /**
+                 * Format: date
+                 * @description First history month
+                 * @example 2026-11-01
+                 */
+                from: string | null;
+                /**
+                 * Format: date
+                 * @description Last history month
+                 * @example 2026-11-01
+                 */
+                through: string | null;
+                /** @example 3 */
+                minimum_months: number;
+            };
+            /**
+             * @description `cache`: the daily forecast; `live`: computed for this request (the cache was stale)
+             * @enum {string}
+             */
+            source: "cache" | "live";
+            /** Format: date-time */
+            generated_at: string;
+            months: components["schemas"]["CostForecastMonth"][];
+        };
+        CostForecastMonth: {
+            /**
+             * Format: date
+             * @description First day of the forecast month (UTC)
+             * @example 2026-11-01
+             */
+            month: string;
+            total: components["schemas"]["ForecastAmounts"];
+            components: {
+                /**
+                 * @description `base` or a rate-card item
+                 * @example nat_processing_gb
+                 */
+                component: string;
+                /** @example NAT data processing */
+                description: string;
+                /**
+                 * @description `known`: not forecast (the tier base fee); `holt_linear`: Holt's linear trend (6+ months of history); `drift`: random walk with drift (3–5 months, wider intervals); `insufficient_history`: fewer than 3 months, no number
+                 * @enum {string}
+                 */
+                method: "known" | "holt_linear" | "drift" | "insufficient_history";
+                amounts: components["schemas"]["ForecastAmounts"] & unknown;
+            }[];
+        };
+        /** @description The invoice total (base + usage, volume discount and tax applied); null with insufficient history */
+        ForecastAmounts: {
+            /** @description Point forecast, in integer cents */
+            expected_cents: number;
+            /** @description Lower bound of the interval, in integer cents */
+            lower_cents: number;
+            /** @description Upper bound of the interval, in integer cents */
+            upper_cents: number;
+        } | null;
+        CostBudget: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            object: "cost_budget";
+            /** @description Monthly budget, in integer cents */
+            monthly_limit_cents: number;
+            /**
+             * @example [
+             *       80,
+             *       100
+             *     ]
+             */
+            alert_thresholds: number[];
+            current_month: {
+                /**
+                 * Format: date
+                 * @description The current month
+                 * @example 2026-11-01
+                 */
+                month: string;
+                /** @description Invoice total so far: tier base + usage to date, discount and tax applied, in integer cents */
+                month_to_date_cents: number;
+                /** @description Forecast of the month's invoice total, in integer cents */
+                forecast_cents: number | null;
+                /** @description month_to_date / budget × 100, one decimal */
+                percent_used: number;
+                /** @description Thresholds alerted this month (each at most once) */
+                alerts: {
+                    threshold_percent: number;
+                    /** @enum {string} */
+                    basis: "actual" | "forecast";
+                    /** @description The amount that reached the threshold, in integer cents */
+                    amount_cents: number;
+                    /** Format: date-time */
+                    alerted_at: string;
+                }[];
+            };
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        CostBudgetInput: {
+            /**
+             * @description Monthly budget in integer cents (up to $1 billion)
+             * @example 2500000
+             */
+            monthly_limit_cents: number;
+            /**
+             * @description Percentages of the budget that alert once per month each (1–500, up to 10)
+             * @default [
+             *       80,
+             *       100
+             *     ]
+             * @example [
+             *       80,
+             *       100
+             *     ]
+             */
+            alert_thresholds: number[];
+        };
+        UsageReport: {
+            /** @enum {string} */
+            object: "report";
+            /** @enum {string} */
+            kind: "usage";
+            period: {
+                /** Format: date */
+                from: string;
+                /**
+                 * Format: date
+                 * @description Exclusive
+                 */
+                to: string;
+            };
+            /** @description The CSV header, in order */
+            columns: string[];
+            rows: {
+                /**
+                 * Format: date
+                 * @description The day, or the month's first day
+                 */
+                period: string;
+                /** @example nat_processing_gb */
+                metric: string;
+                /**
+                 * @description Decimal string, exact
+                 * @example 1250.500000
+                 */
+                quantity: string;
+                events: number;
+            }[];
+        };
+        CostReport: {
+            /** @enum {string} */
+            object: "report";
+            /** @enum {string} */
+            kind: "cost";
+            period: {
+                /** Format: date */
+                from: string;
+                /**
+                 * Format: date
+                 * @description Exclusive
+                 */
+                to: string;
+            };
+            /** @description The CSV header, in order */
+            columns: string[];
+            rows: {
+                /** Format: date */
+                month: string;
+                invoice_number: string;
+                invoice_status: string;
+                /**
+                 * @description base, usage, discount or tax
+                 * @example usage
+                 */
+                component: string;
+                description: string;
+                quantity: string;
+                unit: string | null;
+                amount_cents: number;
+            }[];
+        };
+        SlaReport: {
+            /** @enum {string} */
+            object: "report";
+            /** @enum {string} */
+            kind: "sla";
+            period: {
+                /** Format: date */
+                from: string;
+                /**
+                 * Format: date
+                 * @description Exclusive
+                 */
+                to: string;
+            };
+            /** @description The CSV header, in order */
+            columns: string[];
+            rows: {
+                /** @enum {string} */
+                priority: "critical" | "high" | "medium" | "low";
+                tickets: number;
+                first_response_met: number;
+                first_response_breached: number;
+                first_response_pending: number;
+                resolution_met: number;
+                resolution_breached: number;
+                resolution_pending: number;
+                /** @description met / (met + breached) × 100; null when nothing is decided yet */
+                resolution_compliance_percent: number | null;
+            }[];
+        };
+        ApiKeyReport: {
+            /** @enum {string} */
+            object: "report";
+            /** @enum {string} */
+            kind: "api-keys";
+            period: {
+                /** Format: date */
+                from: string;
+                /**
+                 * Format: date
+                 * @description Exclusive
+                 */
+                to: string;
+            };
+            /** @description The CSV header, in order */
+            columns: string[];
+            rows: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                prefix: string;
+                /** @enum {string} */
+                mode: "live" | "test";
+                /** @enum {string} */
+                status: "active" | "revoked" | "expired";
+                /** Format: date-time */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description Accurate to about 5 minutes
+                 */
+                last_used_at: string | null;
+                /** @description Audit events the key caused in the period (changes; reads are not counted) */
+                audited_changes: number;
+            }[];
         };
         SupportTicket: {
             /**
@@ -7954,6 +8402,414 @@ export interface operations {
             };
         };
     };
+    getCostForecast: {
+        parameters: {
+            query?: {
+                /** @description Months to forecast from the current one, 1–12 */
+                months?: number;
+                /** @description Prediction interval level in percent, 51–99 */
+                level?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The forecast */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostForecast"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCostBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The budget */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostBudget"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setCostBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CostBudgetInput"];
+            };
+        };
+        responses: {
+            /** @description The budget as set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostBudget"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getUsageReport: {
+        parameters: {
+            query?: {
+                /** @description First day (UTC), inclusive; default: the first day of the month a year ago */
+                from?: string;
+                /** @description Last day (UTC), exclusive; default: tomorrow (today included) */
+                to?: string;
+                /** @description `csv` or `json`; without it, `Accept: text/csv` selects CSV */
+                format?: "json" | "csv";
+                /** @description Rows per day or per month */
+                granularity?: "day" | "month";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCostReport: {
+        parameters: {
+            query?: {
+                /** @description First day (UTC), inclusive; default: the first day of the month a year ago */
+                from?: string;
+                /** @description Last day (UTC), exclusive; default: tomorrow (today included) */
+                to?: string;
+                /** @description `csv` or `json`; without it, `Accept: text/csv` selects CSV */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSlaReport: {
+        parameters: {
+            query?: {
+                /** @description First day (UTC), inclusive; default: the first day of the month a year ago */
+                from?: string;
+                /** @description Last day (UTC), exclusive; default: tomorrow (today included) */
+                to?: string;
+                /** @description `csv` or `json`; without it, `Accept: text/csv` selects CSV */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiKeyReport: {
+        parameters: {
+            query?: {
+                /** @description First day (UTC), inclusive; default: the first day of the month a year ago */
+                from?: string;
+                /** @description Last day (UTC), exclusive; default: tomorrow (today included) */
+                to?: string;
+                /** @description `csv` or `json`; without it, `Accept: text/csv` selects CSV */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listSupportTickets: {
         parameters: {
             query?: {
@@ -9136,6 +9992,42 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["WebhookTestEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else (including 3xx) is retried. 410 disables the endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled and nothing more is sent to it */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveCostBudgetExceeded: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: identical across retries; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; reject if more than 5 minutes off */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`, space-separated during a secret rotation */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CostBudgetExceededEvent"];
             };
         };
         responses: {
