@@ -1,0 +1,126 @@
+// Cold start of the Worker (`npm run bench` prints this section; `node scripts/bench-startup.ts`
+// runs it alone):
+// - bundle size as wrangler uploads it (`wrangler deploy --dry-run`: raw and gzip KiB, the same
+//   figures wrangler prints), and the largest packages in it (esbuild metafile);
+// - startup CPU: `wrangler check startup` profiles the Worker's module evaluation in a local
+//   workerd. Times are noisy on a shared machine, so it runs several times and reports min and
+//   median of the "Active" CPU (sampled time minus idle).
+// Size is deterministic and guarded by test/deploy/bundle-size.test.ts against BUNDLE_BUDGET_KIB;
+// time is not, so it is only measured here.
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+
+// The budget for the Worker's upload (raw KiB, as `wrangler deploy --dry-run` prints it), checked
+// by test/deploy/bundle-size.test.ts. Set on 2026-11-23 at 720 KiB: the bundle was 635 KiB
+// (minified, zod with English only), so ~85 KiB of headroom for the routes still being added
+// (a domain's routes and schemas are ~5-15 KiB minified), and still under the 800 KiB goal of
+// issue 14. What it catches: a dependency or an import that drags in a library's unused parts
+// (zod's 64 locales were ~150 KiB minified; an unminified build is ~1.2 MiB). Crossing it: find
+// what came in (`node scripts/bench-startup.ts` lists the largest packages) or raise it knowingly
+// in the same commit, saying why.
+export const BUNDLE_BUDGET_KIB = 720;
+
+const run = promisify(execFile);
+
+async function wrangler(args: string[]): Promise<string> {
+  const { stdout, stderr } = await run(process.execPath, [WRANGLER, ...args], {
+    cwd: ROOT,
+    maxBuffer: 16 * 1024 * 1024,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0" },
+  });
+  return stdout + stderr;
+}
+
+export interface BundleSize {
+  rawKiB: number;
+  gzipKiB: number;
+  /** KiB in the output per npm package (or per top-level source folder), largest first. */
+  byPackage: [string, number][];
+  /** The built Worker's main module. */
+  code: string;
+}
+
+/** Builds the Worker exactly as `wrangler deploy` would (dry run) and reads its size. */
+export async function measureBundle(): Promise<BundleSize> {
+  const dir = await mkdtemp(join(tmpdir(), "securebase-bundle-"));
+  try {
+    const metafile = join(dir, "meta.json");
+    const output = await wrangler(["deploy", "--dry-run", "--outdir", join(dir, "out"), "--metafile", metafile]);
+    const total = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(output);
+    if (!total) throw new Error(`no "Total Upload" line in wrangler's output:\n${output}`);
+    type Meta = { outputs: Record<string, { entryPoint?: string; inputs: Record<string, { bytesInOutput: number }> }> };
+    const meta = JSON.parse(await readFile(metafile, "utf8")) as Meta;
+    const byPackage = new Map<string, number>();
+    for (const out of Object.values(meta.outputs)) {
+      for (const [file, { bytesInOutput }] of Object.entries(out.inputs)) {
+        const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? file.split("/").slice(0, 2).join("/");
+        byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + bytesInOutput / 1024);
+      }
+    }
+    return {
+      rawKiB: Number(total[1]),
+      gzipKiB: Number(total[2]),
+      byPackage: [...byPackage].sort((a, b) => b[1] - a[1]),
+      code: await readFile(join(dir, "out", "index.js"), "utf8"), // wrangler names the main module index.js
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Active startup CPU (ms) of each of `runs` runs of `wrangler check startup`. */
+export async function measureStartup(runs: number): Promise<number[]> {
+  const dir = await mkdtemp(join(tmpdir(), "securebase-startup-"));
+  try {
+    const active: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const output = await wrangler(["check", "startup", "--outfile", join(dir, `startup-${i}.cpuprofile`)]);
+      const match = /Active: ([\d.]+) ms/.exec(output);
+      if (!match) throw new Error(`no "Active" line in wrangler check startup's output:\n${output}`);
+      active.push(Number(match[1]));
+    }
+    return active;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+export async function benchStartup(runs = Number(process.env.BENCH_STARTUP_RUNS ?? 3)): Promise<string> {
+  const bundle = await measureBundle();
+  const active = await measureStartup(runs);
+  const packages = bundle.byPackage
+    .slice(0, 8)
+    .map(([name, kib]) => `| ${name} | ${kib.toFixed(1)} |`)
+    .join("\n");
+  return `## Cold start (scripts/bench-startup.ts)
+
+| measure | value |
+|---|---|
+| bundle, raw (\`wrangler deploy --dry-run\`) | ${bundle.rawKiB.toFixed(2)} KiB (budget ${BUNDLE_BUDGET_KIB} KiB) |
+| bundle, gzip | ${bundle.gzipKiB.toFixed(2)} KiB |
+| startup active CPU (\`wrangler check startup\`, ${runs} runs) | min ${Math.min(...active).toFixed(1)} ms, median ${median(active).toFixed(1)} ms (${active.map((a) => a.toFixed(1)).join(", ")}) |
+
+Largest packages in the bundle (KiB in the minified output):
+
+| package | KiB |
+|---|---|
+${packages}
+`;
+}
+
+if (import.meta.main) {
+  console.log(await benchStartup());
+}
