@@ -1,6 +1,7 @@
 // `npm run bench`: what a request costs where it matters at the edge — Postgres round trips
 // (× the edge-to-database RTT) — plus the CPU cost of the auth primitives. Runs the real
 // Worker (wrangler's local runtime) on a fresh embedded Postgres behind the counting proxy.
+// Then the cold start: bundle size and startup CPU (scripts/bench-startup.ts).
 // Prints a Markdown report; BENCHMARKS.md records one run and the command.
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -19,6 +20,7 @@ import { startLocalWorker } from "./local-worker.ts";
 import { startLocalSink } from "./local-sink.ts";
 import { hashPassword, verifyPassword } from "../worker/auth/passwords.ts";
 import { issueSessionToken, verifySessionToken } from "../worker/auth/session-token.ts";
+import { benchStartup } from "./bench-startup.ts";
 import type { Principal } from "../worker/auth/principal.ts";
 import { benchInsights } from "./bench-insights.ts";
 
@@ -189,4 +191,6 @@ ${webhooks}
 ${edgeSection}
 
 ${insightsSection}`);
+// After the Worker and Postgres are stopped: wrangler check startup wants the CPU to itself.
+console.log(await benchStartup());
 process.exit(0);
