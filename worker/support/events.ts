@@ -55,4 +55,13 @@ export const createdPayload = (t: TicketRow): z.infer<typeof ticketCreatedPayloa
   resolution_due_at: t.resolutionDueAt.toISOString(),
 });
 
+/** `ticket.updated` for a change by either side (customer edit/close/reopen, staff move/assign). */
+export const updatedPayload = (t: TicketRow, previous: TicketRow, changed: string[]): z.infer<typeof ticketUpdatedPayload> => ({
+  id: t.id,
+  status: t.status,
+  previous_status: previous.status,
+  changed,
+  resolution_due_at: t.resolutionDueAt.toISOString(),
+});
+
 export const excerpt = (body: string) => [...body].slice(0, COMMENT_EXCERPT_LENGTH).join("");

@@ -13,6 +13,7 @@ import { invalidField, notFound } from "../http/problem.ts";
 import type { Database } from "../platform/database.ts";
 import type { Audit } from "../platform/transactions.ts";
 import type { Emit } from "../events/outbox.ts";
+import { updatedPayload } from "./events.ts";
 import { breachedSql, nextDeadlineSql, staffTransitions, type TicketRow } from "./sla.ts";
 import { closedTicket, getTicket, illegalTransition, insertComment, moveTicket, type CommentRow } from "./tickets.ts";
 
@@ -105,13 +106,7 @@ export async function staffUpdateTicket(
       `Support ticket ${changed.includes("status") ? `moved ${before.status} → ${row.status}` : "assigned"} by SecureBase staff: ${row.subject}`,
     data: { changed, previous_status: before.status, status: row.status, assignee: row.assignee },
   });
-  await emit("ticket.updated", {
-    id,
-    status: row.status,
-    previous_status: before.status,
-    changed,
-    resolution_due_at: row.resolutionDueAt.toISOString(),
-  });
+  await emit("ticket.updated", updatedPayload(row, before, changed));
   return row;
 }
 

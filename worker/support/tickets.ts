@@ -22,7 +22,7 @@ import { invalidField, notFound, ProblemError } from "../http/problem.ts";
 import type { Database } from "../platform/database.ts";
 import type { Actor, Audit } from "../platform/transactions.ts";
 import type { Emit } from "../events/outbox.ts";
-import { createdPayload, excerpt } from "./events.ts";
+import { createdPayload, excerpt, updatedPayload } from "./events.ts";
 import { customerTransitions, transitionSet, type TicketRow } from "./sla.ts";
 
 export type CommentRow = typeof ticketComments.$inferSelect;
@@ -199,13 +199,7 @@ export async function updateTicket(
     summary: `Support ticket ${action === "ticket.updated" ? "edited" : action.slice("ticket.".length)} by the customer: ${row.subject}`,
     data: { changed, previous_status: before.status, status: row.status },
   });
-  await emit("ticket.updated", {
-    id,
-    status: row.status,
-    previous_status: before.status,
-    changed,
-    resolution_due_at: row.resolutionDueAt.toISOString(),
-  });
+  await emit("ticket.updated", updatedPayload(row, before, changed));
   return row;
 }
 
