@@ -14,7 +14,7 @@ const DOCUMENT = ".data/openapi.json";
 const CLIENT_TYPES = "client/schema.d.ts";
 
 async function writeDocument(out = DOCUMENT) {
-  const document = createApp().getOpenAPI31Document(documentConfig);
+  const document = (await createApp()).getOpenAPI31Document(documentConfig);
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, `${JSON.stringify(document, null, 2)}\n`);
   return document;

@@ -1,4 +1,5 @@
-// The HTTP application: middleware order, error shapes, OpenAPI document and docs.
+// The HTTP application: middleware order, error shapes, the OpenAPI document, and the edge
+// entry that builds each domain's routes on first use (worker/domains.ts says why).
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
@@ -6,31 +7,13 @@ import { requestId } from "hono/request-id";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
 import type { AppEnv } from "./env.ts";
-import { accountRoutes } from "./accounts/routes.ts";
-import { adminRoutes } from "./admin/routes.ts";
-import { statusRoutes } from "./admin/status.ts";
-import { apiKeyRoutes } from "./api-keys/routes.ts";
-import { auditRoutes } from "./audit/routes.ts";
-import { billingRoutes } from "./billing/routes.ts";
-import { authRoutes } from "./auth/routes.ts";
-import { sessionRoutes } from "./auth/session-routes.ts";
-import { docsRoutes } from "./docs/routes.ts";
-import { healthRoutes } from "./health/routes.ts";
+import { getPath } from "hono/utils/url";
+import { domainFor, domains, type RouteModule } from "./domains.ts";
 import { apiTags } from "./http/openapi-tags.ts";
 import { requestLog } from "./http/request-log.ts";
 import { problem, ProblemError, type FieldError } from "./http/problem.ts";
-import { invoiceRoutes } from "./invoices/routes.ts";
-import { costRoutes } from "./cost/routes.ts";
-import { analyticsRoutes } from "./analytics/routes.ts";
 import { RequestDatabase } from "./platform/database.ts";
 import { databaseProblem } from "./platform/database-errors.ts";
-import { usageRoutes } from "./usage/routes.ts";
-import { userRoutes } from "./users/routes.ts";
-import { webhookRoutes } from "./webhooks/routes.ts";
-import { notificationRoutes } from "./notifications/routes.ts";
-import { registerEventWebhooks } from "./events/openapi.ts";
-import { supportAdminRoutes } from "./support/admin-routes.ts";
-import { supportRoutes } from "./support/routes.ts";
 
 /** The document's top level; `scripts/openapi.ts` writes the same document for linters and the client. */
 export const documentConfig = {
@@ -65,7 +48,11 @@ const database = createMiddleware<AppEnv>(async (c, next) => {
   }
 });
 
-export function createApp() {
+/**
+ * An application with the platform's middleware and error shapes around `modules`. The edge
+ * entry builds one per domain; `createApp` one with every domain.
+ */
+export function createPlatformApp(modules: readonly RouteModule[]) {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (result.success) return;
@@ -80,34 +67,7 @@ export function createApp() {
   app.use(requestId({ headerName: "X-Request-Id" }));
   app.use(requestLog);
   app.use(database);
-
-  app.route("/", healthRoutes);
-  app.route("/", authRoutes);
-  app.route("/", sessionRoutes);
-  app.route("/", apiKeyRoutes);
-  app.route("/", userRoutes);
-  app.route("/", adminRoutes);
-  app.route("/", statusRoutes);
-  app.route("/", auditRoutes);
-  app.route("/", invoiceRoutes);
-  app.route("/", usageRoutes);
-  app.route("/", billingRoutes);
-  app.route("/", accountRoutes);
-  app.route("/", webhookRoutes);
-  app.route("/", notificationRoutes);
-  registerEventWebhooks(app.openAPIRegistry);
-  app.route("/", costRoutes);
-  app.route("/", analyticsRoutes);
-  app.route("/", supportRoutes);
-  app.route("/", supportAdminRoutes);
-
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
-    type: "http",
-    scheme: "bearer",
-    description: "An API key (`sb_live_…`/`sb_test_…`) or a session token from `POST /v1/auth/token`.",
-  });
-  app.doc31("/openapi.json", documentConfig);
-  app.route("/", docsRoutes);
+  for (const routes of modules) app.route("/", routes);
 
   app.notFound((c) => problem(c, 404, "not-found", "Not found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
   app.onError((error, c) => {
@@ -125,4 +85,47 @@ export function createApp() {
     return problem(c, 500, "internal-error", "Internal server error", "Something went wrong on our side. Quote the request id when you contact support.");
   });
   return app;
+}
+
+/** Every domain's routes, the OpenAPI document at /openapi.json and the docs: the whole API. */
+export async function createApp() {
+  const app = createPlatformApp(await Promise.all(domains.map((domain) => domain.routes())));
+  const { registerEventWebhooks } = await import("./events/openapi.ts");
+  registerEventWebhooks(app.openAPIRegistry);
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key (`sb_live_…`/`sb_test_…`) or a session token from `POST /v1/auth/token`.",
+  });
+  app.doc31("/openapi.json", documentConfig);
+  return app;
+}
+
+type App = ReturnType<typeof createPlatformApp>;
+
+/**
+ * The Worker's fetch handler: picks the domain by path, builds that domain's application on its
+ * first request in this isolate (the promise is kept, so concurrent first requests build once)
+ * and hands it the request. Paths no domain serves get the platform's 404 problem.
+ */
+export function createEdgeApp(): { fetch: (request: Request, env: AppEnv["Bindings"], ctx: ExecutionContext) => Promise<Response> } {
+  const built = new Map<string, Promise<App>>();
+  const build = (key: string, make: () => Promise<App>) => {
+    let app = built.get(key);
+    if (!app) built.set(key, (app = make()));
+    return app;
+  };
+  return {
+    async fetch(request, env, ctx) {
+      // The path exactly as Hono's router will read it (percent-decoded), so both agree.
+      const path = getPath(request);
+      const domain = domainFor(path);
+      const app = await (path === "/openapi.json"
+        ? build("openapi", createApp)
+        : domain
+          ? build(domain.name, async () => createPlatformApp([await domain.routes()]))
+          : build("none", async () => createPlatformApp([])));
+      return app.fetch(request, env, ctx);
+    },
+  };
 }

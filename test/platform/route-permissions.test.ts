@@ -39,7 +39,7 @@ describe("route permissions", () => {
 
   it("every route the app serves is a documented operation (no route hides from the check)", async () => {
     const documented = new Set((await operations()).keys());
-    const served = createApp()
+    const served = (await createApp())
       .routes.filter((r) => r.method !== "ALL")
       // ":id{[^/]+\\.html}" (a parameter with a file suffix, which Hono routes by pattern) is "{id}.html".
       .map((r) => `${r.method} ${r.path.replace(/:([A-Za-z_]+)\{\[\^\/\]\+\\\.([a-z]+)\}/g, "{$1}.$2").replace(/:([A-Za-z_]+)/g, "{$1}")}`);

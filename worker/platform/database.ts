@@ -13,11 +13,13 @@
 import { Client, neonConfig } from "@neondatabase/serverless";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
 import type { Env } from "../env.ts";
-import * as schema from "../../db/schema.ts";
 import { DATABASE_TIMEOUTS } from "./database-errors.ts";
 import { setContextSql, signTenantContext, type TenantContext } from "./tenant-context.ts";
 
-export type Database = NeonDatabase<typeof schema>;
+// No relational schema is passed to drizzle (nothing uses `db.query`): with one, drizzle walks
+// every table's relations on each drizzle() call (per transaction), and the Worker would evaluate
+// all table definitions at startup rather than each domain's own on first use.
+export type Database = NeonDatabase;
 export type TransactionMode = "read" | "write";
 
 let configuredFor: string | undefined;
@@ -116,7 +118,7 @@ export class RequestDatabase {
     await client.query(`BEGIN${mode === "read" ? " READ ONLY" : ""}; ${setContextSql(signed)}`);
     let result: T;
     try {
-      result = await work(drizzle({ client, schema }));
+      result = await work(drizzle({ client }));
       if (mode === "write" && this.#commitGate) await this.#commitGate;
     } catch (error) {
       // The link may be what failed: the rollback is best effort (the server rolls back an
@@ -175,7 +177,7 @@ export async function withJobsDatabase<T>(env: Env, work: (db: Database) => Prom
   try {
     await client.query("BEGIN");
     try {
-      const result = await work(drizzle({ client, schema }));
+      const result = await work(drizzle({ client }));
       await client.query("COMMIT");
       return result;
     } catch (error) {
@@ -204,7 +206,7 @@ export async function withJobsSession<T>(
     if (!closing) console.warn("postgres connection error:", error.message);
   });
   await client.connect();
-  const db = drizzle({ client, schema });
+  const db = drizzle({ client });
   const transact = async <R>(fn: (db: Database) => Promise<R>): Promise<R> => {
     await client.query("BEGIN");
     try {
