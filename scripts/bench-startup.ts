@@ -76,16 +76,39 @@ export async function measureBundle(): Promise<BundleSize> {
   }
 }
 
-/** Active startup CPU (ms) of each of `runs` runs of `wrangler check startup`. */
-export async function measureStartup(runs: number): Promise<number[]> {
+/**
+ * What `wrangler check startup` profiles, per variant:
+ * - "startup": the Worker as deployed (nothing is built at startup);
+ * - "first request": scripts/startup-probe.ts built for one domain — the platform and that
+ *   domain's routes built at startup, i.e. what an isolate's first HTTP request adds;
+ * - "all domains": the same probe building the whole application, as the Worker did at startup
+ *   before routes were built on first use.
+ */
+export const STARTUP_VARIANTS = [
+  { label: "startup (as deployed)", probe: undefined },
+  { label: "startup + first request's building (GET /v1/invoices: platform + invoices routes)", probe: "invoices" },
+  { label: "startup + every domain built (what startup did before, plus the document's registry)", probe: "all" },
+] as const;
+
+async function probeBundle(dir: string, domain: string): Promise<string> {
+  const bundle = join(dir, `probe-${domain}.bundle`);
+  await wrangler(["deploy", "scripts/startup-probe.ts", "--dry-run", "--outfile", bundle, "--define", `STARTUP_PROBE_DOMAIN:${JSON.stringify(domain)}`]);
+  return bundle;
+}
+
+/** Active startup CPU (ms) of each variant, `runs` times, interleaved (variant by variant per round). */
+export async function measureStartup(runs: number): Promise<number[][]> {
   const dir = await mkdtemp(join(tmpdir(), "securebase-startup-"));
   try {
-    const active: number[] = [];
+    const bundles = await Promise.all(STARTUP_VARIANTS.map((variant) => (variant.probe ? probeBundle(dir, variant.probe) : undefined)));
+    const active: number[][] = STARTUP_VARIANTS.map(() => []);
     for (let i = 0; i < runs; i++) {
-      const output = await wrangler(["check", "startup", "--outfile", join(dir, `startup-${i}.cpuprofile`)]);
-      const match = /Active: ([\d.]+) ms/.exec(output);
-      if (!match) throw new Error(`no "Active" line in wrangler check startup's output:\n${output}`);
-      active.push(Number(match[1]));
+      for (const [index, bundle] of bundles.entries()) {
+        const output = await wrangler(["check", "startup", "--outfile", join(dir, `startup-${index}-${i}.cpuprofile`), ...(bundle ? ["--worker", bundle] : [])]);
+        const match = /Active: ([\d.]+) ms/.exec(output);
+        if (!match) throw new Error(`no "Active" line in wrangler check startup's output:\n${output}`);
+        active[index]!.push(Number(match[1]));
+      }
     }
     return active;
   } finally {
@@ -112,7 +135,12 @@ export async function benchStartup(runs = Number(process.env.BENCH_STARTUP_RUNS 
 |---|---|
 | bundle, raw (\`wrangler deploy --dry-run\`) | ${bundle.rawKiB.toFixed(2)} KiB (budget ${BUNDLE_BUDGET_KIB} KiB) |
 | bundle, gzip | ${bundle.gzipKiB.toFixed(2)} KiB |
-| startup active CPU (\`wrangler check startup\`, ${runs} runs) | min ${Math.min(...active).toFixed(1)} ms, median ${median(active).toFixed(1)} ms (${active.map((a) => a.toFixed(1)).join(", ")}) |
+
+Active CPU (\`wrangler check startup\`, ${runs} runs of each, interleaved):
+
+| variant | min | median | runs (ms) |
+|---|---|---|---|
+${STARTUP_VARIANTS.map((variant, i) => `| ${variant.label} | ${Math.min(...active[i]!).toFixed(1)} ms | ${median(active[i]!).toFixed(1)} ms | ${active[i]!.map((a) => a.toFixed(1)).join(", ")} |`).join("\n")}
 
 Largest packages in the bundle (KiB in the minified output):
 

@@ -1,17 +1,25 @@
 // Worker entry: HTTP (Hono app), Queues consumer and Cron Triggers.
-// Only the platform (middleware, errors, database) is evaluated at startup: each domain's routes
-// are built on first use (worker/domains.ts), and the queue consumer and cron jobs are imported
-// when their first batch or trigger arrives — an isolate serving HTTP never evaluates them.
-import { createEdgeApp } from "./app.ts";
+//
+// Nothing is built at startup. The HTTP platform (middleware, errors, the database driver) is
+// imported on the first request, and each domain's routes on the first request that reaches
+// them (worker/domains.ts); the queue consumer and the cron jobs on their first batch or trigger.
+// So an isolate builds only what its work needs: one that serves invoices never builds the
+// support desk's schemas, and one that runs the rate limiter's Durable Object, a cron trigger or
+// a queue batch never builds the HTTP application. (`import()` of our own modules stays in the
+// one bundle; esbuild evaluates each module when it is first imported.)
 import type { Env } from "./env.ts";
 import type { QueueMessage } from "./events/messages.ts";
 
 export { RateLimiter } from "./platform/rate-limiter.ts";
 
-const app = createEdgeApp();
+type Fetch = (request: Request, env: Env, ctx: ExecutionContext) => Promise<Response>;
+let edgeApp: Promise<Fetch> | undefined;
 
 export default {
-  fetch: app.fetch,
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    edgeApp ??= import("./app.ts").then(({ createEdgeApp }) => createEdgeApp().fetch);
+    return (await edgeApp)(request, env, ctx);
+  },
   async queue(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
     const { consumeEvents } = await import("../queues/events-consumer.ts");
     await consumeEvents(batch, env);
