@@ -46,6 +46,11 @@ export interface BundleSize {
   byPackage: [string, number][];
   /** The built Worker's main module. */
   code: string;
+  /**
+   * Source files evaluated at startup: reachable from worker/index.ts by static imports (what
+   * `import()` reaches is evaluated on first use), excluding type-only and runtime modules.
+   */
+  staticallyImported: string[];
 }
 
 /** Builds the Worker exactly as `wrangler deploy` would (dry run) and reads its size. */
@@ -56,7 +61,10 @@ export async function measureBundle(): Promise<BundleSize> {
     const output = await wrangler(["deploy", "--dry-run", "--outdir", join(dir, "out"), "--metafile", metafile]);
     const total = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(output);
     if (!total) throw new Error(`no "Total Upload" line in wrangler's output:\n${output}`);
-    type Meta = { outputs: Record<string, { entryPoint?: string; inputs: Record<string, { bytesInOutput: number }> }> };
+    type Meta = {
+      inputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[] }>;
+      outputs: Record<string, { entryPoint?: string; inputs: Record<string, { bytesInOutput: number }> }>;
+    };
     const meta = JSON.parse(await readFile(metafile, "utf8")) as Meta;
     const byPackage = new Map<string, number>();
     for (const out of Object.values(meta.outputs)) {
@@ -65,7 +73,15 @@ export async function measureBundle(): Promise<BundleSize> {
         byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + bytesInOutput / 1024);
       }
     }
+    const entry = Object.keys(meta.inputs).find((file) => file.endsWith("worker/index.ts"))!;
+    const eager = new Set([entry]);
+    for (const file of eager) {
+      for (const imported of meta.inputs[file]?.imports ?? []) {
+        if (imported.kind === "import-statement" && !imported.external) eager.add(imported.path);
+      }
+    }
     return {
+      staticallyImported: [...eager].sort(),
       rawKiB: Number(total[1]),
       gzipKiB: Number(total[2]),
       byPackage: [...byPackage].sort((a, b) => b[1] - a[1]),

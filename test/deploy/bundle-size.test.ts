@@ -26,6 +26,16 @@ describe("Worker bundle (wrangler deploy --dry-run)", () => {
     expect(bundle.code).not.toContain("Trop petit"); // fr
   });
 
+  it("has neither zod's schema compiler nor fromJSONSchema (patches/zod+*.patch: not re-exported through z)", () => {
+    expect(bundle.code).not.toContain("ZodCompileUnsupportedError"); // zod/v4/core/compile.js
+    expect(bundle.code).not.toContain("External $ref is not supported"); // zod/v4/classic/from-json-schema.js
+  });
+
+  it("builds nothing at startup: the entry's static imports reach no route, library or schema module", () => {
+    const eager = bundle.staticallyImported.filter((file) => file !== "worker/index.ts");
+    expect(eager).toEqual(["worker/platform/rate-limiter.ts"]);
+  });
+
   it("does not read globalThis.process at startup (patches/@neondatabase+serverless+*.patch)", () => {
     expect(bundle.code).not.toMatch(/globalThis\.process/);
   });
