@@ -18,7 +18,14 @@ export interface LocalPostgres {
 const SUPERUSER = "postgres";
 const SUPERUSER_PASSWORD = "postgres";
 
-export async function startLocalPostgres(options: { dataDir: string; port: number; persistent: boolean }): Promise<LocalPostgres> {
+/**
+ * "password" (default): cleartext-password auth on loopback, so the neon driver can pipeline its
+ * startup, password and first query into one flight (STACK-NOTES). "scram-sha-256": what RDS
+ * Proxy offers in production; the driver then waits for each SASL step (the edge bench counts it).
+ */
+export type LocalAuthMethod = "password" | "scram-sha-256";
+
+export async function startLocalPostgres(options: { dataDir: string; port: number; persistent: boolean; authMethod?: LocalAuthMethod }): Promise<LocalPostgres> {
   await mkdir(options.dataDir, { recursive: true });
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
@@ -26,9 +33,8 @@ export async function startLocalPostgres(options: { dataDir: string; port: numbe
     port: options.port,
     user: SUPERUSER,
     password: SUPERUSER_PASSWORD,
-    // Cleartext-password auth on loopback lets the neon driver pipeline its startup, password
-    // and first query into one flight (STACK-NOTES). Stored passwords are still SCRAM hashes.
-    authMethod: "password",
+    // Stored passwords are SCRAM hashes either way; see LocalAuthMethod for the wire method.
+    authMethod: options.authMethod ?? "password",
     persistent: options.persistent,
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", "-c", "fsync=off"],

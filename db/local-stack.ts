@@ -8,6 +8,7 @@ import {
   localCredentials,
   setLoginPasswords,
   startLocalPostgres,
+  type LocalAuthMethod,
   withUser,
 } from "./local-postgres.ts";
 import { startWsProxy, type WsProxy } from "../services/ws-proxy/proxy.ts";
@@ -43,6 +44,8 @@ export async function startLocalStack(options: {
   proxyLatencyMs?: number;
   /** DB_CONTEXT_KEY ("kid:base64url-secret") to install for verifying tenant contexts. */
   contextKey: string;
+  /** How the embedded Postgres authenticates clients (default cleartext password). */
+  authMethod?: LocalAuthMethod;
 }): Promise<LocalStack> {
   let stopPostgres: () => Promise<void> = async () => undefined;
   let ownerUrl: string;
@@ -50,7 +53,12 @@ export async function startLocalStack(options: {
   if (options.databaseUrl) {
     ownerUrl = options.databaseUrl;
   } else {
-    const pg = await startLocalPostgres({ dataDir: options.dataDir, port: options.pgPort, persistent: options.persistent });
+    const pg = await startLocalPostgres({
+      dataDir: options.dataDir,
+      port: options.pgPort,
+      persistent: options.persistent,
+      authMethod: options.authMethod,
+    });
     stopPostgres = pg.stop;
     await createOwnedDatabase(pg.adminUrl(), options.database);
     adminUrl = pg.adminUrl(options.database);

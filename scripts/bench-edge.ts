@@ -49,7 +49,8 @@ function workerCpuMs(): number {
   return (ticks / ticksPerSecond) * 1000;
 }
 
-export async function benchEdge(local: LocalWorker): Promise<string> {
+/** Per request kind: status, database round trips, warm p50 per injected latency, slope / 2. */
+async function roundTripRows(local: LocalWorker): Promise<string[]> {
   const acme = local.keys[0]!;
   const writer = await local.asOwner((client) => createApiKey(client, acme.customerId, { scopes: ["api_keys:write", "invoices:read"] }));
   const { session_token } = (await (await local.worker.fetch("/v1/auth/token", { method: "POST", headers: { authorization: `Bearer ${acme.key}` } })).json()) as {
@@ -101,6 +102,21 @@ export async function benchEdge(local: LocalWorker): Promise<string> {
       `| ${kind.label} | ${response.status} | ${after.roundTrips - before.roundTrips} | ${p50s.map((p) => p.toFixed(1)).join(" → ")} ms | ${(slope / 2).toFixed(1)} |`,
     );
   }
+  return rows;
+}
+
+export async function benchEdge(local: LocalWorker): Promise<string> {
+  const acme = local.keys[0]!;
+  const rows = await roundTripRows(local);
+  // Production's start-up: RDS Proxy offers SCRAM only, so DB_PIPELINE_CONNECT=false there and the
+  // driver waits for each SASL step. The same requests against a Postgres that asks for SCRAM.
+  const scram = await startLocalWorker({ databaseAuth: "scram" });
+  let scramRows: string[];
+  try {
+    scramRows = await roundTripRows(scram);
+  } finally {
+    await scram.stop();
+  }
 
   // Middleware CPU: the same `wrangler dev`, the same connections, a bare route and two warm-key
   // routes. Requests/s includes wrangler's dev proxy (in this Node process), so the CPU the
@@ -143,6 +159,12 @@ export async function benchEdge(local: LocalWorker): Promise<string> {
 | request | status | DB round trips | warm p50 at ${LATENCIES.join(" → ")} ms one-way | round trips on the critical path (slope / 2) |
 |---|---|---|---|---|
 ${rows.join("\n")}
+
+The same requests when Postgres asks for SCRAM-SHA-256 (as RDS Proxy does in staging and production, \`DB_PIPELINE_CONNECT=false\`):
+
+| request | status | DB round trips | warm p50 at ${LATENCIES.join(" → ")} ms one-way | round trips on the critical path (slope / 2) |
+|---|---|---|---|---|
+${scramRows.join("\n")}
 
 Middleware CPU cost (autocannon, 10 connections, ${CANNON_SECONDS} s each, same \`wrangler dev\`; CPU = the workerd
 process's user+system time over the run / requests served, 10 ms clock ticks):

