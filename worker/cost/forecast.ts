@@ -30,7 +30,7 @@
 // (see scripts/backtest-forecast.ts and BENCHMARKS.md). Costs are never negative, so the mean
 // and the lower bound are clamped at 0. A series that fits perfectly (σ = 0, e.g. a flat fee
 // booked as usage) gets σ = 1 % of its mean absolute value: a perfect past is not a certain future.
-import jStat from "jstat";
+import { studentTQuantile } from "./student-t.ts";
 
 export const MIN_HISTORY_MONTHS = 3;
 export const HOLT_MIN_HISTORY_MONTHS = 6;
@@ -79,9 +79,9 @@ export function intervalAt(step: ForecastStep, level: number): Interval {
   return { lower: Math.max(0, step.mean - q * step.sd), upper: Math.max(step.mean, step.mean + q * step.sd) };
 }
 
-/** The p-quantile of Student's t with df degrees of freedom (jStat: inverse incomplete beta). */
+/** The p-quantile of Student's t with df degrees of freedom (./student-t.ts). */
 export function tQuantile(p: number, df: number): number {
-  return jStat.studentt.inv(p, df);
+  return studentTQuantile(p, df);
 }
 
 interface HoltFit {
