@@ -6,7 +6,8 @@ import { defineConfig } from "vitest/config";
 //   wrangler.toml; test/global-setup.ts starts the real Postgres and the WebSocket proxy and
 //   provides their URLs.
 // - "node": tests that need Node itself — Terraform (CLI and policies on parsed HCL), the deploy
-//   scripts against their own embedded Postgres, wrangler.toml environments.
+//   scripts against their own embedded Postgres, wrangler.toml environments, and `*.node.test.ts`
+//   (e.g. RDS IAM auth tokens checked against AWS's own Node signer).
 export default defineConfig({
   test: {
     reporters: ["default", "./test/summary-reporter.ts"],
@@ -45,7 +46,7 @@ export default defineConfig({
           name: "workers",
           globalSetup: ["./test/global-setup.ts"],
           include: ["test/**/*.test.ts"],
-          exclude: ["test/terraform/**", "test/deploy/**"],
+          exclude: ["test/terraform/**", "test/deploy/**", "test/**/*.node.test.ts"],
           // One file at a time: some tests assert the proxy's global round-trip and connection
           // counters, which a concurrently running file would disturb.
           fileParallelism: false,
@@ -57,7 +58,7 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["test/terraform/**/*.test.ts", "test/deploy/**/*.test.ts"],
+          include: ["test/terraform/**/*.test.ts", "test/deploy/**/*.test.ts", "test/**/*.node.test.ts"],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 60_000,

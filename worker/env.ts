@@ -16,6 +16,16 @@ export interface Env {
   DB_WS_PROXY_URL: string;
   /** "password" pipelines connection start-up (needs cleartext-password auth behind TLS); else "false". */
   DB_PIPELINE_CONNECT?: string;
+  /**
+   * AWS region of the RDS Proxy. Set (staging, production) ⇒ RDS Proxy IAM auth: every database
+   * URL's password is replaced by a 15-minute IAM auth token and start-up is pipelined. Empty in
+   * local dev and tests (the role's password).
+   */
+  DB_IAM_AUTH_REGION?: string;
+  /** Secret: access key id of the Worker's IAM user (rds-db:connect on its roles only). */
+  DB_IAM_ACCESS_KEY_ID?: string;
+  /** Secret: that access key's secret. */
+  DB_IAM_SECRET_ACCESS_KEY?: string;
   /** "kid:base64url-secret" that signs the tenant context Postgres verifies (app_private.context_keys). */
   DB_CONTEXT_KEY: string;
   /** "kid:base64url(32 bytes)[,older…]": AES-GCM key for secrets stored to be read back. */

@@ -14,6 +14,7 @@ import { Client, neonConfig } from "@neondatabase/serverless";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
 import type { Env } from "../env.ts";
 import { DATABASE_TIMEOUTS } from "./database-errors.ts";
+import { iamAuthConfig, withIamToken } from "./database-iam.ts";
 import { setContextSql, signTenantContext, type TenantContext } from "./tenant-context.ts";
 
 // No relational schema is passed to drizzle (nothing uses `db.query`): with one, drizzle walks
@@ -24,9 +25,15 @@ export type TransactionMode = "read" | "write";
 
 let configuredFor: string | undefined;
 
-/** neonConfig is module-global; set it once per isolate from the bindings. */
-export function configureDriver(env: Pick<Env, "DB_WS_PROXY_URL" | "DB_PIPELINE_CONNECT">): void {
-  const key = `${env.DB_WS_PROXY_URL}|${env.DB_PIPELINE_CONNECT}`;
+type DriverEnv = Pick<Env, "DB_WS_PROXY_URL" | "DB_PIPELINE_CONNECT" | "DB_IAM_AUTH_REGION">;
+
+/**
+ * neonConfig is module-global; set it once per isolate from the bindings. With IAM auth the
+ * password is always a token the server asks for in clear, so start-up is always pipelined.
+ */
+export function configureDriver(env: DriverEnv): void {
+  const pipeline = env.DB_PIPELINE_CONNECT === "password" || Boolean(env.DB_IAM_AUTH_REGION?.trim());
+  const key = `${env.DB_WS_PROXY_URL}|${pipeline}`;
   if (configuredFor === key) return;
   const proxy = new URL(env.DB_WS_PROXY_URL);
   const secure = proxy.protocol === "wss:";
@@ -34,7 +41,7 @@ export function configureDriver(env: Pick<Env, "DB_WS_PROXY_URL" | "DB_PIPELINE_
   neonConfig.wsProxy = (host: string, port: number | string) => `${base}?address=${host}:${port}`;
   neonConfig.useSecureWebSocket = secure;
   neonConfig.pipelineTLS = false; // TLS, when used, is the WebSocket's (wss), not Postgres'
-  neonConfig.pipelineConnect = env.DB_PIPELINE_CONNECT === "password" ? "password" : false;
+  neonConfig.pipelineConnect = pipeline ? "password" : false;
   configuredFor = key;
 }
 
@@ -46,6 +53,19 @@ export function asError(error: unknown): Error {
   if (error instanceof Error) return error;
   const message = (error as { message?: unknown })?.message;
   return new Error(`database connection failed: ${typeof message === "string" && message ? message : "WebSocket error"}`, { cause: error });
+}
+
+/**
+ * The connection string the driver gets for `url`: with IAM auth (DB_IAM_AUTH_REGION set) its
+ * password is replaced by an RDS IAM auth token (database-iam.ts), for every role the Worker
+ * connects as; otherwise `url` as it is (local dev and tests: the role's password).
+ */
+export async function driverConnectionString(
+  env: Pick<Env, "DB_IAM_AUTH_REGION" | "DB_IAM_ACCESS_KEY_ID" | "DB_IAM_SECRET_ACCESS_KEY">,
+  url: string,
+): Promise<string> {
+  const iam = iamAuthConfig(env);
+  return iam ? withIamToken(url, iam) : url;
 }
 
 /** A client that gives up instead of hanging when Postgres or the proxy stops answering. */
@@ -69,18 +89,20 @@ export class RequestDatabase {
   #connect(): Promise<Client> {
     if (!this.#connection) {
       configureDriver(this.#env);
-      const client = newClient(this.#url);
-      // Without a listener, a dropped socket surfaces as an unhandled error. Once we are closing,
-      // the socket's teardown ("Network connection lost") is expected and not worth a log line.
-      client.on("error", (error) => {
-        if (!this.#closing) console.warn("postgres connection error:", error.message);
+      this.#connection = driverConnectionString(this.#env, this.#url).then((connectionString) => {
+        const client = newClient(connectionString);
+        // Without a listener, a dropped socket surfaces as an unhandled error. Once we are closing,
+        // the socket's teardown ("Network connection lost") is expected and not worth a log line.
+        client.on("error", (error) => {
+          if (!this.#closing) console.warn("postgres connection error:", error.message);
+        });
+        return client.connect().then(
+          () => client,
+          (error: unknown) => {
+            throw asError(error);
+          },
+        );
       });
-      this.#connection = client.connect().then(
-        () => client,
-        (error: unknown) => {
-          throw asError(error);
-        },
-      );
     }
     return this.#connection;
   }
@@ -166,7 +188,7 @@ export class RequestDatabase {
 /** Runs a job (cron, queue consumer) on the jobs role, in one transaction, then closes. */
 export async function withJobsDatabase<T>(env: Env, work: (db: Database) => Promise<T>): Promise<T> {
   configureDriver(env);
-  const client = newClient(env.JOBS_DATABASE_URL, DATABASE_TIMEOUTS.jobQueryMs);
+  const client = newClient(await driverConnectionString(env, env.JOBS_DATABASE_URL), DATABASE_TIMEOUTS.jobQueryMs);
   let closing = false;
   client.on("error", (error) => {
     if (!closing) console.warn("postgres connection error:", error.message);
@@ -200,7 +222,7 @@ export async function withJobsSession<T>(
   work: (transact: <R>(fn: (db: Database) => Promise<R>) => Promise<R>) => Promise<T>,
 ): Promise<T> {
   configureDriver(env);
-  const client = new Client({ connectionString: env.JOBS_DATABASE_URL });
+  const client = new Client({ connectionString: await driverConnectionString(env, env.JOBS_DATABASE_URL) });
   let closing = false;
   client.on("error", (error) => {
     if (!closing) console.warn("postgres connection error:", error.message);
