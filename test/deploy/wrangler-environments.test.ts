@@ -35,10 +35,13 @@ describe.each(deployedEnvironments)("[env.%s]", (name) => {
     expect(env.triggers?.crons).toEqual(expect.arrayContaining([...config.triggers!.crons, "0 0 1 * *", "* * * * *"]));
   });
 
-  it("talks to Postgres over wss:// with SCRAM (no pipelined cleartext password) and has observability on", () => {
+  it("talks to Postgres over wss:// with RDS Proxy IAM auth (a token, not a password, pipelined) and has observability on", () => {
     expect(env.vars?.ENVIRONMENT).toBe(name);
     expect(env.vars?.DB_WS_PROXY_URL).toMatch(/^wss:\/\/[a-z0-9.-]+\/v2$/);
-    expect(env.vars?.DB_PIPELINE_CONNECT).toBe("false");
+    expect(env.vars?.DB_IAM_AUTH_REGION).toMatch(/^[a-z]{2}-[a-z]+-\d$/);
+    expect(env.vars?.DB_PIPELINE_CONNECT).toBe("password");
+    // Locally (and in the tests) IAM auth is off: the role's password in the URL.
+    expect(config.vars?.DB_IAM_AUTH_REGION).toBe("");
     expect(env.observability?.enabled).toBe(true);
   });
 

@@ -10,7 +10,17 @@ export const repoRoot = join(import.meta.dirname, "../..");
 export const deployedEnvironments = ["staging", "production"] as const;
 
 /** Worker secrets: in Env, never in wrangler.toml; set with `wrangler secret put`. */
-export const workerSecrets = ["DATABASE_URL", "JOBS_DATABASE_URL", "ANALYTICS_DATABASE_URL", "DB_CONTEXT_KEY", "DATA_ENCRYPTION_KEY", "SESSION_SIGNING_KEYS", "SES_SECRET_ACCESS_KEY"];
+export const workerSecrets = [
+  "DATABASE_URL",
+  "JOBS_DATABASE_URL",
+  "ANALYTICS_DATABASE_URL",
+  "DB_IAM_ACCESS_KEY_ID",
+  "DB_IAM_SECRET_ACCESS_KEY",
+  "DB_CONTEXT_KEY",
+  "DATA_ENCRYPTION_KEY",
+  "SESSION_SIGNING_KEYS",
+  "SES_SECRET_ACCESS_KEY",
+];
 
 export interface WranglerSection {
   name?: string;

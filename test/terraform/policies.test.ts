@@ -69,6 +69,17 @@ describe("a broken copy of the configuration fails the matching policy", () => {
       to: 'cidr_ipv4                    = "0.0.0.0/0"',
     },
     { policy: "CKV_AWS_62", file: "modules/db-proxy/main.tf", from: 'Action   = ["secretsmanager:GetSecretValue"]', to: 'Action   = ["secretsmanager:*"]' },
+    { policy: "SB_PROXY_IAM_AUTH", file: "modules/db-proxy/main.tf", from: 'iam_auth    = "REQUIRED"', to: 'iam_auth    = "DISABLED"' },
+    { policy: "SB_PROXY_IAM_AUTH", file: "modules/db-proxy/variables.tf", from: 'analytics = "sb_analytics"', to: 'analytics = "sb_analytics"\n    owner     = "sb_owner"' },
+    { policy: "SB_PROXY_AUTH", file: "modules/db-proxy/main.tf", from: 'client_password_auth_type = "POSTGRES_SCRAM_SHA_256"', to: 'client_password_auth_type = "POSTGRES_MD5"' },
+    { policy: "SB_WORKER_DB_CONNECT_ONLY", file: "modules/db-proxy/main.tf", from: 'Action   = ["rds-db:connect"]', to: 'Action   = ["rds-db:connect", "rds:DescribeDBProxies"]' },
+    { policy: "SB_WORKER_DB_CONNECT_ONLY", file: "modules/db-proxy/main.tf", from: "dbuser:${local.proxy_resource_id}/${user}", to: "dbuser:*/${user}" },
+    {
+      policy: "SB_WORKER_DB_CONNECT_ONLY",
+      file: "modules/db-proxy/main.tf",
+      from: 'resource "aws_iam_group" "worker_db_connect" {',
+      to: 'resource "aws_iam_access_key" "worker" {\n  user = aws_iam_user.worker.name\n}\n\nresource "aws_iam_group" "worker_db_connect" {',
+    },
     { policy: "CKV2_AWS_57", file: "modules/secrets/main.tf", from: "#checkov:skip=CKV2_AWS_57:Each password", to: "#Each password" },
     { policy: "CKV_AWS_336", file: "modules/ws-proxy/main.tf", from: "readonlyRootFilesystem = true", to: "readonlyRootFilesystem = false" },
     { policy: "CKV_AWS_103", file: "modules/ws-proxy/main.tf", from: '"ELBSecurityPolicy-TLS13-1-2-2021-06"', to: '"ELBSecurityPolicy-2016-08"' },
@@ -76,7 +87,7 @@ describe("a broken copy of the configuration fails the matching policy", () => {
   ];
 
   it.each(sabotage)("$policy fails when $file is broken", async ({ policy, file, from, to }) => {
-    const copy = join(brokenRoot, policy);
+    const copy = await mkdtemp(join(brokenRoot, `${policy}-`));
     await cp(root, copy, { recursive: true, filter: (source) => !source.includes(".terraform") });
     const original = await readFile(join(copy, file), "utf8");
     expect(original).toContain(from); // the sabotage really changes something

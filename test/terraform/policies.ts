@@ -60,7 +60,35 @@ function statements(text: string, locals: string): { actions: string[]; resource
 
 /** Actions that have no resource-level permissions, so "*" is their only possible Resource. */
 const RESOURCELESS_ACTIONS = new Set(["ecr:GetAuthorizationToken"]);
-const policyCarriers = ["aws_iam_role_policy", "aws_iam_policy", "aws_kms_key", "aws_sns_topic_policy", "aws_iam_role"];
+const policyCarriers = ["aws_iam_role_policy", "aws_iam_group_policy", "aws_iam_policy", "aws_kms_key", "aws_sns_topic_policy", "aws_iam_role"];
+
+/** The Worker's database users as the db-proxy module declares them (login key => Postgres user). */
+const WORKER_DB_USERS = { api: "sb_api", jobs: "sb_jobs", analytics: "sb_analytics" };
+
+/** `dynamic "auth"` blocks of an aws_db_proxy: their for_each and body text. */
+function authBlocks(text: string): { forEach: string; body: string }[] {
+  return text
+    .split(/dynamic\s+"auth"\s*\{/)
+    .slice(1)
+    .map((chunk) => ({ forEach: /for_each\s*=\s*(\S+)/.exec(chunk)?.[1] ?? "", body: chunk.slice(0, chunk.search(/\n  \}/)) }));
+}
+
+/** Local `name = { for … if … }` expression text in a module. */
+const localText = (module: { text: string }, name: string) => new RegExp(`\\b${name}\\s*=\\s*([^\\n]+)`).exec(module.text)?.[1] ?? "";
+
+/** The Worker's logins, and only they, require IAM auth on the proxy. */
+const workerLoginsUseIam: Rule = (r) => {
+  const sorted = (users: unknown) => JSON.stringify(Object.entries((users ?? {}) as Record<string, string>).sort());
+  const users = r.module.variables.worker_db_users?.default;
+  if (sorted(users) !== sorted(WORKER_DB_USERS)) return `worker_db_users must be ${JSON.stringify(WORKER_DB_USERS)} (is ${JSON.stringify(users)})`;
+  const blocks = authBlocks(r.text);
+  const iam = blocks.filter((block) => /iam_auth\s*=\s*"REQUIRED"/.test(block.body));
+  if (iam.length !== 1 || iam[0]!.forEach !== "local.worker_login_secret_arns") return 'the auth block over local.worker_login_secret_arns must set iam_auth = "REQUIRED"';
+  if (blocks.some((block) => block !== iam[0] && !/iam_auth\s*=\s*"DISABLED"/.test(block.body))) return "other logins must not accept IAM tokens";
+  if (!/ if contains\(keys\(var\.worker_db_users\), key\) \}$/.test(localText(r.module, "worker_login_secret_arns"))) return "worker_login_secret_arns must select the worker_db_users logins";
+  if (!/ if !contains\(keys\(var\.worker_db_users\), key\) \}$/.test(localText(r.module, "other_login_secret_arns"))) return "other_login_secret_arns must be the rest";
+  return undefined;
+};
 
 export const policies: Policy[] = [
   // --- aws_rds_cluster --------------------------------------------------------------------
@@ -115,11 +143,28 @@ export const policies: Policy[] = [
 
   // --- aws_db_proxy -----------------------------------------------------------------------
   each("RDS_PROXY_TLS", "RDS Proxy requires TLS (AWS Config rds-proxy-tls-encryption)", ["aws_db_proxy"], is(true, "require_tls")),
-  each("SB_PROXY_AUTH", "RDS Proxy authenticates each login role through Secrets Manager with SCRAM", ["aws_db_proxy"], (r) => {
-    if (!/auth_scheme\s*=\s*"SECRETS"/.test(r.text)) return "auth must use SECRETS";
-    if (!/client_password_auth_type\s*=\s*"POSTGRES_SCRAM_SHA_256"/.test(r.text)) return "clients must authenticate with SCRAM-SHA-256";
+  each("SB_PROXY_AUTH", "RDS Proxy reaches each login role through Secrets Manager; password logins use SCRAM", ["aws_db_proxy"], (r) => {
+    const blocks = authBlocks(r.text);
+    if (blocks.length === 0) return "no auth blocks";
+    for (const block of blocks) {
+      if (!/auth_scheme\s*=\s*"SECRETS"/.test(block.body)) return `auth over ${block.forEach} must use SECRETS`;
+      if (/iam_auth\s*=\s*"DISABLED"/.test(block.body) && !/client_password_auth_type\s*=\s*"POSTGRES_SCRAM_SHA_256"/.test(block.body)) {
+        return `password logins over ${block.forEach} must use SCRAM-SHA-256`;
+      }
+    }
     return undefined;
   }),
+  {
+    id: "SB_PROXY_IAM_AUTH",
+    title: "RDS Proxy requires IAM auth for exactly the Worker's logins (sb_api, sb_jobs, sb_analytics)",
+    types: ["aws_db_proxy"],
+    check: (config) => [
+      ...each("SB_PROXY_IAM_AUTH", "", ["aws_db_proxy"], workerLoginsUseIam).check(config),
+      ...Object.entries(config.environments)
+        .filter(([, env]) => /\bworker_db_users\b/.test(env.text))
+        .map(([name]) => `environments/${name}: must not override worker_db_users`),
+    ],
+  },
   each("SB_PROXY_IDLE_TIMEOUT", "RDS Proxy closes idle clients", ["aws_db_proxy"], (r) =>
     Number(r.get("idle_client_timeout")) > 0 && Number(r.get("idle_client_timeout")) <= 3600 ? undefined : "idle_client_timeout must be 1–3600 s",
   ),
@@ -285,6 +330,37 @@ export const policies: Policy[] = [
       instances(config, "aws_iam_role").flatMap((r) =>
         /Principal\s*=\s*\{\s*Service\s*=\s*"[a-z0-9.-]+\.amazonaws\.com"\s*\}/.test(r.text) ? [] : [`${r.address}: trust policy must name one service principal`],
       ),
+  },
+
+  {
+    id: "SB_WORKER_DB_CONNECT_ONLY",
+    title: "The Worker's IAM user may only rds-db:connect as the Worker's database users on this proxy; its key is not in Terraform",
+    types: ["aws_iam_user"],
+    check: (config) => {
+      const problems: string[] = [];
+      for (const module of Object.values(config.modules)) {
+        const users = Object.keys(module.resources.aws_iam_user ?? {});
+        if (users.length === 0) continue;
+        const where = `modules/${module.name}`;
+        if (module.name !== "db-proxy" || users.join() !== "worker") problems.push(`${where}: the only IAM user is db-proxy's worker`);
+        for (const type of ["aws_iam_access_key", "aws_iam_user_policy", "aws_iam_user_policy_attachment", "aws_iam_group_policy_attachment", "aws_iam_policy_attachment"]) {
+          if (module.resources[type]) problems.push(`${where}: ${type} (the key is made by an operator; permissions only through the group policy)`);
+        }
+        const groupPolicies = Object.keys(module.resources.aws_iam_group_policy ?? {});
+        if (groupPolicies.join() !== "worker_db_connect") problems.push(`${where}: one group policy, worker_db_connect (has ${groupPolicies.join(", ") || "none"})`);
+        const found = statements(blockText(module.text, "aws_iam_group_policy", "worker_db_connect"), module.text);
+        if (found.length !== 1 || found[0]!.actions.join() !== "rds-db:connect" || found[0]!.resource !== "local.worker_db_user_arns") {
+          problems.push(`${where}: the group policy must allow exactly rds-db:connect on local.worker_db_user_arns`);
+        }
+        const arns = /worker_db_user_arns = \[\s*for user in values\(var\.worker_db_users\) :\s*"([^"\n]+)"\s*\]/.exec(module.text)?.[1];
+        if (arns !== "arn:aws:rds-db:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:dbuser:${local.proxy_resource_id}/${user}") {
+          problems.push(`${where}: worker_db_user_arns must be this proxy's dbuser ARNs of var.worker_db_users (is ${arns ?? "missing"})`);
+        }
+        if (!/proxy_resource_id\s*=\s*split\(":", aws_db_proxy\.this\.arn\)\[6\]/.test(module.text)) problems.push(`${where}: proxy_resource_id must come from this proxy's ARN`);
+        if (!/users = \[aws_iam_user\.worker\.name\]/.test(blockText(module.text, "aws_iam_group_membership", "worker_db_connect"))) problems.push(`${where}: the group's only member is the worker user`);
+      }
+      return problems;
+    },
   },
 
   // --- alarms -----------------------------------------------------------------------------

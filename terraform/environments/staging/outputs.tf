@@ -4,8 +4,13 @@ output "db_ws_proxy_url" {
 }
 
 output "rds_proxy_endpoint" {
-  description = "Host in DATABASE_URL / JOBS_DATABASE_URL (port 5432, sslmode=require)."
+  description = "Host in DATABASE_URL / JOBS_DATABASE_URL / ANALYTICS_DATABASE_URL (port 5432)."
   value       = module.db_proxy.endpoint
+}
+
+output "worker_iam_user_name" {
+  description = "IAM user whose access key the Worker signs RDS IAM auth tokens with (wrangler secrets DB_IAM_ACCESS_KEY_ID / DB_IAM_SECRET_ACCESS_KEY)."
+  value       = module.db_proxy.worker_iam_user_name
 }
 
 output "database_name" {

@@ -6,6 +6,22 @@
 # set_config('app.context', …, true): transaction-local, gone at COMMIT/ROLLBACK, so connections
 # return to the pool after every transaction and no tenant context can leak to the next client.
 # Watch DatabaseConnectionsCurrentlySessionPinned: it should stay near zero.
+#
+# Login: the Worker's roles (var.worker_db_users) authenticate with IAM only (iam_auth REQUIRED):
+# the Worker presents a 15-minute IAM auth token as a cleartext password, which lets its driver
+# pipeline start-up into the first query (SCRAM costs three more round trips per connection).
+# The proxy still reaches Aurora with the role's password from Secrets Manager. The other
+# logins (owner, the RDS master: migrations and operators) keep SCRAM-SHA-256 passwords.
+locals {
+  worker_login_secret_arns = { for key, arn in var.login_role_secret_arns : key => arn if contains(keys(var.worker_db_users), key) }
+  other_login_secret_arns  = { for key, arn in var.login_role_secret_arns : key => arn if !contains(keys(var.worker_db_users), key) }
+  # arn:aws:rds:<region>:<account>:db-proxy:prx-… → prx-…, the resource id rds-db:connect names.
+  proxy_resource_id = split(":", aws_db_proxy.this.arn)[6]
+  worker_db_user_arns = [
+    for user in values(var.worker_db_users) :
+    "arn:aws:rds-db:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:dbuser:${local.proxy_resource_id}/${user}"
+  ]
+}
 resource "aws_security_group" "proxy" {
   name        = "${var.name}-rds-proxy-sg"
   description = "RDS Proxy: Postgres from the WebSocket proxy tasks (and an optional bastion); Postgres out to Aurora only."
@@ -85,8 +101,20 @@ resource "aws_db_proxy" "this" {
   idle_client_timeout    = var.idle_client_timeout_seconds
   debug_logging          = false
 
+  # The Worker's roles: IAM auth token only, never a password.
   dynamic "auth" {
-    for_each = var.login_role_secret_arns
+    for_each = local.worker_login_secret_arns
+    content {
+      description = "Postgres login ${auth.key} (Worker, IAM auth)"
+      auth_scheme = "SECRETS"
+      secret_arn  = auth.value
+      iam_auth    = "REQUIRED"
+    }
+  }
+
+  # Owner and master (migrations, operators on the bastion): SCRAM passwords.
+  dynamic "auth" {
+    for_each = local.other_login_secret_arns
     content {
       description               = "Postgres login ${auth.key}"
       auth_scheme               = "SECRETS"
@@ -113,4 +141,40 @@ resource "aws_db_proxy_target" "cluster" {
   db_proxy_name         = aws_db_proxy.this.name
   target_group_name     = aws_db_proxy_default_target_group.this.name
   db_cluster_identifier = var.cluster_id
+}
+
+# The Worker's AWS identity: an IAM user (Cloudflare Workers cannot assume a role without a key
+# anyway) whose only permission, through its group, is rds-db:connect as the Worker's roles on
+# this proxy. Its access key is made by an operator (docs/deploy.md), not here: a key created
+# by Terraform would sit in the state.
+resource "aws_iam_user" "worker" {
+  #checkov:skip=CKV_AWS_273:A machine identity for the Cloudflare Worker, which cannot use SSO or assume a role without a key; its only permission is rds-db:connect as three database users.
+  name = "${var.name}-worker-db-connect"
+  path = "/securebase/"
+  tags = var.tags
+}
+
+resource "aws_iam_group" "worker_db_connect" {
+  name = "${var.name}-worker-db-connect"
+  path = "/securebase/"
+}
+
+resource "aws_iam_group_membership" "worker_db_connect" {
+  name  = "${var.name}-worker-db-connect"
+  group = aws_iam_group.worker_db_connect.name
+  users = [aws_iam_user.worker.name]
+}
+
+resource "aws_iam_group_policy" "worker_db_connect" {
+  name  = "rds-db-connect-as-worker-roles"
+  group = aws_iam_group.worker_db_connect.name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "ConnectAsWorkerRoles"
+      Effect   = "Allow"
+      Action   = ["rds-db:connect"]
+      Resource = local.worker_db_user_arns
+    }]
+  })
 }

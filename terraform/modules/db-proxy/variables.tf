@@ -33,6 +33,16 @@ variable "login_role_secret_arns" {
   type        = map(string)
 }
 
+variable "worker_db_users" {
+  description = "The Worker's logins: login_role_secret_arns key => Postgres user. The proxy requires IAM auth for them, and the Worker's IAM user may rds-db:connect as exactly these users."
+  type        = map(string)
+  default = {
+    api       = "sb_api"
+    jobs      = "sb_jobs"
+    analytics = "sb_analytics"
+  }
+}
+
 variable "secrets_kms_key_arns" {
   description = "CMKs of those secrets (the proxy role may decrypt through Secrets Manager only)."
   type        = list(string)
