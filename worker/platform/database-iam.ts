@@ -71,25 +71,19 @@ export async function rdsAuthToken(login: DatabaseLogin, config: IamAuthConfig, 
   return signed.url.toString().slice("https://".length);
 }
 
-interface CachedToken {
-  token: Promise<string>;
-  mintedAt: number;
-}
-
-// Per isolate: one token per (key, region, host, port, user), shared by concurrent requests.
-const tokens = new Map<string, CachedToken>();
+// Per isolate: one token per (key, region, host, port, user). The cache holds the token itself,
+// not the pending signature: a Worker must not leave one request awaiting a promise another
+// request settles, so two requests that both find no token each sign one (a few HMACs).
+const tokens = new Map<string, { token: string; mintedAt: number }>();
 
 /** The token for `login`, reused for TOKEN_RENEW_AFTER_MS after it was minted. */
-export function cachedRdsAuthToken(login: DatabaseLogin, config: IamAuthConfig, now: number = Date.now()): Promise<string> {
+export async function cachedRdsAuthToken(login: DatabaseLogin, config: IamAuthConfig, now: number = Date.now()): Promise<string> {
   const key = [config.accessKeyId, config.region, login.host, login.port, login.user].join("|");
   const cached = tokens.get(key);
-  if (cached && now - cached.mintedAt >= 0 && now - cached.mintedAt < TOKEN_RENEW_AFTER_MS) return cached.token;
-  const token = rdsAuthToken(login, config, new Date(now));
+  const age = cached ? now - cached.mintedAt : -1;
+  if (cached && age >= 0 && age < TOKEN_RENEW_AFTER_MS) return cached.token;
+  const token = await rdsAuthToken(login, config, new Date(now));
   tokens.set(key, { token, mintedAt: now });
-  // A failed signing must not be served from the cache to later requests.
-  token.catch(() => {
-    if (tokens.get(key)?.token === token) tokens.delete(key);
-  });
   return token;
 }
 
