@@ -102,6 +102,22 @@ describe("email", () => {
     );
     await expectProblem(await call("/v1/notifications/preferences", { token: tenant.key }), 403);
   });
+
+  it("refuses the same event type and channel twice in one change with a 422 naming the repeat (found by the fuzzer: was a 500)", async () => {
+    const repeated = { event_type: "invoice.created", channel: "email" };
+    const problem = await expectProblem(
+      await call("/v1/notifications/preferences", {
+        method: "PUT",
+        token: billing.token,
+        headers: json,
+        body: JSON.stringify({ preferences: [{ ...repeated, enabled: true }, { event_type: "invoice.created", channel: "in_app", enabled: true }, { ...repeated, enabled: false }] }),
+      }),
+      422,
+      "validation-error",
+      "body.preferences.2",
+    );
+    expect(JSON.stringify(problem)).toContain("appears more than once");
+  });
 });
 
 describe("in-app notifications", () => {

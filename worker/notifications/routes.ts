@@ -42,6 +42,18 @@ const putPreferencesSchema = z
     preferences: z
       .array(z.strictObject({ event_type: typeEnum, channel: z.enum(notificationChannels), enabled: z.boolean() }))
       .max(100)
+      // One row per (event type, channel): a pair sent twice would be ambiguous (and Postgres
+      // refuses to upsert the same row twice in one statement).
+      .superRefine((preferences, ctx) => {
+        const seen = new Set<string>();
+        preferences.forEach((preference, index) => {
+          const pair = `${preference.event_type}|${preference.channel}`;
+          if (seen.has(pair)) {
+            ctx.addIssue({ code: "custom", path: [index], message: `${preference.event_type} by ${preference.channel} appears more than once` });
+          }
+          seen.add(pair);
+        });
+      })
       .openapi({ example: [{ event_type: "invoice.created", channel: "email", enabled: false }] }),
   })
   .openapi("UpdateNotificationPreferencesRequest");
