@@ -89,6 +89,24 @@ export async function createOwnedDatabase(adminUrl: string, database: string, ow
   }
 }
 
+/**
+ * As a superuser: a new database that is a copy of `template` (schema, rows, grants), owned by
+ * the template's owner — what the tests give each test file. Roles belong to the server, so the
+ * same credentials work in the copy. The template must have no open connections.
+ */
+export async function copyDatabase(adminUrl: string, template: string, database: string): Promise<void> {
+  // From the maintenance database: a connection to the template would keep it busy.
+  const client = new pg.Client({ connectionString: Object.assign(new URL(adminUrl), { pathname: "/postgres" }).toString() });
+  await client.connect();
+  try {
+    const { rows } = await client.query("SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1", [template]);
+    if (!rows[0]) throw new Error(`no database ${template} to copy`);
+    await client.query(`CREATE DATABASE ${quoteIdent(database)} TEMPLATE ${quoteIdent(template)} OWNER ${quoteIdent(rows[0].owner as string)}`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** As the owner (after migrations created the roles): let the request, jobs and analytics roles log in. */
 export async function setLoginPasswords(ownerUrl: string, credentials = localCredentials): Promise<void> {
   const client = new pg.Client({ connectionString: ownerUrl });

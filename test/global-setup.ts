@@ -1,10 +1,14 @@
 // Starts what the tests need, in Node, before any test file: an embedded Postgres on a free
 // port with a fresh data directory (deleted afterwards), all migrations, the WebSocket proxy.
+// The migrated database is the template: each test file gets a copy of its own (vitest.config.ts),
+// and nothing connects to the template itself (connections to it are refused, so a test that
+// reached past its copy would fail loudly instead of slowing every later copy).
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import pg from "pg";
 import { startLocalStack } from "../db/local-stack.ts";
 import { startFaultControl } from "../db/fault-control.ts";
 import { migrate } from "../db/migrate.ts";
@@ -47,6 +51,7 @@ export default async function setup(project: TestProject) {
   });
   // Re-running must apply nothing: the runner records what ran.
   const secondRun = await migrate(stack.ownerUrl);
+  await closeToConnections(stack.adminUrl!);
 
   project.provide("adminUrl", stack.adminUrl!);
   project.provide("ownerUrl", stack.ownerUrl);
@@ -76,4 +81,16 @@ export default async function setup(project: TestProject) {
     await stack.stop();
     await rm(dataDir, { recursive: true, force: true });
   };
+}
+
+async function closeToConnections(adminUrl: string): Promise<void> {
+  const url = new URL(adminUrl);
+  const database = url.pathname.slice(1);
+  const client = new pg.Client({ connectionString: Object.assign(url, { pathname: "/postgres" }).toString() });
+  await client.connect();
+  try {
+    await client.query(`ALTER DATABASE "${database}" WITH ALLOW_CONNECTIONS false`);
+  } finally {
+    await client.end();
+  }
 }

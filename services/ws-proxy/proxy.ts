@@ -13,6 +13,9 @@
 //   server answered (pipelined client writes before the answer count once). Cheap: two flags.
 // - Latency injection: each forwarded chunk waits `latencyMs` one way, in order, so a
 //   benchmark on loopback can show what round trips cost at a real edge->database RTT.
+// - With stats exposed (tests, bench; never deployed), a client may name itself in the path,
+//   /v2/<tag>, and GET /stats/<tag> gives the same counters for that tag alone: test files that
+//   run at the same time each read their own round trips (test/helpers/database.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { connect, type Socket } from "node:net";
@@ -36,6 +39,9 @@ export interface ProxyStats {
   /** Most recent closed connections, newest last (bounded). */
   recent: { id: number; roundTrips: number; bytesIn: number; bytesOut: number }[];
 }
+
+/** The counters of the connections made through /v2/<tag>. */
+export type TagStats = Omit<ProxyStats, "refused" | "recent">;
 
 export interface WsProxy {
   port: number;
@@ -71,6 +77,7 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
   const totals = { connections: 0, open: 0, peakOpen: 0, roundTrips: 0, refused: 0 };
   const recent: ProxyStats["recent"] = [];
   const byUser: ProxyStats["byUser"] = {};
+  const byTag = new Map<string, TagStats>();
   const later = (fn: () => void) => (latencyMs > 0 ? setTimeout(fn, latencyMs) : fn());
 
   const stats = (): ProxyStats => ({ ...totals, byUser: structuredClone(byUser), recent: [...recent] });
@@ -86,6 +93,12 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(stats()));
       return;
     }
+    const tagged = options.exposeStats && req.method === "GET" ? TAG_STATS_PATH.exec(req.url ?? "") : null;
+    if (tagged) {
+      const tag = byTag.get(tagged[1]!) ?? newTagStats();
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(tag));
+      return;
+    }
     res.writeHead(404).end();
   };
   const http: Server = options.serverTls ? createHttpsServer(options.serverTls, serve) : createServer(serve);
@@ -94,7 +107,8 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
   http.on("upgrade", (req, socket, head) => {
     const url = new URL(req.url ?? "/", "http://proxy");
     const address = url.searchParams.get("address") ?? "";
-    if (url.pathname !== "/v2" || !allow.has(address)) {
+    const tagName = options.exposeStats ? TAG_PATH.exec(url.pathname)?.[1] : undefined;
+    if ((url.pathname !== "/v2" && !tagName) || !allow.has(address)) {
       totals.refused += 1;
       socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n");
       return;
@@ -111,14 +125,24 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
       const conn = { id: ++totals.connections, roundTrips: 0, bytesIn: 0, bytesOut: 0 };
       let awaitingAnswer = false;
       let user: { connections: number; roundTrips: number } | undefined;
-      totals.open += 1;
-      totals.peakOpen = Math.max(totals.peakOpen, totals.open);
+      let tagUser: { connections: number; roundTrips: number } | undefined;
+      let tag = tagName === undefined ? undefined : byTag.get(tagName);
+      if (tagName !== undefined && !tag) byTag.set(tagName, (tag = newTagStats()));
+      if (tag) tag.connections += 1; // totals.connections is counted in conn.id above
+      for (const counters of tag ? [totals, tag] : [totals]) {
+        counters.open += 1;
+        counters.peakOpen = Math.max(counters.peakOpen, counters.open);
+      }
 
       ws.on("message", (data: Buffer) => {
         if (!user) {
           const name = startupUser(data) ?? "unknown";
           user = byUser[name] ??= { connections: 0, roundTrips: 0 };
           user.connections += 1;
+          if (tag) {
+            tagUser = tag.byUser[name] ??= { connections: 0, roundTrips: 0 };
+            tagUser.connections += 1;
+          }
         }
         conn.bytesIn += data.length;
         if (!awaitingAnswer) awaitingAnswer = true;
@@ -131,6 +155,8 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
           conn.roundTrips += 1;
           totals.roundTrips += 1;
           if (user) user.roundTrips += 1;
+          if (tag) tag.roundTrips += 1;
+          if (tagUser) tagUser.roundTrips += 1;
         }
         later(() => ws.readyState === ws.OPEN && ws.send(data));
       };
@@ -156,6 +182,7 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
         if (closed) return;
         closed = true;
         totals.open -= 1;
+        if (tag) tag.open -= 1;
         recent.push(conn);
         if (recent.length > 200) recent.shift();
         upstream?.destroy();
@@ -187,6 +214,11 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
       }),
   };
 }
+
+/** /v2/<tag>: a client's name for itself, for per-client stats (letters, digits, - and _). */
+const TAG_PATH = /^\/v2\/([A-Za-z0-9_-]{1,64})$/;
+const TAG_STATS_PATH = /^\/stats\/([A-Za-z0-9_-]{1,64})$/;
+const newTagStats = (): TagStats => ({ byUser: {}, connections: 0, open: 0, peakOpen: 0, roundTrips: 0 });
 
 const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]); // length 8, code 80877103
 

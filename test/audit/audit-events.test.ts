@@ -2,8 +2,8 @@
 // events that carry the request id, address and user agent of the request that caused them;
 // filters narrow the list; another tenant's events never show; the chain verifies, and stops
 // verifying once an event is tampered with behind the API's back.
-import { beforeAll, describe, expect, inject, it } from "vitest";
-import { connect } from "../helpers/database.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { connect, databaseUrl } from "../helpers/database.ts";
 import { createUser, randomIp, userToken, type TestUser } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 import { expectSameAsMissing } from "../helpers/problems.ts";
@@ -303,7 +303,7 @@ describe("GET /v1/audit-events/verify", () => {
     expect(await verify(token)).toEqual({ valid: true, checked: 3, first_broken: null });
     const second = events.find((e) => e.seq === 2)!;
 
-    const superuser = await connect(inject("adminUrl"));
+    const superuser = await connect(databaseUrl("admin"));
     try {
       await superuser.query("SET session_replication_role = replica");
       await superuser.query("UPDATE audit_events SET ip = '192.0.2.66' WHERE customer_id = $1 AND seq = 2", [carol.customerId]);

@@ -24,11 +24,20 @@ const urls: Record<Role, () => string> = {
 };
 
 /**
+ * A role's URL for this test file's database. Each file has a copy of its own (vitest.config.ts),
+ * the one the Worker's bindings name; the injected URLs name the template, which refuses
+ * connections.
+ */
+export function databaseUrl(role: Role): string {
+  return Object.assign(new URL(urls[role]()), { pathname: new URL(env.DATABASE_URL).pathname }).toString();
+}
+
+/**
  * Runs `work` on a fresh connection as one of the database roles and always closes it. The
  * client signs tenant contexts with the test DB_CONTEXT_KEY (see fixtures' asCustomer).
  */
 export async function as<T>(role: Role, work: (client: FixtureClient) => Promise<T>): Promise<T> {
-  const client = await connect(urls[role]());
+  const client = await connect(databaseUrl(role));
   try {
     return await work(fixtureClient(client, env.DB_CONTEXT_KEY));
   } finally {
@@ -48,7 +57,14 @@ export interface ProxyStats {
   peakOpen: number;
 }
 
+/**
+ * The proxy's counters for this test file's connections only (the Worker's and the helpers'):
+ * each file's workerd reaches the proxy through its own /v2/<tag> (vitest.config.ts), so files
+ * running at the same time do not see each other's round trips.
+ */
 export async function proxyStats(): Promise<ProxyStats> {
-  const response = await fetch(inject("proxyStatsUrl"));
+  const tag = new URL(env.DB_WS_PROXY_URL).pathname.split("/")[2];
+  if (!tag) throw new Error(`DB_WS_PROXY_URL has no per-file tag: ${env.DB_WS_PROXY_URL}`);
+  const response = await fetch(`${inject("proxyStatsUrl")}/${tag}`);
   return (await response.json()) as ProxyStats;
 }

@@ -27,7 +27,8 @@ let counter = 0;
 export async function receiver(
   config: { secrets?: string[]; script?: { status: number; retry_after?: string; delay_ms?: number }[]; then_status?: number } = {},
 ): Promise<{ name: string; url: string }> {
-  const name = `r${Date.now().toString(36)}${(counter++).toString(36)}`;
+  // Random too: files running at the same time share the sink, and each has its own counter.
+  const name = `r${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 8)}`;
   await configureReceiver(name, config);
   return { name, url: `${sinkUrl()}/webhooks/${name}` };
 }

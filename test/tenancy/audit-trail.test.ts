@@ -2,8 +2,7 @@
 // verification function that finds the first broken link.
 import { beforeAll, describe, expect, it } from "vitest";
 import { asCustomer, createCustomer, type FixtureClient } from "../../db/fixtures.ts";
-import { as, asApiRole, asOwner, connect } from "../helpers/database.ts";
-import { inject } from "vitest";
+import { as, asApiRole, asOwner, connect, databaseUrl } from "../helpers/database.ts";
 
 async function newCustomer(tag: string): Promise<string> {
   return asOwner((client) => createCustomer(client, { name: `Audit ${tag}`, email: `audit-${tag}-${Date.now()}@example.com`, tier: "fintech" }));
@@ -49,7 +48,7 @@ describe("audit chain", () => {
     await asApiRole(async (client) => {
       for (let i = 0; i < 6; i++) await appendAudit(client, victim, "api_key.created", { i });
     });
-    const admin = await connect(inject("adminUrl"));
+    const admin = await connect(databaseUrl("admin"));
     try {
       await admin.query("SET session_replication_role = replica");
       await admin.query("UPDATE audit_events SET summary = 'nothing to see' WHERE customer_id = $1 AND seq IN (3, 5)", [victim]);

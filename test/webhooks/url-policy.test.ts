@@ -117,7 +117,9 @@ describe("at delivery time", () => {
   it("checks the URL again before every attempt: nothing is sent to a URL the rules refuse", async () => {
     const tenant = await createTenant();
     const { token } = await userToken(tenant.customerId, "admin");
-    const hook = await receiver({ then_status: 500 });
+    // Retry-After an hour: the queue's own retry (5 s after a plain 500) would otherwise race the
+    // attempt made below, and on a busy machine claim the delivery first.
+    const hook = await receiver({ script: [{ status: 500, retry_after: "3600" }], then_status: 500 });
     const created = await call("/v1/webhooks/endpoints", {
       method: "POST",
       token,
