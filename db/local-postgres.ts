@@ -91,7 +91,7 @@ export async function createOwnedDatabase(adminUrl: string, database: string, ow
 
 /**
  * As a superuser: a new database that is a copy of `template` (schema, rows, grants), owned by
- * the template's owner — what the tests give each test file. Roles belong to the server, so the
+ * the template's owner — what the tests give each workerd. Roles belong to the server, so the
  * same credentials work in the copy. The template must have no open connections.
  */
 export async function copyDatabase(adminUrl: string, template: string, database: string): Promise<void> {

@@ -1,8 +1,8 @@
 // Starts what the tests need, in Node, before any test file: an embedded Postgres on a free
 // port with a fresh data directory (deleted afterwards), all migrations, the WebSocket proxy.
-// The migrated database is the template: each test file gets a copy of its own (vitest.config.ts),
+// The migrated database is the template: each workerd gets a copy of its own (vitest.config.ts),
 // and nothing connects to the template itself (connections to it are refused, so a test that
-// reached past its copy would fail loudly instead of slowing every later copy).
+// reached past its copy fails loudly instead of making later copies fail now and then).
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

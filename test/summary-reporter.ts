@@ -16,7 +16,7 @@ export default class SummaryReporter implements Reporter {
     const total: Counts = { passed: 0, failed: 0, skipped: 0 };
     const byProject = new Map<string, Counts>();
     for (const testModule of testModules) {
-      // "workers:<name>" and "workers-alone" (vitest.config.ts) count as "workers".
+      // "workers-isolated" and "workers-alone" (vitest.config.ts) count as "workers".
       const project = testModule.project.name.match(/^[a-z]+/)?.[0] ?? "default";
       const counts = byProject.get(project) ?? { passed: 0, failed: 0, skipped: 0 };
       byProject.set(project, counts);

@@ -24,8 +24,8 @@ const urls: Record<Role, () => string> = {
 };
 
 /**
- * A role's URL for this test file's database. Each file has a copy of its own (vitest.config.ts),
- * the one the Worker's bindings name; the injected URLs name the template, which refuses
+ * A role's URL for this test file's database: its workerd's own copy (vitest.config.ts), the
+ * one the Worker's bindings name. The injected URLs name the template, which refuses
  * connections.
  */
 export function databaseUrl(role: Role): string {
@@ -59,8 +59,8 @@ export interface ProxyStats {
 
 /**
  * The proxy's counters for this test file's connections only (the Worker's and the helpers'):
- * each file's workerd reaches the proxy through its own /v2/<tag> (vitest.config.ts), so files
- * running at the same time do not see each other's round trips.
+ * each workerd reaches the proxy through its own /v2/<tag> (vitest.config.ts) and runs one file
+ * at a time, so files running at the same time do not see each other's round trips.
  */
 export async function proxyStats(): Promise<ProxyStats> {
   const tag = new URL(env.DB_WS_PROXY_URL).pathname.split("/")[2];
