@@ -50,8 +50,8 @@ const ISOLATED: Record<string, string> = {
 const ALONE = ["test/platform/database-faults.test.ts", "test/platform/database-outage.test.ts"];
 
 /**
- * The order files start in: the longest first (scale: 45-90 s alone, longer beside the rest), then the isolated ones,
- * the node ones, then the lanes. Within each, vitest's order (slowest first by the last run's
+ * The order files start in: the longest first (scale: 45-90 s alone, longer beside the rest),
+ * then the isolated ones, the node ones, then the lanes. Within each, vitest's order (slowest first by the last run's
  * durations, else largest file first).
  */
 class LongestFirst extends BaseSequencer {
