@@ -128,9 +128,11 @@ describe("at delivery time", () => {
     });
     const endpoint = await created.json<{ id: string }>();
     expect((await call(`/v1/webhooks/endpoints/${endpoint.id}/test`, { method: "POST", token })).status).toBe(202);
+    // Failed, not only counted: an attempt counts itself when it claims the delivery, and one
+    // still in flight would write its outcome over the next_attempt_at set below.
     const [delivery] = await eventually(
-      async () => (await (await call(`/v1/webhooks/endpoints/${endpoint.id}/deliveries`, { token })).json<{ data: { id: string; attempt_count: number }[] }>()).data,
-      (d) => d[0]?.attempt_count === 1,
+      async () => (await (await call(`/v1/webhooks/endpoints/${endpoint.id}/deliveries`, { token })).json<{ data: { id: string; attempt_count: number; status: string }[] }>()).data,
+      (d) => d[0]?.attempt_count === 1 && d[0].status === "failed",
     );
     await as("admin", (client) => client.query("UPDATE webhook_deliveries SET next_attempt_at = now() WHERE id = $1", [delivery!.id]));
     const summary = await deliverWebhooks({ ...env, ENVIRONMENT: "production" }, [delivery!.id]);
