@@ -6,15 +6,14 @@
 // so the test mints it first and the Worker reuses it).
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
 import type { Env } from "../../worker/env.ts";
 import { cachedRdsAuthToken } from "../../worker/platform/database-iam.ts";
 import { RequestDatabase, withJobsDatabase } from "../../worker/platform/database.ts";
-import { as, proxyStats } from "../helpers/database.ts";
+import { as, databaseUrl, proxyStats } from "../helpers/database.ts";
 
 const role = `sb_iam_probe_${crypto.randomUUID().slice(0, 8)}`;
 const iam = { region: "us-east-1", accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
-const api = new URL(inject("apiUrl"));
+const api = new URL(databaseUrl("api"));
 // The URL a deploy stores: right user and host, but a password that Postgres would refuse.
 const probeUrl = `postgres://${role}:not-the-password@${api.host}${api.pathname}`;
 const iamEnv: Env = {
