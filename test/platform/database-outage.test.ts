@@ -1,10 +1,12 @@
 // Postgres hangs, or the WebSocket proxy goes away: requests end within the client timeouts
 // with a 503/504 problem and Retry-After (never a hang, never a 500), writes are all-or-nothing
 // (a key exists only with its audit row), and service comes back by itself.
+import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { asCustomer } from "../../db/fixtures.ts";
 import { DATABASE_TIMEOUTS } from "../../worker/platform/database-errors.ts";
-import { asOwner } from "../helpers/database.ts";
+import { RequestDatabase } from "../../worker/platform/database.ts";
+import { asOwner, databaseUrl } from "../helpers/database.ts";
 import { userToken } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 
@@ -67,6 +69,16 @@ describe("WebSocket proxy gone", () => {
     expect(Date.now() - started).toBeLessThan(DATABASE_TIMEOUTS.connectMs + 1_000);
     await fault("proxy/start");
     expect((await call("/v1/invoices", { token: tenant.key })).status).toBe(200);
+  });
+
+  it("closing a connection the proxy already dropped settles at once (client.end() alone waits for an 'end' that never comes)", async () => {
+    const db = new RequestDatabase({ ...env, DATABASE_URL: databaseUrl("api") });
+    expect(await db.system<{ one: number }>("SELECT 1 AS one")).toEqual([{ one: 1 }]);
+    await fault("proxy/stop");
+    await new Promise((r) => setTimeout(r, 300)); // the socket's close reaches the driver
+    const started = Date.now();
+    await db.close();
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it("writes cut off mid-load are all-or-nothing: every key that exists has its audit row", async () => {

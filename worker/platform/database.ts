@@ -70,7 +70,23 @@ export async function driverConnectionString(
 
 /** A client that gives up instead of hanging when Postgres or the proxy stops answering. */
 function newClient(connectionString: string, queryMs: number = DATABASE_TIMEOUTS.queryMs): Client {
-  return new Client({ connectionString, connectionTimeoutMillis: DATABASE_TIMEOUTS.connectMs, query_timeout: queryMs });
+  const client = new Client({ connectionString, connectionTimeoutMillis: DATABASE_TIMEOUTS.connectMs, query_timeout: queryMs });
+  ended.set(client, new Promise<void>((resolve) => client.once("end", () => resolve())));
+  return client;
+}
+
+/** Settles when the client's connection has ended, for whatever reason (see endClient). */
+const ended = new WeakMap<Client, Promise<void>>();
+
+/**
+ * Closes a client without hanging. `client.end()` waits for the connection's next "end" event,
+ * which never comes when the socket already died (the proxy or Postgres went away mid-request):
+ * nothing is left to wake the promise, so workerd cancels the waiting request, queue batch or
+ * waitUntil task as hung (the soak showed it). The client's own "end", listened for from the
+ * start, settles it in that case.
+ */
+async function endClient(client: Client): Promise<void> {
+  await Promise.race([client.end().catch(() => undefined), ended.get(client)]);
 }
 
 export class RequestDatabase {
@@ -177,8 +193,7 @@ export class RequestDatabase {
     await Promise.allSettled(this.#pending);
     this.#closing = true;
     try {
-      const client = await connection;
-      await client.end();
+      await endClient(await connection);
     } catch {
       // connect failed or the socket is gone: nothing left to close
     }
@@ -208,7 +223,7 @@ export async function withJobsDatabase<T>(env: Env, work: (db: Database) => Prom
     }
   } finally {
     closing = true;
-    await client.end().catch(() => undefined);
+    await endClient(client);
   }
 }
 
@@ -222,12 +237,14 @@ export async function withJobsSession<T>(
   work: (transact: <R>(fn: (db: Database) => Promise<R>) => Promise<R>) => Promise<T>,
 ): Promise<T> {
   configureDriver(env);
-  const client = new Client({ connectionString: await driverConnectionString(env, env.JOBS_DATABASE_URL) });
+  const client = newClient(await driverConnectionString(env, env.JOBS_DATABASE_URL), DATABASE_TIMEOUTS.jobQueryMs);
   let closing = false;
   client.on("error", (error) => {
     if (!closing) console.warn("postgres connection error:", error.message);
   });
-  await client.connect();
+  await client.connect().catch((error: unknown) => {
+    throw asError(error);
+  });
   const db = drizzle({ client });
   const transact = async <R>(fn: (db: Database) => Promise<R>): Promise<R> => {
     await client.query("BEGIN");
@@ -244,6 +261,6 @@ export async function withJobsSession<T>(
     return await work(transact);
   } finally {
     closing = true;
-    await client.end().catch(() => undefined);
+    await endClient(client);
   }
 }
