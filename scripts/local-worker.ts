@@ -9,15 +9,22 @@ import pg from "pg";
 import { unstable_dev, type Unstable_DevWorker } from "wrangler";
 import { fixtureClient, type FixtureClient } from "../db/fixtures.ts";
 import { startLocalStack, type LocalStack } from "../db/local-stack.ts";
-import { seedDemo, type DemoKey } from "../db/seed.ts";
-import { startLocalSink } from "./local-sink.ts";
+import { seedDemoBilling } from "../db/seed-billing.ts";
+import { seedDemo, seedDemoUsers, type DemoKey, type DemoUser } from "../db/seed.ts";
+import { startLocalSink, type LocalSink } from "./local-sink.ts";
 
 export interface LocalWorker {
   worker: Unstable_DevWorker;
   baseUrl: string;
   stack: LocalStack;
+  /** The local SES API, webhook receivers and DoH zone the Worker talks to. */
+  sink: LocalSink;
   keys: DemoKey[];
+  /** The demo portal users (with `demoUsers: true`). */
+  users: DemoUser[];
   contextKey: string;
+  /** SESSION_SIGNING_KEYS the Worker runs with. */
+  signingKeys: string;
   /** Runs `work` as the database owner (RLS binds it: fixtures set a customer context). */
   asOwner: <T>(work: (client: FixtureClient) => Promise<T>) => Promise<T>;
   stop: () => Promise<void>;
@@ -30,6 +37,12 @@ export async function startLocalWorker(
     inspectorPort?: number;
     /** "scram": Postgres asks for SCRAM-SHA-256 (as RDS Proxy does) and the Worker runs with DB_PIPELINE_CONNECT=false. */
     databaseAuth?: "password" | "scram";
+    /** Also seed the demo's billed months (usage and invoices, as `npm run dev` does). */
+    billingHistory?: boolean;
+    /** Also seed the demo portal users (`users` in the result). */
+    demoUsers?: boolean;
+    /** Let callers trigger Cron handlers (`/__scheduled`). */
+    testScheduled?: boolean;
   } = {},
 ): Promise<LocalWorker> {
   const dir = await mkdtemp(join(tmpdir(), "securebase-local-worker-"));
@@ -55,6 +68,9 @@ export async function startLocalWorker(
     }
   };
   const keys = await asOwner((client) => seedDemo(client, join(dir, "keys.json")));
+  if (options.billingHistory) await seedDemoBilling(stack.jobsUrl);
+  const users = options.demoUsers ? await asOwner((client) => seedDemoUsers(client, join(dir, "users.json"))) : [];
+  const signingKeys = `local1:${randomBytes(32).toString("base64url")}`;
   // Email goes to the local sink, never to a real SES endpoint.
   const ses = { accessKeyId: "AKIALOCALWORKER", secretAccessKey: randomBytes(30).toString("base64"), region: "us-east-1" };
   const sink = await startLocalSink({ ses });
@@ -71,7 +87,7 @@ export async function startLocalWorker(
       ANALYTICS_DATABASE_URL: stack.analyticsUrl,
       DB_WS_PROXY_URL: stack.proxy.url,
       DB_PIPELINE_CONNECT: options.databaseAuth === "scram" ? "false" : "password",
-      SESSION_SIGNING_KEYS: `local1:${randomBytes(32).toString("base64url")}`,
+      SESSION_SIGNING_KEYS: signingKeys,
       DB_CONTEXT_KEY: contextKey,
       DATA_ENCRYPTION_KEY: `dek1:${randomBytes(32).toString("base64url")}`,
       ENVIRONMENT: "development",
@@ -79,14 +95,17 @@ export async function startLocalWorker(
       SES_ACCESS_KEY_ID: ses.accessKeyId,
       SES_SECRET_ACCESS_KEY: ses.secretAccessKey,
     },
-    experimental: { disableExperimentalWarning: true },
+    experimental: { disableExperimentalWarning: true, testScheduled: options.testScheduled ?? false },
   });
   return {
     worker,
     baseUrl: `http://${worker.address}:${worker.port}`,
     stack,
+    sink,
     keys,
+    users,
     contextKey,
+    signingKeys,
     asOwner,
     stop: async () => {
       await worker.stop();
