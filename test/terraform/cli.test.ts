@@ -40,7 +40,8 @@ describe.skipIf(!hasTerraform || !hasMirror)("terraform init + validate (offline
   let copy: string;
   beforeAll(async () => {
     copy = await mkdtemp(join(tmpdir(), "securebase-tf-"));
-    await cp(root, copy, { recursive: true, filter: (source) => !source.includes(".terraform") });
+    // verbatimSymlinks: the environments' links to ../shared must point into the copy.
+    await cp(root, copy, { recursive: true, verbatimSymlinks: true, filter: (source) => !source.includes(".terraform") });
   });
   afterAll(async () => {
     await rm(copy, { recursive: true, force: true });

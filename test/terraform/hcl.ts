@@ -37,19 +37,22 @@ export interface TerraformConfig {
 
 export const environmentNames = ["dev", "staging", "prod"] as const;
 
-async function parseDir(dir: string): Promise<{ blocks: Record<string, Body>; text: string }> {
+async function parseDir(dir: string): Promise<{ blocks: Record<string, Body>; locals: Body; text: string }> {
   const files = (await readdir(dir)).filter((file) => file.endsWith(".tf")).sort();
   const blocks: Record<string, Body> = {};
+  const locals: Body = {};
   let text = "";
   for (const file of files) {
     const content = await readFile(join(dir, file), "utf8");
     text += `\n${content}`;
     const parsed = (await parse(file, content)) as Record<string, Body>;
     for (const [kind, value] of Object.entries(parsed)) {
-      blocks[kind] = { ...(blocks[kind] ?? {}), ...value };
+      // `locals` blocks parse to a list (an entry a block), named blocks to an object by name.
+      if (kind === "locals") Object.assign(locals, ...(value as unknown as Body[]));
+      else blocks[kind] = { ...(blocks[kind] ?? {}), ...value };
     }
   }
-  return { blocks, text };
+  return { blocks, locals, text };
 }
 
 const first = (value: unknown): Body => (Array.isArray(value) ? (value[0] as Body) : (value as Body));
@@ -71,9 +74,11 @@ export async function loadTerraform(root: string): Promise<TerraformConfig> {
   const environments: TerraformConfig["environments"] = {};
   for (const env of environmentNames) {
     const dir = join(root, "environments", env);
-    const { blocks, text } = await parseDir(dir);
+    const { blocks, locals, text } = await parseDir(dir);
+    // The composition is shared (environments/shared/stack.tf, linked into each environment);
+    // what differs is the environment's `local.settings`, resolved here into the call arguments.
     const calls = Object.entries(blocks.module ?? {}).map(([name, body]) => {
-      const args = first(body);
+      const args = Object.fromEntries(Object.entries(first(body)).map(([key, value]) => [key, resolveLocal(value, locals)]));
       const module = String(args.source).replace("../../modules/", "");
       return { name, module, args };
     });
@@ -101,6 +106,15 @@ export interface Instance {
 }
 
 const VAR_ONLY = /^\$\{var\.([A-Za-z0-9_]+)\}$/;
+const LOCAL_ONLY = /^\$\{local\.([A-Za-z0-9_.]+)\}$/;
+
+/** `${local.a.b}` → that local's value in this environment; anything else stays as it is. */
+function resolveLocal(value: unknown, locals: Body): unknown {
+  const match = typeof value === "string" ? LOCAL_ONLY.exec(value) : null;
+  if (!match) return value;
+  const resolved = dig(locals, match[1]!);
+  return resolved === undefined ? value : resolved;
+}
 
 export function resolveIn(value: unknown, module: ModuleConfig, args: Body): unknown {
   if (typeof value !== "string") return value;

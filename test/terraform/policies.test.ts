@@ -58,8 +58,8 @@ describe("a broken copy of the configuration fails the matching policy", () => {
   const sabotage = [
     { policy: "CKV_AWS_96", file: "modules/database/main.tf", from: "storage_encrypted                   = true", to: "storage_encrypted                   = false" },
     { policy: "RDS_PROXY_TLS", file: "modules/db-proxy/main.tf", from: "require_tls            = true", to: "require_tls            = false" },
-    { policy: "SB_PROD_BACKUPS_35", file: "environments/prod/main.tf", from: "backup_retention_days    = 35", to: "backup_retention_days    = 7" },
-    { policy: "CKV_AWS_139", file: "environments/prod/main.tf", from: "deletion_protection      = true", to: "deletion_protection      = false" },
+    { policy: "SB_PROD_BACKUPS_35", file: "environments/prod/settings.tf", from: "backup_retention_days        = 35", to: "backup_retention_days        = 7" },
+    { policy: "CKV_AWS_139", file: "environments/shared/stack.tf", from: "deletion_protection      = true", to: "deletion_protection      = false" },
     { policy: "CKV_AWS_7", file: "modules/kms-key/main.tf", from: "enable_key_rotation     = true", to: "enable_key_rotation     = false" },
     { policy: "CKV_AWS_17", file: "modules/database/main.tf", from: "publicly_accessible                   = false", to: "publicly_accessible                   = true" },
     {
@@ -88,7 +88,8 @@ describe("a broken copy of the configuration fails the matching policy", () => {
 
   it.each(sabotage)("$policy fails when $file is broken", async ({ policy, file, from, to }) => {
     const copy = await mkdtemp(join(brokenRoot, `${policy}-`));
-    await cp(root, copy, { recursive: true, filter: (source) => !source.includes(".terraform") });
+    // verbatimSymlinks: the environments' links to ../shared must point into the copy.
+    await cp(root, copy, { recursive: true, verbatimSymlinks: true, filter: (source) => !source.includes(".terraform") });
     const original = await readFile(join(copy, file), "utf8");
     expect(original).toContain(from); // the sabotage really changes something
     await writeFile(join(copy, file), original.replace(from, to));

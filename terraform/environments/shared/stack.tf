@@ -1,6 +1,8 @@
-# SecureBase Edge API, AWS data tier — production.
+# SecureBase Edge API, AWS data tier: one composition for every environment.
 # The Worker runs on Cloudflare; here live Aurora (behind RDS Proxy), the WebSocket proxy the
 # Worker reaches it through, their secrets and keys, and the operators' alarms.
+# environments/{dev,staging,prod} link this file (and variables.tf, outputs.tf, versions.tf)
+# and differ only in their settings.tf (`local.settings`), their backend and their tfvars.
 locals {
   name = "securebase-${var.environment}"
 }
@@ -32,7 +34,7 @@ module "secrets" {
   source                  = "../../modules/secrets"
   name                    = local.name
   kms_key_arn             = module.secrets_key.key_arn
-  recovery_window_in_days = 30
+  recovery_window_in_days = local.settings.secrets_recovery_window_days
 }
 
 module "database" {
@@ -45,10 +47,10 @@ module "database" {
   logs_kms_key_arn         = module.operations_key.key_arn
   min_acu                  = 0.5
   max_acu                  = 4
-  instance_count           = 2
-  backup_retention_days    = 35
+  instance_count           = local.settings.database_instances
+  backup_retention_days    = local.settings.backup_retention_days
   deletion_protection      = true
-  skip_final_snapshot      = false
+  skip_final_snapshot      = local.settings.skip_final_snapshot
 }
 
 module "db_proxy" {
@@ -80,8 +82,8 @@ module "ws_proxy" {
   logs_kms_key_arn            = module.operations_key.key_arn
   access_logs_bucket          = var.access_logs_bucket
   image_tag                   = var.ws_proxy_image_tag
-  min_tasks                   = 2
-  max_tasks                   = 6
+  min_tasks                   = local.settings.ws_proxy_min_tasks
+  max_tasks                   = local.settings.ws_proxy_max_tasks
   deletion_protection         = true
 }
 
