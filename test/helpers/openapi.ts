@@ -140,3 +140,11 @@ export function withField(value: unknown, path: string, replacement: unknown): u
 /** A concrete URL path for an operation, with `{param}`s filled by `fill` (default: a random UUID). */
 export const concretePath = (op: Operation, fill: (name: string) => string = () => crypto.randomUUID()) =>
   op.path.replace(/\{([^}]+)\}/g, (_, name: string) => fill(name));
+
+/**
+ * A route path as Hono registers it, written as the document writes it: ":id" is "{id}", and
+ * ":id{[^/]+\\.html}" (a parameter with a file suffix, which Hono routes by pattern) is "{id}.html".
+ */
+export function documentPath(honoPath: string): string {
+  return honoPath.replace(/:([A-Za-z_]+)\{\[\^\/\]\+\\\.([a-z]+)\}/g, "{$1}.$2").replace(/:([A-Za-z_]+)/g, "{$1}");
+}

@@ -4,14 +4,12 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../worker/app.ts";
 import { domainFor, domains } from "../../worker/domains.ts";
+import { documentPath } from "../helpers/openapi.ts";
 import { call, createTenant } from "../helpers/tenants.ts";
 
-/** A concrete path that the route pattern matches: parameters become "x" (with their suffix). */
+/** A concrete path that the route pattern matches: parameters (and a trailing "*") become "x". */
 function examplePath(pattern: string): string {
-  return pattern
-    .replace(/:[A-Za-z_]+\{\[\^\/\]\+\\\.([a-z]+)\}/g, "x.$1")
-    .replace(/:[A-Za-z_]+/g, "x")
-    .replace(/\*$/, "x");
+  return documentPath(pattern).replace(/\{[A-Za-z_]+\}/g, "x").replace(/\*$/, "x");
 }
 
 const routeKey = (route: { method: string; path: string }) => `${route.method} ${route.path}`;

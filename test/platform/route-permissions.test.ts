@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { permissions } from "../../worker/auth/permissions.ts";
 import { createApp } from "../../worker/app.ts";
+import { documentPath } from "../helpers/openapi.ts";
 import { call } from "../helpers/tenants.ts";
 
 const PUBLIC = ["GET /health", "GET /health/live", "POST /v1/auth/login", "POST /v1/invites/accept"];
@@ -41,8 +42,7 @@ describe("route permissions", () => {
     const documented = new Set((await operations()).keys());
     const served = (await createApp())
       .routes.filter((r) => r.method !== "ALL")
-      // ":id{[^/]+\\.html}" (a parameter with a file suffix, which Hono routes by pattern) is "{id}.html".
-      .map((r) => `${r.method} ${r.path.replace(/:([A-Za-z_]+)\{\[\^\/\]\+\\\.([a-z]+)\}/g, "{$1}.$2").replace(/:([A-Za-z_]+)/g, "{$1}")}`);
+      .map((r) => `${r.method} ${documentPath(r.path)}`);
     for (const route of new Set(served)) {
       if (NOT_OPERATIONS.includes(route)) continue;
       expect(documented, `${route} is served but not in /openapi.json`).toContain(route);
