@@ -202,31 +202,8 @@ export class RequestDatabase {
 
 /** Runs a job (cron, queue consumer) on the jobs role, in one transaction, then closes. */
 export async function withJobsDatabase<T>(env: Env, work: (db: Database) => Promise<T>): Promise<T> {
-  configureDriver(env);
-  const client = newClient(await driverConnectionString(env, env.JOBS_DATABASE_URL), DATABASE_TIMEOUTS.jobQueryMs);
-  let closing = false;
-  client.on("error", (error) => {
-    if (!closing) console.warn("postgres connection error:", error.message);
-  });
-  await client.connect().catch((error: unknown) => {
-    throw asError(error);
-  });
-  try {
-    await client.query("BEGIN");
-    try {
-      const result = await work(drizzle({ client }));
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw error;
-    }
-  } finally {
-    closing = true;
-    await endClient(client);
-  }
+  return withJobsSession(env, (transact) => transact(work));
 }
-
 
 /**
  * A jobs-role connection for work that commits in several transactions (the billing run commits
