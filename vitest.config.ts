@@ -57,8 +57,17 @@ const ALONE = ["test/platform/database-faults.test.ts", "test/platform/database-
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const rank = (spec: TestSpecification) =>
-      spec.moduleId.endsWith("test/events/scale.test.ts") ? 0 : spec.project.name === "workers-isolated" ? 1 : spec.project.name === "node" ? 2 : 3;
-    return (await super.sort(files)).map((spec, i) => ({ spec, i })).sort((a, b) => rank(a.spec) - rank(b.spec) || a.i - b.i).map(({ spec }) => spec);
+      spec.moduleId.endsWith("test/events/scale.test.ts")
+        ? 0
+        : spec.project.name === "workers-isolated"
+          ? 1
+          : spec.project.name === "node"
+            ? 2
+            : 3;
+    return (await super.sort(files))
+      .map((spec, i) => ({ spec, i }))
+      .sort((a, b) => rank(a.spec) - rank(b.spec) || a.i - b.i)
+      .map(({ spec }) => spec);
   }
 }
 
@@ -114,7 +123,13 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/terraform/**", "test/deploy/**", "test/**/*.node.test.ts", ...Object.keys(ISOLATED), ...ALONE],
+          exclude: [
+            "test/terraform/**",
+            "test/deploy/**",
+            "test/**/*.node.test.ts",
+            ...Object.keys(ISOLATED),
+            ...ALONE,
+          ],
           isolate: false,
           ...timeouts,
         },

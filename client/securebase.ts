@@ -7,7 +7,11 @@ import type { components, paths } from "./schema.d.ts";
 export type { components, paths };
 export type Invoice = components["schemas"]["Invoice"];
 
-export function createSecureBaseClient(options: { baseUrl: string; token: string; fetch?: (request: Request) => Promise<Response> }) {
+export function createSecureBaseClient(options: {
+  baseUrl: string;
+  token: string;
+  fetch?: (request: Request) => Promise<Response>;
+}) {
   return createClient<paths>({
     baseUrl: options.baseUrl,
     headers: { authorization: `Bearer ${options.token}` },

@@ -7,7 +7,9 @@ import { runBilling } from "../worker/billing/runs.ts";
 import { withJobsSession } from "../worker/platform/database.ts";
 
 export async function runMonthlyBilling(env: Env, now: Date): Promise<Record<string, unknown>> {
-  const run = await withJobsSession(env, (transact) => runBilling(transact, { periodStart: previousMonth(now), trigger: "cron" }));
+  const run = await withJobsSession(env, (transact) =>
+    runBilling(transact, { periodStart: previousMonth(now), trigger: "cron" }),
+  );
   const detail = {
     billing_run_id: run.id,
     period_start: run.periodStart,

@@ -42,5 +42,10 @@ export async function runDailyCost(env: Env, now: Date): Promise<Record<string, 
     after = batch.at(-1)!;
   }
   const purged = await withJobsDatabase(env, (db) => purgeExpiredForecasts(db, now));
-  return { customers_forecast: forecasts, customers_insufficient_history: insufficient, budget_alerts: alerts, purged_forecasts: purged };
+  return {
+    customers_forecast: forecasts,
+    customers_insufficient_history: insufficient,
+    budget_alerts: alerts,
+    purged_forecasts: purged,
+  };
 }

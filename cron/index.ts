@@ -8,7 +8,10 @@ import { sweepEvents } from "../worker/events/sweep.ts";
 import { purgeSupportTickets, sweepSupportSla } from "./support.ts";
 import { sweepPlatformTables } from "./sweep.ts";
 
-export const schedules: Record<string, { job: string; run: (env: Env, now: Date) => Promise<Record<string, unknown>> }> = {
+export const schedules: Record<
+  string,
+  { job: string; run: (env: Env, now: Date) => Promise<Record<string, unknown>> }
+> = {
   "0 * * * *": { job: "hourly-sweep", run: sweepPlatformTables },
   "0 0 1 * *": { job: "monthly-billing", run: runMonthlyBilling },
   // Outbox re-publishing, due webhook deliveries and emails, failing endpoints (worker/events/sweep.ts).

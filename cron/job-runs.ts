@@ -4,13 +4,20 @@ import type { Env } from "../worker/env.ts";
 import { withJobsDatabase } from "../worker/platform/database.ts";
 
 /** Records a job's start, runs it, records how it ended; a failure is recorded, then rethrown. */
-export async function runJob(env: Env, job: string, cron: string | null, work: () => Promise<Record<string, unknown>>): Promise<void> {
+export async function runJob(
+  env: Env,
+  job: string,
+  cron: string | null,
+  work: () => Promise<Record<string, unknown>>,
+): Promise<void> {
   const [run] = await withJobsDatabase(env, (db) =>
     db.insert(jobRuns).values({ job, cron, status: "running", detail: {} }).returning({ id: jobRuns.id }),
   );
   const started = Date.now();
   const finish = async (status: "succeeded" | "failed", detail: Record<string, unknown>) => {
-    await withJobsDatabase(env, (db) => db.update(jobRuns).set({ status, detail, finishedAt: new Date() }).where(eq(jobRuns.id, run!.id)));
+    await withJobsDatabase(env, (db) =>
+      db.update(jobRuns).set({ status, detail, finishedAt: new Date() }).where(eq(jobRuns.id, run!.id)),
+    );
     // One structured line per run, so `wrangler dev` and Workers Logs show what a cron did.
     console.log(JSON.stringify({ msg: "job finished", job, cron, status, ms: Date.now() - started, detail }));
   };

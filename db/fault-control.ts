@@ -28,9 +28,19 @@ function clusterPids(dataDir: string): number[] {
   return pids;
 }
 
-export async function startFaultControl(stack: LocalStack, dataDir: string): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startFaultControl(
+  stack: LocalStack,
+  dataDir: string,
+): Promise<{ url: string; close: () => Promise<void> }> {
   let frozen: number[] = [];
-  const signal = (pids: number[], name: NodeJS.Signals) => pids.forEach((pid) => { try { process.kill(pid, name); } catch { /* gone */ } });
+  const signal = (pids: number[], name: NodeJS.Signals) =>
+    pids.forEach((pid) => {
+      try {
+        process.kill(pid, name);
+      } catch {
+        /* gone */
+      }
+    });
   const actions: Record<string, () => Promise<void> | void> = {
     "/postgres/freeze": () => {
       frozen = clusterPids(dataDir);

@@ -19,8 +19,15 @@ export function fixtureClient(client: Queryable, contextKey: string): FixtureCli
   return { contextKey, query: (text, values) => client.query(text, values) };
 }
 
-export async function asCustomer<T>(client: FixtureClient, context: string | TenantContext, work: () => Promise<T>): Promise<T> {
-  const signed = await signTenantContext(client.contextKey, typeof context === "string" ? { customerId: context } : context);
+export async function asCustomer<T>(
+  client: FixtureClient,
+  context: string | TenantContext,
+  work: () => Promise<T>,
+): Promise<T> {
+  const signed = await signTenantContext(
+    client.contextKey,
+    typeof context === "string" ? { customerId: context } : context,
+  );
   await client.query("BEGIN");
   try {
     await client.query("SELECT set_config('app.context', $1, true), set_config('app.context_sig', $2, true)", [
@@ -65,7 +72,15 @@ export async function createApiKey(
     client.query(
       `INSERT INTO api_keys (customer_id, name, mode, prefix, key_hash, scopes, expires_at)
        VALUES ($1, $2, $3, $4, decode($5, 'hex'), $6, $7) RETURNING id`,
-      [customerId, options.name ?? "Test key", mode, key.slice(0, 14), hash, options.scopes ?? DEFAULT_SCOPES, options.expiresAt ?? null],
+      [
+        customerId,
+        options.name ?? "Test key",
+        mode,
+        key.slice(0, 14),
+        hash,
+        options.scopes ?? DEFAULT_SCOPES,
+        options.expiresAt ?? null,
+      ],
     ),
   );
   return { id: rows[0]!.id as string, key };
@@ -95,13 +110,26 @@ export function priceInvoice(lines: LineItemInput[], taxRateBps: number) {
   const band = DISCOUNT_BANDS.find((b) => subtotalCents >= b.fromCents);
   const discountCents = band ? Math.floor((subtotalCents * band.bps + 5_000) / 10_000) : 0;
   const taxCents = Math.floor(((subtotalCents - discountCents) * taxRateBps + 5_000) / 10_000);
-  return { lines: priced, subtotalCents, discountCents, taxCents, totalCents: subtotalCents - discountCents + taxCents };
+  return {
+    lines: priced,
+    subtotalCents,
+    discountCents,
+    taxCents,
+    totalCents: subtotalCents - discountCents + taxCents,
+  };
 }
 
 export async function createInvoice(
   client: FixtureClient,
   customerId: string,
-  invoice: { number: string; periodStart: string; periodEnd: string; status: "open" | "paid"; lines: LineItemInput[]; taxRateBps?: number },
+  invoice: {
+    number: string;
+    periodStart: string;
+    periodEnd: string;
+    status: "open" | "paid";
+    lines: LineItemInput[];
+    taxRateBps?: number;
+  },
 ): Promise<string> {
   const priced = priceInvoice(invoice.lines, invoice.taxRateBps ?? 800);
   return asCustomer(client, customerId, async () => {
@@ -111,8 +139,17 @@ export async function createInvoice(
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $5::date, $5::date + 30,
                CASE WHEN $3 = 'paid' THEN $5::date + 10 END)
        RETURNING id`,
-      [customerId, invoice.number, invoice.status, invoice.periodStart, invoice.periodEnd,
-       priced.subtotalCents, priced.discountCents, priced.taxCents, priced.totalCents],
+      [
+        customerId,
+        invoice.number,
+        invoice.status,
+        invoice.periodStart,
+        invoice.periodEnd,
+        priced.subtotalCents,
+        priced.discountCents,
+        priced.taxCents,
+        priced.totalCents,
+      ],
     );
     const invoiceId = rows[0]!.id as string;
     const items = [
@@ -134,7 +171,13 @@ export async function createInvoice(
 /** Base fee + log storage + NAT processing at the SPEC §5 default rates. */
 export function standardLines(basePriceCents: number, logGb: number, natGb: number): LineItemInput[] {
   return [
-    { kind: "base", description: "Platform base fee", quantity: 1, unit: null, unitAmountMicros: basePriceCents * 10_000 },
+    {
+      kind: "base",
+      description: "Platform base fee",
+      quantity: 1,
+      unit: null,
+      unitAmountMicros: basePriceCents * 10_000,
+    },
     { kind: "usage", description: "Log storage", quantity: logGb, unit: "GB-month", unitAmountMicros: 100_000 },
     { kind: "usage", description: "NAT data processing", quantity: natGb, unit: "GB", unitAmountMicros: 45_000 },
   ];

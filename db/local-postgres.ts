@@ -25,7 +25,12 @@ const SUPERUSER_PASSWORD = "postgres";
  */
 export type LocalAuthMethod = "password" | "scram-sha-256";
 
-export async function startLocalPostgres(options: { dataDir: string; port: number; persistent: boolean; authMethod?: LocalAuthMethod }): Promise<LocalPostgres> {
+export async function startLocalPostgres(options: {
+  dataDir: string;
+  port: number;
+  persistent: boolean;
+  authMethod?: LocalAuthMethod;
+}): Promise<LocalPostgres> {
   await mkdir(options.dataDir, { recursive: true });
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
@@ -41,7 +46,8 @@ export async function startLocalPostgres(options: { dataDir: string; port: numbe
     onLog: () => undefined,
     onError: (message) => {
       const text = String(message);
-      if (/ERROR|FATAL|PANIC/.test(text) && !/does not exist|already exists/.test(text)) console.error(`[postgres] ${text.trim()}`);
+      if (/ERROR|FATAL|PANIC/.test(text) && !/does not exist|already exists/.test(text))
+        console.error(`[postgres] ${text.trim()}`);
     },
   });
   if (!existsSync(join(options.dataDir, "PG_VERSION"))) await server.initialise();
@@ -74,16 +80,23 @@ function quoteIdent(name: string): string {
 }
 
 /** As a superuser: create the owner role and a database it owns (idempotent). */
-export async function createOwnedDatabase(adminUrl: string, database: string, owner = localCredentials.owner): Promise<void> {
+export async function createOwnedDatabase(
+  adminUrl: string,
+  database: string,
+  owner = localCredentials.owner,
+): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
     const role = await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [owner.user]);
     if (role.rowCount === 0) {
-      await client.query(`CREATE ROLE ${quoteIdent(owner.user)} LOGIN CREATEROLE PASSWORD '${owner.password.replaceAll("'", "''")}'`);
+      await client.query(
+        `CREATE ROLE ${quoteIdent(owner.user)} LOGIN CREATEROLE PASSWORD '${owner.password.replaceAll("'", "''")}'`,
+      );
     }
     const db = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
-    if (db.rowCount === 0) await client.query(`CREATE DATABASE ${quoteIdent(database)} OWNER ${quoteIdent(owner.user)}`);
+    if (db.rowCount === 0)
+      await client.query(`CREATE DATABASE ${quoteIdent(database)} OWNER ${quoteIdent(owner.user)}`);
   } finally {
     await client.end();
   }
@@ -96,12 +109,18 @@ export async function createOwnedDatabase(adminUrl: string, database: string, ow
  */
 export async function copyDatabase(adminUrl: string, template: string, database: string): Promise<void> {
   // From the maintenance database: a connection to the template would keep it busy.
-  const client = new pg.Client({ connectionString: Object.assign(new URL(adminUrl), { pathname: "/postgres" }).toString() });
+  const client = new pg.Client({
+    connectionString: Object.assign(new URL(adminUrl), { pathname: "/postgres" }).toString(),
+  });
   await client.connect();
   try {
-    const { rows } = await client.query("SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1", [template]);
+    const { rows } = await client.query("SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1", [
+      template,
+    ]);
     if (!rows[0]) throw new Error(`no database ${template} to copy`);
-    await client.query(`CREATE DATABASE ${quoteIdent(database)} TEMPLATE ${quoteIdent(template)} OWNER ${quoteIdent(rows[0].owner as string)}`);
+    await client.query(
+      `CREATE DATABASE ${quoteIdent(database)} TEMPLATE ${quoteIdent(template)} OWNER ${quoteIdent(rows[0].owner as string)}`,
+    );
   } finally {
     await client.end();
   }

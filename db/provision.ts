@@ -46,18 +46,27 @@ export function ownerFromUrl(ownerUrl: string): OwnerTarget {
  * PostgreSQL 16 a CREATEROLE creator only holds ADMIN on the role, so membership is granted for
  * that one statement and revoked again: the master keeps no lasting rights over the owner.
  */
-export async function bootstrapOwner(masterUrl: string, owner: OwnerTarget): Promise<{ createdRole: boolean; createdDatabase: boolean; handedOver: boolean }> {
+export async function bootstrapOwner(
+  masterUrl: string,
+  owner: OwnerTarget,
+): Promise<{ createdRole: boolean; createdDatabase: boolean; handedOver: boolean }> {
   return withClient(masterUrl, async (client) => {
     const role = await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [owner.user]);
     const createdRole = role.rowCount === 0;
     await client.query(
       `${createdRole ? "CREATE" : "ALTER"} ROLE ${quoteIdent(owner.user)} LOGIN CREATEROLE PASSWORD ${quoteLiteral(owner.password)}`,
     );
-    const database = await client.query<{ owner: string }>("SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1", [owner.database]);
+    const database = await client.query<{ owner: string }>(
+      "SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1",
+      [owner.database],
+    );
     const createdDatabase = database.rowCount === 0;
     const handOver = !createdDatabase && database.rows[0]!.owner !== owner.user;
     if (createdDatabase || handOver) {
-      const { rows } = await client.query<{ member: boolean }>("SELECT pg_has_role(current_user, $1, 'SET') AS member", [owner.user]);
+      const { rows } = await client.query<{ member: boolean }>(
+        "SELECT pg_has_role(current_user, $1, 'SET') AS member",
+        [owner.user],
+      );
       const grantFor = !rows[0]?.member;
       if (grantFor) await client.query(`GRANT ${quoteIdent(owner.user)} TO CURRENT_USER`);
       try {
@@ -89,7 +98,8 @@ export function parseContextKey(value: string): { kid: string; secret: Buffer } 
   const separator = value.indexOf(":");
   const kid = value.slice(0, separator);
   const secret = Buffer.from(value.slice(separator + 1), "base64url");
-  if (separator < 1 || !/^[A-Za-z0-9_-]{1,64}$/.test(kid)) throw new Error("DB_CONTEXT_KEY must look like kid:base64url-secret");
+  if (separator < 1 || !/^[A-Za-z0-9_-]{1,64}$/.test(kid))
+    throw new Error("DB_CONTEXT_KEY must look like kid:base64url-secret");
   if (secret.length < 32) throw new Error("DB_CONTEXT_KEY's secret must be at least 32 bytes");
   return { kid, secret };
 }
@@ -108,8 +118,13 @@ export async function installWorkerContextKey(ownerUrl: string, contextKey: stri
 }
 
 /** As the owner: retire context keys (after a rotation); the active signing key cannot be retired. */
-export async function retireContextKeys(ownerUrl: string, kids: string[], activeKid: string | undefined): Promise<string[]> {
-  if (activeKid && kids.includes(activeKid)) throw new Error(`refusing to retire ${activeKid}: it is the DB_CONTEXT_KEY being installed`);
+export async function retireContextKeys(
+  ownerUrl: string,
+  kids: string[],
+  activeKid: string | undefined,
+): Promise<string[]> {
+  if (activeKid && kids.includes(activeKid))
+    throw new Error(`refusing to retire ${activeKid}: it is the DB_CONTEXT_KEY being installed`);
   return withClient(ownerUrl, async (client) => {
     const { rows } = await client.query<{ kid: string }>(
       "UPDATE app_private.context_keys SET retired_at = now() WHERE kid = ANY($1) AND retired_at IS NULL RETURNING kid",

@@ -41,7 +41,11 @@ const demoTickets: DemoTicket[] = [
     ageMinutes: 180,
     comments: [
       { author: "staff", body: "Thanks for flagging this, we are checking the usage records for October." },
-      { author: "staff", body: "Duplicate usage batch from 10-14 ingested twice; credit note approved.", internal: true },
+      {
+        author: "staff",
+        body: "Duplicate usage batch from 10-14 ingested twice; credit note approved.",
+        internal: true,
+      },
     ],
   },
   {

@@ -18,14 +18,24 @@ export const demoCustomers: { id: string; name: string; email: string; tier: Tie
     name: "Acme Health",
     email: "billing@acme-health.example",
     tier: "healthcare",
-    usage: [[420, 3_100], [455, 3_350], [480, 3_900], [495, 4_100]],
+    usage: [
+      [420, 3_100],
+      [455, 3_350],
+      [480, 3_900],
+      [495, 4_100],
+    ],
   },
   {
     id: "0192a000-0000-7000-8000-00000000b002",
     name: "Globex Financial",
     email: "ops@globex.example",
     tier: "standard",
-    usage: [[90, 800], [100, 1_000], [120, 1_250], [130, 1_400]],
+    usage: [
+      [90, 800],
+      [100, 1_000],
+      [120, 1_250],
+      [130, 1_400],
+    ],
   },
 ];
 
@@ -48,7 +58,10 @@ export async function seedDemo(client: FixtureClient, keysFile: string): Promise
     // Customers since before the months that seedDemoBilling bills (a run bills only customers
     // that existed before the month ended).
     await asCustomer(client, customer.id, () =>
-      client.query("UPDATE customers SET created_at = LEAST(created_at, $2::date) WHERE id = $1", [customer.id, monthStart(-DEMO_MONTHS)]),
+      client.query("UPDATE customers SET created_at = LEAST(created_at, $2::date) WHERE id = $1", [
+        customer.id,
+        monthStart(-DEMO_MONTHS),
+      ]),
     );
     const previous = saved.find((k) => k.customerId === customer.id);
     if (previous && (await keyIsActive(client, customer.id, previous.key))) {
@@ -78,7 +91,12 @@ export interface DemoUser {
   superAdmin: boolean;
 }
 
-const PLATFORM_CUSTOMER = { id: "0192a000-0000-7000-8000-0000000005b0", name: "SecureBase Staff", email: "platform@securebase.example", tier: "gov_federal" as Tier };
+const PLATFORM_CUSTOMER = {
+  id: "0192a000-0000-7000-8000-0000000005b0",
+  name: "SecureBase Staff",
+  email: "platform@securebase.example",
+  tier: "gov_federal" as Tier,
+};
 
 /**
  * Portal logins for the demo: an admin per demo customer, and one SecureBase staff member
@@ -90,7 +108,12 @@ export async function seedDemoUsers(client: FixtureClient, usersFile: string): P
   const saved: DemoUser[] = existsSync(usersFile) ? JSON.parse(await readFile(usersFile, "utf8")) : [];
   await createCustomer(client, PLATFORM_CUSTOMER);
   const wanted = [
-    ...demoCustomers.map((c) => ({ customer: c, email: `admin@${c.email.split("@")[1]}`, role: "admin", superAdmin: false })),
+    ...demoCustomers.map((c) => ({
+      customer: c,
+      email: `admin@${c.email.split("@")[1]}`,
+      role: "admin",
+      superAdmin: false,
+    })),
     { customer: PLATFORM_CUSTOMER, email: "staff@securebase.example", role: "admin", superAdmin: true },
   ];
   const users: DemoUser[] = [];
@@ -103,10 +126,24 @@ export async function seedDemoUsers(client: FixtureClient, usersFile: string): P
         `INSERT INTO users (customer_id, email, name, role, platform_role, password_hash)
          VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (email) DO UPDATE SET password_hash = CASE WHEN $7 THEN users.password_hash ELSE excluded.password_hash END`,
-        [want.customer.id, want.email, want.superAdmin ? "Platform Staff" : "Demo Admin", want.role, want.superAdmin ? "super_admin" : null, passwordHash, known !== undefined],
+        [
+          want.customer.id,
+          want.email,
+          want.superAdmin ? "Platform Staff" : "Demo Admin",
+          want.role,
+          want.superAdmin ? "super_admin" : null,
+          passwordHash,
+          known !== undefined,
+        ],
       ),
     );
-    users.push({ email: want.email, password, role: want.role, customer: want.customer.name, superAdmin: want.superAdmin });
+    users.push({
+      email: want.email,
+      password,
+      role: want.role,
+      customer: want.customer.name,
+      superAdmin: want.superAdmin,
+    });
   }
   await writeFile(usersFile, JSON.stringify(users, null, 2) + "\n", { mode: 0o600 });
   return users;

@@ -11,7 +11,15 @@ import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { apiKeys, queueReceipts } from "../db/schema.ts";
 import type { Env } from "../worker/env.ts";
 import { fanOut } from "../worker/events/fan-out.ts";
-import { eventMessageSchema, sendAll, workMessages, workMessageSchema, type EventMessage, type QueueMessage, type WorkMessage } from "../worker/events/messages.ts";
+import {
+  eventMessageSchema,
+  sendAll,
+  workMessages,
+  workMessageSchema,
+  type EventMessage,
+  type QueueMessage,
+  type WorkMessage,
+} from "../worker/events/messages.ts";
 import { sendDueEmails } from "../worker/notifications/email.ts";
 import { withJobsDatabase } from "../worker/platform/database.ts";
 import { deliverWebhooks } from "../worker/webhooks/delivery.ts";
@@ -68,7 +76,15 @@ async function consumeEventMessages(queue: string, messages: Parsed<EventMessage
       if (recorded.length > 0) {
         await db
           .insert(queueReceipts)
-          .values(recorded.map(({ message, body }) => ({ messageId: message.id, queue, eventType: body.type, body, attempts: message.attempts })))
+          .values(
+            recorded.map(({ message, body }) => ({
+              messageId: message.id,
+              queue,
+              eventType: body.type,
+              body,
+              attempts: message.attempts,
+            })),
+          )
           .onConflictDoUpdate({ target: queueReceipts.messageId, set: { attempts: sql`excluded.attempts` } });
       }
       return fanOut(db, [...new Set(outbox)]);
@@ -88,8 +104,12 @@ async function consumeEventMessages(queue: string, messages: Parsed<EventMessage
     console.error("queueing deliveries failed; the sweep will pick them up:", error),
   );
   await Promise.all([
-    deliverWebhooks(env, now).catch((error) => console.error("inline deliveries failed; the sweep will retry them:", error)),
-    sendDueEmails(env, fannedOut.emailIds).catch((error) => console.error("sending emails failed; the sweep will retry them:", error)),
+    deliverWebhooks(env, now).catch((error) =>
+      console.error("inline deliveries failed; the sweep will retry them:", error),
+    ),
+    sendDueEmails(env, fannedOut.emailIds).catch((error) =>
+      console.error("sending emails failed; the sweep will retry them:", error),
+    ),
   ]);
 }
 
@@ -109,5 +129,8 @@ async function consumeWork(messages: Parsed<WorkMessage>[], env: Env): Promise<v
       for (const { message } of mine) message.retry({ delaySeconds: 5 });
     }
   };
-  await Promise.all([run("webhook_deliveries", (ids) => deliverWebhooks(env, ids)), run("emails", (ids) => sendDueEmails(env, ids))]);
+  await Promise.all([
+    run("webhook_deliveries", (ids) => deliverWebhooks(env, ids)),
+    run("emails", (ids) => sendDueEmails(env, ids)),
+  ]);
 }

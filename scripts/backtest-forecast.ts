@@ -4,7 +4,15 @@
 // intervals (empirical coverage; the goal is within ±5 points) and the mean absolute percentage
 // error of the point forecast. Deterministic: seeded series. Prints Markdown (BENCHMARKS.md).
 import { demoCustomers } from "../db/seed.ts";
-import { backtest, coverage, mape, seedShapedSeries, syntheticSeries, type BacktestSeries, type CoverageCell } from "../worker/cost/backtest.ts";
+import {
+  backtest,
+  coverage,
+  mape,
+  seedShapedSeries,
+  syntheticSeries,
+  type BacktestSeries,
+  type CoverageCell,
+} from "../worker/cost/backtest.ts";
 
 const SERIES = Number(process.env.BACKTEST_SERIES ?? 1000);
 const MONTHS = Number(process.env.BACKTEST_MONTHS ?? 24);
@@ -21,7 +29,9 @@ export function seededHistories(): BacktestSeries[] {
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 const row = (label: string, cell: CoverageCell | undefined) =>
-  cell ? `| ${label} | ${cell.forecasts} | ${pct(coverage(cell, 0.8))} | ${pct(coverage(cell, 0.95))} | ${pct(mape(cell))} |` : `| ${label} | 0 | – | – | – |`;
+  cell
+    ? `| ${label} | ${cell.forecasts} | ${pct(coverage(cell, 0.8))} | ${pct(coverage(cell, 0.95))} | ${pct(mape(cell))} |`
+    : `| ${label} | 0 | – | – | – |`;
 
 export function backtestReport(series = SERIES, months = MONTHS): string {
   const seeded = seededHistories();
@@ -29,7 +39,14 @@ export function backtestReport(series = SERIES, months = MONTHS): string {
   const shaped = seedShapedSeries(seeded, Math.round(series / 5), months);
   const all = backtest([...synthetic, ...shaped], { levels: LEVELS, horizons: 3 });
   const seed = backtest(seeded, { levels: LEVELS, horizons: 3 });
-  const families = ["linear_trend", "random_walk_drift", "compound_growth", "local_linear_trend", "level_shift", "seed_shaped"];
+  const families = [
+    "linear_trend",
+    "random_walk_drift",
+    "compound_growth",
+    "local_linear_trend",
+    "level_shift",
+    "seed_shaped",
+  ];
   const lines = [
     `Rolling origin, horizons 1–3 months, ${series} synthetic + ${shaped.length} seed-shaped series of ${months} months (forecasts from 3 months of history on).`,
     "",
@@ -40,7 +57,10 @@ export function backtestReport(series = SERIES, months = MONTHS): string {
     ...[1, 2, 3].map((h) => row(`all, holt_linear, h = ${h}`, all.cells.get(`all|holt_linear|h${h}`))),
     row("all, drift (3–5 months)", all.cells.get("all|drift|all")),
     ...[1, 2, 3].map((h) => row(`all, drift, h = ${h}`, all.cells.get(`all|drift|h${h}`))),
-    ...families.flatMap((f) => [row(`${f}, holt_linear`, all.cells.get(`${f}|holt_linear|all`)), row(`${f}, drift`, all.cells.get(`${f}|drift|all`))]),
+    ...families.flatMap((f) => [
+      row(`${f}, holt_linear`, all.cells.get(`${f}|holt_linear|all`)),
+      row(`${f}, drift`, all.cells.get(`${f}|drift|all`)),
+    ]),
     row("demo seed as it is (2–4 months a series)", seed.cells.get("all|all|all")),
   ];
   return lines.join("\n");

@@ -24,7 +24,9 @@ export interface BillingBenchRow {
 
 export async function generate(admin: pg.Client, size: number, month: string): Promise<number> {
   // Earlier sizes' customers are closed, so each run bills exactly `size` customers.
-  await admin.query("UPDATE customers SET status = 'closed' WHERE email LIKE 'bench-%@example.com' AND status = 'active'");
+  await admin.query(
+    "UPDATE customers SET status = 'closed' WHERE email LIKE 'bench-%@example.com' AND status = 'active'",
+  );
   const tag = `${size}-${month}`;
   await admin.query(
     `INSERT INTO customers (name, email, tier, created_at, tax_rate_bps)
@@ -61,7 +63,8 @@ export async function generate(admin: pg.Client, size: number, month: string): P
   return rowCount ?? 0;
 }
 
-const count = async (admin: pg.Client, sql: string, values: unknown[]) => Number((await admin.query(sql, values)).rows[0].n);
+const count = async (admin: pg.Client, sql: string, values: unknown[]) =>
+  Number((await admin.query(sql, values)).rows[0].n);
 
 export async function benchBilling(sizes: number[]): Promise<string> {
   const pgDir = await mkdtemp(join(tmpdir(), "securebase-bench-billing-pg-"));
@@ -100,10 +103,21 @@ export async function benchBilling(sizes: number[]): Promise<string> {
       const started = performance.now();
       const run = await runBilling(transact, { periodStart: month, trigger: "manual", requestedBy: "bench" });
       const seconds = (performance.now() - started) / 1000;
-      if (run.status !== "succeeded" || run.customersBilled !== size) throw new Error(`bench run for ${size}: ${run.status}, ${run.customersBilled} billed`);
-      const lines = await count(admin, "SELECT count(*) AS n FROM invoice_line_items li JOIN invoices i ON i.id = li.invoice_id WHERE i.period_start = $1", [month]);
+      if (run.status !== "succeeded" || run.customersBilled !== size)
+        throw new Error(`bench run for ${size}: ${run.status}, ${run.customersBilled} billed`);
+      const lines = await count(
+        admin,
+        "SELECT count(*) AS n FROM invoice_line_items li JOIN invoices i ON i.id = li.invoice_id WHERE i.period_start = $1",
+        [month],
+      );
       // invoices + line items + one outbox event and one audit event per invoice
-      rows.push({ customers: size, events, seconds, invoices: run.customersBilled, rowsWritten: run.customersBilled * 3 + lines });
+      rows.push({
+        customers: size,
+        events,
+        seconds,
+        invoices: run.customersBilled,
+        rowsWritten: run.customersBilled * 3 + lines,
+      });
       // Transactions are start, batches…, finish: is a batch slower late in the run than early?
       const batches = batchTimes.slice(1, -1);
       const tenth = Math.max(1, Math.floor(batches.length / 10));

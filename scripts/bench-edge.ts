@@ -52,13 +52,23 @@ function workerCpuMs(): number {
 /** Per request kind: status, database round trips, warm p50 per injected latency, slope / 2. */
 async function roundTripRows(local: LocalWorker): Promise<string[]> {
   const acme = local.keys[0]!;
-  const writer = await local.asOwner((client) => createApiKey(client, acme.customerId, { scopes: ["api_keys:write", "invoices:read"] }));
-  const { session_token } = (await (await local.worker.fetch("/v1/auth/token", { method: "POST", headers: { authorization: `Bearer ${acme.key}` } })).json()) as {
+  const writer = await local.asOwner((client) =>
+    createApiKey(client, acme.customerId, { scopes: ["api_keys:write", "invoices:read"] }),
+  );
+  const { session_token } = (await (
+    await local.worker.fetch("/v1/auth/token", { method: "POST", headers: { authorization: `Bearer ${acme.key}` } })
+  ).json()) as {
     session_token: string;
   };
   const kinds: { label: string; run: () => Promise<{ status: number; arrayBuffer(): Promise<ArrayBuffer> }> }[] = [
-    { label: "GET /v1/invoices, warm key", run: () => local.worker.fetch("/v1/invoices", { headers: { authorization: `Bearer ${acme.key}` } }) },
-    { label: "GET /v1/invoices, session token", run: () => local.worker.fetch("/v1/invoices", { headers: { authorization: `Bearer ${session_token}` } }) },
+    {
+      label: "GET /v1/invoices, warm key",
+      run: () => local.worker.fetch("/v1/invoices", { headers: { authorization: `Bearer ${acme.key}` } }),
+    },
+    {
+      label: "GET /v1/invoices, session token",
+      run: () => local.worker.fetch("/v1/invoices", { headers: { authorization: `Bearer ${session_token}` } }),
+    },
     {
       label: "POST /v1/api-keys (one resource + audit + outbox)",
       run: () =>
@@ -140,7 +150,10 @@ export async function benchEdge(local: LocalWorker): Promise<string> {
   const freshKey = async () =>
     (await local.asOwner((client) => createApiKey(client, acme.customerId, { scopes: ["invoices:read"] }))).key;
   const warm = async (path: string, init: { method?: string; token?: string }) => {
-    for (let i = 0; i < 20; i++) await (await local.worker.fetch(path, { method: init.method, headers: { authorization: `Bearer ${init.token}` } })).arrayBuffer();
+    for (let i = 0; i < 20; i++)
+      await (
+        await local.worker.fetch(path, { method: init.method, headers: { authorization: `Bearer ${init.token}` } })
+      ).arrayBuffer();
   };
   await cannon("/health/live"); // warms the isolate and the domains' routes
   const bare = await cannon("/health/live");

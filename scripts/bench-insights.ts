@@ -7,10 +7,14 @@ import type { LocalStack } from "../db/local-stack.ts";
 import { backtestReport } from "./backtest-forecast.ts";
 
 interface BenchWorker {
-  fetch(path: string, init?: { headers?: Record<string, string> }): Promise<{ status: number; text(): Promise<string> }>;
+  fetch(
+    path: string,
+    init?: { headers?: Record<string, string> },
+  ): Promise<{ status: number; text(): Promise<string> }>;
 }
 
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
 
 export async function benchInsights(
   worker: BenchWorker,

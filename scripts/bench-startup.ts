@@ -108,7 +108,15 @@ export const STARTUP_VARIANTS = [
 
 async function probeBundle(dir: string, domain: string): Promise<string> {
   const bundle = join(dir, `probe-${domain}.bundle`);
-  await wrangler(["deploy", "scripts/startup-probe.ts", "--dry-run", "--outfile", bundle, "--define", `STARTUP_PROBE_DOMAIN:${JSON.stringify(domain)}`]);
+  await wrangler([
+    "deploy",
+    "scripts/startup-probe.ts",
+    "--dry-run",
+    "--outfile",
+    bundle,
+    "--define",
+    `STARTUP_PROBE_DOMAIN:${JSON.stringify(domain)}`,
+  ]);
   return bundle;
 }
 
@@ -116,11 +124,19 @@ async function probeBundle(dir: string, domain: string): Promise<string> {
 export async function measureStartup(runs: number): Promise<number[][]> {
   const dir = await mkdtemp(join(tmpdir(), "securebase-startup-"));
   try {
-    const bundles = await Promise.all(STARTUP_VARIANTS.map((variant) => (variant.probe ? probeBundle(dir, variant.probe) : undefined)));
+    const bundles = await Promise.all(
+      STARTUP_VARIANTS.map((variant) => (variant.probe ? probeBundle(dir, variant.probe) : undefined)),
+    );
     const active: number[][] = STARTUP_VARIANTS.map(() => []);
     for (let i = 0; i < runs; i++) {
       for (const [index, bundle] of bundles.entries()) {
-        const output = await wrangler(["check", "startup", "--outfile", join(dir, `startup-${index}-${i}.cpuprofile`), ...(bundle ? ["--worker", bundle] : [])]);
+        const output = await wrangler([
+          "check",
+          "startup",
+          "--outfile",
+          join(dir, `startup-${index}-${i}.cpuprofile`),
+          ...(bundle ? ["--worker", bundle] : []),
+        ]);
         const match = /Active: ([\d.]+) ms/.exec(output);
         if (!match) throw new Error(`no "Active" line in wrangler check startup's output:\n${output}`);
         active[index]!.push(Number(match[1]));

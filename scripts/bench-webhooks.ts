@@ -33,8 +33,16 @@ export async function benchWebhooks(options: {
   // 1. Round trips of a write that emits an event, vs. the same write's statements without it.
   const costRows: string[] = [];
   for (const [label, path, body] of [
-    ["POST /v1/api-keys (key + audit + api_key.created outbox row)", "/v1/api-keys", { name: "bench", scopes: ["invoices:read"] }],
-    ["POST /v1/webhooks/endpoints (endpoint + audit, no event)", "/v1/webhooks/endpoints", { url: `${sink.url}/webhooks/cost` }],
+    [
+      "POST /v1/api-keys (key + audit + api_key.created outbox row)",
+      "/v1/api-keys",
+      { name: "bench", scopes: ["invoices:read"] },
+    ],
+    [
+      "POST /v1/webhooks/endpoints (endpoint + audit, no event)",
+      "/v1/webhooks/endpoints",
+      { url: `${sink.url}/webhooks/cost` },
+    ],
   ] as const) {
     await worker.fetch(path, { method: "POST", headers: auth, body: JSON.stringify(body) }); // warm
     await settle();
@@ -83,7 +91,10 @@ export async function benchWebhooks(options: {
   const started = performance.now();
   const roundTripsBefore = stack.proxy.stats().roundTrips;
   for (let i = 0; i < Math.ceil(options.events / 500); i++) await worker.fetch("/__scheduled?cron=*+*+*+*+*");
-  const stats = () => Promise.all(names.map(async (n) => (await (await fetch(`${sink.url}/webhooks/${n}/stats`)).json()) as { requests: number }));
+  const stats = () =>
+    Promise.all(
+      names.map(async (n) => (await (await fetch(`${sink.url}/webhooks/${n}/stats`)).json()) as { requests: number }),
+    );
   let delivered = 0;
   for (let waited = 0; delivered < total && waited < 600_000; waited += 250) {
     await sleep(250);
@@ -92,7 +103,15 @@ export async function benchWebhooks(options: {
   const seconds = (performance.now() - started) / 1000;
   const trips = stack.proxy.stats().roundTrips - roundTripsBefore;
   const requests = (
-    await Promise.all(names.map(async (n) => (await (await fetch(`${sink.url}/webhooks/${n}/requests`)).json()) as { verified: boolean; received_at: string }[]))
+    await Promise.all(
+      names.map(
+        async (n) =>
+          (await (await fetch(`${sink.url}/webhooks/${n}/requests`)).json()) as {
+            verified: boolean;
+            received_at: string;
+          }[],
+      ),
+    )
   ).flat();
   const verified = requests.filter((r) => r.verified).length;
   const times = requests.map((r) => Date.parse(r.received_at)).sort((a, b) => a - b);

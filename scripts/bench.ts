@@ -27,7 +27,10 @@ async function settle(): Promise<void> {
 }
 const apiCounts = () => stack.proxy.stats().byUser.sb_api ?? { connections: 0, roundTrips: 0 };
 
-async function cost(label: string, request: () => Promise<{ status: number; arrayBuffer(): Promise<ArrayBuffer> }>): Promise<string> {
+async function cost(
+  label: string,
+  request: () => Promise<{ status: number; arrayBuffer(): Promise<ArrayBuffer> }>,
+): Promise<string> {
   await settle();
   const before = apiCounts();
   const response = await request();
@@ -40,12 +43,24 @@ async function cost(label: string, request: () => Promise<{ status: number; arra
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 const rows: string[] = [];
 rows.push(await cost("GET /health", () => worker.fetch("/health")));
-rows.push(await cost("GET /v1/invoices, key not cached (first use)", () => worker.fetch("/v1/invoices", bearer(acme!.key))));
+rows.push(
+  await cost("GET /v1/invoices, key not cached (first use)", () => worker.fetch("/v1/invoices", bearer(acme!.key))),
+);
 rows.push(await cost("GET /v1/invoices, warm key", () => worker.fetch("/v1/invoices", bearer(acme!.key))));
 const list = (await (await worker.fetch("/v1/invoices", bearer(acme!.key))).json()) as { data: { id: string }[] };
-rows.push(await cost("GET /v1/invoices/{id} (+ line items), warm key", () => worker.fetch(`/v1/invoices/${list.data[0]!.id}`, bearer(acme!.key))));
-rows.push(await cost("POST /v1/auth/token, warm key (auth only)", () => worker.fetch("/v1/auth/token", { method: "POST", ...bearer(acme!.key) })));
-const { session_token } = (await (await worker.fetch("/v1/auth/token", { method: "POST", ...bearer(globex!.key) })).json()) as { session_token: string };
+rows.push(
+  await cost("GET /v1/invoices/{id} (+ line items), warm key", () =>
+    worker.fetch(`/v1/invoices/${list.data[0]!.id}`, bearer(acme!.key)),
+  ),
+);
+rows.push(
+  await cost("POST /v1/auth/token, warm key (auth only)", () =>
+    worker.fetch("/v1/auth/token", { method: "POST", ...bearer(acme!.key) }),
+  ),
+);
+const { session_token } = (await (
+  await worker.fetch("/v1/auth/token", { method: "POST", ...bearer(globex!.key) })
+).json()) as { session_token: string };
 rows.push(await cost("GET /v1/invoices, session token", () => worker.fetch("/v1/invoices", bearer(session_token))));
 
 function percentile(values: number[], p: number): number {
@@ -65,7 +80,9 @@ for (const latency of LATENCIES) {
     times.push(performance.now() - started);
   }
   p50s.push(percentile(times, 50));
-  latencyRows.push(`| ${latency} ms | ${percentile(times, 50).toFixed(1)} ms | ${percentile(times, 95).toFixed(1)} ms |`);
+  latencyRows.push(
+    `| ${latency} ms | ${percentile(times, 50).toFixed(1)} ms | ${percentile(times, 95).toFixed(1)} ms |`,
+  );
 }
 stack.proxy.setLatency(0);
 
@@ -76,8 +93,18 @@ async function timeIt(n: number, fn: () => Promise<unknown>): Promise<number> {
 }
 const stored = await hashPassword("correct horse battery staple");
 const principal: Principal = {
-  kind: "session_token", customerId: acme!.customerId, keyId: crypto.randomUUID(), userId: null, sessionId: null, role: null,
-  superAdmin: false, mode: "test", tier: "healthcare", scopes: ["invoices:read"], rateLimitPerMinute: 1200, expiresAt: null,
+  kind: "session_token",
+  customerId: acme!.customerId,
+  keyId: crypto.randomUUID(),
+  userId: null,
+  sessionId: null,
+  role: null,
+  superAdmin: false,
+  mode: "test",
+  tier: "healthcare",
+  scopes: ["invoices:read"],
+  rateLimitPerMinute: 1200,
+  expiresAt: null,
 };
 const { token } = await issueSessionToken(signingKeys, principal);
 const crypto_rows = [
@@ -104,7 +131,11 @@ const webhooks = await benchWebhooks({
   endpoints: Number(process.env.BENCH_WEBHOOK_ENDPOINTS ?? 25),
 });
 // Forecast backtest and a year of daily usage in one report (scripts/bench-insights.ts).
-const insightsSection = await benchInsights(worker, stack, { contextKey, customerId: acme!.customerId, samples: SAMPLES });
+const insightsSection = await benchInsights(worker, stack, {
+  contextKey,
+  customerId: acme!.customerId,
+  samples: SAMPLES,
+});
 
 await local.stop();
 
@@ -113,7 +144,9 @@ await local.stop();
 const edgeWorker = await startLocalWorker();
 const edgeSection = await benchEdge(edgeWorker);
 await edgeWorker.stop();
-const billingSection = await benchBilling((process.env.BENCH_BILLING_SIZES ?? "1000,10000,100000").split(",").map(Number));
+const billingSection = await benchBilling(
+  (process.env.BENCH_BILLING_SIZES ?? "1000,10000,100000").split(",").map(Number),
+);
 
 const delta = LATENCIES.length > 1 ? (p50s[1]! - p50s[0]!) / (LATENCIES[1]! - LATENCIES[0]!) : NaN;
 console.log(`## Database cost per request (counted by the WebSocket proxy, role sb_api)

@@ -32,7 +32,12 @@ const client = new pg.Client({ connectionString: url });
 await client.connect();
 try {
   const db = fixtureClient(client, contextKey);
-  await createCustomer(db, { id: PLATFORM_CUSTOMER_ID, name: "SecureBase Staff", email: "platform@securebase.io", tier: "gov_federal" });
+  await createCustomer(db, {
+    id: PLATFORM_CUSTOMER_ID,
+    name: "SecureBase Staff",
+    email: "platform@securebase.io",
+    tier: "gov_federal",
+  });
   const passwordHash = await hashPassword(password);
   await asCustomer(db, PLATFORM_CUSTOMER_ID, () =>
     client.query(
@@ -44,7 +49,11 @@ try {
   console.log(`staff login created: ${email}\npassword (shown once): ${password}`);
 } catch (error) {
   // Login is by email alone, so an address belongs to one user platform-wide (unique index).
-  console.error((error as { code?: string }).code === "23505" ? `${email} already has a login` : `db:create-staff failed: ${(error as Error).message}`);
+  console.error(
+    (error as { code?: string }).code === "23505"
+      ? `${email} already has a login`
+      : `db:create-staff failed: ${(error as Error).message}`,
+  );
   process.exitCode = 1;
 } finally {
   await client.end();

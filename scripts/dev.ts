@@ -26,9 +26,12 @@ await mkdir(dataDir, { recursive: true });
 
 // Local secrets, kept per data directory so session tokens and contexts survive a restart.
 const secretsFile = join(dataDir, "dev-secrets.json");
-const saved: Partial<{ sessionSigningKeys: string; dbContextKey: string; dataEncryptionKey: string; sesSecretAccessKey: string }> = existsSync(secretsFile)
-  ? JSON.parse(await readFile(secretsFile, "utf8"))
-  : {};
+const saved: Partial<{
+  sessionSigningKeys: string;
+  dbContextKey: string;
+  dataEncryptionKey: string;
+  sesSecretAccessKey: string;
+}> = existsSync(secretsFile) ? JSON.parse(await readFile(secretsFile, "utf8")) : {};
 const secrets = {
   sessionSigningKeys: saved.sessionSigningKeys ?? `dev1:${randomBytes(32).toString("base64url")}`,
   dbContextKey: saved.dbContextKey ?? `ctx1:${randomBytes(32).toString("base64url")}`,
@@ -54,7 +57,9 @@ await owner.connect();
 const keys = await seedDemo(fixtureClient(owner, secrets.dbContextKey), join(dataDir, "demo-keys.json"));
 const demoUsers = await seedDemoUsers(fixtureClient(owner, secrets.dbContextKey), join(dataDir, "demo-users.json"));
 const demoBilling = await seedDemoBilling(stack.jobsUrl);
-console.log(`demo billing: ${demoBilling.accepted} usage events ingested, ${demoBilling.invoices} invoices issued by the billing run`);
+console.log(
+  `demo billing: ${demoBilling.accepted} usage events ingested, ${demoBilling.invoices} invoices issued by the billing run`,
+);
 await seedDemoTickets(fixtureClient(owner, secrets.dbContextKey));
 await owner.end();
 
@@ -77,9 +82,22 @@ const vars: Record<string, string> = {
 };
 const wrangler = spawn(
   join(root, "node_modules/.bin/wrangler"),
-  ["dev", "--test-scheduled", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", join(dataDir, "wrangler"),
-   ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])],
-  { cwd: root, stdio: ["inherit", "pipe", "inherit"], env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" } },
+  [
+    "dev",
+    "--test-scheduled",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--persist-to",
+    join(dataDir, "wrangler"),
+    ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+  ],
+  {
+    cwd: root,
+    stdio: ["inherit", "pipe", "inherit"],
+    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
+  },
 );
 
 const base = `http://127.0.0.1:${port}`;
@@ -112,7 +130,10 @@ function banner(): void {
     console.log(`    curl -s $BASE/v1/invoices -H "Authorization: Bearer ${k.key}"`);
   }
   console.log(`\n  Portal logins (POST $BASE/v1/auth/login):`);
-  for (const u of demoUsers) console.log(`    ${u.email} / ${u.password}  (${u.superAdmin ? "SecureBase staff, super_admin" : `${u.role} of ${u.customer}`})`);
+  for (const u of demoUsers)
+    console.log(
+      `    ${u.email} / ${u.password}  (${u.superAdmin ? "SecureBase staff, super_admin" : `${u.role} of ${u.customer}`})`,
+    );
   // Local-only credentials: printing them is what makes the database reachable for a newcomer.
   console.log(`\n  Postgres (local only; psql "<url>"):`);
   console.log(`    owner (migrations; RLS binds it too): ${stack.ownerUrl}`);
@@ -121,10 +142,16 @@ function banner(): void {
   console.log(`    sb_analytics (read-only, RLS-bound): ${stack.analyticsUrl}`);
   console.log(`    WebSocket proxy round-trip stats: http://127.0.0.1:${stack.proxy.port}/stats`);
   console.log(`\n  Email sink (SES API stand-in): curl -s ${sink.url}/emails`);
-  console.log(`  Webhook receiver: register ${sink.url}/webhooks/demo, then curl -s ${sink.url}/webhooks/demo/requests`);
-  console.log(`\n  Fire the hourly cron: curl "$BASE/__scheduled?cron=0+*+*+*+*"  (a "job finished" line appears here)`);
+  console.log(
+    `  Webhook receiver: register ${sink.url}/webhooks/demo, then curl -s ${sink.url}/webhooks/demo/requests`,
+  );
+  console.log(
+    `\n  Fire the hourly cron: curl "$BASE/__scheduled?cron=0+*+*+*+*"  (a "job finished" line appears here)`,
+  );
   console.log(`  Fire the daily cost job (forecast cache, budget alerts): curl "$BASE/__scheduled?cron=30+0+*+*+*"`);
-  console.log(`  What cron jobs did: psql "${stack.ownerUrl}" -c 'SELECT job, status, started_at, detail FROM job_runs ORDER BY started_at DESC LIMIT 5'\n`);
+  console.log(
+    `  What cron jobs did: psql "${stack.ownerUrl}" -c 'SELECT job, status, started_at, detail FROM job_runs ORDER BY started_at DESC LIMIT 5'\n`,
+  );
 }
 
 let stopping = false;

@@ -15,4 +15,5 @@ if (!existsSync(from)) {
   process.exit(0);
 }
 mkdirSync(to, { recursive: true });
-for (const file of ["swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"]) copyFileSync(join(from, file), join(to, file));
+for (const file of ["swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"])
+  copyFileSync(join(from, file), join(to, file));

@@ -28,7 +28,14 @@ interface Receiver {
   thenStatus: number;
   inFlight: number;
   maxInFlight: number;
-  requests: { headers: Record<string, string>; body: string; verified: boolean; verified_with: number[]; status: number; received_at: string }[];
+  requests: {
+    headers: Record<string, string>;
+    body: string;
+    verified: boolean;
+    verified_with: number[];
+    status: number;
+    received_at: string;
+  }[];
 }
 
 /** The test DNS zone: name -> A / AAAA answers. */
@@ -59,11 +66,16 @@ export interface LocalSink {
 }
 
 export async function startLocalSink(options: SinkOptions): Promise<LocalSink> {
-  const emails: { headers: Record<string, string>; body: unknown; signature_valid: boolean; received_at: string }[] = [];
+  const emails: { headers: Record<string, string>; body: unknown; signature_valid: boolean; received_at: string }[] =
+    [];
   const receivers = new Map<string, Receiver>();
   const receiver = (name: string) => {
     let r = receivers.get(name);
-    if (!r) receivers.set(name, (r = { secrets: [], script: [], thenStatus: 200, inFlight: 0, maxInFlight: 0, requests: [] }));
+    if (!r)
+      receivers.set(
+        name,
+        (r = { secrets: [], script: [], thenStatus: 200, inFlight: 0, maxInFlight: 0, requests: [] }),
+      );
     return r;
   };
   let messageCounter = 0;
@@ -92,7 +104,10 @@ export async function startLocalSink(options: SinkOptions): Promise<LocalSink> {
         const expected = (await signer.sign()).headers.get("authorization");
         const valid = expected !== null && expected === headers.authorization;
         emails.push({ headers, body: JSON.parse(body), signature_valid: valid, received_at: new Date().toISOString() });
-        if (!valid) return send(403, { message: "The request signature we calculated does not match the signature you provided." });
+        if (!valid)
+          return send(403, {
+            message: "The request signature we calculated does not match the signature you provided.",
+          });
         return send(200, { MessageId: `sink-${++messageCounter}` });
       }
       if (req.method === "GET" && url.pathname === "/emails") return send(200, emails);
@@ -104,7 +119,10 @@ export async function startLocalSink(options: SinkOptions): Promise<LocalSink> {
         const answers = testZone[url.searchParams.get("name") ?? ""];
         const type = url.searchParams.get("type") === "AAAA" ? "AAAA" : "A";
         if (!answers) return send(200, { Status: 3 });
-        return send(200, { Status: 0, Answer: (answers[type] ?? []).map((data) => ({ type: type === "A" ? 1 : 28, data })) });
+        return send(200, {
+          Status: 0,
+          Answer: (answers[type] ?? []).map((data) => ({ type: type === "A" ? 1 : 28, data })),
+        });
       }
       const hook = url.pathname.match(/^\/webhooks\/([\w-]+)(\/requests|\/stats)?$/);
       if (hook) {
@@ -117,7 +135,8 @@ export async function startLocalSink(options: SinkOptions): Promise<LocalSink> {
           return send(200, { url: `${url.origin}/webhooks/${hook[1]}` });
         }
         if (req.method === "GET" && hook[2] === "/requests") return send(200, r.requests);
-        if (req.method === "GET" && hook[2] === "/stats") return send(200, { max_in_flight: r.maxInFlight, requests: r.requests.length });
+        if (req.method === "GET" && hook[2] === "/stats")
+          return send(200, { max_in_flight: r.maxInFlight, requests: r.requests.length });
         if (req.method === "POST" && !hook[2]) {
           const headers = flat(req);
           const verifiedWith = r.secrets.flatMap((secret, i) => {
@@ -129,11 +148,22 @@ export async function startLocalSink(options: SinkOptions): Promise<LocalSink> {
             }
           });
           const step = r.script.shift() ?? { status: r.thenStatus };
-          r.requests.push({ headers, body, verified: verifiedWith.length > 0, verified_with: verifiedWith, status: step.status, received_at: new Date().toISOString() });
+          r.requests.push({
+            headers,
+            body,
+            verified: verifiedWith.length > 0,
+            verified_with: verifiedWith,
+            status: step.status,
+            received_at: new Date().toISOString(),
+          });
           r.maxInFlight = Math.max(r.maxInFlight, ++r.inFlight);
           if (step.delay_ms) await new Promise((resolve) => setTimeout(resolve, step.delay_ms));
           r.inFlight--;
-          return send(step.status, { received: step.status < 300 }, step.retry_after ? { "retry-after": step.retry_after } : {});
+          return send(
+            step.status,
+            { received: step.status < 300 },
+            step.retry_after ? { "retry-after": step.retry_after } : {},
+          );
         }
       }
       send(404, { error: "not found" });

@@ -72,7 +72,11 @@ export async function startLocalWorker(
   const users = options.demoUsers ? await asOwner((client) => seedDemoUsers(client, join(dir, "users.json"))) : [];
   const signingKeys = `local1:${randomBytes(32).toString("base64url")}`;
   // Email goes to the local sink, never to a real SES endpoint.
-  const ses = { accessKeyId: "AKIALOCALWORKER", secretAccessKey: randomBytes(30).toString("base64"), region: "us-east-1" };
+  const ses = {
+    accessKeyId: "AKIALOCALWORKER",
+    secretAccessKey: randomBytes(30).toString("base64"),
+    region: "us-east-1",
+  };
   const sink = await startLocalSink({ ses });
   const worker = await unstable_dev("worker/index.ts", {
     config: options.config ?? "wrangler.toml",

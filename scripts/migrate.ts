@@ -47,7 +47,10 @@ try {
 } catch (error) {
   fail((error as Error).message);
 }
-const retire = (env.DB_CONTEXT_KEY_RETIRE ?? "").split(",").map((kid) => kid.trim()).filter(Boolean);
+const retire = (env.DB_CONTEXT_KEY_RETIRE ?? "")
+  .split(",")
+  .map((kid) => kid.trim())
+  .filter(Boolean);
 if (activeKid && retire.includes(activeKid)) fail(`DB_CONTEXT_KEY_RETIRE names ${activeKid}, the key being installed`);
 
 try {
@@ -55,13 +58,21 @@ try {
     const owner = ownerFromUrl(url);
     const { createdRole, createdDatabase, handedOver } = await bootstrapOwner(env.MASTER_DATABASE_URL, owner);
     const database = createdDatabase ? "created" : handedOver ? `handed to ${owner.user}` : "exists";
-    console.log(`owner: role ${owner.user} ${createdRole ? "created" : "password set"}, database ${owner.database} ${database}`);
+    console.log(
+      `owner: role ${owner.user} ${createdRole ? "created" : "password set"}, database ${owner.database} ${database}`,
+    );
   }
   const { applied, skipped } = await migrate(url);
-  console.log(`migrations: ${applied.length} applied${applied.length ? ` (${applied.join(", ")})` : ""}, ${skipped.length} already applied`);
-  if (Object.keys(passwords).length) console.log(`passwords: set for ${(await setRolePasswords(url, passwords)).join(", ")}`);
+  console.log(
+    `migrations: ${applied.length} applied${applied.length ? ` (${applied.join(", ")})` : ""}, ${skipped.length} already applied`,
+  );
+  if (Object.keys(passwords).length)
+    console.log(`passwords: set for ${(await setRolePasswords(url, passwords)).join(", ")}`);
   if (env.DB_CONTEXT_KEY) console.log(`context key: ${await installWorkerContextKey(url, env.DB_CONTEXT_KEY)} active`);
-  if (retire.length) console.log(`context keys retired: ${(await retireContextKeys(url, retire, activeKid)).join(", ") || "none (already retired or unknown)"}`);
+  if (retire.length)
+    console.log(
+      `context keys retired: ${(await retireContextKeys(url, retire, activeKid)).join(", ") || "none (already retired or unknown)"}`,
+    );
 } catch (error) {
   console.error(`db:migrate failed: ${(error as Error).message}`);
   process.exit(1);

@@ -38,9 +38,12 @@ function run(bin: string, args: string[]): string {
 async function lint() {
   const document = await writeDocument();
   // Redocly reports warnings without failing; count every problem from its JSON report.
-  const redocly = JSON.parse(run("redocly", ["lint", DOCUMENT, "--format=json"])) as { totals: { errors: number; warnings: number } };
+  const redocly = JSON.parse(run("redocly", ["lint", DOCUMENT, "--format=json"])) as {
+    totals: { errors: number; warnings: number };
+  };
   const redoclyProblems = redocly.totals.errors + redocly.totals.warnings;
-  if (redoclyProblems > 0) throw new Error(`redocly: ${redoclyProblems} problems:\n${run("redocly", ["lint", DOCUMENT, "--format=stylish"])}`);
+  if (redoclyProblems > 0)
+    throw new Error(`redocly: ${redoclyProblems} problems:\n${run("redocly", ["lint", DOCUMENT, "--format=stylish"])}`);
   console.log("redocly lint (recommended): 0 errors, 0 warnings");
   run("spectral", ["lint", DOCUMENT, "--ruleset", ".spectral.yaml", "--fail-severity=hint"]);
   console.log("spectral lint (spectral:oas): 0 problems");

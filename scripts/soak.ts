@@ -21,7 +21,11 @@ interface Tenant {
 const tenants: Tenant[] = await local.asOwner(async (client) => {
   const made: Tenant[] = [];
   for (let t = 0; t < TENANTS; t++) {
-    const customerId = await createCustomer(client, { name: `Soak ${t}`, email: `soak${t}@example.com`, tier: "gov_federal" });
+    const customerId = await createCustomer(client, {
+      name: `Soak ${t}`,
+      email: `soak${t}@example.com`,
+      tier: "gov_federal",
+    });
     const { key } = await createApiKey(client, customerId, { scopes: ["invoices:read"] });
     const invoiceIds = new Set<string>();
     for (let m = 1; m <= 3; m++) {
@@ -44,7 +48,6 @@ const statuses = new Map<number, number>();
 const latencies: number[] = [];
 let leaks = 0;
 let badErrors = 0;
-let outageStartedAt = 0;
 let outageEndedAt = 0;
 let firstSuccessAfterOutage = 0;
 
@@ -52,7 +55,14 @@ async function one(i: number): Promise<void> {
   const tenant = tenants[i % TENANTS]!;
   const kind = i % 4;
   const ids = [...tenant.invoiceIds];
-  const path = kind === 0 ? "/v1/invoices?limit=100" : kind === 1 ? `/v1/invoices/${ids[i % ids.length]}` : kind === 2 ? "/v1/invoices?limit=2" : "/v1/auth/token";
+  const path =
+    kind === 0
+      ? "/v1/invoices?limit=100"
+      : kind === 1
+        ? `/v1/invoices/${ids[i % ids.length]}`
+        : kind === 2
+          ? "/v1/invoices?limit=2"
+          : "/v1/auth/token";
   const started = performance.now();
   const response = await fetch(`${local.baseUrl}${path}`, {
     method: kind === 3 ? "POST" : "GET",
@@ -77,7 +87,6 @@ let next = 0;
 const started = performance.now();
 const outage = (async () => {
   while (next < TOTAL * 0.4) await new Promise((r) => setTimeout(r, 20));
-  outageStartedAt = Date.now();
   await local.stack.stopProxy();
   await new Promise((r) => setTimeout(r, OUTAGE_MS));
   await local.stack.startProxy();
@@ -94,7 +103,10 @@ await local.stop();
 
 const sorted = [...latencies].sort((a, b) => a - b);
 const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(1);
-const byStatus = [...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}: ${n}`).join(", ");
+const byStatus = [...statuses]
+  .sort(([a], [b]) => a - b)
+  .map(([s, n]) => `${s}: ${n}`)
+  .join(", ");
 console.log(`## Soak (npm run soak): ${TOTAL} requests, ${TENANTS} tenants, concurrency ${CONCURRENCY}, proxy stopped for ${OUTAGE_MS} ms at 40 %
 
 | figure | value |

@@ -25,8 +25,13 @@ describe("an unexpected failure", () => {
     expect(response.headers.get("content-type")).toBe("application/problem+json");
     const text = await response.text();
     const body = JSON.parse(text) as Record<string, string>;
-    expect(body).toMatchObject({ status: 500, title: "Internal server error", request_id: response.headers.get("x-request-id") });
-    for (const secret of ["password", "sb_api", "postgres", "127.0.0.1", "stack", "at "]) expect(text).not.toContain(secret);
+    expect(body).toMatchObject({
+      status: 500,
+      title: "Internal server error",
+      request_id: response.headers.get("x-request-id"),
+    });
+    for (const secret of ["password", "sb_api", "postgres", "127.0.0.1", "stack", "at "])
+      expect(text).not.toContain(secret);
   });
 
   it("shows on /health as a degraded check, naming the failing dependency only", async () => {

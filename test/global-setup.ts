@@ -38,7 +38,6 @@ declare module "vitest" {
   }
 }
 
-
 export default async function setup(project: TestProject) {
   const dataDir = await mkdtemp(join(tmpdir(), "securebase-test-pg-"));
   const dbContextKey = `ctxtest:${randomBytes(32).toString("base64url")}`;
@@ -71,7 +70,9 @@ export default async function setup(project: TestProject) {
   const faults = await startFaultControl(stack, dataDir);
   project.provide("faultControlUrl", faults.url);
   const sesSecretAccessKey = randomBytes(30).toString("base64");
-  const sink = await startLocalSink({ ses: { accessKeyId: "AKIATESTSINK", secretAccessKey: sesSecretAccessKey, region: "us-east-1" } });
+  const sink = await startLocalSink({
+    ses: { accessKeyId: "AKIATESTSINK", secretAccessKey: sesSecretAccessKey, region: "us-east-1" },
+  });
   project.provide("sinkUrl", sink.url);
   project.provide("sesSecretAccessKey", sesSecretAccessKey);
 

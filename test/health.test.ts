@@ -6,7 +6,10 @@ describe("GET /health", () => {
   it("reports Postgres and KV as reachable", async () => {
     const response = await call("/health");
     expect(response.status).toBe(200);
-    const body = await response.json<{ status: string; checks: Record<string, { status: string; latency_ms: number }> }>();
+    const body = await response.json<{
+      status: string;
+      checks: Record<string, { status: string; latency_ms: number }>;
+    }>();
     expect(body.status).toBe("ok");
     expect(body.checks.postgres).toMatchObject({ status: "ok" });
     expect(body.checks.kv).toMatchObject({ status: "ok" });

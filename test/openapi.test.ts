@@ -8,14 +8,21 @@ describe("GET /openapi.json", () => {
     expect(response.status).toBe(200);
     const doc = await response.json<{
       openapi: string;
-      paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown>; parameters?: { name: string }[] }>>;
+      paths: Record<
+        string,
+        Record<string, { security?: unknown[]; responses: Record<string, unknown>; parameters?: { name: string }[] }>
+      >;
       components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
     }>();
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/health", "/v1/auth/token", "/v1/invoices", "/v1/invoices/{id}"]));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(["/health", "/v1/auth/token", "/v1/invoices", "/v1/invoices/{id}"]),
+    );
     expect(doc.paths["/v1/invoices"]!.get!.security).toEqual([{ bearerAuth: [] }]);
     expect(doc.paths["/v1/invoices"]!.get!.parameters!.map((p) => p.name)).toEqual(["limit", "starting_after"]);
-    expect(Object.keys(doc.paths["/v1/invoices/{id}"]!.get!.responses)).toEqual(expect.arrayContaining(["200", "401", "404"]));
+    expect(Object.keys(doc.paths["/v1/invoices/{id}"]!.get!.responses)).toEqual(
+      expect.arrayContaining(["200", "401", "404"]),
+    );
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(["Invoice", "Problem", "SessionToken"]));
   });
@@ -34,8 +41,12 @@ describe("the document is what SDK generators and linters need", () => {
       expect(op.summary?.length, `${name} summary`).toBeGreaterThan(5);
       expect(op.description?.length, `${name} description`).toBeGreaterThan(10);
       expect(op.tags?.length, `${name} tags`).toBeGreaterThan(0);
-      for (const tag of op.tags!) expect(declared.get(tag), `${name}: tag ${tag} is not declared with a description`).toBeTruthy();
-      expect(Object.keys(op.responses).some((s) => /^4\d\d$/.test(s)), `${name} has no 4xx response`).toBe(true);
+      for (const tag of op.tags!)
+        expect(declared.get(tag), `${name}: tag ${tag} is not declared with a description`).toBeTruthy();
+      expect(
+        Object.keys(op.responses).some((s) => /^4\d\d$/.test(s)),
+        `${name} has no 4xx response`,
+      ).toBe(true);
     }
     expect(ids.size).toBeGreaterThan(30);
   });
@@ -59,7 +70,8 @@ describe("GET /docs", () => {
       const html = await response.text();
       const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
       expect(sources.length).toBeGreaterThanOrEqual(3);
-      for (const source of sources) expect(source, `${path} loads ${source}`).toMatch(/^\/(docs\/assets\/|openapi\.json)/);
+      for (const source of sources)
+        expect(source, `${path} loads ${source}`).toMatch(/^\/(docs\/assets\/|openapi\.json)/);
       expect(html).not.toMatch(/<script>(?!<\/script>)/); // no inline script
     }
   });

@@ -58,9 +58,16 @@ export function createPlatformApp(modules: readonly RouteModule[]) {
       if (result.success) return;
       // A body that parses but breaks the schema is 422; bad query/path/header values are 400.
       const status = result.target === "json" || result.target === "form" ? 422 : 400;
-      return problem(c, status, "validation-error", "Validation failed", "One or more fields are invalid; see `errors`.", {
-        errors: fieldErrors(result.error, result.target === "json" ? "body" : result.target),
-      });
+      return problem(
+        c,
+        status,
+        "validation-error",
+        "Validation failed",
+        "One or more fields are invalid; see `errors`.",
+        {
+          errors: fieldErrors(result.error, result.target === "json" ? "body" : result.target),
+        },
+      );
     },
   });
 
@@ -69,20 +76,44 @@ export function createPlatformApp(modules: readonly RouteModule[]) {
   app.use(database);
   for (const routes of modules) app.route("/", routes);
 
-  app.notFound((c) => problem(c, 404, "not-found", "Not found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
+  app.notFound((c) =>
+    problem(c, 404, "not-found", "Not found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`),
+  );
   app.onError((error, c) => {
-    if (error instanceof ProblemError) return problem(c, error.status, error.slug, error.title, error.message, error.extra);
+    if (error instanceof ProblemError)
+      return problem(c, error.status, error.slug, error.title, error.message, error.extra);
     if (error instanceof HTTPException) {
       const status = error.status as ContentfulStatusCode;
-      return problem(c, status, status === 400 ? "bad-request" : "http-error", error.message || "Error", error.message || "The request failed.");
+      return problem(
+        c,
+        status,
+        status === 400 ? "bad-request" : "http-error",
+        error.message || "Error",
+        error.message || "The request failed.",
+      );
     }
     const unavailable = databaseProblem(error);
     if (unavailable) {
-      console.warn(`request ${c.get("requestId")}: database ${unavailable.slug}: ${error instanceof Error ? error.message : error}`);
-      return problem(c, unavailable.status, unavailable.slug, unavailable.title, unavailable.message, unavailable.extra);
+      console.warn(
+        `request ${c.get("requestId")}: database ${unavailable.slug}: ${error instanceof Error ? error.message : error}`,
+      );
+      return problem(
+        c,
+        unavailable.status,
+        unavailable.slug,
+        unavailable.title,
+        unavailable.message,
+        unavailable.extra,
+      );
     }
     console.error(`request ${c.get("requestId")} failed:`, error);
-    return problem(c, 500, "internal-error", "Internal server error", "Something went wrong on our side. Quote the request id when you contact support.");
+    return problem(
+      c,
+      500,
+      "internal-error",
+      "Internal server error",
+      "Something went wrong on our side. Quote the request id when you contact support.",
+    );
   });
   return app;
 }
@@ -108,7 +139,9 @@ type App = ReturnType<typeof createPlatformApp>;
  * first request in this isolate (the promise is kept, so concurrent first requests build once)
  * and hands it the request. Paths no domain serves get the platform's 404 problem.
  */
-export function createEdgeApp(): { fetch: (request: Request, env: AppEnv["Bindings"], ctx: ExecutionContext) => Promise<Response> } {
+export function createEdgeApp(): {
+  fetch: (request: Request, env: AppEnv["Bindings"], ctx: ExecutionContext) => Promise<Response>;
+} {
   const built = new Map<string, Promise<App>>();
   const build = (key: string, make: () => Promise<App>) => {
     let app = built.get(key);

@@ -26,18 +26,46 @@ export interface Domain {
 /** In the document's order: the full application mounts them in this order. */
 export const domains: readonly Domain[] = [
   { name: "health", prefixes: ["/health"], routes: () => import("./health/routes.ts").then((m) => m.healthRoutes) },
-  { name: "auth", prefixes: ["/v1/auth", "/v1/me"], routes: () => import("./auth/routes.ts").then((m) => m.authRoutes) },
-  { name: "sessions", prefixes: ["/v1/sessions"], routes: () => import("./auth/session-routes.ts").then((m) => m.sessionRoutes) },
-  { name: "api-keys", prefixes: ["/v1/api-keys"], routes: () => import("./api-keys/routes.ts").then((m) => m.apiKeyRoutes) },
+  {
+    name: "auth",
+    prefixes: ["/v1/auth", "/v1/me"],
+    routes: () => import("./auth/routes.ts").then((m) => m.authRoutes),
+  },
+  {
+    name: "sessions",
+    prefixes: ["/v1/sessions"],
+    routes: () => import("./auth/session-routes.ts").then((m) => m.sessionRoutes),
+  },
+  {
+    name: "api-keys",
+    prefixes: ["/v1/api-keys"],
+    routes: () => import("./api-keys/routes.ts").then((m) => m.apiKeyRoutes),
+  },
   {
     name: "users",
     prefixes: ["/v1/users", "/v1/roles", "/v1/permissions", "/v1/invites"],
     routes: () => import("./users/routes.ts").then((m) => m.userRoutes),
   },
-  { name: "admin", prefixes: ["/v1/admin/customers"], routes: () => import("./admin/routes.ts").then((m) => m.adminRoutes) },
-  { name: "status", prefixes: ["/v1/admin/status"], routes: () => import("./admin/status.ts").then((m) => m.statusRoutes) },
-  { name: "audit", prefixes: ["/v1/audit-events", "/v1/activity"], routes: () => import("./audit/routes.ts").then((m) => m.auditRoutes) },
-  { name: "invoices", prefixes: ["/v1/invoices", "/v1/invoices.csv"], routes: () => import("./invoices/routes.ts").then((m) => m.invoiceRoutes) },
+  {
+    name: "admin",
+    prefixes: ["/v1/admin/customers"],
+    routes: () => import("./admin/routes.ts").then((m) => m.adminRoutes),
+  },
+  {
+    name: "status",
+    prefixes: ["/v1/admin/status"],
+    routes: () => import("./admin/status.ts").then((m) => m.statusRoutes),
+  },
+  {
+    name: "audit",
+    prefixes: ["/v1/audit-events", "/v1/activity"],
+    routes: () => import("./audit/routes.ts").then((m) => m.auditRoutes),
+  },
+  {
+    name: "invoices",
+    prefixes: ["/v1/invoices", "/v1/invoices.csv"],
+    routes: () => import("./invoices/routes.ts").then((m) => m.invoiceRoutes),
+  },
   {
     name: "usage",
     prefixes: ["/v1/admin/usage", "/v1/usage", "/v1/metrics"],
@@ -48,16 +76,32 @@ export const domains: readonly Domain[] = [
     prefixes: ["/v1/billing", "/v1/admin/billing-runs"],
     routes: () => import("./billing/routes.ts").then((m) => m.billingRoutes),
   },
-  { name: "accounts", prefixes: ["/v1/accounts"], routes: () => import("./accounts/routes.ts").then((m) => m.accountRoutes) },
-  { name: "webhooks", prefixes: ["/v1/webhooks"], routes: () => import("./webhooks/routes.ts").then((m) => m.webhookRoutes) },
+  {
+    name: "accounts",
+    prefixes: ["/v1/accounts"],
+    routes: () => import("./accounts/routes.ts").then((m) => m.accountRoutes),
+  },
+  {
+    name: "webhooks",
+    prefixes: ["/v1/webhooks"],
+    routes: () => import("./webhooks/routes.ts").then((m) => m.webhookRoutes),
+  },
   {
     name: "notifications",
     prefixes: ["/v1/notifications"],
     routes: () => import("./notifications/routes.ts").then((m) => m.notificationRoutes),
   },
   { name: "cost", prefixes: ["/v1/cost"], routes: () => import("./cost/routes.ts").then((m) => m.costRoutes) },
-  { name: "analytics", prefixes: ["/v1/analytics"], routes: () => import("./analytics/routes.ts").then((m) => m.analyticsRoutes) },
-  { name: "support", prefixes: ["/v1/support"], routes: () => import("./support/routes.ts").then((m) => m.supportRoutes) },
+  {
+    name: "analytics",
+    prefixes: ["/v1/analytics"],
+    routes: () => import("./analytics/routes.ts").then((m) => m.analyticsRoutes),
+  },
+  {
+    name: "support",
+    prefixes: ["/v1/support"],
+    routes: () => import("./support/routes.ts").then((m) => m.supportRoutes),
+  },
   {
     name: "support-admin",
     prefixes: ["/v1/admin/support"],
@@ -66,7 +110,9 @@ export const domains: readonly Domain[] = [
   { name: "docs", prefixes: ["/docs"], routes: () => import("./docs/routes.ts").then((m) => m.docsRoutes) },
 ];
 
-const byPrefix = new Map<string, Domain>(domains.flatMap((domain) => domain.prefixes.map((prefix) => [prefix, domain] as const)));
+const byPrefix = new Map<string, Domain>(
+  domains.flatMap((domain) => domain.prefixes.map((prefix) => [prefix, domain] as const)),
+);
 const longestPrefix = Math.max(...[...byPrefix.keys()].map((prefix) => prefix.split("/").length - 1));
 
 /** The domain whose routes can match `path` (as Hono reads it: decoded), or undefined (→ 404). */

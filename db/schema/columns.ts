@@ -8,10 +8,7 @@ import { fromHex, toHex } from "../../worker/platform/encoding.ts";
 export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array | string }>({
   dataType: () => "bytea",
   toDriver: (value) => `\\x${toHex(value)}`,
-  fromDriver: (value) =>
-    typeof value === "string"
-      ? fromHex(value.slice(2))
-      : new Uint8Array(value),
+  fromDriver: (value) => (typeof value === "string" ? fromHex(value.slice(2)) : new Uint8Array(value)),
 });
 export const id = () => uuid("id").primaryKey().default(sql`app.uuid_v7()`);
 export const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();

@@ -18,17 +18,28 @@ export function configFromEnv(env: NodeJS.ProcessEnv) {
     .map((target) => target.trim())
     .filter(Boolean);
   if (allow.length === 0 || allow.some((target) => !/^[A-Za-z0-9.-]+:\d{1,5}$/.test(target))) {
-    throw new Error("WSPROXY_ALLOW must list host:port targets, e.g. my-proxy.proxy-abc.us-east-1.rds.amazonaws.com:5432");
+    throw new Error(
+      "WSPROXY_ALLOW must list host:port targets, e.g. my-proxy.proxy-abc.us-east-1.rds.amazonaws.com:5432",
+    );
   }
   const mode = env.WSPROXY_UPSTREAM_TLS ?? "verify-full";
-  if (mode !== "verify-full" && mode !== "disable") throw new Error("WSPROXY_UPSTREAM_TLS must be verify-full or disable");
+  if (mode !== "verify-full" && mode !== "disable")
+    throw new Error("WSPROXY_UPSTREAM_TLS must be verify-full or disable");
   // A `ca` option replaces Node's roots, so the extra bundle is appended to them, not used alone.
   const upstreamTls: UpstreamTls =
     mode === "disable"
       ? { mode }
-      : { mode, ca: env.WSPROXY_CA_FILE ? [...rootCertificates, readFileSync(env.WSPROXY_CA_FILE, "utf8")].join("\n") : undefined };
+      : {
+          mode,
+          ca: env.WSPROXY_CA_FILE
+            ? [...rootCertificates, readFileSync(env.WSPROXY_CA_FILE, "utf8")].join("\n")
+            : undefined,
+        };
   const serverTls = env.WSPROXY_TLS_DIR
-    ? { cert: readFileSync(join(env.WSPROXY_TLS_DIR, "cert.pem"), "utf8"), key: readFileSync(join(env.WSPROXY_TLS_DIR, "key.pem"), "utf8") }
+    ? {
+        cert: readFileSync(join(env.WSPROXY_TLS_DIR, "cert.pem"), "utf8"),
+        key: readFileSync(join(env.WSPROXY_TLS_DIR, "key.pem"), "utf8"),
+      }
     : undefined;
   return { allow, port: Number(env.PORT ?? 8443), host: "0.0.0.0", upstreamTls, serverTls };
 }

@@ -248,7 +248,10 @@ function negotiateTls(tcp: Socket, host: string, ca: string | undefined): Promis
 /** The user named in a Postgres StartupMessage (protocol 3.0) at the start of `data`. */
 function startupUser(data: Buffer): string | undefined {
   if (data.length < 8 || data.readInt32BE(4) !== 196608) return undefined;
-  const fields = data.subarray(8, Math.min(data.length, data.readInt32BE(0))).toString("utf8").split("\0");
+  const fields = data
+    .subarray(8, Math.min(data.length, data.readInt32BE(0)))
+    .toString("utf8")
+    .split("\0");
   const at = fields.indexOf("user");
   return at >= 0 ? fields[at + 1] : undefined;
 }

@@ -15,7 +15,12 @@ interface Account {
 }
 
 const create = (token: string, body: unknown) =>
-  call("/v1/accounts", { method: "POST", token, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  call("/v1/accounts", {
+    method: "POST",
+    token,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 
 let admin: string;
 let customerId: string;
@@ -30,7 +35,13 @@ describe("/v1/accounts", () => {
     const response = await create(admin, { name: "payments-prod", environment: "production" });
     expect(response.status).toBe(201);
     const account = await response.json<Account>();
-    expect(account).toMatchObject({ object: "managed_account", name: "payments-prod", environment: "production", status: "provisioning", closed_at: null });
+    expect(account).toMatchObject({
+      object: "managed_account",
+      name: "payments-prod",
+      environment: "production",
+      status: "provisioning",
+      closed_at: null,
+    });
     expect(response.headers.get("location")).toBe(`/v1/accounts/${account.id}`);
 
     const list = await (await call("/v1/accounts", { token: admin })).json<{ data: Account[] }>();
@@ -55,20 +66,29 @@ describe("/v1/accounts", () => {
     const tenant = await createTenant({ tier: "standard" });
     const { token } = await userToken(tenant.customerId, "admin");
     const first = await (await create(token, { name: "existing", environment: "logging" })).json<Account>();
-    const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => create(token, { name: `race-${i}`, environment: "sandbox" })));
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => create(token, { name: `race-${i}`, environment: "sandbox" })),
+    );
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(9);
     expect(statuses.filter((s) => s === 409)).toHaveLength(41);
     const refused = responses.find((r) => r.status === 409)!;
     const problem = await expectProblem(refused, 409, "account-limit-reached");
     expect(problem.detail).toContain("at most 10 open managed accounts");
-    const [open] = await adminQuery<{ n: number }>("SELECT count(*)::int AS n FROM managed_accounts WHERE customer_id = $1 AND status <> 'closed'", [tenant.customerId]);
+    const [open] = await adminQuery<{ n: number }>(
+      "SELECT count(*)::int AS n FROM managed_accounts WHERE customer_id = $1 AND status <> 'closed'",
+      [tenant.customerId],
+    );
     expect(open!.n).toBe(10);
 
     // Closing frees a slot for exactly one more.
     await call(`/v1/accounts/${first.id}`, { method: "DELETE", token });
     expect((await create(token, { name: "after-close", environment: "staging" })).status).toBe(201);
-    await expectProblem(await create(token, { name: "one-too-many", environment: "staging" }), 409, "account-limit-reached");
+    await expectProblem(
+      await create(token, { name: "one-too-many", environment: "staging" }),
+      409,
+      "account-limit-reached",
+    );
   });
 
   it("is a 404 for another tenant's account, like a missing one", async () => {
@@ -80,7 +100,9 @@ describe("/v1/accounts", () => {
       await call(`/v1/accounts/0192a000-0000-7000-8000-0000000fffff`, { token: admin }),
     );
     await expectProblem(await call(`/v1/accounts/${account.id}`, { method: "DELETE", token: admin }), 404, "not-found");
-    const [row] = await adminQuery<{ status: string }>("SELECT status FROM managed_accounts WHERE id = $1", [account.id]);
+    const [row] = await adminQuery<{ status: string }>("SELECT status FROM managed_accounts WHERE id = $1", [
+      account.id,
+    ]);
     expect(row!.status).toBe("provisioning");
   });
 
@@ -88,14 +110,33 @@ describe("/v1/accounts", () => {
     await expectProblem(await call("/v1/accounts"), 401);
     const viewer = (await userToken(customerId, "viewer")).token;
     expect((await call("/v1/accounts", { token: viewer })).status).toBe(200);
-    await expectProblem(await create(viewer, { name: "nope", environment: "production" }), 403, "insufficient-permission");
+    await expectProblem(
+      await create(viewer, { name: "nope", environment: "production" }),
+      403,
+      "insufficient-permission",
+    );
     const limited = await createTenant({ scopes: ["invoices:read"] });
     await expectProblem(await call("/v1/accounts", { token: limited.key }), 403, "insufficient-permission");
   });
 
   it("validates the body (422 naming the field)", async () => {
-    await expectProblem(await create(admin, { name: "x", environment: "moon" }), 422, "validation-error", "body.environment");
-    await expectProblem(await create(admin, { name: "", environment: "production" }), 422, "validation-error", "body.name");
-    await expectProblem(await create(admin, { name: "y".repeat(101), environment: "production" }), 422, "validation-error", "body.name");
+    await expectProblem(
+      await create(admin, { name: "x", environment: "moon" }),
+      422,
+      "validation-error",
+      "body.environment",
+    );
+    await expectProblem(
+      await create(admin, { name: "", environment: "production" }),
+      422,
+      "validation-error",
+      "body.name",
+    );
+    await expectProblem(
+      await create(admin, { name: "y".repeat(101), environment: "production" }),
+      422,
+      "validation-error",
+      "body.name",
+    );
   });
 });

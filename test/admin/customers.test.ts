@@ -22,7 +22,14 @@ interface CustomerBody {
 }
 interface Onboarded {
   customer: CustomerBody;
-  admin_invite: { id: string; email: string; role: string; expires_at: string; accept_token: string; accept_url: string };
+  admin_invite: {
+    id: string;
+    email: string;
+    role: string;
+    expires_at: string;
+    accept_token: string;
+    accept_url: string;
+  };
 }
 interface Page<T> {
   data: T[];
@@ -51,7 +58,13 @@ function send(method: string, path: string, token: string | undefined, body?: un
 
 const newCustomerBody = (overrides: Record<string, unknown> = {}) => {
   const tag = unique();
-  return { name: `Onboarded ${tag}`, email: `billing+${tag}@example.com`, tier: "healthcare", admin: { email: `admin-${tag}@example.com` }, ...overrides };
+  return {
+    name: `Onboarded ${tag}`,
+    email: `billing+${tag}@example.com`,
+    tier: "healthcare",
+    admin: { email: `admin-${tag}@example.com` },
+    ...overrides,
+  };
 };
 
 async function onboard(overrides: Record<string, unknown> = {}): Promise<Onboarded> {
@@ -63,14 +76,24 @@ async function onboard(overrides: Record<string, unknown> = {}): Promise<Onboard
 /** The customer's audit events, read like a request of that customer would (sb_api + its context). */
 async function auditRows(customerId: string) {
   return asApiRole((client) =>
-    asCustomer(client, customerId, async () =>
-      (await client.query("SELECT seq, action, actor_type, actor_id, resource_type, resource_id, data FROM audit_events ORDER BY seq", [])).rows,
+    asCustomer(
+      client,
+      customerId,
+      async () =>
+        (
+          await client.query(
+            "SELECT seq, action, actor_type, actor_id, resource_type, resource_id, data FROM audit_events ORDER BY seq",
+            [],
+          )
+        ).rows,
     ),
   );
 }
 
 async function verifyChain(customerId: string) {
-  return asApiRole((client) => asCustomer(client, customerId, async () => (await client.query("SELECT * FROM app.verify_audit_chain()")).rows[0]));
+  return asApiRole((client) =>
+    asCustomer(client, customerId, async () => (await client.query("SELECT * FROM app.verify_audit_chain()")).rows[0]),
+  );
 }
 
 async function expectFields(response: Response, status: number, fields: string[]) {
@@ -120,7 +143,12 @@ describe("who may administer customers", () => {
 
   it("leaves the customer untouched after refused changes", async () => {
     const row = await asOwner((client) =>
-      asCustomer(client, tenant.customerId, async () => (await client.query("SELECT tier, status FROM customers WHERE id = $1", [tenant.customerId])).rows[0]),
+      asCustomer(
+        client,
+        tenant.customerId,
+        async () =>
+          (await client.query("SELECT tier, status FROM customers WHERE id = $1", [tenant.customerId])).rows[0],
+      ),
     );
     expect(row).toEqual({ tier: "standard", status: "active" });
   });
@@ -147,12 +175,18 @@ describe("POST /v1/admin/customers", () => {
     const expiresIn = Date.parse(created.admin_invite.expires_at) - Date.now();
     expect(expiresIn).toBeGreaterThan(6.9 * 86_400_000);
     expect(expiresIn).toBeLessThanOrEqual(7 * 86_400_000);
-    expect(created.admin_invite.accept_url).toBe(`https://portal.securebase.io/invites/accept?token=${created.admin_invite.accept_token}`);
+    expect(created.admin_invite.accept_url).toBe(
+      `https://portal.securebase.io/invites/accept?token=${created.admin_invite.accept_token}`,
+    );
 
     // The invite and the outbox event belong to the new customer; only the token's hash is stored.
     const { invite, outbox } = await asOwner((client) =>
       asCustomer(client, id, async () => ({
-        invite: (await client.query("SELECT id, customer_id, email, role, invited_by, encode(token_hash, 'hex') AS token_hash, accepted_at FROM user_invites")).rows,
+        invite: (
+          await client.query(
+            "SELECT id, customer_id, email, role, invited_by, encode(token_hash, 'hex') AS token_hash, accepted_at FROM user_invites",
+          )
+        ).rows,
         outbox: (await client.query("SELECT customer_id, type, payload FROM outbox_events")).rows,
       })),
     );
@@ -185,7 +219,14 @@ describe("POST /v1/admin/customers", () => {
 
     // customer.created is the first event of the new customer's chain, by the staff member.
     expect(await auditRows(id)).toEqual([
-      expect.objectContaining({ seq: "1", action: "customer.created", actor_type: "staff", actor_id: staffUserId, resource_type: "customer", resource_id: id }),
+      expect.objectContaining({
+        seq: "1",
+        action: "customer.created",
+        actor_type: "staff",
+        actor_id: staffUserId,
+        resource_type: "customer",
+        resource_id: id,
+      }),
     ]);
     expect(await verifyChain(id)).toMatchObject({ valid: true, checked: "1" });
     // ...and not in the staff's own customer's chain.
@@ -205,13 +246,21 @@ describe("POST /v1/admin/customers", () => {
       tax_rate_bps: 10_001,
       admin: { email: "nobody" },
     });
-    await expectFields(response, 422, ["body.name", "body.email", "body.tier", "body.tax_rate_bps", "body.admin.email"]);
+    await expectFields(response, 422, [
+      "body.name",
+      "body.email",
+      "body.tier",
+      "body.tax_rate_bps",
+      "body.admin.email",
+    ]);
   });
 
   it("rejects a missing admin and a fractional tax rate with 422s", async () => {
     const { admin: _admin, ...withoutAdmin } = newCustomerBody();
     await expectFields(await send("POST", "/v1/admin/customers", staff, withoutAdmin), 422, ["body.admin"]);
-    await expectFields(await send("POST", "/v1/admin/customers", staff, newCustomerBody({ tax_rate_bps: 1.5 })), 422, ["body.tax_rate_bps"]);
+    await expectFields(await send("POST", "/v1/admin/customers", staff, newCustomerBody({ tax_rate_bps: 1.5 })), 422, [
+      "body.tax_rate_bps",
+    ]);
   });
 
   it("replays the first response for a retried Idempotency-Key instead of onboarding twice", async () => {
@@ -247,14 +296,20 @@ describe("POST /v1/admin/customers", () => {
 describe("GET /v1/admin/customers", () => {
   let created: Onboarded[];
   beforeAll(async () => {
-    created = [await onboard({ tier: "gov_federal" }), await onboard({ tier: "gov_federal" }), await onboard({ tier: "gov_federal" })];
+    created = [
+      await onboard({ tier: "gov_federal" }),
+      await onboard({ tier: "gov_federal" }),
+      await onboard({ tier: "gov_federal" }),
+    ];
   });
 
   it("lists every customer (any tenant) for staff, newest first, paginated", async () => {
     const first = await (await send("GET", "/v1/admin/customers?limit=2", staff)).json<Page<CustomerBody>>();
     expect(first.data.map((c) => c.id)).toEqual([created[2]!.customer.id, created[1]!.customer.id]);
     expect(first).toMatchObject({ has_more: true, next_cursor: created[1]!.customer.id });
-    const second = await (await send("GET", `/v1/admin/customers?limit=2&starting_after=${first.next_cursor}`, staff)).json<Page<CustomerBody>>();
+    const second = await (
+      await send("GET", `/v1/admin/customers?limit=2&starting_after=${first.next_cursor}`, staff)
+    ).json<Page<CustomerBody>>();
     expect(second.data[0]!.id).toBe(created[0]!.customer.id);
     expect(second.data[0]).toMatchObject({ object: "customer", tier: "gov_federal", status: "active" });
   });
@@ -264,24 +319,34 @@ describe("GET /v1/admin/customers", () => {
     let cursor: string | null = null;
     do {
       const query: string = cursor ? `?limit=100&starting_after=${cursor}` : "?limit=100";
-      const page: Page<CustomerBody> = await (await send("GET", `/v1/admin/customers${query}`, staff)).json<Page<CustomerBody>>();
+      const page: Page<CustomerBody> = await (await send("GET", `/v1/admin/customers${query}`, staff)).json<
+        Page<CustomerBody>
+      >();
       ids.push(...page.data.map((c) => c.id));
       cursor = page.next_cursor;
     } while (cursor);
-    expect(ids).toEqual(expect.arrayContaining([tenant.customerId, staffCustomerId, ...created.map((c) => c.customer.id)]));
+    expect(ids).toEqual(
+      expect.arrayContaining([tenant.customerId, staffCustomerId, ...created.map((c) => c.customer.id)]),
+    );
   });
 
   it("filters by tier and by status", async () => {
-    const federal = await (await send("GET", "/v1/admin/customers?tier=gov_federal&limit=100", staff)).json<Page<CustomerBody>>();
+    const federal = await (await send("GET", "/v1/admin/customers?tier=gov_federal&limit=100", staff)).json<
+      Page<CustomerBody>
+    >();
     expect(federal.data.length).toBeGreaterThanOrEqual(3);
     expect(federal.data.every((c) => c.tier === "gov_federal")).toBe(true);
 
     const target = await onboard({ tier: "fintech" });
     await send("PATCH", `/v1/admin/customers/${target.customer.id}`, staff, { status: "suspended" });
-    const suspended = await (await send("GET", "/v1/admin/customers?status=suspended&limit=100", staff)).json<Page<CustomerBody>>();
+    const suspended = await (await send("GET", "/v1/admin/customers?status=suspended&limit=100", staff)).json<
+      Page<CustomerBody>
+    >();
     expect(suspended.data.map((c) => c.id)).toContain(target.customer.id);
     expect(suspended.data.every((c) => c.status === "suspended")).toBe(true);
-    const active = await (await send("GET", "/v1/admin/customers?status=active&tier=fintech&limit=100", staff)).json<Page<CustomerBody>>();
+    const active = await (await send("GET", "/v1/admin/customers?status=active&tier=fintech&limit=100", staff)).json<
+      Page<CustomerBody>
+    >();
     expect(active.data.map((c) => c.id)).not.toContain(target.customer.id);
     expect(active.data.every((c) => c.status === "active" && c.tier === "fintech")).toBe(true);
   });
@@ -300,7 +365,13 @@ describe("GET /v1/admin/customers/{id}", () => {
   it("returns any customer to staff", async () => {
     const response = await send("GET", `/v1/admin/customers/${tenant.customerId}`, staff);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ id: tenant.customerId, object: "customer", tier: "standard", status: "active", tax_rate_bps: 800 });
+    expect(await response.json()).toMatchObject({
+      id: tenant.customerId,
+      object: "customer",
+      tier: "standard",
+      status: "active",
+      tax_rate_bps: 800,
+    });
   });
 
   it("answers 404 for an id that is no customer", async () => {
@@ -317,15 +388,34 @@ describe("GET /v1/admin/customers/{id}", () => {
 describe("PATCH /v1/admin/customers/{id}", () => {
   it("changes tier, name and tax rate, audited as customer.updated in that customer's chain", async () => {
     const { customer } = await onboard({ tier: "standard" });
-    const response = await send("PATCH", `/v1/admin/customers/${customer.id}`, staff, { tier: "healthcare", name: "Renamed Inc", tax_rate_bps: 0 });
+    const response = await send("PATCH", `/v1/admin/customers/${customer.id}`, staff, {
+      tier: "healthcare",
+      name: "Renamed Inc",
+      tax_rate_bps: 0,
+    });
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ id: customer.id, tier: "healthcare", name: "Renamed Inc", tax_rate_bps: 0, status: "active" });
+    expect(await response.json()).toMatchObject({
+      id: customer.id,
+      tier: "healthcare",
+      name: "Renamed Inc",
+      tax_rate_bps: 0,
+      status: "active",
+    });
 
     const events = await auditRows(customer.id);
     expect(events.map((e) => e.action)).toEqual(["customer.created", "customer.updated"]);
-    expect(events[1]).toMatchObject({ actor_type: "staff", actor_id: staffUserId, resource_type: "customer", resource_id: customer.id });
+    expect(events[1]).toMatchObject({
+      actor_type: "staff",
+      actor_id: staffUserId,
+      resource_type: "customer",
+      resource_id: customer.id,
+    });
     expect(events[1]!.data).toEqual({
-      changes: { tier: { from: "standard", to: "healthcare" }, name: { from: customer.name, to: "Renamed Inc" }, tax_rate_bps: { from: 800, to: 0 } },
+      changes: {
+        tier: { from: "standard", to: "healthcare" },
+        name: { from: customer.name, to: "Renamed Inc" },
+        tax_rate_bps: { from: 800, to: 0 },
+      },
     });
     expect(await verifyChain(customer.id)).toMatchObject({ valid: true, checked: "2" });
     const read = await (await send("GET", `/v1/admin/customers/${customer.id}`, staff)).json<CustomerBody>();
@@ -340,12 +430,16 @@ describe("PATCH /v1/admin/customers/{id}", () => {
   });
 
   it("answers 404 for an id that is no customer", async () => {
-    const response = await send("PATCH", "/v1/admin/customers/01900000-0000-7000-8000-000000000000", staff, { tier: "fintech" });
+    const response = await send("PATCH", "/v1/admin/customers/01900000-0000-7000-8000-000000000000", staff, {
+      tier: "fintech",
+    });
     expect(response.status).toBe(404);
   });
 
   it("rejects a malformed id with a 400 naming param.id", async () => {
-    await expectFields(await send("PATCH", "/v1/admin/customers/not-a-uuid", staff, { tier: "fintech" }), 400, ["param.id"]);
+    await expectFields(await send("PATCH", "/v1/admin/customers/not-a-uuid", staff, { tier: "fintech" }), 400, [
+      "param.id",
+    ]);
   });
 
   it("rejects invalid values with a 422 naming every bad field", async () => {
@@ -366,7 +460,11 @@ describe("PATCH /v1/admin/customers/{id}", () => {
 
   it("refuses to change a closed customer with a 409", async () => {
     const { customer } = await onboard({ tier: "standard" });
-    await asOwner((client) => asCustomer(client, customer.id, () => client.query("UPDATE customers SET status = 'closed' WHERE id = $1", [customer.id])));
+    await asOwner((client) =>
+      asCustomer(client, customer.id, () =>
+        client.query("UPDATE customers SET status = 'closed' WHERE id = $1", [customer.id]),
+      ),
+    );
     const response = await send("PATCH", `/v1/admin/customers/${customer.id}`, staff, { status: "active" });
     expect(response.status).toBe(409);
     expect(await response.json()).toMatchObject({ status: 409, title: "Customer closed" });
@@ -374,7 +472,11 @@ describe("PATCH /v1/admin/customers/{id}", () => {
   });
 
   it("refuses to suspend the staff member's own customer", async () => {
-    await expectFields(await send("PATCH", `/v1/admin/customers/${staffCustomerId}`, staff, { status: "suspended" }), 422, ["body.status"]);
+    await expectFields(
+      await send("PATCH", `/v1/admin/customers/${staffCustomerId}`, staff, { status: "suspended" }),
+      422,
+      ["body.status"],
+    );
   });
 });
 
@@ -398,7 +500,9 @@ describe("suspension", () => {
     userEmail = user.email;
     userPassword = user.password;
     userSession = token;
-    keySession = (await (await call("/v1/auth/token", { method: "POST", token: victim.key })).json<{ session_token: string }>()).session_token;
+    keySession = (
+      await (await call("/v1/auth/token", { method: "POST", token: victim.key })).json<{ session_token: string }>()
+    ).session_token;
   });
 
   it("stops the customer's cached API key, its session tokens and user sessions on the very next request, and its logins", async () => {
@@ -454,11 +558,26 @@ describe("OpenAPI", () => {
       paths: Record<string, Record<string, { "x-required-permission"?: string; summary?: string }>>;
       components: { schemas: Record<string, unknown> };
     }>();
-    for (const [path, method] of [["/v1/admin/customers", "post"], ["/v1/admin/customers", "get"], ["/v1/admin/customers/{id}", "get"], ["/v1/admin/customers/{id}", "patch"]] as const) {
-      expect(doc.paths[path]![method], `${method} ${path}`).toMatchObject({ "x-required-permission": "super_admin", summary: expect.any(String) });
+    for (const [path, method] of [
+      ["/v1/admin/customers", "post"],
+      ["/v1/admin/customers", "get"],
+      ["/v1/admin/customers/{id}", "get"],
+      ["/v1/admin/customers/{id}", "patch"],
+    ] as const) {
+      expect(doc.paths[path]![method], `${method} ${path}`).toMatchObject({
+        "x-required-permission": "super_admin",
+        summary: expect.any(String),
+      });
     }
     expect(Object.keys(doc.components.schemas)).toEqual(
-      expect.arrayContaining(["Customer", "CustomerList", "CreateCustomerRequest", "UpdateCustomerRequest", "OnboardedCustomer", "AdminInvite"]),
+      expect.arrayContaining([
+        "Customer",
+        "CustomerList",
+        "CreateCustomerRequest",
+        "UpdateCustomerRequest",
+        "OnboardedCustomer",
+        "AdminInvite",
+      ]),
     );
   });
 });

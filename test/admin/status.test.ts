@@ -134,7 +134,12 @@ describe("GET /v1/admin/status security", () => {
     expect(await refused(null)).toBe("42501");
     expect(await refused({ customerId: tenant.customerId })).toBe("42501");
     expect(await refused({ customerId: tenant.customerId, superAdmin: true })).toBe("allowed");
-    const direct = await asApiRole((client) => client.query("SELECT count(*) FROM job_runs").then(() => "allowed", (e: { code?: string }) => e.code));
+    const direct = await asApiRole((client) =>
+      client.query("SELECT count(*) FROM job_runs").then(
+        () => "allowed",
+        (e: { code?: string }) => e.code,
+      ),
+    );
     expect(direct).toBe("42501");
   });
 });

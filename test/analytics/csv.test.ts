@@ -31,7 +31,15 @@ describe("csvCell", () => {
 
 describe("toCsv", () => {
   it("has a header row, the columns in order, CRLF after every record", () => {
-    expect(toCsv(["b", "a"], [{ a: 1, b: "x" }, { a: 2, b: null }])).toBe("b,a\r\nx,1\r\n,2\r\n");
+    expect(
+      toCsv(
+        ["b", "a"],
+        [
+          { a: 1, b: "x" },
+          { a: 2, b: null },
+        ],
+      ),
+    ).toBe("b,a\r\nx,1\r\n,2\r\n");
     expect(toCsv(["only"], [])).toBe("only\r\n");
   });
 });

@@ -49,7 +49,10 @@ beforeAll(async () => {
       status: "paid",
       lines: standardLines(5_000_000, 100, 1_000), // large enough for a volume discount line
     });
-    await createApiKey(client, acme.customerId, { name: '=HYPERLINK("http://evil.example","click")', scopes: ["reports:read"] });
+    await createApiKey(client, acme.customerId, {
+      name: '=HYPERLINK("http://evil.example","click")',
+      scopes: ["reports:read"],
+    });
     await createApiKey(client, acme.customerId, { name: "CI, nightly\nbuild", scopes: ["reports:read"] });
   });
 });
@@ -62,27 +65,48 @@ const report = async <R = Record<string, unknown>>(path: string, tenant = acme) 
 
 describe("usage report", () => {
   it("returns a year of daily usage per metric, exact decimals, on the analytics role", async () => {
-    const before = (await proxyStats()).byUser["sb_analytics"]?.connections ?? 0;
-    const body = await report<{ period: string; metric: string; quantity: string; events: number }>(`usage?from=${YEAR_START}&to=2026-01-01`);
+    const before = (await proxyStats()).byUser.sb_analytics?.connections ?? 0;
+    const body = await report<{ period: string; metric: string; quantity: string; events: number }>(
+      `usage?from=${YEAR_START}&to=2026-01-01`,
+    );
     expect(body).toMatchObject({ object: "report", kind: "usage", period: { from: YEAR_START, to: "2026-01-01" } });
     expect(body.columns).toEqual(["period", "metric", "quantity", "events"]);
     expect(body.rows).toHaveLength(730);
-    expect(body.rows[0]).toEqual({ period: YEAR_START, metric: "log_storage_gb_month", quantity: "1.500000", events: 3 });
-    expect(body.rows.at(-1)).toMatchObject({ period: "2025-12-31", metric: "nat_processing_gb", quantity: "547.500000" });
-    expect((await proxyStats()).byUser["sb_analytics"]?.connections ?? 0).toBeGreaterThan(before);
+    expect(body.rows[0]).toEqual({
+      period: YEAR_START,
+      metric: "log_storage_gb_month",
+      quantity: "1.500000",
+      events: 3,
+    });
+    expect(body.rows.at(-1)).toMatchObject({
+      period: "2025-12-31",
+      metric: "nat_processing_gb",
+      quantity: "547.500000",
+    });
+    expect((await proxyStats()).byUser.sb_analytics?.connections ?? 0).toBeGreaterThan(before);
   });
 
   it("returns monthly rows with granularity=month", async () => {
     const body = await report(`usage?granularity=month&from=2025-03-15&to=2025-04-01`);
-    expect(body.rows).toEqual([{ period: "2025-03-01", metric: "nat_processing_gb", quantity: "1234.500000", events: 31 }]);
+    expect(body.rows).toEqual([
+      { period: "2025-03-01", metric: "nat_processing_gb", quantity: "1234.500000", events: 31 },
+    ]);
   });
 
   it("answers CSV for ?format=csv and for Accept: text/csv (RFC 4180: header, CRLF)", async () => {
-    for (const init of [{ query: "&format=csv", headers: {} as Record<string, string> }, { query: "", headers: { accept: "text/csv" } }]) {
-      const response = await call(`/v1/analytics/reports/usage?from=2025-01-01&to=2025-01-03${init.query}`, { token: acme.key, headers: init.headers });
+    for (const init of [
+      { query: "&format=csv", headers: {} as Record<string, string> },
+      { query: "", headers: { accept: "text/csv" } },
+    ]) {
+      const response = await call(`/v1/analytics/reports/usage?from=2025-01-01&to=2025-01-03${init.query}`, {
+        token: acme.key,
+        headers: init.headers,
+      });
       expect(response.status).toBe(200);
       expect(response.headers.get("content-type")).toMatch(/^text\/csv; charset=utf-8/);
-      expect(response.headers.get("content-disposition")).toBe('attachment; filename="usage-2025-01-01-2025-01-03.csv"');
+      expect(response.headers.get("content-disposition")).toBe(
+        'attachment; filename="usage-2025-01-01-2025-01-03.csv"',
+      );
       expect(await response.text()).toBe(
         "period,metric,quantity,events\r\n" +
           "2025-01-01,log_storage_gb_month,1.500000,3\r\n2025-01-01,nat_processing_gb,1.500000,3\r\n" +
@@ -90,7 +114,10 @@ describe("usage report", () => {
       );
     }
     // an explicit format wins over Accept
-    const json = await call("/v1/analytics/reports/usage?format=json", { token: acme.key, headers: { accept: "text/csv" } });
+    const json = await call("/v1/analytics/reports/usage?format=json", {
+      token: acme.key,
+      headers: { accept: "text/csv" },
+    });
     expect(json.headers.get("content-type")).toMatch(/^application\/json/);
   });
 
@@ -102,13 +129,19 @@ describe("usage report", () => {
 
 describe("cost report", () => {
   it("lists each invoice line per month and component; a negative discount stays a number in CSV", async () => {
-    const body = await report<{ month: string; component: string; amount_cents: number }>("cost?from=2025-01-01&to=2025-12-01");
+    const body = await report<{ month: string; component: string; amount_cents: number }>(
+      "cost?from=2025-01-01&to=2025-12-01",
+    );
     expect(body.rows.map((r) => r.component)).toEqual(["base", "usage", "usage", "discount", "tax"]);
     expect(body.rows.every((r) => r.month === "2025-02-01")).toBe(true);
     const discount = body.rows.find((r) => r.component === "discount")!;
     expect(discount.amount_cents).toBeLessThan(0);
-    const csv = await (await call("/v1/analytics/reports/cost?from=2025-01-01&to=2025-12-01&format=csv", { token: acme.key })).text();
-    expect(csv.split("\r\n")[0]).toBe("month,invoice_number,invoice_status,component,description,quantity,unit,amount_cents");
+    const csv = await (
+      await call("/v1/analytics/reports/cost?from=2025-01-01&to=2025-12-01&format=csv", { token: acme.key })
+    ).text();
+    expect(csv.split("\r\n")[0]).toBe(
+      "month,invoice_number,invoice_status,component,description,quantity,unit,amount_cents",
+    );
     expect(csv).toContain(`,discount,Volume discount,1.000000,,${discount.amount_cents}\r\n`);
   });
 });
@@ -117,9 +150,19 @@ describe("sla report", () => {
   it("counts tickets met, breached and pending per priority, all four priorities listed", async () => {
     const body = await report<Record<string, number | string | null>>("sla?from=2025-01-01&to=2026-01-01");
     expect(body.rows.map((r) => r.priority)).toEqual(["critical", "high", "medium", "low"]);
-    expect(body.rows[0]).toMatchObject({ tickets: 1, first_response_breached: 1, resolution_breached: 1, resolution_compliance_percent: 0 });
+    expect(body.rows[0]).toMatchObject({
+      tickets: 1,
+      first_response_breached: 1,
+      resolution_breached: 1,
+      resolution_compliance_percent: 0,
+    });
     expect(body.rows[1]).toMatchObject({
-      tickets: 2, first_response_met: 1, first_response_breached: 1, resolution_met: 1, resolution_breached: 1, resolution_pending: 0,
+      tickets: 2,
+      first_response_met: 1,
+      first_response_breached: 1,
+      resolution_met: 1,
+      resolution_breached: 1,
+      resolution_pending: 0,
       resolution_compliance_percent: 50,
     });
     expect(body.rows[3]).toMatchObject({ tickets: 0, resolution_compliance_percent: null });
@@ -129,7 +172,11 @@ describe("sla report", () => {
 describe("api-keys report", () => {
   it("lists keys with status and last use; CSV neutralises formulas and quotes commas and newlines", async () => {
     const body = await report<{ name: string; status: string }>("api-keys");
-    expect(body.rows.map((r) => r.name)).toEqual(["Test key", '=HYPERLINK("http://evil.example","click")', "CI, nightly\nbuild"]);
+    expect(body.rows.map((r) => r.name)).toEqual([
+      "Test key",
+      '=HYPERLINK("http://evil.example","click")',
+      "CI, nightly\nbuild",
+    ]);
     expect(body.rows.every((r) => r.status === "active")).toBe(true);
     expect((body.rows as unknown as { audited_changes: number }[]).map((r) => r.audited_changes)).toEqual([0, 0, 0]);
     const csv = await (await call("/v1/analytics/reports/api-keys?format=csv", { token: acme.key })).text();
@@ -143,7 +190,10 @@ describe("api-keys report: changes", () => {
   it("counts the audited changes a key made in the period", async () => {
     const writer = await createTenant({ scopes: ["reports:read", "cost:write"] });
     const put = await call("/v1/cost/budget", {
-      method: "PUT", token: writer.key, headers: { "content-type": "application/json" }, body: JSON.stringify({ monthly_limit_cents: 100_000 }),
+      method: "PUT",
+      token: writer.key,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ monthly_limit_cents: 100_000 }),
     });
     expect(put.status).toBe(200);
     const body = await report<{ id: string; audited_changes: number }>("api-keys", writer);

@@ -31,7 +31,12 @@ interface ProblemBody {
 }
 
 const createKey = (token: string | undefined, body: unknown, headers: Record<string, string> = {}) =>
-  call("/v1/api-keys", { method: "POST", token, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  call("/v1/api-keys", {
+    method: "POST",
+    token,
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
 
 let tenant: TestTenant;
 let admin: { user: TestUser; token: string };
@@ -64,7 +69,12 @@ describe("POST /v1/api-keys", () => {
 
   it("creates a test-mode key with an expiry", async () => {
     const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
-    const response = await createKey(admin.token, { name: "Sandbox", mode: "test", scopes: ["invoices:read"], expires_at: expiresAt });
+    const response = await createKey(admin.token, {
+      name: "Sandbox",
+      mode: "test",
+      scopes: ["invoices:read"],
+      expires_at: expiresAt,
+    });
     expect(response.status).toBe(201);
     const body = await response.json<ApiKeyBody>();
     expect(body.key).toMatch(/^sb_test_/);
@@ -72,7 +82,9 @@ describe("POST /v1/api-keys", () => {
   });
 
   it("issues a key that authenticates within its scopes and is refused outside them", async () => {
-    const { key } = await (await createKey(admin.token, { name: "Reader", scopes: ["invoices:read"] })).json<ApiKeyBody>();
+    const { key } = await (
+      await createKey(admin.token, { name: "Reader", scopes: ["invoices:read"] })
+    ).json<ApiKeyBody>();
     const invoices = await call("/v1/invoices", { token: key });
     expect(invoices.status).toBe(200);
     expect((await invoices.json<{ data: { id: string }[] }>()).data.map((i) => i.id)).toEqual(tenant.invoiceIds);
@@ -83,7 +95,9 @@ describe("POST /v1/api-keys", () => {
 
   it("a key expiring in a few seconds works now", async () => {
     const expiresAt = new Date(Date.now() + 5_000).toISOString();
-    const { key } = await (await createKey(admin.token, { name: "Short", scopes: ["invoices:read"], expires_at: expiresAt })).json<ApiKeyBody>();
+    const { key } = await (
+      await createKey(admin.token, { name: "Short", scopes: ["invoices:read"], expires_at: expiresAt })
+    ).json<ApiKeyBody>();
     expect((await call("/v1/invoices", { token: key })).status).toBe(200);
   });
 
@@ -98,7 +112,10 @@ describe("POST /v1/api-keys", () => {
     const body = await (await createKey(admin.token, { name: "Hashed", scopes: ["invoices:read"] })).json<ApiKeyBody>();
     const row = await asOwner((client) =>
       asCustomer(client, tenant.customerId, async () => {
-        const { rows } = await client.query("SELECT encode(key_hash, 'hex') AS hash, prefix, row_to_json(k)::text AS whole FROM api_keys k WHERE id = $1", [body.id]);
+        const { rows } = await client.query(
+          "SELECT encode(key_hash, 'hex') AS hash, prefix, row_to_json(k)::text AS whole FROM api_keys k WHERE id = $1",
+          [body.id],
+        );
         return rows[0] as { hash: string; prefix: string; whole: string };
       }),
     );
@@ -108,7 +125,9 @@ describe("POST /v1/api-keys", () => {
   });
 
   it("records who created the key: an API key creator is named as created_by api_key", async () => {
-    const creator = await asOwner((client) => createApiKey(client, tenant.customerId, { scopes: ["api_keys:write", "invoices:read"] }));
+    const creator = await asOwner((client) =>
+      createApiKey(client, tenant.customerId, { scopes: ["api_keys:write", "invoices:read"] }),
+    );
     const response = await createKey(creator.key, { name: "Child", scopes: ["invoices:read"] });
     expect(response.status).toBe(201);
     expect((await response.json<ApiKeyBody>()).created_by).toEqual({ type: "api_key", id: creator.id });
@@ -125,7 +144,10 @@ describe("POST /v1/api-keys", () => {
           "SELECT xmin::text AS tx, action, resource_type, resource_id, request_id, actor_type, actor_id, data FROM audit_events WHERE resource_id = $1",
           [body.id],
         );
-        const outbox = await client.query("SELECT xmin::text AS tx, type, payload FROM outbox_events WHERE payload->>'id' = $1", [body.id]);
+        const outbox = await client.query(
+          "SELECT xmin::text AS tx, type, payload FROM outbox_events WHERE payload->>'id' = $1",
+          [body.id],
+        );
         return { key: key.rows[0]!, audit: audit.rows, outbox: outbox.rows };
       }),
     );
@@ -164,7 +186,9 @@ describe("POST /v1/api-keys", () => {
   });
 
   it("answers 403 to a key whose scopes lack api_keys:write", async () => {
-    const reader = await asOwner((client) => createApiKey(client, tenant.customerId, { scopes: ["invoices:read", "api_keys:read"] }));
+    const reader = await asOwner((client) =>
+      createApiKey(client, tenant.customerId, { scopes: ["invoices:read", "api_keys:read"] }),
+    );
     expect((await createKey(reader.key, { name: "x", scopes: ["invoices:read"] })).status).toBe(403);
   });
 });
@@ -172,7 +196,10 @@ describe("POST /v1/api-keys", () => {
 describe("POST /v1/api-keys refuses scopes beyond the creator's own", () => {
   it("a developer asking for users:write gets 403 scope-exceeds-creator naming the excess", async () => {
     const developer = await userToken(tenant.customerId, "developer");
-    const response = await createKey(developer.token, { name: "Too much", scopes: ["invoices:read", "users:write", "audit:read"] });
+    const response = await createKey(developer.token, {
+      name: "Too much",
+      scopes: ["invoices:read", "users:write", "audit:read"],
+    });
     expect(response.status).toBe(403);
     expect(response.headers.get("content-type")).toBe("application/problem+json");
     const problem = await response.json<ProblemBody>();
@@ -192,7 +219,9 @@ describe("POST /v1/api-keys refuses scopes beyond the creator's own", () => {
 
   it("a developer may create a key within the developer permissions", async () => {
     const developer = await userToken(tenant.customerId, "developer");
-    expect((await createKey(developer.token, { name: "Fine", scopes: ["usage:read", "webhooks:read"] })).status).toBe(201);
+    expect((await createKey(developer.token, { name: "Fine", scopes: ["usage:read", "webhooks:read"] })).status).toBe(
+      201,
+    );
   });
 });
 
@@ -210,7 +239,11 @@ describe("POST /v1/api-keys validates the body (422 naming the fields)", () => {
     ["a wildcard scope", { name: "x", scopes: ["*"] }, ["body.scopes.0"]],
     ["a malformed expires_at", { name: "x", scopes: ["invoices:read"], expires_at: "tomorrow" }, ["body.expires_at"]],
     ["an expires_at in the past", { name: "x", scopes: ["invoices:read"], expires_at: past }, ["body.expires_at"]],
-    ["an unknown field (customer_id)", { name: "x", scopes: ["invoices:read"], customer_id: "019a0000-0000-7000-8000-000000000000" }, ["body"]],
+    [
+      "an unknown field (customer_id)",
+      { name: "x", scopes: ["invoices:read"], customer_id: "019a0000-0000-7000-8000-000000000000" },
+      ["body"],
+    ],
   ])("rejects %s", async (_, body, fields) => {
     const response = await createKey(admin.token, body);
     expect(response.status).toBe(422);

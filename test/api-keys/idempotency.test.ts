@@ -63,8 +63,15 @@ describe("POST /v1/api-keys with Idempotency-Key", () => {
     const response = await createKey("create-sealed-1", { name: "Sealed", scopes: ["invoices:read"] });
     const { key } = await response.json<ApiKeyBody>();
     const stored = await asOwner((client) =>
-      asCustomer(client, customerId, async () =>
-        (await client.query("SELECT row_to_json(i)::text AS row FROM idempotency_keys i WHERE key = 'create-sealed-1'")).rows[0]!.row as string,
+      asCustomer(
+        client,
+        customerId,
+        async () =>
+          (
+            await client.query(
+              "SELECT row_to_json(i)::text AS row FROM idempotency_keys i WHERE key = 'create-sealed-1'",
+            )
+          ).rows[0]!.row as string,
       ),
     );
     expect(stored).toContain("sealed");

@@ -39,24 +39,35 @@ describe("the API-key endpoints in GET /openapi.json", () => {
       expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(["401", "403"]));
     }
 
-    expect(keys.post!.requestBody!.content["application/json"]!.schema.$ref).toBe("#/components/schemas/CreateApiKeyRequest");
-    expect(keys.post!.responses["201"]!.content!["application/json"]!.schema.$ref).toBe("#/components/schemas/NewApiKey");
+    expect(keys.post!.requestBody!.content["application/json"]!.schema.$ref).toBe(
+      "#/components/schemas/CreateApiKeyRequest",
+    );
+    expect(keys.post!.responses["201"]!.content!["application/json"]!.schema.$ref).toBe(
+      "#/components/schemas/NewApiKey",
+    );
     expect(keys.post!.parameters!.map((p) => p.name)).toContain("idempotency-key");
     expect(keys.get!.parameters!.map((p) => p.name)).toEqual(["limit", "starting_after", "status"]);
     expect(one.get!.responses["200"]!.content!["application/json"]!.schema.$ref).toBe("#/components/schemas/ApiKey");
     expect(Object.keys(one.get!.responses)).toContain("404");
-    expect(rotate.requestBody!.content["application/json"]!.schema.$ref).toBe("#/components/schemas/RotateApiKeyRequest");
+    expect(rotate.requestBody!.content["application/json"]!.schema.$ref).toBe(
+      "#/components/schemas/RotateApiKeyRequest",
+    );
     expect(Object.keys(rotate.responses)).toEqual(expect.arrayContaining(["201", "404", "409", "422"]));
     expect(rotate.description).toContain("604800");
 
     const schemas = doc.components.schemas;
-    expect(Object.keys(schemas)).toEqual(expect.arrayContaining(["ApiKey", "NewApiKey", "ApiKeyList", "CreateApiKeyRequest", "RotateApiKeyRequest"]));
+    expect(Object.keys(schemas)).toEqual(
+      expect.arrayContaining(["ApiKey", "NewApiKey", "ApiKeyList", "CreateApiKeyRequest", "RotateApiKeyRequest"]),
+    );
     // NewApiKey = ApiKey + the secret.
     const [base, extra] = schemas.NewApiKey!.allOf!;
     expect(base!.$ref).toBe("#/components/schemas/ApiKey");
     expect(extra!.properties!.key!.description).toMatch(/shown only/i);
     expect(schemas.ApiKey!.properties).not.toHaveProperty("key");
-    expect(schemas.RotateApiKeyRequest!.properties!.grace_period_seconds).toMatchObject({ maximum: 604800, example: 3600 });
+    expect(schemas.RotateApiKeyRequest!.properties!.grace_period_seconds).toMatchObject({
+      maximum: 604800,
+      example: 3600,
+    });
     expect(schemas.CreateApiKeyRequest!.properties!.name!.example).toBe("CI deploy");
   });
 });

@@ -25,7 +25,12 @@ interface Page {
 }
 
 const createKey = async (token: string, body: Record<string, unknown>) => {
-  const response = await call("/v1/api-keys", { method: "POST", token, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const response = await call("/v1/api-keys", {
+    method: "POST",
+    token,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   expect(response.status).toBe(201);
   return response.json<ApiKeyBody & { key: string }>();
 };
@@ -43,12 +48,17 @@ beforeAll(async () => {
   bob = await createTenant();
   aliceAdmin = (await userToken(alice.customerId, "admin")).token;
   created = [];
-  for (let i = 0; i < 4; i++) created.push(await createKey(aliceAdmin, { name: `Key ${i}`, scopes: ["invoices:read"] }));
+  for (let i = 0; i < 4; i++)
+    created.push(await createKey(aliceAdmin, { name: `Key ${i}`, scopes: ["invoices:read"] }));
   await asOwner(async (client) => {
     const revoked = await createApiKey(client, alice.customerId, { name: "Revoked" });
-    await asCustomer(client, alice.customerId, () => client.query("UPDATE api_keys SET revoked_at = now() WHERE id = $1", [revoked.id]));
+    await asCustomer(client, alice.customerId, () =>
+      client.query("UPDATE api_keys SET revoked_at = now() WHERE id = $1", [revoked.id]),
+    );
     revokedId = revoked.id;
-    expiredId = (await createApiKey(client, alice.customerId, { name: "Expired", expiresAt: new Date(Date.now() - 60_000) })).id;
+    expiredId = (
+      await createApiKey(client, alice.customerId, { name: "Expired", expiresAt: new Date(Date.now() - 60_000) })
+    ).id;
   });
 });
 
@@ -94,7 +104,9 @@ describe("GET /v1/api-keys", () => {
 
   it("does not reveal another tenant's keys, even through a cursor", async () => {
     const bobAdmin = (await userToken(bob.customerId, "admin")).token;
-    const page = await (await call("/v1/api-keys?status=all&starting_after=ffffffff-ffff-7fff-bfff-ffffffffffff", { token: bobAdmin })).json<Page>();
+    const page = await (
+      await call("/v1/api-keys?status=all&starting_after=ffffffff-ffff-7fff-bfff-ffffffffffff", { token: bobAdmin })
+    ).json<Page>();
     expect(ids(page)).toEqual([bob.keyId]);
   });
 
@@ -163,7 +175,8 @@ describe("GET /v1/api-keys/{id}", () => {
     let lastUsedAt: string | null = null;
     for (let i = 0; i < 50 && lastUsedAt === null; i++) {
       await new Promise((r) => setTimeout(r, 200));
-      lastUsedAt = (await (await call(`/v1/api-keys/${fresh.id}`, { token: aliceAdmin })).json<ApiKeyBody>()).last_used_at;
+      lastUsedAt = (await (await call(`/v1/api-keys/${fresh.id}`, { token: aliceAdmin })).json<ApiKeyBody>())
+        .last_used_at;
     }
     expect(lastUsedAt).not.toBeNull();
     expect(Date.parse(lastUsedAt!)).toBeGreaterThanOrEqual(before - 1_000);

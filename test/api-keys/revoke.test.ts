@@ -33,13 +33,18 @@ const newKey = async (scopes = ["invoices:read"]) => {
   expect(response.status).toBe(201);
   return response.json<ApiKeyBody & { key: string }>();
 };
-const revoke = (id: string, token: string | undefined = admin) => call(`/v1/api-keys/${id}`, { method: "DELETE", token });
+const revoke = (id: string, token: string | undefined = admin) =>
+  call(`/v1/api-keys/${id}`, { method: "DELETE", token });
 
 const auditAndOutbox = (keyId: string) =>
   asOwner((client) =>
     asCustomer(client, tenant.customerId, async () => ({
-      audit: (await client.query("SELECT action, request_id FROM audit_events WHERE resource_id = $1 ORDER BY seq", [keyId])).rows,
-      outbox: (await client.query("SELECT type FROM outbox_events WHERE payload->>'id' = $1 ORDER BY created_at", [keyId])).rows,
+      audit: (
+        await client.query("SELECT action, request_id FROM audit_events WHERE resource_id = $1 ORDER BY seq", [keyId])
+      ).rows,
+      outbox: (
+        await client.query("SELECT type FROM outbox_events WHERE payload->>'id' = $1 ORDER BY created_at", [keyId])
+      ).rows,
     })),
   );
 

@@ -46,7 +46,11 @@ const newKey = async (body: Record<string, unknown> = {}) => {
   return response.json<ApiKeyBody & { key: string }>();
 };
 const rotate = (id: string, body?: unknown, token: string = admin) =>
-  call(`/v1/api-keys/${id}/rotate`, { method: "POST", token, ...(body === undefined ? {} : { headers: json, body: JSON.stringify(body) }) });
+  call(`/v1/api-keys/${id}/rotate`, {
+    method: "POST",
+    token,
+    ...(body === undefined ? {} : { headers: json, body: JSON.stringify(body) }),
+  });
 const getKey = async (id: string) => (await call(`/v1/api-keys/${id}`, { token: admin })).json<ApiKeyBody>();
 const secondsFromNow = (iso: string | null) => (Date.parse(iso!) - Date.now()) / 1000;
 
@@ -60,7 +64,15 @@ describe("POST /v1/api-keys/{id}/rotate", () => {
     const fresh = await response.json<ApiKeyBody>();
     expect(fresh.key).toMatch(/^sb_test_[0-9A-Za-z]{32}$/);
     expect(fresh.key).not.toBe(old.key);
-    expect(fresh).toMatchObject({ name: old.name, mode: "test", scopes: old.scopes, expires_at: null, rotated_from: old.id, rotated_to: null, revoked_at: null });
+    expect(fresh).toMatchObject({
+      name: old.name,
+      mode: "test",
+      scopes: old.scopes,
+      expires_at: null,
+      rotated_from: old.id,
+      rotated_to: null,
+      revoked_at: null,
+    });
     expect(response.headers.get("location")).toBe(`/v1/api-keys/${fresh.id}`);
 
     const oldNow = await getKey(old.id);
@@ -79,7 +91,9 @@ describe("POST /v1/api-keys/{id}/rotate", () => {
   it("with grace 0: the old key is revoked and refused at once, with its session tokens", async () => {
     const old = await newKey();
     expect((await call("/v1/invoices", { token: old.key })).status).toBe(200);
-    const { session_token } = await (await call("/v1/auth/token", { method: "POST", token: old.key })).json<{ session_token: string }>();
+    const { session_token } = await (await call("/v1/auth/token", { method: "POST", token: old.key })).json<{
+      session_token: string;
+    }>();
 
     const response = await rotate(old.id, { grace_period_seconds: 0 });
     expect(response.status).toBe(201);
@@ -116,13 +130,31 @@ describe("POST /v1/api-keys/{id}/rotate", () => {
     const requestId = response.headers.get("x-request-id");
     const rows = await asOwner((client) =>
       asCustomer(client, tenant.customerId, async () => ({
-        audit: (await client.query("SELECT action, resource_id, request_id, data FROM audit_events WHERE request_id = $1 ORDER BY seq", [requestId])).rows,
-        outbox: (await client.query("SELECT type, payload FROM outbox_events WHERE payload->>'id' IN ($1, $2) ORDER BY id", [old.id, fresh.id])).rows,
+        audit: (
+          await client.query(
+            "SELECT action, resource_id, request_id, data FROM audit_events WHERE request_id = $1 ORDER BY seq",
+            [requestId],
+          )
+        ).rows,
+        outbox: (
+          await client.query("SELECT type, payload FROM outbox_events WHERE payload->>'id' IN ($1, $2) ORDER BY id", [
+            old.id,
+            fresh.id,
+          ])
+        ).rows,
       })),
     );
     expect(rows.audit).toEqual([
-      expect.objectContaining({ action: "api_key.created", resource_id: fresh.id, data: expect.objectContaining({ rotated_from: old.id }) }),
-      expect.objectContaining({ action: "api_key.rotated", resource_id: old.id, data: expect.objectContaining({ new_key_id: fresh.id, grace_period_seconds: 120 }) }),
+      expect.objectContaining({
+        action: "api_key.created",
+        resource_id: fresh.id,
+        data: expect.objectContaining({ rotated_from: old.id }),
+      }),
+      expect.objectContaining({
+        action: "api_key.rotated",
+        resource_id: old.id,
+        data: expect.objectContaining({ new_key_id: fresh.id, grace_period_seconds: 120 }),
+      }),
     ]);
     // One multi-row insert: UUIDv7 ids within a millisecond are not ordered, so compare as a set.
     expect(rows.outbox.map((r) => r.type).sort()).toEqual(["api_key.created", "api_key.created", "api_key.rotated"]);
@@ -147,7 +179,9 @@ describe("POST /v1/api-keys/{id}/rotate", () => {
   });
 
   it("answers 409 for an expired key", async () => {
-    const expired = await asOwner((client) => createApiKey(client, tenant.customerId, { expiresAt: new Date(Date.now() - 1_000) }));
+    const expired = await asOwner((client) =>
+      createApiKey(client, tenant.customerId, { expiresAt: new Date(Date.now() - 1_000) }),
+    );
     const response = await rotate(expired.id, { grace_period_seconds: 60 });
     expect(response.status).toBe(409);
     expect((await response.json<ProblemBody>()).type).toMatch(/api-key-expired$/);

@@ -8,7 +8,9 @@ describe("rotation grace", () => {
   it("ends the old key's session tokens with the grace period", async () => {
     const tenant = await createTenant();
     const { token: admin } = await userToken(tenant.customerId, "admin");
-    const { session_token } = await (await call("/v1/auth/token", { method: "POST", token: tenant.key })).json<{ session_token: string }>();
+    const { session_token } = await (await call("/v1/auth/token", { method: "POST", token: tenant.key })).json<{
+      session_token: string;
+    }>();
     const graceSeconds = 4;
     const rotatedAt = Date.now();
     const rotated = await call(`/v1/api-keys/${tenant.keyId}/rotate`, {

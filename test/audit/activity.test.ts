@@ -46,7 +46,11 @@ describe("GET /v1/activity", () => {
     expect(page.data.map((a) => a.action)).toEqual(["user.logged_in", "user.logged_in", "user.logged_in"]);
     expect(page.data.map((a) => a.id)).toEqual([...page.data.map((a) => a.id)].sort().reverse());
     const mine = page.data.find((a) => a.actor.id === viewerId)!;
-    expect(mine).toMatchObject({ object: "activity", actor: { type: "user", id: viewerId }, resource: { type: "user_session" } });
+    expect(mine).toMatchObject({
+      object: "activity",
+      actor: { type: "user", id: viewerId },
+      resource: { type: "user_session" },
+    });
     expect(mine.summary).toMatch(/logged in/);
     expect(Number.isNaN(Date.parse(mine.occurred_at))).toBe(false);
     expect(Object.keys(mine).sort()).toEqual(["action", "actor", "id", "object", "occurred_at", "resource", "summary"]);
@@ -75,7 +79,9 @@ describe("GET /v1/activity", () => {
     const first = await (await call("/v1/activity?limit=2", { token: aliceViewer })).json<Page<ActivityBody>>();
     expect(first.data).toHaveLength(2);
     expect(first).toMatchObject({ has_more: true, next_cursor: first.data[1]!.id });
-    const second = await (await call(`/v1/activity?limit=2&starting_after=${first.next_cursor}`, { token: aliceViewer })).json<Page<ActivityBody>>();
+    const second = await (
+      await call(`/v1/activity?limit=2&starting_after=${first.next_cursor}`, { token: aliceViewer })
+    ).json<Page<ActivityBody>>();
     expect(second).toMatchObject({ has_more: false, next_cursor: null });
     expect(second.data).toHaveLength(1);
   });

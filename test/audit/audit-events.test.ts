@@ -59,7 +59,12 @@ async function loginWithHeaders(user: TestUser): Promise<{ body: LoginBody } & S
     body: JSON.stringify({ email: user.email, password: user.password }),
   });
   expect(response.status).toBe(200);
-  return { body: await response.json<LoginBody>(), requestId: response.headers.get("x-request-id")!, ip, userAgent: ua };
+  return {
+    body: await response.json<LoginBody>(),
+    requestId: response.headers.get("x-request-id")!,
+    ip,
+    userAgent: ua,
+  };
 }
 
 async function list(token: string, query = ""): Promise<Page<AuditEventBody>> {
@@ -72,7 +77,10 @@ async function all(token: string, query = ""): Promise<AuditEventBody[]> {
   const events: AuditEventBody[] = [];
   let cursor: string | null = null;
   do {
-    const page: Page<AuditEventBody> = await list(token, `?limit=100${query}${cursor ? `&starting_after=${cursor}` : ""}`);
+    const page: Page<AuditEventBody> = await list(
+      token,
+      `?limit=100${query}${cursor ? `&starting_after=${cursor}` : ""}`,
+    );
     events.push(...page.data);
     cursor = page.next_cursor;
   } while (cursor);
@@ -117,7 +125,11 @@ beforeAll(async () => {
   secondLogin = await loginWithHeaders(admin);
 
   // user.logged_out, with a request id of the client's choosing
-  logout = { requestId: `logout-${Date.now()}-${Math.random().toString(36).slice(2)}`, ip: randomIp(), userAgent: userAgent() };
+  logout = {
+    requestId: `logout-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+    ip: randomIp(),
+    userAgent: userAgent(),
+  };
   const loggedOut = await call("/v1/auth/logout", {
     method: "POST",
     token: secondLogin.body.session_token,
@@ -146,11 +158,16 @@ beforeAll(async () => {
 describe("GET /v1/audit-events", () => {
   it("records each mutation with the request id, client address and user agent of the request that caused it", async () => {
     const events = await all(adminToken);
-    const find = (action: string, resourceId: string) => events.find((e) => e.action === action && e.resource.id === resourceId);
+    const find = (action: string, resourceId: string) =>
+      events.find((e) => e.action === action && e.resource.id === resourceId);
 
     const loggedIn = find("user.logged_in", firstLogin.body.session_id);
     expectCausedBy(loggedIn, firstLogin);
-    expect(loggedIn).toMatchObject({ object: "audit_event", actor: { type: "user", id: admin.id }, resource: { type: "user_session" } });
+    expect(loggedIn).toMatchObject({
+      object: "audit_event",
+      actor: { type: "user", id: admin.id },
+      resource: { type: "user_session" },
+    });
     expectCausedBy(find("user.logged_in", secondLogin.body.session_id), secondLogin);
     expectCausedBy(find("user.logged_out", secondLogin.body.session_id), logout);
     expectCausedBy(find("user.logged_in", thirdLogin.body.session_id), thirdLogin);
@@ -212,7 +229,9 @@ describe("GET /v1/audit-events", () => {
     const before = await all(adminToken, `&occurred_before=${encodeURIComponent(newest.occurred_at)}`);
     expect(before.map((e) => e.id)).not.toContain(newest.id);
     expect(before.map((e) => e.id)).toContain(oldest.id);
-    expect(await all(adminToken, `&occurred_after=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`)).toEqual([]);
+    expect(
+      await all(adminToken, `&occurred_after=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`),
+    ).toEqual([]);
     expect(await all(adminToken, "&occurred_before=2000-01-01T00:00:00%2B02:00")).toEqual([]);
   });
 
@@ -306,7 +325,9 @@ describe("GET /v1/audit-events/verify", () => {
     const superuser = await connect(databaseUrl("admin"));
     try {
       await superuser.query("SET session_replication_role = replica");
-      await superuser.query("UPDATE audit_events SET ip = '192.0.2.66' WHERE customer_id = $1 AND seq = 2", [carol.customerId]);
+      await superuser.query("UPDATE audit_events SET ip = '192.0.2.66' WHERE customer_id = $1 AND seq = 2", [
+        carol.customerId,
+      ]);
     } finally {
       await superuser.end();
     }
@@ -338,7 +359,16 @@ describe("OpenAPI", () => {
     expect(doc.paths["/v1/audit-events/{id}"]!.get).toMatchObject({ "x-required-permission": "audit:read" });
     expect(doc.paths["/v1/activity"]!.get).toMatchObject({ "x-required-permission": "authenticated" });
     expect(doc.paths["/v1/audit-events"]!.get!.parameters!.map((p) => p.name)).toEqual(
-      expect.arrayContaining(["limit", "starting_after", "action", "resource_type", "resource_id", "actor_id", "occurred_after", "occurred_before"]),
+      expect.arrayContaining([
+        "limit",
+        "starting_after",
+        "action",
+        "resource_type",
+        "resource_id",
+        "actor_id",
+        "occurred_after",
+        "occurred_before",
+      ]),
     );
     expect(Object.keys(doc.components.schemas)).toEqual(
       expect.arrayContaining(["AuditEvent", "AuditEventList", "AuditChainVerification", "Activity", "ActivityList"]),

@@ -1,7 +1,12 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { asCustomer } from "../../db/fixtures.ts";
-import { hashPassword, verifyPassword, PASSWORD_ITERATIONS_PER_ROUND, PASSWORD_ROUNDS } from "../../worker/auth/passwords.ts";
+import {
+  hashPassword,
+  verifyPassword,
+  PASSWORD_ITERATIONS_PER_ROUND,
+  PASSWORD_ROUNDS,
+} from "../../worker/auth/passwords.ts";
 import { consumeRateLimit } from "../../worker/platform/rate-limit.ts";
 import { asOwner, proxyStats } from "../helpers/database.ts";
 import { createUser, login, randomIp, type TestUser } from "../helpers/identity.ts";
@@ -25,17 +30,29 @@ describe("POST /v1/auth/login", () => {
   it("returns a user session token and records the session", async () => {
     const response = await attempt(user.email.toUpperCase(), user.password, "203.0.113.9");
     expect(response.status).toBe(200);
-    const body = await response.json<{ session_token: string; user_id: string; session_id: string; customer_id: string; expires_in: number }>();
+    const body = await response.json<{
+      session_token: string;
+      user_id: string;
+      session_id: string;
+      customer_id: string;
+      expires_in: number;
+    }>();
     expect(body).toMatchObject({ user_id: user.id, customer_id: tenant.customerId });
     // The token ends exactly with the session (12 h after it was recorded, a moment before signing).
     expect(body.expires_in).toBeGreaterThan(12 * 3600 - 10);
     expect(body.expires_in).toBeLessThanOrEqual(12 * 3600);
-    const me = await (await call("/v1/me", { token: body.session_token })).json<{ type: string; user: { role: string }; permissions: string[] }>();
+    const me = await (await call("/v1/me", { token: body.session_token })).json<{
+      type: string;
+      user: { role: string };
+      permissions: string[];
+    }>();
     expect(me).toMatchObject({ type: "user_session", user: { role: "billing" } });
     expect(me.permissions).toContain("invoices:read");
     expect(me.permissions).not.toContain("users:write");
     const { rows } = await asOwner((client) =>
-      asCustomer(client, tenant.customerId, () => client.query("SELECT ip, user_agent FROM user_sessions WHERE id = $1", [body.session_id])),
+      asCustomer(client, tenant.customerId, () =>
+        client.query("SELECT ip, user_agent FROM user_sessions WHERE id = $1", [body.session_id]),
+      ),
     );
     expect(rows).toEqual([{ ip: "203.0.113.9", user_agent: "login-test/1.0" }]);
   });
@@ -57,7 +74,9 @@ describe("POST /v1/auth/login", () => {
     const suspended = await createTenant();
     const member = await createUser(suspended.customerId);
     await asOwner((client) =>
-      asCustomer(client, suspended.customerId, () => client.query("UPDATE customers SET status = 'suspended' WHERE id = $1", [suspended.customerId])),
+      asCustomer(client, suspended.customerId, () =>
+        client.query("UPDATE customers SET status = 'suspended' WHERE id = $1", [suspended.customerId]),
+      ),
     );
     expect((await attempt(member.email, member.password)).status).toBe(401);
   });
@@ -104,7 +123,9 @@ describe("password hashing", () => {
 
   it("stores users' passwords only as such hashes", async () => {
     const { rows } = await asOwner((client) =>
-      asCustomer(client, tenant.customerId, () => client.query("SELECT password_hash FROM users WHERE id = $1", [user.id])),
+      asCustomer(client, tenant.customerId, () =>
+        client.query("SELECT password_hash FROM users WHERE id = $1", [user.id]),
+      ),
     );
     expect(rows[0]!.password_hash).toMatch(/^\$pbkdf2-sha256\$r=6,i=100000\$/);
     expect(rows[0]!.password_hash).not.toContain(user.password);

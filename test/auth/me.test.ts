@@ -55,8 +55,17 @@ describe("session-token signing keys", () => {
   it("accept a token signed with an older key still listed (rotation without logging anyone out)", async () => {
     const [, old] = env.SESSION_SIGNING_KEYS.split(",");
     const [kid, secret] = old!.split(":");
-    const bytes = Uint8Array.from(atob(secret!.replaceAll("-", "+").replaceAll("_", "/") + "="), (c) => c.charCodeAt(0));
-    const token = await new SignJWT({ typ: "key", cid: tenant.customerId, scp: ["invoices:read"], tier: "healthcare", mode: "test", rl: 1200 })
+    const bytes = Uint8Array.from(atob(secret!.replaceAll("-", "+").replaceAll("_", "/") + "="), (c) =>
+      c.charCodeAt(0),
+    );
+    const token = await new SignJWT({
+      typ: "key",
+      cid: tenant.customerId,
+      scp: ["invoices:read"],
+      tier: "healthcare",
+      mode: "test",
+      rl: 1200,
+    })
       .setProtectedHeader({ alg: "HS256", kid })
       .setSubject(tenant.keyId)
       .setJti(crypto.randomUUID())
@@ -70,7 +79,11 @@ describe("session-token signing keys", () => {
   });
 
   it("sign new tokens with the first key", async () => {
-    const { session_token } = await (await call("/v1/auth/token", { method: "POST", token: tenant.key })).json<{ session_token: string }>();
-    expect(JSON.parse(atob(session_token.split(".")[0]!.replaceAll("-", "+").replaceAll("_", "/")))).toMatchObject({ kid: "test2" });
+    const { session_token } = await (await call("/v1/auth/token", { method: "POST", token: tenant.key })).json<{
+      session_token: string;
+    }>();
+    expect(JSON.parse(atob(session_token.split(".")[0]!.replaceAll("-", "+").replaceAll("_", "/")))).toMatchObject({
+      kid: "test2",
+    });
   });
 });

@@ -13,7 +13,9 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 50 && (await proxyStats()).open > 0; i++) await new Promise((r) => setTimeout(r, 20));
 }
 
-async function measure(work: () => Promise<Response>): Promise<{ status: number; connections: number; roundTrips: number }> {
+async function measure(
+  work: () => Promise<Response>,
+): Promise<{ status: number; connections: number; roundTrips: number }> {
   await settle();
   const before = await proxyStats();
   const response = await work();

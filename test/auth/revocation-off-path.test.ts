@@ -20,11 +20,14 @@ async function logIn(customerId: string) {
 }
 
 /** Revokes the session the way another isolate's revocation reaches this one: through KV only. */
-const markRevokedInKv = (sessionId: string) => env.AUTH_CACHE.put(`revoked:session:${sessionId}`, String(Date.now() - 1_000));
+const markRevokedInKv = (sessionId: string) =>
+  env.AUTH_CACHE.put(`revoked:session:${sessionId}`, String(Date.now() - 1_000));
 
 const keysNamed = (customerId: string, name: string) =>
   asOwner((client) =>
-    asCustomer(client, customerId, async () => Number((await client.query("SELECT count(*) FROM api_keys WHERE name = $1", [name])).rows[0]!.count)),
+    asCustomer(client, customerId, async () =>
+      Number((await client.query("SELECT count(*) FROM api_keys WHERE name = $1", [name])).rows[0]!.count),
+    ),
   );
 
 describe("session token revoked elsewhere (mark in KV only)", () => {

@@ -18,7 +18,8 @@ beforeAll(async () => {
   viewer = await userToken(tenant.customerId, "viewer");
 });
 
-const list = async (token: string, query = "") => (await call(`/v1/sessions${query}`, { token })).json<{ data: Session[] }>();
+const list = async (token: string, query = "") =>
+  (await call(`/v1/sessions${query}`, { token })).json<{ data: Session[] }>();
 
 describe("GET /v1/sessions", () => {
   it("shows a user only their own sessions, marking the current one", async () => {
@@ -42,7 +43,10 @@ describe("GET /v1/sessions", () => {
       const token = await login(user.email, user.password);
       await call("/v1/auth/logout", { method: "POST", token });
     }
-    const page = await (await call("/v1/sessions?active=true&limit=1", { token: oldest })).json<{ data: Session[]; has_more: boolean }>();
+    const page = await (await call("/v1/sessions?active=true&limit=1", { token: oldest })).json<{
+      data: Session[];
+      has_more: boolean;
+    }>();
     expect(page.data).toHaveLength(1);
     expect(page.data[0]!.current).toBe(true);
     expect(page.has_more).toBe(false);
@@ -99,7 +103,12 @@ describe("DELETE /v1/sessions/{id}", () => {
 
 describe("POST /v1/sessions/validate", () => {
   const validate = async (token: string, candidate: unknown) =>
-    call("/v1/sessions/validate", { method: "POST", token, headers: { "content-type": "application/json" }, body: JSON.stringify({ session_token: candidate }) });
+    call("/v1/sessions/validate", {
+      method: "POST",
+      token,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ session_token: candidate }),
+    });
 
   it("says a live session is valid and a logged-out one is not", async () => {
     const user = await createUser(tenant.customerId);
@@ -119,6 +128,14 @@ describe("POST /v1/sessions/validate", () => {
 
   it("validates its body (422) and requires credentials (401)", async () => {
     expect((await validate(admin.token, 42)).status).toBe(422);
-    expect((await call("/v1/sessions/validate", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status).toBe(401);
+    expect(
+      (
+        await call("/v1/sessions/validate", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: "{}",
+        })
+      ).status,
+    ).toBe(401);
   });
 });

@@ -24,13 +24,18 @@ describe("POST /v1/auth/token", () => {
     expect(response.status).toBe(200);
     const body = await response.json<TokenBody>();
     expect(body).toMatchObject({ customer_id: tenant.customerId, token_type: "Bearer", expires_in: 3600 });
-    const [header, payload] = body.session_token.split(".").slice(0, 2).map((part) => JSON.parse(atob(part.replaceAll("-", "+").replaceAll("_", "/"))));
+    const [header, payload] = body.session_token
+      .split(".")
+      .slice(0, 2)
+      .map((part) => JSON.parse(atob(part.replaceAll("-", "+").replaceAll("_", "/"))));
     expect(header).toMatchObject({ alg: "HS256", kid: "test2" });
     expect(payload).toMatchObject({ sub: tenant.keyId, cid: tenant.customerId });
   });
 
   it("issues a token that works on every endpoint in place of the key", async () => {
-    const { session_token } = await (await call("/v1/auth/token", { method: "POST", token: tenant.key })).json<TokenBody>();
+    const { session_token } = await (
+      await call("/v1/auth/token", { method: "POST", token: tenant.key })
+    ).json<TokenBody>();
     const response = await call("/v1/invoices", { token: session_token });
     expect(response.status).toBe(200);
     const list = await response.json<{ data: { id: string }[] }>();
@@ -47,7 +52,9 @@ describe("POST /v1/auth/token", () => {
   });
 
   it("refuses a session token in place of the API key", async () => {
-    const { session_token } = await (await call("/v1/auth/token", { method: "POST", token: tenant.key })).json<TokenBody>();
+    const { session_token } = await (
+      await call("/v1/auth/token", { method: "POST", token: tenant.key })
+    ).json<TokenBody>();
     const response = await call("/v1/auth/token", { method: "POST", token: session_token });
     expect(response.status).toBe(401);
     expect((await response.json<{ detail: string }>()).detail).toMatch(/API key/);
@@ -75,7 +82,9 @@ describe("credentials that are refused with a 401 problem", () => {
   });
 
   it("a session token whose signature was tampered with", async () => {
-    const { session_token } = await (await call("/v1/auth/token", { method: "POST", token: tenant.key })).json<TokenBody>();
+    const { session_token } = await (
+      await call("/v1/auth/token", { method: "POST", token: tenant.key })
+    ).json<TokenBody>();
     const tampered = session_token.slice(0, -4) + (session_token.endsWith("AAAA") ? "BBBB" : "AAAA");
     await expect401(await call("/v1/invoices", { token: tampered }));
   });
@@ -93,7 +102,9 @@ describe("credentials that are refused with a 401 problem", () => {
 
   it("an expired session token signed with a real key", async () => {
     const [, secret] = env.SESSION_SIGNING_KEYS.split(",")[0]!.split(":");
-    const bytes = Uint8Array.from(atob(secret!.replaceAll("-", "+").replaceAll("_", "/") + "="), (ch) => ch.charCodeAt(0));
+    const bytes = Uint8Array.from(atob(secret!.replaceAll("-", "+").replaceAll("_", "/") + "="), (ch) =>
+      ch.charCodeAt(0),
+    );
     const token = await new SignJWT({ cid: tenant.customerId, scp: ["invoices:read"] })
       .setProtectedHeader({ alg: "HS256", kid: "test2" })
       .setSubject(tenant.keyId)
@@ -106,14 +117,18 @@ describe("credentials that are refused with a 401 problem", () => {
   });
 
   it("a key that has expired", async () => {
-    const key = await asOwner((client) => createApiKey(client, tenant.customerId, { expiresAt: new Date(Date.now() - 1000) }));
+    const key = await asOwner((client) =>
+      createApiKey(client, tenant.customerId, { expiresAt: new Date(Date.now() - 1000) }),
+    );
     await expect401(await call("/v1/invoices", { token: key.key }));
   });
 
   it("a key that was revoked", async () => {
     const key = await asOwner((client) => createApiKey(client, tenant.customerId));
     await asOwner((client) =>
-      asCustomer(client, tenant.customerId, () => client.query("UPDATE api_keys SET revoked_at = now() WHERE id = $1", [key.id])),
+      asCustomer(client, tenant.customerId, () =>
+        client.query("UPDATE api_keys SET revoked_at = now() WHERE id = $1", [key.id]),
+      ),
     );
     await expect401(await call("/v1/invoices", { token: key.key }));
   });

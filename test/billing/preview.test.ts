@@ -29,8 +29,18 @@ beforeAll(async () => {
   big = await createTenant({ tier: "fintech" });
   await backdate(big.customerId, "2025-09-01", { taxRateBps: 725 });
   await ingestAsJobs([
-    { customer_id: big.customerId, metric: "log_storage_gb_month", quantity: "123456.789", occurred_at: "2025-09-03T00:00:00Z" },
-    { customer_id: big.customerId, metric: "nat_processing_gb", quantity: "33333.333333", occurred_at: "2025-09-30T23:59:59.999Z" },
+    {
+      customer_id: big.customerId,
+      metric: "log_storage_gb_month",
+      quantity: "123456.789",
+      occurred_at: "2025-09-03T00:00:00Z",
+    },
+    {
+      customer_id: big.customerId,
+      metric: "nat_processing_gb",
+      quantity: "33333.333333",
+      occurred_at: "2025-09-30T23:59:59.999Z",
+    },
   ]);
 });
 
@@ -38,9 +48,17 @@ describe("the monthly cron and the preview", () => {
   it("the cron (0 0 1 * *) bills the month that just ended, and the preview of that month equals its invoice", async () => {
     const { token } = await userToken(big.customerId, "billing");
     const before = await (await call(`/v1/billing/preview?period=${PERIOD}`, { token })).json<Preview>();
-    await worker.scheduled(createScheduledController({ cron: "0 0 1 * *", scheduledTime: Date.parse("2025-10-01T00:00:00Z") }), env);
-    const [job] = await asOwner(async (client) =>
-      (await client.query("SELECT status, detail FROM job_runs WHERE job = 'monthly-billing' ORDER BY started_at DESC LIMIT 1")).rows,
+    await worker.scheduled(
+      createScheduledController({ cron: "0 0 1 * *", scheduledTime: Date.parse("2025-10-01T00:00:00Z") }),
+      env,
+    );
+    const [job] = await asOwner(
+      async (client) =>
+        (
+          await client.query(
+            "SELECT status, detail FROM job_runs WHERE job = 'monthly-billing' ORDER BY started_at DESC LIMIT 1",
+          )
+        ).rows,
     );
     expect(job).toMatchObject({ status: "succeeded", detail: { period_start: "2025-09-01", status: "succeeded" } });
 
@@ -70,16 +88,33 @@ describe("the monthly cron and the preview", () => {
 
   it("previews the current month so far by default", async () => {
     const tenant = await createTenant();
-    await ingestAsJobs([{ customer_id: tenant.customerId, metric: "nat_processing_gb", quantity: "1000", occurred_at: new Date().toISOString() }]);
+    await ingestAsJobs([
+      {
+        customer_id: tenant.customerId,
+        metric: "nat_processing_gb",
+        quantity: "1000",
+        occurred_at: new Date().toISOString(),
+      },
+    ]);
     const billing = await userToken(tenant.customerId, "billing");
     const preview = await (await call("/v1/billing/preview", { token: billing.token })).json<Preview>();
-    expect(preview).toMatchObject({ period_start: monthOf(new Date()), subtotal_cents: 204_500, tax_cents: 16_360, total_cents: 220_860 });
+    expect(preview).toMatchObject({
+      period_start: monthOf(new Date()),
+      subtotal_cents: 204_500,
+      tax_cents: 16_360,
+      total_cents: 220_860,
+    });
   });
 
   it("needs billing:read and a well-formed month", async () => {
     await expectProblem(await call("/v1/billing/preview"), 401);
     await expectProblem(await call("/v1/billing/preview", { token: big.key }), 403, "insufficient-permission"); // key scopes lack billing:read
     const viewer = await userToken(big.customerId, "viewer");
-    await expectProblem(await call("/v1/billing/preview?period=2025-9", { token: viewer.token }), 400, "validation-error", "query.period");
+    await expectProblem(
+      await call("/v1/billing/preview?period=2025-9", { token: viewer.token }),
+      400,
+      "validation-error",
+      "query.period",
+    );
   });
 });

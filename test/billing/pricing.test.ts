@@ -19,18 +19,21 @@ interface Line {
 }
 
 async function lines(customerId: string, period = PERIOD): Promise<Line[]> {
-  return as("jobs", async (client) =>
-    (
-      await client.query(
-        "SELECT position, kind, description, quantity::text, amount_cents FROM app.billing_lines($1::date, ARRAY[$2::uuid]) ORDER BY position",
-        [period, customerId],
-      )
-    ).rows as unknown as Line[],
+  return as(
+    "jobs",
+    async (client) =>
+      (
+        await client.query(
+          "SELECT position, kind, description, quantity::text, amount_cents FROM app.billing_lines($1::date, ARRAY[$2::uuid]) ORDER BY position",
+          [period, customerId],
+        )
+      ).rows as unknown as Line[],
   );
 }
 
 function totals(priced: Line[]) {
-  const sum = (kinds: string[]) => priced.filter((l) => kinds.includes(l.kind)).reduce((s, l) => s + Number(l.amount_cents), 0);
+  const sum = (kinds: string[]) =>
+    priced.filter((l) => kinds.includes(l.kind)).reduce((s, l) => s + Number(l.amount_cents), 0);
   const subtotal = sum(["base", "usage"]);
   const discount = 0 - sum(["discount"]);
   const tax = sum(["tax"]);
@@ -38,12 +41,34 @@ function totals(priced: Line[]) {
 }
 
 /** A customer of `tier` with the given usage in PERIOD. */
-async function customerWith(tier: Tier, usage: { logs?: string; nat?: string } = {}, taxRateBps?: number): Promise<string> {
+async function customerWith(
+  tier: Tier,
+  usage: { logs?: string; nat?: string } = {},
+  taxRateBps?: number,
+): Promise<string> {
   const { customerId } = await createTenant({ tier });
   await backdate(customerId, "2024-01-01", { taxRateBps });
   const events = [
-    ...(usage.logs ? [{ customer_id: customerId, metric: "log_storage_gb_month", quantity: usage.logs, occurred_at: "2024-03-10T12:00:00Z" }] : []),
-    ...(usage.nat ? [{ customer_id: customerId, metric: "nat_processing_gb", quantity: usage.nat, occurred_at: "2024-03-31T23:59:59Z" }] : []),
+    ...(usage.logs
+      ? [
+          {
+            customer_id: customerId,
+            metric: "log_storage_gb_month",
+            quantity: usage.logs,
+            occurred_at: "2024-03-10T12:00:00Z",
+          },
+        ]
+      : []),
+    ...(usage.nat
+      ? [
+          {
+            customer_id: customerId,
+            metric: "nat_processing_gb",
+            quantity: usage.nat,
+            occurred_at: "2024-03-31T23:59:59Z",
+          },
+        ]
+      : []),
   ];
   if (events.length > 0) expect((await ingestAsJobs(events)).errors).toBeUndefined();
   return customerId;
@@ -67,10 +92,13 @@ describe("app.billing_lines", () => {
     ["fintech", 800_000, 40_000, 60_800, 820_800],
     ["healthcare", 1_500_000, 75_000, 114_000, 1_539_000],
     ["gov_federal", 2_500_000, 250_000, 180_000, 2_430_000],
-  ] as const)("bills the %s tier's base fee with its band: subtotal %i, discount %i, tax %i, total %i", async (tier, subtotal, discount, tax, total) => {
-    const customer = await customerWith(tier);
-    expect(totals(await lines(customer))).toEqual({ subtotal, discount, tax, total });
-  });
+  ] as const)(
+    "bills the %s tier's base fee with its band: subtotal %i, discount %i, tax %i, total %i",
+    async (tier, subtotal, discount, tax, total) => {
+      const customer = await customerWith(tier);
+      expect(totals(await lines(customer))).toEqual({ subtotal, discount, tax, total });
+    },
+  );
 
   // Standard base is 200,000 cents; log storage is 10 cents per GB-month, so 0.1 GB = 1 cent.
   it.each([
@@ -85,7 +113,8 @@ describe("app.billing_lines", () => {
     const priced = await lines(customer);
     const tax = Math.floor(((subtotal - discount) * 800 + 5_000) / 10_000);
     expect(totals(priced)).toEqual({ subtotal, discount, tax, total: subtotal - discount + tax });
-    if (discount > 0) expect(priced.find((l) => l.kind === "discount")?.description).toMatch(/^Volume discount \((5|10|15)%\)$/);
+    if (discount > 0)
+      expect(priced.find((l) => l.kind === "discount")?.description).toMatch(/^Volume discount \((5|10|15)%\)$/);
     else expect(priced.some((l) => l.kind === "discount")).toBe(false);
   });
 
@@ -134,12 +163,23 @@ describe("app.billing_lines", () => {
       ]);
       // An item that only enters the rate card later cannot be reported for an earlier month.
       await asOwner((client) =>
-        client.query("INSERT INTO rate_card (item, description, unit, unit_price_micros, effective_from) VALUES ('gpu_hours', 'GPU', 'hour', 1000000, '2031-02-01')"),
+        client.query(
+          "INSERT INTO rate_card (item, description, unit, unit_price_micros, effective_from) VALUES ('gpu_hours', 'GPU', 'hour', 1000000, '2031-02-01')",
+        ),
       );
-      const early = await ingestAsJobs([{ customer_id: customer, metric: "gpu_hours", quantity: "1", occurred_at: "2031-01-31T23:00:00Z" }]);
+      const early = await ingestAsJobs([
+        { customer_id: customer, metric: "gpu_hours", quantity: "1", occurred_at: "2031-01-31T23:00:00Z" },
+      ]);
       expect(early.errors).toEqual([expect.objectContaining({ index: 0, field: "metric", code: "unknown_metric" })]);
-      expect((await ingestAsJobs([{ customer_id: customer, metric: "gpu_hours", quantity: "1", occurred_at: "2031-02-01T00:00:00Z" }])).results).toHaveLength(1);
-      const nat = async (period: string) => Number((await lines(customer, period)).find((l) => l.description === "NAT data processing")?.amount_cents);
+      expect(
+        (
+          await ingestAsJobs([
+            { customer_id: customer, metric: "gpu_hours", quantity: "1", occurred_at: "2031-02-01T00:00:00Z" },
+          ])
+        ).results,
+      ).toHaveLength(1);
+      const nat = async (period: string) =>
+        Number((await lines(customer, period)).find((l) => l.description === "NAT data processing")?.amount_cents);
       expect(await nat("2030-12-01")).toBe(4_500); // $0.045
       expect(await nat("2031-01-01")).toBe(5_000); // $0.050 from Jan 1; the Jan 15 price waits for February
       expect(await nat("2031-02-01")).toBe(6_000);
@@ -150,8 +190,16 @@ describe("app.billing_lines", () => {
     const mine = await customerWith("standard", { logs: "100" });
     const theirs = await customerWith("fintech", { logs: "100" });
     const rows = await as("api", (client) =>
-      asCustomer(client, mine, async () =>
-        (await client.query("SELECT DISTINCT customer_id FROM app.billing_lines($1::date, ARRAY[$2::uuid, $3::uuid])", [PERIOD, mine, theirs])).rows,
+      asCustomer(
+        client,
+        mine,
+        async () =>
+          (
+            await client.query(
+              "SELECT DISTINCT customer_id FROM app.billing_lines($1::date, ARRAY[$2::uuid, $3::uuid])",
+              [PERIOD, mine, theirs],
+            )
+          ).rows,
       ),
     );
     expect(rows).toEqual([{ customer_id: mine }]);

@@ -68,7 +68,10 @@ async function pendingCount(periodStart: string): Promise<number> {
 
 async function expectOneInvoiceEach(periodStart: string): Promise<void> {
   expect(await pendingCount(periodStart)).toBe(0);
-  const dupes = await adminQuery("SELECT customer_id FROM invoices WHERE period_start = $1 GROUP BY 1 HAVING count(*) > 1", [periodStart]);
+  const dupes = await adminQuery(
+    "SELECT customer_id FROM invoices WHERE period_start = $1 GROUP BY 1 HAVING count(*) > 1",
+    [periodStart],
+  );
   expect(dupes).toEqual([]);
 }
 
@@ -86,10 +89,21 @@ describe("POST /v1/admin/billing-runs", () => {
     const pending = await pendingCount("2025-01-01");
 
     const result = await run("2025-01");
-    expect(result).toMatchObject({ status: "succeeded", dry_run: false, customers_billed: pending, customers_failed: 0, errors: [] });
+    expect(result).toMatchObject({
+      status: "succeeded",
+      dry_run: false,
+      customers_billed: pending,
+      customers_failed: 0,
+      errors: [],
+    });
 
     const [invoice] = await invoicesFor([customer!], "2025-01-01");
-    expect(invoice).toMatchObject({ subtotal_cents: "205500", discount_cents: "0", tax_cents: "16440", total_cents: "221940" });
+    expect(invoice).toMatchObject({
+      subtotal_cents: "205500",
+      discount_cents: "0",
+      tax_cents: "16440",
+      total_cents: "221940",
+    });
     expect(invoice!.number).toMatch(new RegExp(`^SB-${year}-\\d{6}$`));
     expect(await invoicesFor([suspended], "2025-01-01")).toEqual([]);
 
@@ -105,12 +119,18 @@ describe("POST /v1/admin/billing-runs", () => {
       total_cents: 221_940,
       currency: "usd",
     });
-    const audit = await adminQuery("SELECT action, actor_type, resource_id FROM audit_events WHERE customer_id = $1 AND action = 'invoice.issued'", [customer]);
+    const audit = await adminQuery(
+      "SELECT action, actor_type, resource_id FROM audit_events WHERE customer_id = $1 AND action = 'invoice.issued'",
+      [customer],
+    );
     expect(audit).toEqual([{ action: "invoice.issued", actor_type: "system", resource_id: invoice!.id }]);
 
     // The customer sees it, in document order.
     const { key } = await asOwner((client) => createApiKey(client, customer!));
-    const seen = await (await call(`/v1/invoices/${invoice!.id}`, { token: key })).json<{ total_cents: number; line_items: { kind: string }[] }>();
+    const seen = await (await call(`/v1/invoices/${invoice!.id}`, { token: key })).json<{
+      total_cents: number;
+      line_items: { kind: string }[];
+    }>();
     expect(seen.total_cents).toBe(221_940);
     expect(seen.line_items.map((l) => l.kind)).toEqual(["base", "usage", "usage", "tax"]);
 
@@ -127,7 +147,9 @@ describe("POST /v1/admin/billing-runs", () => {
     const before = await adminQuery("SELECT count(*)::int AS n FROM invoices WHERE period_start = '2025-01-01'");
     const again = await run("2025-01");
     expect(again).toMatchObject({ status: "succeeded", customers_billed: 0, total_cents: 0 });
-    expect(await adminQuery("SELECT count(*)::int AS n FROM invoices WHERE period_start = '2025-01-01'")).toEqual(before);
+    expect(await adminQuery("SELECT count(*)::int AS n FROM invoices WHERE period_start = '2025-01-01'")).toEqual(
+      before,
+    );
     await expectOneInvoiceEach("2025-01-01");
   });
 
@@ -153,7 +175,9 @@ describe("POST /v1/admin/billing-runs", () => {
         END IF;
         RETURN NEW;
       END $$`);
-    await adminQuery("CREATE TRIGGER test_billing_crash BEFORE UPDATE ON billing_runs FOR EACH ROW EXECUTE FUNCTION public.test_billing_crash()");
+    await adminQuery(
+      "CREATE TRIGGER test_billing_crash BEFORE UPDATE ON billing_runs FOR EACH ROW EXECUTE FUNCTION public.test_billing_crash()",
+    );
     let crashed: Run;
     try {
       crashed = await run("2025-03", { batch_size: 2 });
@@ -179,16 +203,24 @@ describe("POST /v1/admin/billing-runs", () => {
         IF NEW.customer_id = '${failing}' AND NEW.period_start = '2025-04-01' THEN RAISE EXCEPTION 'tax id missing (simulated)'; END IF;
         RETURN NEW;
       END $$`);
-    await adminQuery("CREATE TRIGGER test_billing_decline BEFORE INSERT ON invoices FOR EACH ROW EXECUTE FUNCTION public.test_billing_decline()");
+    await adminQuery(
+      "CREATE TRIGGER test_billing_decline BEFORE INSERT ON invoices FOR EACH ROW EXECUTE FUNCTION public.test_billing_decline()",
+    );
     let partial: Run;
     try {
       partial = await run("2025-04");
     } finally {
       await adminQuery("DROP TRIGGER test_billing_decline ON invoices; DROP FUNCTION public.test_billing_decline()");
     }
-    expect(partial).toMatchObject({ status: "partial", customers_failed: 1, error: expect.stringContaining("1 customer") });
+    expect(partial).toMatchObject({
+      status: "partial",
+      customers_failed: 1,
+      error: expect.stringContaining("1 customer"),
+    });
     expect(partial.errors).toEqual([{ customer_id: failing, sqlstate: "P0001", error: "tax id missing (simulated)" }]);
-    expect((await invoicesFor([first!, failing!, last!], "2025-04-01")).map((i) => i.customer_id).sort()).toEqual([first, last].sort());
+    expect((await invoicesFor([first!, failing!, last!], "2025-04-01")).map((i) => i.customer_id).sort()).toEqual(
+      [first, last].sort(),
+    );
     await expectGapFree();
 
     const retry = await run("2025-04");
@@ -201,15 +233,27 @@ describe("POST /v1/admin/billing-runs", () => {
     const [customer] = await customersIn("2025-05", 1);
     await run("2025-05");
     // 200 GB of NAT for May reported after May was invoiced.
-    await ingestAsJobs([{ customer_id: customer!, metric: "nat_processing_gb", quantity: "200", occurred_at: "2025-05-31T23:00:00Z" }]);
+    await ingestAsJobs([
+      { customer_id: customer!, metric: "nat_processing_gb", quantity: "200", occurred_at: "2025-05-31T23:00:00Z" },
+    ]);
     await run("2025-06");
     const [june] = await invoicesFor([customer!], "2025-06-01");
-    const lines = await adminQuery<{ description: string; quantity: string; amount_cents: string; usage_month: string }>(
+    const lines = await adminQuery<{
+      description: string;
+      quantity: string;
+      amount_cents: string;
+      usage_month: string;
+    }>(
       "SELECT description, quantity::text, amount_cents, usage_month::text FROM invoice_line_items WHERE invoice_id = $1 AND usage_month IS NOT NULL",
       [june!.id],
     );
     expect(lines).toEqual([
-      { description: "Adjustment for May 2025: NAT data processing reported late", quantity: "200.000000", amount_cents: "900", usage_month: "2025-05-01" },
+      {
+        description: "Adjustment for May 2025: NAT data processing reported late",
+        quantity: "200.000000",
+        amount_cents: "900",
+        usage_month: "2025-05-01",
+      },
     ]);
     expect(june).toMatchObject({ subtotal_cents: "200900", total_cents: String(200_900 + 16_072) });
     await run("2025-07");
@@ -228,7 +272,12 @@ describe("POST /v1/admin/billing-runs", () => {
 
   it("is for SecureBase staff only, and only for a month that has ended", async () => {
     const post = (body: unknown, token?: string) =>
-      call("/v1/admin/billing-runs", { method: "POST", token, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      call("/v1/admin/billing-runs", {
+        method: "POST",
+        token,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
     await expectProblem(await post({ period: "2025-01" }), 401);
     const { customerId, key } = await createTenant();
     const admin = await userToken(customerId, "admin");
@@ -239,16 +288,24 @@ describe("POST /v1/admin/billing-runs", () => {
     await expectProblem(await post({ period: thisMonth }, staff), 422, "validation-error", "body.period");
     await expectProblem(await post({ period: "2025-1" }, staff), 422, "validation-error", "body.period");
     await expectProblem(await post({ period: "2025-01", surprise: 1 }, staff), 422, "validation-error");
-    await expectProblem(await call("/v1/admin/billing-runs/0192a000-0000-7000-8000-0000000fffff", { token: staff }), 404, "not-found");
+    await expectProblem(
+      await call("/v1/admin/billing-runs/0192a000-0000-7000-8000-0000000fffff", { token: staff }),
+      404,
+      "not-found",
+    );
     // The request role cannot reach the run functions without a staff context.
-    await expect(as("api", (client) => client.query("SELECT * FROM app.start_billing_run('2025-01-01', true, 'manual', null)"))).rejects.toMatchObject({ code: "42501" });
+    await expect(
+      as("api", (client) => client.query("SELECT * FROM app.start_billing_run('2025-01-01', true, 'manual', null)")),
+    ).rejects.toMatchObject({ code: "42501" });
     // Nor with a customer's own (signed, non-staff) context.
     for (const statement of [
       "SELECT * FROM app.start_billing_run('2025-01-01', true, 'manual', null)",
       "SELECT * FROM app.billing_runs_page(NULL, 10)",
       "SELECT * FROM app.billing_run_batch(app.uuid_v7(), NULL, 10)",
     ]) {
-      await expect(as("api", (client) => asCustomer(client, customerId, () => client.query(statement)))).rejects.toMatchObject({ code: "42501" });
+      await expect(
+        as("api", (client) => asCustomer(client, customerId, () => client.query(statement))),
+      ).rejects.toMatchObject({ code: "42501" });
     }
   });
 });

@@ -34,8 +34,11 @@ describe("typed TypeScript client", () => {
     const fetched = await client.GET("/v1/api-keys/{id}", { params: { path: { id: created.data!.id } } });
     expect(fetched.data?.name).toBe("from the typed client");
 
-    // @ts-expect-error: `scopes` must be known permissions; the types refuse anything else.
-    const bad = await client.POST("/v1/api-keys", { body: { name: "x", scopes: ["root:everything"] }, params: { header: {} } });
+    const bad = await client.POST("/v1/api-keys", {
+      // @ts-expect-error: `scopes` must be known permissions; the types refuse anything else.
+      body: { name: "x", scopes: ["root:everything"] },
+      params: { header: {} },
+    });
     expect(bad.response.status).toBe(422);
     expect(bad.error?.errors?.[0]?.field).toBe("body.scopes.0");
   });

@@ -26,10 +26,18 @@ interface Budget {
 
 const SCOPES = ["cost:read", "cost:write"];
 const put = (tenant: TestTenant, body: unknown) =>
-  call("/v1/cost/budget", { method: "PUT", token: tenant.key, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-const runDailyJob = () => worker.scheduled(createScheduledController({ cron: "30 0 * * *", scheduledTime: Date.now() }), env);
+  call("/v1/cost/budget", {
+    method: "PUT",
+    token: tenant.key,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+const runDailyJob = () =>
+  worker.scheduled(createScheduledController({ cron: "30 0 * * *", scheduledTime: Date.now() }), env);
 
-async function costAlertNotifications(customerId: string): Promise<{ category: string; event_type: string; title: string; body: string }[]> {
+async function costAlertNotifications(
+  customerId: string,
+): Promise<{ category: string; event_type: string; title: string; body: string }[]> {
   return asOwner((client) =>
     asCustomer(client, customerId, async () => {
       const { rows } = await client.query(
@@ -44,7 +52,10 @@ async function costAlertNotifications(customerId: string): Promise<{ category: s
 async function budgetEvents(customerId: string): Promise<{ type: string; payload: Record<string, unknown> }[]> {
   return asOwner((client) =>
     asCustomer(client, customerId, async () => {
-      const { rows } = await client.query("SELECT type, payload FROM outbox_events WHERE customer_id = $1 AND type = 'cost.budget_exceeded' ORDER BY id", [customerId]);
+      const { rows } = await client.query(
+        "SELECT type, payload FROM outbox_events WHERE customer_id = $1 AND type = 'cost.budget_exceeded' ORDER BY id",
+        [customerId],
+      );
       return rows as { type: string; payload: Record<string, unknown> }[];
     }),
   );
@@ -64,7 +75,12 @@ describe("PUT /v1/cost/budget", () => {
     expect(response.status).toBe(200);
     const budget = await response.json<Budget>();
     expect(budget).toMatchObject({ object: "cost_budget", monthly_limit_cents: 240_000, alert_thresholds: [80, 100] });
-    expect(budget.current_month).toMatchObject({ month: monthFromNow(0), month_to_date_cents: 223_290, percent_used: 93, alerts: [] });
+    expect(budget.current_month).toMatchObject({
+      month: monthFromNow(0),
+      month_to_date_cents: 223_290,
+      percent_used: 93,
+      alerts: [],
+    });
     expect(budget.current_month.forecast_cents).toBeGreaterThan(240_000);
 
     const got = await call("/v1/cost/budget", { token: tenant.key });
@@ -72,7 +88,10 @@ describe("PUT /v1/cost/budget", () => {
 
     const { rows } = await asOwner((client) =>
       asCustomer(client, tenant.customerId, () =>
-        client.query("SELECT action, resource_id FROM audit_events WHERE customer_id = $1 AND resource_type = 'cost_budget'", [tenant.customerId]),
+        client.query(
+          "SELECT action, resource_id FROM audit_events WHERE customer_id = $1 AND resource_type = 'cost_budget'",
+          [tenant.customerId],
+        ),
       ),
     );
     expect(rows).toEqual([{ action: "cost_budget.created", resource_id: budget.id }]);
@@ -87,7 +106,10 @@ describe("PUT /v1/cost/budget", () => {
     [{ monthly_limit_cents: 100, alert_thresholds: [] }, "body.alert_thresholds"],
     [{ monthly_limit_cents: 100, alert_thresholds: [0] }, "body.alert_thresholds.0"],
     [{ monthly_limit_cents: 100, alert_thresholds: [80, 501] }, "body.alert_thresholds.1"],
-    [{ monthly_limit_cents: 100, alert_thresholds: Array.from({ length: 11 }, (_, i) => i + 1) }, "body.alert_thresholds"],
+    [
+      { monthly_limit_cents: 100, alert_thresholds: Array.from({ length: 11 }, (_, i) => i + 1) },
+      "body.alert_thresholds",
+    ],
     [{ monthly_limit_cents: 100, currency: "eur" }, "body"], // the message names `currency`
   ])("rejects %j with a 422 naming %s and changes nothing", async (body, field) => {
     const other = await createTenant({ scopes: SCOPES });
@@ -115,9 +137,17 @@ describe("budget alerts (daily job)", () => {
       [80, "actual"],
       [100, "forecast"],
     ]);
-    expect(events[0]!.payload).toMatchObject({ month: monthFromNow(0), amount_cents: 223_290, budget_cents: 240_000, percent_of_budget: 93 });
+    expect(events[0]!.payload).toMatchObject({
+      month: monthFromNow(0),
+      amount_cents: 223_290,
+      budget_cents: 240_000,
+      percent_of_budget: 93,
+    });
     // Through the outbox and the queue to the customer's notifications, category cost_alerts.
-    const notices = await eventually(() => costAlertNotifications(tenant.customerId), (rows) => rows.length >= 2);
+    const notices = await eventually(
+      () => costAlertNotifications(tenant.customerId),
+      (rows) => rows.length >= 2,
+    );
     expect(notices.map((n) => [n.event_type, n.title])).toEqual([
       ["cost.budget_exceeded", "Budget: 100 % reached (forecast)"],
       ["cost.budget_exceeded", "Budget: 80 % reached"],

@@ -21,7 +21,11 @@ interface Forecast {
   method: string;
   source: string;
   history: { months: number; from: string | null; through: string | null };
-  months: { month: string; total: Amounts | null; components: { component: string; method: string; amounts: Amounts | null }[] }[];
+  months: {
+    month: string;
+    total: Amounts | null;
+    components: { component: string; method: string; amounts: Amounts | null }[];
+  }[];
 }
 
 const SCOPES = ["cost:read", "cost:write"];
@@ -58,13 +62,18 @@ describe("GET /v1/cost/forecast", () => {
       expect(total.expected_cents).toBeLessThanOrEqual(total.upper_cents);
       expect(month.components.map((c) => c.component)).toEqual(["base", "log_storage_gb_month", "nat_processing_gb"]);
       // the standard tier's base fee is known, not forecast
-      expect(month.components[0]).toMatchObject({ method: "known", amounts: { expected_cents: 200_000, lower_cents: 200_000, upper_cents: 200_000 } });
+      expect(month.components[0]).toMatchObject({
+        method: "known",
+        amounts: { expected_cents: 200_000, lower_cents: 200_000, upper_cents: 200_000 },
+      });
       expect(month.components[2]!.method).toBe("holt_linear");
     }
     // the history grows each month, and so does the forecast; uncertainty grows with the horizon
     const [m1, , m3] = body.months;
     expect(m3!.total!.expected_cents).toBeGreaterThan(m1!.total!.expected_cents);
-    expect(m3!.total!.upper_cents - m3!.total!.lower_cents).toBeGreaterThan(m1!.total!.upper_cents - m1!.total!.lower_cents);
+    expect(m3!.total!.upper_cents - m3!.total!.lower_cents).toBeGreaterThan(
+      m1!.total!.upper_cents - m1!.total!.lower_cents,
+    );
     // NAT last month was 3000 + 180·8 + 0 GB at $0.045: the next month's forecast is above it
     expect(m1!.components[2]!.amounts!.expected_cents).toBeGreaterThan(Math.round(4_440 * 4.5));
   });
@@ -90,11 +99,16 @@ describe("GET /v1/cost/forecast", () => {
 
   it("says insufficient_history below 3 months: the base fee and no made-up number", async () => {
     const body = await forecast(fresh);
-    expect(body).toMatchObject({ status: "insufficient_history", method: "insufficient_history", history: { months: 2 } });
+    expect(body).toMatchObject({
+      status: "insufficient_history",
+      method: "insufficient_history",
+      history: { months: 2 },
+    });
     for (const month of body.months) {
       expect(month.total).toBeNull();
       expect(month.components[0]).toMatchObject({ component: "base", method: "known" });
-      for (const c of month.components.slice(1)) expect(c).toMatchObject({ method: "insufficient_history", amounts: null });
+      for (const c of month.components.slice(1))
+        expect(c).toMatchObject({ method: "insufficient_history", amounts: null });
     }
   });
 
@@ -104,14 +118,24 @@ describe("GET /v1/cost/forecast", () => {
     await worker.scheduled(createScheduledController({ cron: "30 0 * * *", scheduledTime: Date.now() }), env);
     const cached = await forecast(long, "?months=2&level=90");
     expect(cached.source).toBe("cache");
-    expect(cached.months.map((m) => m.total!.expected_cents)).toEqual(before.months.map((m) => m.total!.expected_cents));
+    expect(cached.months.map((m) => m.total!.expected_cents)).toEqual(
+      before.months.map((m) => m.total!.expected_cents),
+    );
     const { rows } = await asOwner((client) =>
       asCustomer(client, long.customerId, () =>
-        client.query("SELECT month::text, method, confidence::text, history_through::text FROM cost_forecasts WHERE customer_id = $1 ORDER BY month", [long.customerId]),
+        client.query(
+          "SELECT month::text, method, confidence::text, history_through::text FROM cost_forecasts WHERE customer_id = $1 ORDER BY month",
+          [long.customerId],
+        ),
       ),
     );
     expect(rows).toHaveLength(12);
-    expect(rows[0]).toEqual({ month: monthFromNow(0), method: "holt_linear", confidence: "0.800", history_through: monthFromNow(-1) });
+    expect(rows[0]).toEqual({
+      month: monthFromNow(0),
+      method: "holt_linear",
+      confidence: "0.800",
+      history_through: monthFromNow(-1),
+    });
 
     await asOwner((client) =>
       createInvoice(client, long.customerId, {

@@ -17,7 +17,8 @@ export async function seedUsage(
 ): Promise<void> {
   const rows: [string, string, number][] = [];
   months.forEach((usage, i) => {
-    for (const [metric, quantity] of Object.entries(usage)) rows.push([metric, monthFromNow(i - months.length), quantity]);
+    for (const [metric, quantity] of Object.entries(usage))
+      rows.push([metric, monthFromNow(i - months.length), quantity]);
   });
   for (const [metric, quantity] of Object.entries(current)) rows.push([metric, monthFromNow(0), quantity]);
   await asOwner((client) =>

@@ -35,7 +35,10 @@ describe("scheduled handler", () => {
   });
 
   it("records a failed run and rethrows when the job fails", async () => {
-    const broken = { ...env, JOBS_DATABASE_URL: env.JOBS_DATABASE_URL.replace(/\/[^/?]+(\?|$)/, "/no_such_database$1") };
+    const broken = {
+      ...env,
+      JOBS_DATABASE_URL: env.JOBS_DATABASE_URL.replace(/\/[^/?]+(\?|$)/, "/no_such_database$1"),
+    };
     await expect(worker.scheduled(createScheduledController({ cron: "0 * * * *" }), broken)).rejects.toThrow();
   });
 

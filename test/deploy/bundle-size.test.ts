@@ -41,8 +41,12 @@ describe("Worker bundle (wrangler deploy --dry-run)", () => {
   });
 
   it("is minified in every deployed environment", () => {
-    const config = wranglerConfig() as ReturnType<typeof wranglerConfig> & { minify?: boolean; env: Record<string, { minify?: boolean }> };
+    const config = wranglerConfig() as ReturnType<typeof wranglerConfig> & {
+      minify?: boolean;
+      env: Record<string, { minify?: boolean }>;
+    };
     expect(config.minify).toBe(true);
-    for (const name of deployedEnvironments) expect(config.env[name]!.minify ?? config.minify, `[env.${name}]`).toBe(true);
+    for (const name of deployedEnvironments)
+      expect(config.env[name]!.minify ?? config.minify, `[env.${name}]`).toBe(true);
   });
 });

@@ -10,7 +10,10 @@ describe("npm test's exit code", () => {
       const { loadEmbeddedPostgres } = await import("./db/postgres-binaries.ts");
       await loadEmbeddedPostgres();
       process.exitCode = 1;`;
-    const child = spawnSync(process.execPath, ["--input-type=module", "-e", program], { cwd: process.cwd(), encoding: "utf8" });
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", program], {
+      cwd: process.cwd(),
+      encoding: "utf8",
+    });
     expect(child.status).toBe(1);
   });
 });

@@ -24,7 +24,6 @@ const passwords = {
 const firstKey = `ctx2026a:${randomBytes(32).toString("base64url")}`;
 const secondKey = `ctx2026b:${randomBytes(32).toString("base64url")}`;
 
-
 function dbMigrate(env: Record<string, string>, script = "scripts/migrate.ts") {
   // Run from a scratch directory so a developer's own .env (scripts/env-file.ts) cannot leak in.
   const result = spawnSync(process.execPath, [join(repoRoot, script)], {
@@ -50,8 +49,17 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string, para
 function signedContext(contextKey: string, customerId: string) {
   const separator = contextKey.indexOf(":");
   const kid = contextKey.slice(0, separator);
-  const context = JSON.stringify({ kid, cid: customerId, uid: null, role: "admin", sa: false, exp: Math.floor(Date.now() / 1000) + 60 });
-  const signature = createHmac("sha256", Buffer.from(contextKey.slice(separator + 1), "base64url")).update(context).digest("hex");
+  const context = JSON.stringify({
+    kid,
+    cid: customerId,
+    uid: null,
+    role: "admin",
+    sa: false,
+    exp: Math.floor(Date.now() / 1000) + 60,
+  });
+  const signature = createHmac("sha256", Buffer.from(contextKey.slice(separator + 1), "base64url"))
+    .update(context)
+    .digest("hex");
   return { context, signature };
 }
 
@@ -61,7 +69,10 @@ async function customerIdAs(url: string, contextKey: string, customerId: string)
   await client.connect();
   try {
     await client.query("BEGIN");
-    await client.query("SELECT set_config('app.context', $1, true), set_config('app.context_sig', $2, true)", [context, signature]);
+    await client.query("SELECT set_config('app.context', $1, true), set_config('app.context_sig', $2, true)", [
+      context,
+      signature,
+    ]);
     const { rows } = await client.query<{ id: string }>("SELECT app.current_customer_id()::text AS id");
     await client.query("COMMIT");
     return rows[0]!.id;
@@ -83,7 +94,12 @@ afterAll(async () => {
 
 describe("npm run db:migrate (production path)", () => {
   it("first deploy: creates the owner and its database, migrates, sets role passwords, installs the context key", async () => {
-    const run = dbMigrate({ MASTER_DATABASE_URL: postgres.adminUrl(), DATABASE_URL: ownerUrl, DB_CONTEXT_KEY: firstKey, ...passwords });
+    const run = dbMigrate({
+      MASTER_DATABASE_URL: postgres.adminUrl(),
+      DATABASE_URL: ownerUrl,
+      DB_CONTEXT_KEY: firstKey,
+      ...passwords,
+    });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(run.stdout).toContain("owner: role sb_owner created, database securebase_deploy created");
@@ -91,20 +107,31 @@ describe("npm run db:migrate (production path)", () => {
     expect(run.stdout).toContain("passwords: set for sb_api, sb_jobs, sb_analytics");
     expect(run.stdout).toContain("context key: ctx2026a active");
 
-    const [database] = await query<{ owner: string }>(postgres.adminUrl(), "SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = 'securebase_deploy'");
+    const [database] = await query<{ owner: string }>(
+      postgres.adminUrl(),
+      "SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = 'securebase_deploy'",
+    );
     expect(database?.owner).toBe("sb_owner");
     // The Worker's role logs in with the password from "Secrets Manager", and Postgres accepts a
     // context signed with the installed key: the same check every request passes.
     const apiUrl = withUser(ownerUrl, "sb_api", passwords.SB_API_PASSWORD);
     const customerId = "0197a5c2-3e4f-7a10-9b2c-5d6e7f809a1b";
     expect(await customerIdAs(apiUrl, firstKey, customerId)).toBe(customerId);
-    for (const [role, password] of [["sb_jobs", passwords.SB_JOBS_PASSWORD], ["sb_analytics", passwords.SB_ANALYTICS_PASSWORD]] as const) {
+    for (const [role, password] of [
+      ["sb_jobs", passwords.SB_JOBS_PASSWORD],
+      ["sb_analytics", passwords.SB_ANALYTICS_PASSWORD],
+    ] as const) {
       expect(await query(withUser(ownerUrl, role, password), "SELECT current_user")).toEqual([{ current_user: role }]);
     }
   });
 
   it("a re-run changes nothing and applies no migration", () => {
-    const run = dbMigrate({ MASTER_DATABASE_URL: postgres.adminUrl(), DATABASE_URL: ownerUrl, DB_CONTEXT_KEY: firstKey, ...passwords });
+    const run = dbMigrate({
+      MASTER_DATABASE_URL: postgres.adminUrl(),
+      DATABASE_URL: ownerUrl,
+      DB_CONTEXT_KEY: firstKey,
+      ...passwords,
+    });
     expect(run.status).toBe(0);
     expect(run.stdout).toContain("owner: role sb_owner password set, database securebase_deploy exists");
     expect(run.stdout).toMatch(/migrations: 0 applied, \d+ already applied/);
@@ -130,13 +157,19 @@ describe("npm run db:migrate (production path)", () => {
     const run = dbMigrate({ MASTER_DATABASE_URL: postgres.adminUrl(), DATABASE_URL: handoverOwnerUrl });
     expect(run.stderr).toBe("");
     expect(run.stdout).toContain("database securebase_handover handed to sb_owner");
-    const [database] = await query<{ owner: string }>(postgres.adminUrl(), "SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = 'securebase_handover'");
+    const [database] = await query<{ owner: string }>(
+      postgres.adminUrl(),
+      "SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = 'securebase_handover'",
+    );
     expect(database?.owner).toBe("sb_owner");
   });
 
   it("npm run db:create-staff makes the first super_admin login once, with a password shown once", async () => {
     const email = `ops-${randomBytes(4).toString("hex")}@securebase.example`;
-    const run = dbMigrate({ DATABASE_URL: ownerUrl, DB_CONTEXT_KEY: secondKey, STAFF_EMAIL: email.toUpperCase() }, "scripts/create-staff.ts");
+    const run = dbMigrate(
+      { DATABASE_URL: ownerUrl, DB_CONTEXT_KEY: secondKey, STAFF_EMAIL: email.toUpperCase() },
+      "scripts/create-staff.ts",
+    );
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     const password = /password \(shown once\): (\S+)/.exec(run.stdout)?.[1];
@@ -149,10 +182,18 @@ describe("npm run db:migrate (production path)", () => {
     expect(user).toMatchObject({ platform_role: "super_admin", role: "admin" });
     expect(await verifyPassword(password!, user!.password_hash)).toBe(true);
 
-    const again = dbMigrate({ DATABASE_URL: ownerUrl, DB_CONTEXT_KEY: secondKey, STAFF_EMAIL: email }, "scripts/create-staff.ts");
+    const again = dbMigrate(
+      { DATABASE_URL: ownerUrl, DB_CONTEXT_KEY: secondKey, STAFF_EMAIL: email },
+      "scripts/create-staff.ts",
+    );
     expect(again.status).toBe(1);
     expect(again.stderr).toContain("already has a login");
-    expect(dbMigrate({ DATABASE_URL: ownerUrl, DB_CONTEXT_KEY: secondKey, STAFF_EMAIL: "not-an-email" }, "scripts/create-staff.ts").status).toBe(2);
+    expect(
+      dbMigrate(
+        { DATABASE_URL: ownerUrl, DB_CONTEXT_KEY: secondKey, STAFF_EMAIL: "not-an-email" },
+        "scripts/create-staff.ts",
+      ).status,
+    ).toBe(2);
   });
 
   it("refuses bad input before connecting", () => {
@@ -163,7 +204,11 @@ describe("npm run db:migrate (production path)", () => {
     expect(shortKey.stderr).toContain("at least 32 bytes");
     const shortPassword = dbMigrate({ DATABASE_URL: unreachable, SB_API_PASSWORD: "short" });
     expect(shortPassword.stderr).toContain("SB_API_PASSWORD must be at least 16 characters");
-    const retireActive = dbMigrate({ DATABASE_URL: unreachable, DB_CONTEXT_KEY: secondKey, DB_CONTEXT_KEY_RETIRE: "ctx2026b" });
+    const retireActive = dbMigrate({
+      DATABASE_URL: unreachable,
+      DB_CONTEXT_KEY: secondKey,
+      DB_CONTEXT_KEY_RETIRE: "ctx2026b",
+    });
     expect(retireActive.status).toBe(2);
   });
 });

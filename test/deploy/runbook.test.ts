@@ -8,7 +8,10 @@ import { loadTerraform, type TerraformConfig } from "../terraform/hcl.ts";
 import { deployedEnvironments, repoRoot, workerSecrets, wranglerConfig } from "./wrangler.ts";
 
 const runbook = readFileSync(join(repoRoot, "docs/deploy.md"), "utf8");
-const code = [...runbook.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!).join("\n") + "\n" + [...runbook.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!).join("\n");
+const code =
+  [...runbook.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!).join("\n") +
+  "\n" +
+  [...runbook.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!).join("\n");
 let terraform: TerraformConfig;
 
 beforeAll(async () => {
@@ -19,7 +22,9 @@ const unique = (values: string[]) => [...new Set(values)];
 
 describe("docs/deploy.md matches the repository", () => {
   it("every npm script it runs exists", () => {
-    const scripts = Object.keys(JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")).scripts as Record<string, string>);
+    const scripts = Object.keys(
+      JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")).scripts as Record<string, string>,
+    );
     const used = unique([...code.matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]!));
     expect(used).toEqual(expect.arrayContaining(["db:migrate", "db:create-staff"]));
     expect(used.filter((script) => !scripts.includes(script))).toEqual([]);
@@ -35,7 +40,11 @@ describe("docs/deploy.md matches the repository", () => {
   });
 
   it("every -target address names a module call and a resource that exist", () => {
-    const targets = unique([...code.matchAll(/-target=module\.([a-z_]+)(?:\.([a-z_]+)\.([a-z_]+))?/g)].map((m) => m.slice(1).filter(Boolean).join(".")));
+    const targets = unique(
+      [...code.matchAll(/-target=module\.([a-z_]+)(?:\.([a-z_]+)\.([a-z_]+))?/g)].map((m) =>
+        m.slice(1).filter(Boolean).join("."),
+      ),
+    );
     expect(targets.length).toBeGreaterThan(0);
     for (const target of targets) {
       const [call, type, name] = target.split(".");
@@ -74,7 +83,14 @@ describe("docs/deploy.md matches the repository", () => {
   it("passes the scripts only variables they read", () => {
     const migrate = readFileSync(join(repoRoot, "scripts/migrate.ts"), "utf8");
     const staff = readFileSync(join(repoRoot, "scripts/create-staff.ts"), "utf8");
-    for (const variable of ["MASTER_DATABASE_URL", "SB_API_PASSWORD", "SB_JOBS_PASSWORD", "SB_ANALYTICS_PASSWORD", "DB_CONTEXT_KEY", "DB_CONTEXT_KEY_RETIRE"]) {
+    for (const variable of [
+      "MASTER_DATABASE_URL",
+      "SB_API_PASSWORD",
+      "SB_JOBS_PASSWORD",
+      "SB_ANALYTICS_PASSWORD",
+      "DB_CONTEXT_KEY",
+      "DB_CONTEXT_KEY_RETIRE",
+    ]) {
       expect(runbook).toContain(variable);
       expect(migrate).toContain(variable);
     }
@@ -82,12 +98,17 @@ describe("docs/deploy.md matches the repository", () => {
   });
 
   it("names files that exist", () => {
-    const paths = unique([...runbook.matchAll(/(?<![\w$/])((?:services|terraform|docs|scripts|worker)\/[\w./-]*\w)(?![\w/$])/g)].map((m) => m[1]!));
+    const paths = unique(
+      [...runbook.matchAll(/(?<![\w$/])((?:services|terraform|docs|scripts|worker)\/[\w./-]*\w)(?![\w/$])/g)].map(
+        (m) => m[1]!,
+      ),
+    );
     expect(paths).toContain("services/ws-proxy/Dockerfile");
     expect(paths.length).toBeGreaterThan(1);
     expect(paths.filter((path) => !existsSync(join(repoRoot, path)))).toEqual([]);
     for (const env of ["dev", "staging", "prod"]) {
-      for (const file of ["backend.hcl.example", "terraform.tfvars.example"]) expect(existsSync(join(repoRoot, "terraform/environments", env, file))).toBe(true);
+      for (const file of ["backend.hcl.example", "terraform.tfvars.example"])
+        expect(existsSync(join(repoRoot, "terraform/environments", env, file))).toBe(true);
     }
   });
 });

@@ -5,7 +5,14 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deployedEnvironments, generatedInterfaces, workerEnvMembers, workerSecrets, wrangler, wranglerConfig } from "./wrangler.ts";
+import {
+  deployedEnvironments,
+  generatedInterfaces,
+  workerEnvMembers,
+  workerSecrets,
+  wrangler,
+  wranglerConfig,
+} from "./wrangler.ts";
 
 const config = wranglerConfig();
 let scratch: string;
@@ -48,7 +55,13 @@ describe.each(deployedEnvironments)("[env.%s]", (name) => {
   it("bundles and binds everything (wrangler deploy --dry-run)", () => {
     const { status, output } = wrangler("deploy", "--dry-run", "--env", name, "--outdir", join(scratch, name));
     expect(output).toContain("--dry-run: exiting now.");
-    for (const binding of ["env.RATE_LIMITER", "env.AUTH_CACHE", "env.EVENTS", "env.DB_WS_PROXY_URL", "env.DB_PIPELINE_CONNECT"]) {
+    for (const binding of [
+      "env.RATE_LIMITER",
+      "env.AUTH_CACHE",
+      "env.EVENTS",
+      "env.DB_WS_PROXY_URL",
+      "env.DB_PIPELINE_CONNECT",
+    ]) {
       expect(output).toContain(binding);
     }
     expect(status).toBe(0);
@@ -63,7 +76,8 @@ describe("wrangler types and worker/env.ts", () => {
     const generated = generatedInterfaces(await readFile(file, "utf8"));
     const env = workerEnvMembers();
     const kind = (type: string) =>
-      /^(KVNamespace|Queue|DurableObjectNamespace)/.exec(type)?.[1] ?? (/^"[^"]*"( \| "[^"]*")*$|^string$/.test(type) ? "string" : type);
+      /^(KVNamespace|Queue|DurableObjectNamespace)/.exec(type)?.[1] ??
+      (/^"[^"]*"( \| "[^"]*")*$|^string$/.test(type) ? "string" : type);
 
     for (const interfaceName of ["__BaseEnv_Env", "StagingEnv", "ProductionEnv"]) {
       const bindings = generated[interfaceName];

@@ -36,7 +36,9 @@ export interface WranglerSection {
 }
 
 export function wranglerConfig(): WranglerSection & { env: Record<string, WranglerSection> } {
-  return parseToml(readFileSync(join(repoRoot, "wrangler.toml"), "utf8")) as unknown as WranglerSection & { env: Record<string, WranglerSection> };
+  return parseToml(readFileSync(join(repoRoot, "wrangler.toml"), "utf8")) as unknown as WranglerSection & {
+    env: Record<string, WranglerSection>;
+  };
 }
 
 /** Members of `interface Env` in worker/env.ts: name => type text. */
@@ -47,7 +49,8 @@ export function workerEnvMembers(): Record<string, string> {
   source.forEachChild((node) => {
     if (ts.isInterfaceDeclaration(node) && node.name.text === "Env") {
       for (const member of node.members) {
-        if (ts.isPropertySignature(member) && member.type) members[member.name.getText(source)] = member.type.getText(source);
+        if (ts.isPropertySignature(member) && member.type)
+          members[member.name.getText(source)] = member.type.getText(source);
       }
     }
   });

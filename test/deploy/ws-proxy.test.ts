@@ -20,14 +20,31 @@ const { WebSocket } = createRequire(import.meta.url)("ws") as typeof WsTypes;
 const hasOpenssl = spawnSync("openssl", ["version"], { stdio: "ignore" }).status === 0;
 if (!hasOpenssl) console.warn("ws-proxy TLS tests skipped: no openssl to make test certificates");
 
-
 /** A self-signed certificate for `localhost` (it is its own CA). */
-async function certificate(dir: string, name: string): Promise<{ cert: string; key: string; certFile: string; keyFile: string }> {
+async function certificate(
+  dir: string,
+  name: string,
+): Promise<{ cert: string; key: string; certFile: string; keyFile: string }> {
   const certFile = join(dir, `${name}.crt`);
   const keyFile = join(dir, `${name}.key`);
   const made = spawnSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost", "-keyout", keyFile, "-out", certFile,
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=localhost",
+    "-addext",
+    "subjectAltName=DNS:localhost",
+    "-keyout",
+    keyFile,
+    "-out",
+    certFile,
   ]);
   if (made.status !== 0) throw new Error(String(made.stderr));
   return { cert: await readFile(certFile, "utf8"), key: await readFile(keyFile, "utf8"), certFile, keyFile };
@@ -59,7 +76,16 @@ describe.skipIf(!hasOpenssl)("ws-proxy with TLS on both sides", () => {
       authMethod: "password",
       persistent: false,
       createPostgresUser: asRoot,
-      postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "ssl=on", "-c", `ssl_cert_file=${serverCert.certFile}`, "-c", `ssl_key_file=${serverCert.keyFile}`],
+      postgresFlags: [
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        "ssl=on",
+        "-c",
+        `ssl_cert_file=${serverCert.certFile}`,
+        "-c",
+        `ssl_key_file=${serverCert.keyFile}`,
+      ],
       onLog: () => undefined,
       onError: () => undefined,
     });
@@ -141,7 +167,9 @@ describe.skipIf(!hasOpenssl)("ws-proxy with TLS on both sides", () => {
     expect((await get("/stats")).status).toBe(404);
 
     const refused = await new Promise<number>((resolve) => {
-      const socket = new WebSocket(`wss://localhost:${through.port}/v2?address=169.254.169.254:80`, { ca: serverCert.cert });
+      const socket = new WebSocket(`wss://localhost:${through.port}/v2?address=169.254.169.254:80`, {
+        ca: serverCert.cert,
+      });
       socket.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
       socket.on("error", () => resolve(-1));
     });
@@ -167,10 +195,16 @@ describe("ws-proxy configuration (services/ws-proxy/main.ts)", () => {
 
   it("defaults to verified upstream TLS and requires an explicit allowlist", () => {
     const config = configFromEnv({ WSPROXY_ALLOW: "db.proxy-abc.us-east-1.rds.amazonaws.com:5432" });
-    expect(config).toMatchObject({ allow: ["db.proxy-abc.us-east-1.rds.amazonaws.com:5432"], port: 8443, upstreamTls: { mode: "verify-full" } });
+    expect(config).toMatchObject({
+      allow: ["db.proxy-abc.us-east-1.rds.amazonaws.com:5432"],
+      port: 8443,
+      upstreamTls: { mode: "verify-full" },
+    });
     expect(config.upstreamTls).toEqual({ mode: "verify-full", ca: undefined }); // Node's public roots
     expect(() => configFromEnv({})).toThrow(/WSPROXY_ALLOW/);
     expect(() => configFromEnv({ WSPROXY_ALLOW: "*" })).toThrow(/WSPROXY_ALLOW/);
-    expect(() => configFromEnv({ WSPROXY_ALLOW: "db:5432", WSPROXY_UPSTREAM_TLS: "prefer" })).toThrow(/verify-full or disable/);
+    expect(() => configFromEnv({ WSPROXY_ALLOW: "db:5432", WSPROXY_UPSTREAM_TLS: "prefer" })).toThrow(
+      /verify-full or disable/,
+    );
   });
 });

@@ -41,8 +41,14 @@ describe("invoice.created from the monthly billing run", () => {
     const [invoice] = await invoicesFor([customerId], "2024-03-01");
     expect(invoice).toBeDefined();
 
-    await worker.scheduled(createScheduledController({ scheduledTime: new Date(Date.now() + 60_000), cron: "* * * * *" }), env);
-    const [delivery] = await eventually(() => received(hook.name), (r) => r.length > 0);
+    await worker.scheduled(
+      createScheduledController({ scheduledTime: new Date(Date.now() + 60_000), cron: "* * * * *" }),
+      env,
+    );
+    const [delivery] = await eventually(
+      () => received(hook.name),
+      (r) => r.length > 0,
+    );
     expect(delivery!.verified).toBe(true);
     const body = JSON.parse(delivery!.body) as { type: string; data: Record<string, unknown> };
     expect(body.type).toBe("invoice.created");
@@ -61,6 +67,8 @@ describe("invoice.created from the monthly billing run", () => {
     );
     const dollars = (Number(invoice!.total_cents) / 100).toFixed(2);
     expect(mails[0]!.body.Content.Simple.Subject.Data).toBe(`Invoice ${invoice!.number}: $${dollars}`);
-    expect(mails[0]!.body.Content.Simple.Body.Text.Data).toContain(`${env.PUBLIC_API_URL}/v1/invoices/${invoice!.id}.html`);
+    expect(mails[0]!.body.Content.Simple.Body.Text.Data).toContain(
+      `${env.PUBLIC_API_URL}/v1/invoices/${invoice!.id}.html`,
+    );
   });
 });

@@ -1,7 +1,13 @@
 // The outbox: rows written with the change (no extra round trip), published after commit,
 // re-published by the minute sweep when the send was lost, fanned out once per event id, and
 // listed in the OpenAPI document's `webhooks`.
-import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../worker/index.ts";
@@ -21,7 +27,11 @@ beforeAll(async () => {
 
 const json = { "content-type": "application/json" };
 const outboxRow = async (where: string, values: unknown[]) =>
-  (await as("admin", (client) => client.query(`SELECT id, type, payload, published_at, attempts FROM outbox_events WHERE ${where}`, values))).rows;
+  (
+    await as("admin", (client) =>
+      client.query(`SELECT id, type, payload, published_at, attempts FROM outbox_events WHERE ${where}`, values),
+    )
+  ).rows;
 
 /** A queue that refuses every send: the producer's failure, injected at the binding. */
 const brokenQueue = {
@@ -33,11 +43,19 @@ describe("outbox", () => {
   it("writes the outbox and audit rows in the COMMIT's round trip: creating a key costs 3 round trips", async () => {
     const create = async (name: string) => {
       const before = await proxyStats();
-      const response = await call("/v1/api-keys", { method: "POST", token, headers: json, body: JSON.stringify({ name, scopes: ["invoices:read"] }) });
+      const response = await call("/v1/api-keys", {
+        method: "POST",
+        token,
+        headers: json,
+        body: JSON.stringify({ name, scopes: ["invoices:read"] }),
+      });
       expect(response.status).toBe(201);
       await new Promise((r) => setTimeout(r, 50));
       const after = await proxyStats();
-      return { trips: after.byUser.sb_api!.roundTrips - (before.byUser.sb_api?.roundTrips ?? 0), id: (await response.json<{ id: string }>()).id };
+      return {
+        trips: after.byUser.sb_api!.roundTrips - (before.byUser.sb_api?.roundTrips ?? 0),
+        id: (await response.json<{ id: string }>()).id,
+      };
     };
     await create("warm-up");
     const { trips, id } = await create("counted");
@@ -49,17 +67,46 @@ describe("outbox", () => {
 
   it("publishes after commit: the consumer marks the row published once and fans it out", async () => {
     const hook = await receiver();
-    const response = await call("/v1/webhooks/endpoints", { method: "POST", token, headers: json, body: JSON.stringify({ url: hook.url, event_types: ["api_key.revoked"] }) });
+    const response = await call("/v1/webhooks/endpoints", {
+      method: "POST",
+      token,
+      headers: json,
+      body: JSON.stringify({ url: hook.url, event_types: ["api_key.revoked"] }),
+    });
     expect(response.status).toBe(201);
-    const key = await (await call("/v1/api-keys", { method: "POST", token, headers: json, body: JSON.stringify({ name: "x", scopes: ["invoices:read"] }) })).json<{ id: string }>();
+    const key = await (
+      await call("/v1/api-keys", {
+        method: "POST",
+        token,
+        headers: json,
+        body: JSON.stringify({ name: "x", scopes: ["invoices:read"] }),
+      })
+    ).json<{ id: string }>();
     await call(`/v1/api-keys/${key.id}`, { method: "DELETE", token });
-    const [row] = await eventually(() => outboxRow("type = 'api_key.revoked' AND payload->>'id' = $1", [key.id]), (r) => r[0]?.published_at != null);
+    const [row] = await eventually(
+      () => outboxRow("type = 'api_key.revoked' AND payload->>'id' = $1", [key.id]),
+      (r) => r[0]?.published_at != null,
+    );
     expect(row!.published_at).not.toBeNull();
-    await eventually(() => received(hook.name), (r) => r.length === 1);
+    await eventually(
+      () => received(hook.name),
+      (r) => r.length === 1,
+    );
 
     // At-least-once in: the same message again changes nothing and sends nothing.
     const batch = createMessageBatch<QueueMessage>("securebase-events", [
-      { id: "redelivered", timestamp: new Date(), attempts: 2, body: { id: row!.id as string, type: "api_key.revoked", customer_id: tenant.customerId, occurred_at: new Date().toISOString(), data: {} } },
+      {
+        id: "redelivered",
+        timestamp: new Date(),
+        attempts: 2,
+        body: {
+          id: row!.id as string,
+          type: "api_key.revoked",
+          customer_id: tenant.customerId,
+          occurred_at: new Date().toISOString(),
+          data: {},
+        },
+      },
     ]);
     const ctx = createExecutionContext();
     await worker.queue(batch, env);
@@ -70,7 +117,12 @@ describe("outbox", () => {
 
   it("EVENTS.send failing: the request still succeeds, and the minute sweep publishes the event later", async () => {
     const hook = await receiver();
-    await call("/v1/webhooks/endpoints", { method: "POST", token, headers: json, body: JSON.stringify({ url: hook.url, event_types: ["api_key.created"] }) });
+    await call("/v1/webhooks/endpoints", {
+      method: "POST",
+      token,
+      headers: json,
+      body: JSON.stringify({ url: hook.url, event_types: ["api_key.created"] }),
+    });
     const ctx = createExecutionContext();
     const request = new Request("https://api.securebase.test/v1/api-keys", {
       method: "POST",
@@ -89,9 +141,15 @@ describe("outbox", () => {
     // The sweep re-publishes rows older than 30 s: run it as if a minute had passed.
     const controller = createScheduledController({ scheduledTime: new Date(Date.now() + 60_000), cron: "* * * * *" });
     await worker.scheduled(controller, env);
-    const [published] = await eventually(() => outboxRow("payload->>'id' = $1", [id]), (r) => r[0]?.published_at != null);
+    const [published] = await eventually(
+      () => outboxRow("payload->>'id' = $1", [id]),
+      (r) => r[0]?.published_at != null,
+    );
     expect(published!.attempts).toBeGreaterThanOrEqual(1);
-    const requests = await eventually(() => received(hook.name), (r) => r.length > 0);
+    const requests = await eventually(
+      () => received(hook.name),
+      (r) => r.length > 0,
+    );
     expect(requests).toHaveLength(1);
     expect(requests[0]!.headers["webhook-id"]).toBe(lost!.id);
   });
@@ -99,7 +157,12 @@ describe("outbox", () => {
   it("a consumer failure mid-batch loses nothing and re-sends nothing that succeeded", async () => {
     const hook = await receiver();
     const endpoint = await (
-      await call("/v1/webhooks/endpoints", { method: "POST", token, headers: json, body: JSON.stringify({ url: hook.url, event_types: ["invoice.created"] }) })
+      await call("/v1/webhooks/endpoints", {
+        method: "POST",
+        token,
+        headers: json,
+        body: JSON.stringify({ url: hook.url, event_types: ["invoice.created"] }),
+      })
     ).json<{ id: string }>();
     // Three invoice.created events written the way the billing run writes them (jobs role).
     const ids = await as("admin", async (client) => {
@@ -107,7 +170,17 @@ describe("outbox", () => {
       for (let i = 0; i < 3; i++) {
         const { rows } = await client.query(
           "INSERT INTO outbox_events (customer_id, type, payload, published_at) VALUES ($1, 'invoice.created', $2, NULL) RETURNING id",
-          [tenant.customerId, { id: crypto.randomUUID(), number: `SB-TEST-${i}`, period_start: "2026-10-01", period_end: "2026-11-01", total_cents: 1000 + i, currency: "usd" }],
+          [
+            tenant.customerId,
+            {
+              id: crypto.randomUUID(),
+              number: `SB-TEST-${i}`,
+              period_start: "2026-10-01",
+              period_end: "2026-11-01",
+              total_cents: 1000 + i,
+              currency: "usd",
+            },
+          ],
         );
         out.push(rows[0]!.id as string);
       }
@@ -117,7 +190,13 @@ describe("outbox", () => {
       id: `mid-batch-${i}-${id}`,
       timestamp: new Date(),
       attempts: 1,
-      body: { id, type: "invoice.created", customer_id: tenant.customerId, occurred_at: new Date().toISOString(), data: {} } as QueueMessage,
+      body: {
+        id,
+        type: "invoice.created",
+        customer_id: tenant.customerId,
+        occurred_at: new Date().toISOString(),
+        data: {},
+      } as QueueMessage,
     }));
     // The database goes away mid-batch: every message is retried, nothing is acknowledged.
     const broken = { ...env, JOBS_DATABASE_URL: env.JOBS_DATABASE_URL.replace(/:[^:@/]+@/, ":wrong-password@") };
@@ -129,24 +208,42 @@ describe("outbox", () => {
     expect(result1.retryMessages.map((m) => m.msgId).sort()).toEqual(messages.map((m) => m.id).sort());
     // The retry succeeds, and a second redelivery of the same batch does nothing.
     for (const attempt of [2, 3]) {
-      const batch = createMessageBatch<QueueMessage>("securebase-events", messages.map((m) => ({ ...m, attempts: attempt })));
+      const batch = createMessageBatch<QueueMessage>(
+        "securebase-events",
+        messages.map((m) => ({ ...m, attempts: attempt })),
+      );
       const ctx = createExecutionContext();
       await worker.queue(batch, env);
       expect((await getQueueResult(batch, ctx)).explicitAcks.length).toBe(3);
     }
-    await eventually(() => received(hook.name), (r) => r.length >= 3);
+    await eventually(
+      () => received(hook.name),
+      (r) => r.length >= 3,
+    );
     await new Promise((r) => setTimeout(r, 1500));
     expect((await received(hook.name)).map((r) => r.headers["webhook-id"]).sort()).toEqual([...ids].sort());
-    const log = await (await call(`/v1/webhooks/endpoints/${endpoint.id}/deliveries`, { token })).json<{ data: unknown[] }>();
+    const log = await (await call(`/v1/webhooks/endpoints/${endpoint.id}/deliveries`, { token })).json<{
+      data: unknown[];
+    }>();
     expect(log.data).toHaveLength(3);
   });
 
   it("lists every catalogue event under the OpenAPI document's top-level webhooks, with its payload schema", async () => {
-    const doc = await (await call("/openapi.json")).json<{ webhooks: Record<string, { post: { requestBody: { content: Record<string, { schema: { $ref: string } }> } } }>; components: { schemas: Record<string, { properties: Record<string, unknown> }> } }>();
+    const doc = await (await call("/openapi.json")).json<{
+      webhooks: Record<string, { post: { requestBody: { content: Record<string, { schema: { $ref: string } }> } } }>;
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    }>();
     expect(Object.keys(doc.webhooks).sort()).toEqual(Object.keys(eventCatalogue).sort());
     const ref = doc.webhooks["invoice.created"]!.post.requestBody.content["application/json"]!.schema.$ref;
     const envelope = doc.components.schemas[ref.split("/").pop()!]!;
     expect(Object.keys(envelope.properties)).toEqual(["id", "type", "timestamp", "data"]);
-    expect(Object.keys(doc.components.schemas.InvoiceCreatedData!.properties)).toEqual(["id", "number", "period_start", "period_end", "total_cents", "currency"]);
+    expect(Object.keys(doc.components.schemas.InvoiceCreatedData!.properties)).toEqual([
+      "id",
+      "number",
+      "period_start",
+      "period_end",
+      "total_cents",
+      "currency",
+    ]);
   });
 });

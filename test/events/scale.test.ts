@@ -43,7 +43,11 @@ describe("scale", () => {
     // The minute sweep publishes at most 500 rows a run; run it "every minute" (every 5 s here)
     // until the outbox is drained, as Cron would. Polled every 0.5 s: each probe counts up to
     // 50,000 rows, and this test shares the machine with the rest of the suite.
-    const sweep = () => worker.scheduled(createScheduledController({ scheduledTime: new Date(Date.now() + 60_000), cron: "* * * * *" }), env);
+    const sweep = () =>
+      worker.scheduled(
+        createScheduledController({ scheduledTime: new Date(Date.now() + 60_000), cron: "* * * * *" }),
+        env,
+      );
     let probes = 0;
     const delivered = await eventually(
       () =>
@@ -61,7 +65,9 @@ describe("scale", () => {
       500,
     );
     const seconds = (Date.now() - started) / 1000;
-    console.log(`scale: ${EVENTS * ENDPOINTS} deliveries in ${seconds.toFixed(1)} s (${Math.round((EVENTS * ENDPOINTS) / seconds)}/s in the test runtime)`);
+    console.log(
+      `scale: ${EVENTS * ENDPOINTS} deliveries in ${seconds.toFixed(1)} s (${Math.round((EVENTS * ENDPOINTS) / seconds)}/s in the test runtime)`,
+    );
     if (delivered < EVENTS * ENDPOINTS) {
       const stuck = await as("admin", (client) =>
         client.query(

@@ -5,7 +5,11 @@ import { asCustomer } from "../../db/fixtures.ts";
 import { as, asOwner } from "./database.ts";
 
 /** Pretends the customer was onboarded at `createdAt` (e.g. "2025-03-01"). */
-export async function backdate(customerId: string, createdAt: string, options: { taxRateBps?: number } = {}): Promise<void> {
+export async function backdate(
+  customerId: string,
+  createdAt: string,
+  options: { taxRateBps?: number } = {},
+): Promise<void> {
   await asOwner((client) =>
     asCustomer(client, customerId, () =>
       client.query("UPDATE customers SET created_at = $2, tax_rate_bps = coalesce($3, tax_rate_bps) WHERE id = $1", [
@@ -29,8 +33,13 @@ export interface UsageRow {
 let counter = 0;
 
 /** Ingests events with app.ingest_usage on the jobs role; returns its outcome. */
-export async function ingestAsJobs(events: UsageRow[]): Promise<{ results?: { index: number; status: string }[]; errors?: unknown[] }> {
-  const withIds = events.map((e) => ({ ...e, event_id: e.event_id ?? `fixture-${Date.now()}-${counter++}-${Math.random().toString(36).slice(2)}` }));
+export async function ingestAsJobs(
+  events: UsageRow[],
+): Promise<{ results?: { index: number; status: string }[]; errors?: unknown[] }> {
+  const withIds = events.map((e) => ({
+    ...e,
+    event_id: e.event_id ?? `fixture-${Date.now()}-${counter++}-${Math.random().toString(36).slice(2)}`,
+  }));
   return as("jobs", async (client) => {
     const { rows } = await client.query("SELECT app.ingest_usage($1::jsonb) AS outcome", [JSON.stringify(withIds)]);
     return rows[0]!.outcome as { results?: { index: number; status: string }[]; errors?: unknown[] };
@@ -62,7 +71,10 @@ export const invoicesFor = (customerIds: string[], periodStart: string) =>
 
 /** Every invoice number the runs issued in `year` is present once, from 1 to the counter. */
 export async function numberingOf(year: number): Promise<{ counter: number; numbers: number[] }> {
-  const [seq] = await adminQuery<{ last_value: string }>("SELECT last_value FROM invoice_number_sequences WHERE year = $1", [year]);
+  const [seq] = await adminQuery<{ last_value: string }>(
+    "SELECT last_value FROM invoice_number_sequences WHERE year = $1",
+    [year],
+  );
   const rows = await adminQuery<{ n: string }>(
     "SELECT substring(number FROM 9)::bigint AS n FROM invoices WHERE number LIKE $1 ORDER BY 1",
     [`SB-${year}-%`],

@@ -33,4 +33,3 @@ export async function tenantTables(): Promise<TenantTable[]> {
   );
   return rows as unknown as TenantTable[];
 }
-

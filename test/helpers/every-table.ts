@@ -4,13 +4,17 @@ import { asCustomer, type FixtureClient } from "../../db/fixtures.ts";
 
 export async function populateEveryTable(client: FixtureClient, customerId: string, tag: string): Promise<void> {
   await asCustomer(client, customerId, async () => {
-    const one = async (sql: string, values: unknown[] = []) => (await client.query(sql, values)).rows[0] as Record<string, string>;
+    const one = async (sql: string, values: unknown[] = []) =>
+      (await client.query(sql, values)).rows[0] as Record<string, string>;
     const c = customerId;
     const user = await one(
       "INSERT INTO users (customer_id, email, name, role) VALUES ($1, $2, 'Every Table', 'admin') RETURNING id",
       [c, `every-${tag}@example.com`],
     );
-    await one("INSERT INTO user_sessions (customer_id, user_id, expires_at) VALUES ($1, $2, now() + interval '1 hour')", [c, user.id]);
+    await one(
+      "INSERT INTO user_sessions (customer_id, user_id, expires_at) VALUES ($1, $2, now() + interval '1 hour')",
+      [c, user.id],
+    );
     await one(
       "INSERT INTO user_invites (customer_id, email, role, token_hash, expires_at) VALUES ($1, $2, 'viewer', gen_random_bytes(32), now() + interval '7 days')",
       [c, `invitee-${tag}@example.com`],
@@ -27,7 +31,10 @@ export async function populateEveryTable(client: FixtureClient, customerId: stri
       "INSERT INTO usage_events (customer_id, event_id, metric, quantity, account_id, occurred_at) VALUES ($1, $2, 'nat_processing_gb', 12.5, $3, now())",
       [c, `evt-${tag}`, account.id],
     );
-    await one("INSERT INTO usage_daily (customer_id, metric, day, quantity, events) VALUES ($1, 'nat_processing_gb', current_date, 12.5, 1)", [c]);
+    await one(
+      "INSERT INTO usage_daily (customer_id, metric, day, quantity, events) VALUES ($1, 'nat_processing_gb', current_date, 12.5, 1)",
+      [c],
+    );
     await one(
       "INSERT INTO usage_monthly (customer_id, metric, month, quantity, events) VALUES ($1, 'nat_processing_gb', date_trunc('month', now())::date, 12.5, 1)",
       [c],
@@ -53,7 +60,10 @@ export async function populateEveryTable(client: FixtureClient, customerId: stri
       "INSERT INTO email_messages (customer_id, event_type, user_id, to_address, data) VALUES ($1, 'invoice.created', $2, $3, '{}')",
       [c, user.id, `every-${tag}@example.com`],
     );
-    await one("INSERT INTO notifications (customer_id, user_id, category, event_type, title, body) VALUES ($1, $2, 'billing', 'invoice.created', 'Hi', 'Body')", [c, user.id]);
+    await one(
+      "INSERT INTO notifications (customer_id, user_id, category, event_type, title, body) VALUES ($1, $2, 'billing', 'invoice.created', 'Hi', 'Body')",
+      [c, user.id],
+    );
     await one(
       "INSERT INTO notification_preferences (customer_id, user_id, channel, event_type, enabled) VALUES ($1, $2, 'email', 'invoice.created', true)",
       [c, user.id],
@@ -62,7 +72,10 @@ export async function populateEveryTable(client: FixtureClient, customerId: stri
       "INSERT INTO support_tickets (customer_id, subject, description, priority, first_response_due_at, resolution_due_at) VALUES ($1, 'Help', 'Please', 'high', now() + interval '4 hours', now() + interval '1 day') RETURNING id",
       [c],
     );
-    await one("INSERT INTO ticket_comments (customer_id, ticket_id, author_type, body) VALUES ($1, $2, 'customer', 'More info')", [c, ticket.id]);
+    await one(
+      "INSERT INTO ticket_comments (customer_id, ticket_id, author_type, body) VALUES ($1, $2, 'customer', 'More info')",
+      [c, ticket.id],
+    );
     await one("INSERT INTO cost_budgets (customer_id, monthly_limit_cents) VALUES ($1, 500000)", [c]);
     await one(
       "INSERT INTO cost_forecasts (customer_id, month, method, forecast_cents, lower_cents, upper_cents, confidence, history_months) VALUES ($1, date_trunc('month', now())::date, 'holt', 100, 90, 110, 0.95, 6)",

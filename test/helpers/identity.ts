@@ -20,7 +20,13 @@ export const randomIp = () => `198.18.${Math.floor(Math.random() * 256)}.${Math.
 
 export async function createUser(
   customerId: string,
-  options: { role?: Role; email?: string; password?: string; superAdmin?: boolean; status?: "active" | "deactivated" } = {},
+  options: {
+    role?: Role;
+    email?: string;
+    password?: string;
+    superAdmin?: boolean;
+    status?: "active" | "deactivated";
+  } = {},
 ): Promise<TestUser> {
   const email = options.email ?? `user-${unique()}@example.com`;
   const password = options.password ?? `pw-${unique()}-long-enough`;
@@ -30,7 +36,15 @@ export async function createUser(
       const { rows } = await client.query(
         `INSERT INTO users (customer_id, email, name, role, platform_role, status, password_hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-        [customerId, email, `User ${email}`, options.role ?? "admin", options.superAdmin ? "super_admin" : null, options.status ?? "active", passwordHash],
+        [
+          customerId,
+          email,
+          `User ${email}`,
+          options.role ?? "admin",
+          options.superAdmin ? "super_admin" : null,
+          options.status ?? "active",
+          passwordHash,
+        ],
       );
       return rows[0]!.id as string;
     }),
@@ -57,7 +71,11 @@ export async function userToken(customerId: string, role: Role = "admin"): Promi
 /** A SecureBase staff member (super_admin) in the platform's own customer, logged in. */
 export async function staffToken(): Promise<{ user: TestUser; token: string }> {
   const platform = await asOwner((client) =>
-    createCustomer(client, { name: "SecureBase Staff", email: `staff-${unique()}@securebase.example`, tier: "gov_federal" }),
+    createCustomer(client, {
+      name: "SecureBase Staff",
+      email: `staff-${unique()}@securebase.example`,
+      tier: "gov_federal",
+    }),
   );
   const user = await createUser(platform, { role: "admin", superAdmin: true });
   return { user, token: await login(user.email, user.password) };

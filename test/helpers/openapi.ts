@@ -79,17 +79,24 @@ export const jsonBodySchema = (doc: OpenApiDocument, op: Operation): JsonSchema 
   return schema ? resolve(doc, schema) : undefined;
 };
 
-const isType = (schema: JsonSchema, type: string) => schema.type === type || (Array.isArray(schema.type) && schema.type.includes(type));
+const isType = (schema: JsonSchema, type: string) =>
+  schema.type === type || (Array.isArray(schema.type) && schema.type.includes(type));
 
 /** Every string-typed spot in a schema, as a dotted path from the root (`""` for the root). */
-export function stringFields(doc: OpenApiDocument, schema: JsonSchema, path = ""): { path: string; schema: JsonSchema }[] {
+export function stringFields(
+  doc: OpenApiDocument,
+  schema: JsonSchema,
+  path = "",
+): { path: string; schema: JsonSchema }[] {
   const s = resolve(doc, schema);
   const variants = [...(s.anyOf ?? []), ...(s.oneOf ?? []), ...(s.allOf ?? [])];
   if (variants.length > 0) return variants.flatMap((v) => stringFields(doc, v, path));
   if (isType(s, "string")) return [{ path, schema: s }];
   if (isType(s, "array") && s.items) return stringFields(doc, s.items, path === "" ? "0" : `${path}.0`);
   if (isType(s, "object") || s.properties) {
-    return Object.entries(s.properties ?? {}).flatMap(([key, child]) => stringFields(doc, child, path === "" ? key : `${path}.${key}`));
+    return Object.entries(s.properties ?? {}).flatMap(([key, child]) =>
+      stringFields(doc, child, path === "" ? key : `${path}.${key}`),
+    );
   }
   return [];
 }
@@ -115,7 +122,8 @@ export function sampleOf(doc: OpenApiDocument, schema: JsonSchema): unknown {
   }
   if (isType(s, "integer") || isType(s, "number")) return s.minimum ?? 1;
   if (isType(s, "boolean")) return true;
-  if (isType(s, "array")) return Array.from({ length: Math.max(1, s.minItems ?? 1) }, () => sampleOf(doc, s.items ?? {}));
+  if (isType(s, "array"))
+    return Array.from({ length: Math.max(1, s.minItems ?? 1) }, () => sampleOf(doc, s.items ?? {}));
   if (isType(s, "object") || s.properties) {
     return Object.fromEntries((s.required ?? []).map((key) => [key, sampleOf(doc, s.properties?.[key] ?? {})]));
   }

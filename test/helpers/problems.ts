@@ -10,7 +10,12 @@ export interface ProblemBody {
 }
 
 /** Asserts status and content type, and optionally the problem's slug and a named field. */
-export async function expectProblem(response: Response, status: number, slug?: string, field?: string): Promise<ProblemBody> {
+export async function expectProblem(
+  response: Response,
+  status: number,
+  slug?: string,
+  field?: string,
+): Promise<ProblemBody> {
   expect(response.status).toBe(status);
   expect(response.headers.get("content-type")).toBe("application/problem+json");
   const body = await response.json<ProblemBody>();

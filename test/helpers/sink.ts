@@ -25,7 +25,11 @@ let counter = 0;
 
 /** A fresh receiver; `script` answers the first requests, then `then_status` (default 200). */
 export async function receiver(
-  config: { secrets?: string[]; script?: { status: number; retry_after?: string; delay_ms?: number }[]; then_status?: number } = {},
+  config: {
+    secrets?: string[];
+    script?: { status: number; retry_after?: string; delay_ms?: number }[];
+    then_status?: number;
+  } = {},
 ): Promise<{ name: string; url: string }> {
   // Random too: files running at the same time share the sink, and each has its own counter.
   const name = `r${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 8)}`;
@@ -33,7 +37,10 @@ export async function receiver(
   return { name, url: `${sinkUrl()}/webhooks/${name}` };
 }
 
-export async function configureReceiver(name: string, config: { secrets?: string[]; script?: unknown[]; then_status?: number }): Promise<void> {
+export async function configureReceiver(
+  name: string,
+  config: { secrets?: string[]; script?: unknown[]; then_status?: number },
+): Promise<void> {
   const response = await fetch(`${sinkUrl()}/webhooks/${name}`, { method: "PUT", body: JSON.stringify(config) });
   if (!response.ok) throw new Error(`sink: ${response.status}`);
 }
@@ -47,7 +54,12 @@ export async function sentEmails(): Promise<SentEmail[]> {
 }
 
 /** Polls `probe` until `done` holds (or the time is up), returning the last value. */
-export async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000, intervalMs = 100): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 10_000,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await probe();
   while (!done(value) && Date.now() < deadline) {

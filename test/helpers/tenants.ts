@@ -12,10 +12,16 @@ export interface TestTenant {
 
 let counter = 0;
 
-export async function createTenant(options: { tier?: Tier; invoices?: number; scopes?: string[] } = {}): Promise<TestTenant> {
+export async function createTenant(
+  options: { tier?: Tier; invoices?: number; scopes?: string[] } = {},
+): Promise<TestTenant> {
   const tag = `${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   return asOwner(async (client) => {
-    const customerId = await createCustomer(client, { name: `Tenant ${tag}`, email: `ops+${tag}@example.com`, tier: options.tier ?? "standard" });
+    const customerId = await createCustomer(client, {
+      name: `Tenant ${tag}`,
+      email: `ops+${tag}@example.com`,
+      tier: options.tier ?? "standard",
+    });
     const { id: keyId, key } = await createApiKey(client, customerId, { scopes: options.scopes });
     const invoiceIds: string[] = [];
     for (let i = 0; i < (options.invoices ?? 0); i++) {

@@ -17,10 +17,18 @@ beforeAll(async () => {
   alice = await createTenant();
   bob = await createTenant({ invoices: 1 });
   await asOwner(async (client) => {
-    await asCustomer(client, alice.customerId, () => client.query("UPDATE customers SET name = $2 WHERE id = $1", [alice.customerId, HOSTILE_NAME]));
+    await asCustomer(client, alice.customerId, () =>
+      client.query("UPDATE customers SET name = $2 WHERE id = $1", [alice.customerId, HOSTILE_NAME]),
+    );
     const lines = standardLines(200_000, 100, 1_000);
     lines[2] = { ...lines[2]!, description: HOSTILE_LINE };
-    invoiceId = await createInvoice(client, alice.customerId, { number: `SB-DOC-${Date.now()}`, periodStart: "2025-10-01", periodEnd: "2025-11-01", status: "open", lines });
+    invoiceId = await createInvoice(client, alice.customerId, {
+      number: `SB-DOC-${Date.now()}`,
+      periodStart: "2025-10-01",
+      periodEnd: "2025-11-01",
+      status: "open",
+      lines,
+    });
   });
 });
 
@@ -31,7 +39,16 @@ describe("GET /v1/invoices/{id}.html", () => {
     expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
     expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
     const html = await response.text();
-    for (const text of ["$2,000.00", "$10.00", "$45.00", "Subtotal", "$2,055.00", "$164.40", "$2,219.40", "2025-10-01 to 2025-10-31"]) {
+    for (const text of [
+      "$2,000.00",
+      "$10.00",
+      "$45.00",
+      "Subtotal",
+      "$2,055.00",
+      "$164.40",
+      "$2,219.40",
+      "2025-10-01 to 2025-10-31",
+    ]) {
       expect(html).toContain(text);
     }
   });
@@ -49,10 +66,19 @@ describe("GET /v1/invoices/{id}.html", () => {
       await call(`/v1/invoices/${bob.invoiceIds[0]}.html`, { token: alice.key }),
       await call(`/v1/invoices/0192a000-0000-7000-8000-0000000fffff.html`, { token: alice.key }),
     );
-    await expectProblem(await call(`/v1/invoices/not-an-id.html`, { token: alice.key }), 400, "validation-error", "param.id");
+    await expectProblem(
+      await call(`/v1/invoices/not-an-id.html`, { token: alice.key }),
+      400,
+      "validation-error",
+      "param.id",
+    );
     await expectProblem(await call(`/v1/invoices/${invoiceId}.html`), 401);
     const limited = await createTenant({ scopes: ["usage:read"] });
-    await expectProblem(await call(`/v1/invoices/${invoiceId}.html`, { token: limited.key }), 403, "insufficient-permission");
+    await expectProblem(
+      await call(`/v1/invoices/${invoiceId}.html`, { token: limited.key }),
+      403,
+      "insufficient-permission",
+    );
   });
 
   it("leaves the JSON invoice route as it was", async () => {
@@ -85,10 +111,24 @@ describe("GET /v1/invoices.csv", () => {
 
 describe("document formatting", () => {
   it("formats cents, micros and CSV cells", () => {
-    expect([formatCents(221_940), formatCents(0), formatCents(-7_500), formatCents(123_456_789)]).toEqual(["$2,219.40", "$0.00", "-$75.00", "$1,234,567.89"]);
-    expect([formatMicros(45_000), formatMicros(100_000), formatMicros(2_000_000_000)]).toEqual(["$0.045", "$0.10", "$2,000.00"]);
-    expect([csvCell("+1"), csvCell("-2"), csvCell("@x"), csvCell("\tx"), csvCell(-2, "number"), csvCell('a"b')]).toEqual([
-      `"'+1"`, `"'-2"`, `"'@x"`, `"'\tx"`, `"-2"`, `"a""b"`,
+    expect([formatCents(221_940), formatCents(0), formatCents(-7_500), formatCents(123_456_789)]).toEqual([
+      "$2,219.40",
+      "$0.00",
+      "-$75.00",
+      "$1,234,567.89",
     ]);
+    expect([formatMicros(45_000), formatMicros(100_000), formatMicros(2_000_000_000)]).toEqual([
+      "$0.045",
+      "$0.10",
+      "$2,000.00",
+    ]);
+    expect([
+      csvCell("+1"),
+      csvCell("-2"),
+      csvCell("@x"),
+      csvCell("\tx"),
+      csvCell(-2, "number"),
+      csvCell('a"b'),
+    ]).toEqual([`"'+1"`, `"'-2"`, `"'@x"`, `"'\tx"`, `"-2"`, `"a""b"`]);
   });
 });

@@ -55,7 +55,9 @@ describe("GET /v1/invoices", () => {
   });
 
   it("does not reveal another tenant's invoices through a cursor", async () => {
-    const page = await (await call(`/v1/invoices?starting_after=ffffffff-ffff-7fff-bfff-ffffffffffff`, { token: bob.key })).json<Page>();
+    const page = await (
+      await call(`/v1/invoices?starting_after=ffffffff-ffff-7fff-bfff-ffffffffffff`, { token: bob.key })
+    ).json<Page>();
     expect(page.data.map((i) => i.id).sort()).toEqual([...bob.invoiceIds].sort());
   });
 
@@ -80,7 +82,12 @@ describe("GET /v1/invoices/{id}", () => {
     const invoice = await response.json<InvoiceBody>();
     expect(invoice).toMatchObject({ id: alice.invoiceIds[0], object: "invoice" });
     // standard tier, 100 GB logs, 1,000 GB NAT: the SPEC §5 worked example.
-    expect(invoice).toMatchObject({ subtotal_cents: 205_500, discount_cents: 0, tax_cents: 16_440, total_cents: 221_940 });
+    expect(invoice).toMatchObject({
+      subtotal_cents: 205_500,
+      discount_cents: 0,
+      tax_cents: 16_440,
+      total_cents: 221_940,
+    });
     expect(invoice.line_items.map((l) => l.kind)).toEqual(["base", "usage", "usage", "tax"]);
     expect(invoice.line_items.reduce((sum, l) => sum + l.amount_cents, 0)).toBe(invoice.total_cents);
   });

@@ -20,39 +20,74 @@ beforeAll(async () => {
 });
 
 const json = { "content-type": "application/json" };
-const emailsTo = async (address: string) => (await sentEmails()).filter((e) => e.body.Destination.ToAddresses.includes(address));
+const emailsTo = async (address: string) =>
+  (await sentEmails()).filter((e) => e.body.Destination.ToAddresses.includes(address));
 
 async function invoiceCreated(number: string, totalCents: number): Promise<string> {
   const invoiceId = crypto.randomUUID();
   await as("jobs", (client) =>
     client.query("INSERT INTO outbox_events (customer_id, type, payload) VALUES ($1, 'invoice.created', $2)", [
       tenant.customerId,
-      { id: invoiceId, number, period_start: "2026-10-01", period_end: "2026-10-31", total_cents: totalCents, currency: "usd" },
+      {
+        id: invoiceId,
+        number,
+        period_start: "2026-10-01",
+        period_end: "2026-10-31",
+        total_cents: totalCents,
+        currency: "usd",
+      },
     ]),
   );
   // The billing run's rows are published by the minute sweep.
-  await worker.scheduled(createScheduledController({ scheduledTime: new Date(Date.now() + 60_000), cron: "* * * * *" }), env);
+  await worker.scheduled(
+    createScheduledController({ scheduledTime: new Date(Date.now() + 60_000), cron: "* * * * *" }),
+    env,
+  );
   return invoiceId;
 }
 
 describe("email", () => {
   it("sends the invite email with its accept link through a SigV4-signed SES SendEmail, then keeps no readable token", async () => {
     const email = `invitee-${Date.now()}@example.com`;
-    const response = await call("/v1/invites", { method: "POST", token: admin.token, headers: json, body: JSON.stringify({ email, role: "viewer" }) });
+    const response = await call("/v1/invites", {
+      method: "POST",
+      token: admin.token,
+      headers: json,
+      body: JSON.stringify({ email, role: "viewer" }),
+    });
     expect(response.status).toBe(201);
     const { accept_token: token, id } = await response.json<{ accept_token: string; id: string }>();
-    const [mail] = await eventually(() => emailsTo(email), (m) => m.length > 0);
+    const [mail] = await eventually(
+      () => emailsTo(email),
+      (m) => m.length > 0,
+    );
     expect(mail!.signature_valid).toBe(true);
-    expect(mail!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIATESTSINK\/\d{8}\/us-east-1\/ses\/aws4_request, SignedHeaders=[^,]*host;[^,]*x-amz-date[^,]*, Signature=[0-9a-f]{64}$/);
+    expect(mail!.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIATESTSINK\/\d{8}\/us-east-1\/ses\/aws4_request, SignedHeaders=[^,]*host;[^,]*x-amz-date[^,]*, Signature=[0-9a-f]{64}$/,
+    );
     expect(mail!.body.FromEmailAddress).toBe(env.EMAIL_FROM);
-    expect(mail!.body.Content.Simple.Body.Text.Data).toContain(`https://portal.securebase.io/invites/accept?token=${token}`);
-    expect(mail!.body.Content.Simple.Body.Html.Data).toContain(`href="https://portal.securebase.io/invites/accept?token=${token}"`);
+    expect(mail!.body.Content.Simple.Body.Text.Data).toContain(
+      `https://portal.securebase.io/invites/accept?token=${token}`,
+    );
+    expect(mail!.body.Content.Simple.Body.Html.Data).toContain(
+      `href="https://portal.securebase.io/invites/accept?token=${token}"`,
+    );
 
     const rest = await eventually(
       () =>
         as("admin", async (client) => ({
-          outbox: (await client.query("SELECT payload::text AS p, published_at FROM outbox_events WHERE payload->>'invite_id' = $1", [id])).rows,
-          emails: (await client.query("SELECT status, secret_ciphertext, data::text AS d FROM email_messages WHERE data->>'invite_id' = $1", [id])).rows,
+          outbox: (
+            await client.query(
+              "SELECT payload::text AS p, published_at FROM outbox_events WHERE payload->>'invite_id' = $1",
+              [id],
+            )
+          ).rows,
+          emails: (
+            await client.query(
+              "SELECT status, secret_ciphertext, data::text AS d FROM email_messages WHERE data->>'invite_id' = $1",
+              [id],
+            )
+          ).rows,
         })),
       (r) => r.emails[0]?.status === "sent",
     );
@@ -63,13 +98,23 @@ describe("email", () => {
 
   it("emails admins and billing users an invoice with its number, total and HTML link, and notifies them in-app", async () => {
     const invoiceId = await invoiceCreated("SB-2026-0042", 123_456);
-    const [mail] = await eventually(() => emailsTo(billing.user.email), (m) => m.some((e) => e.body.Content.Simple.Subject.Data.includes("SB-2026-0042")));
+    const [mail] = await eventually(
+      () => emailsTo(billing.user.email),
+      (m) => m.some((e) => e.body.Content.Simple.Subject.Data.includes("SB-2026-0042")),
+    );
     const text = (mail as SentEmail).body.Content.Simple.Body.Text.Data;
     expect(mail!.body.Content.Simple.Subject.Data).toBe("Invoice SB-2026-0042: $1234.56");
     expect(text).toContain(`${env.PUBLIC_API_URL}/v1/invoices/${invoiceId}.html`);
-    expect((await emailsTo(admin.user.email)).some((e) => e.body.Content.Simple.Subject.Data.includes("SB-2026-0042"))).toBe(true);
-    const list = await (await call("/v1/notifications?unread=true", { token: billing.token })).json<{ data: { event_type: string; category: string; title: string }[] }>();
-    expect(list.data.find((n) => n.event_type === "invoice.created")).toMatchObject({ category: "billing", title: "Invoice SB-2026-0042: $1234.56" });
+    expect(
+      (await emailsTo(admin.user.email)).some((e) => e.body.Content.Simple.Subject.Data.includes("SB-2026-0042")),
+    ).toBe(true);
+    const list = await (await call("/v1/notifications?unread=true", { token: billing.token })).json<{
+      data: { event_type: string; category: string; title: string }[];
+    }>();
+    expect(list.data.find((n) => n.event_type === "invoice.created")).toMatchObject({
+      category: "billing",
+      title: "Invoice SB-2026-0042: $1234.56",
+    });
   });
 
   it("respects a switched-off preference; security mail (key revocation) cannot be switched off", async () => {
@@ -80,14 +125,27 @@ describe("email", () => {
       body: JSON.stringify({ preferences: [{ event_type: "invoice.created", channel: "email", enabled: false }] }),
     });
     expect(off.status).toBe(200);
-    const prefs = await off.json<{ data: { event_type: string; channel: string; enabled: boolean; locked: boolean }[] }>();
-    expect(prefs.data.find((p) => p.event_type === "invoice.created" && p.channel === "email")).toMatchObject({ enabled: false, locked: false });
-    expect(prefs.data.find((p) => p.event_type === "api_key.revoked" && p.channel === "email")).toMatchObject({ enabled: true, locked: true });
+    const prefs = await off.json<{
+      data: { event_type: string; channel: string; enabled: boolean; locked: boolean }[];
+    }>();
+    expect(prefs.data.find((p) => p.event_type === "invoice.created" && p.channel === "email")).toMatchObject({
+      enabled: false,
+      locked: false,
+    });
+    expect(prefs.data.find((p) => p.event_type === "api_key.revoked" && p.channel === "email")).toMatchObject({
+      enabled: true,
+      locked: true,
+    });
 
     await invoiceCreated("SB-2026-0043", 100);
-    await eventually(() => emailsTo(admin.user.email), (m) => m.some((e) => e.body.Content.Simple.Subject.Data.includes("SB-2026-0043")));
+    await eventually(
+      () => emailsTo(admin.user.email),
+      (m) => m.some((e) => e.body.Content.Simple.Subject.Data.includes("SB-2026-0043")),
+    );
     await new Promise((r) => setTimeout(r, 1000));
-    expect((await emailsTo(billing.user.email)).some((e) => e.body.Content.Simple.Subject.Data.includes("SB-2026-0043"))).toBe(false);
+    expect(
+      (await emailsTo(billing.user.email)).some((e) => e.body.Content.Simple.Subject.Data.includes("SB-2026-0043")),
+    ).toBe(false);
 
     await expectProblem(
       await call("/v1/notifications/preferences", {
@@ -110,7 +168,13 @@ describe("email", () => {
         method: "PUT",
         token: billing.token,
         headers: json,
-        body: JSON.stringify({ preferences: [{ ...repeated, enabled: true }, { event_type: "invoice.created", channel: "in_app", enabled: true }, { ...repeated, enabled: false }] }),
+        body: JSON.stringify({
+          preferences: [
+            { ...repeated, enabled: true },
+            { event_type: "invoice.created", channel: "in_app", enabled: true },
+            { ...repeated, enabled: false },
+          ],
+        }),
       }),
       422,
       "validation-error",
@@ -124,22 +188,31 @@ describe("in-app notifications", () => {
   it("lists unread, marks one and then all read; another user's notification looks missing", async () => {
     await invoiceCreated("SB-2026-0050", 5000);
     const unread = await eventually(
-      async () => (await call("/v1/notifications?unread=true&limit=100", { token: admin.token })).json<{ data: { id: string; title: string }[] }>(),
+      async () =>
+        (await call("/v1/notifications?unread=true&limit=100", { token: admin.token })).json<{
+          data: { id: string; title: string }[];
+        }>(),
       (l) => l.data.some((n) => n.title.includes("SB-2026-0050")),
     );
     const one = unread.data.find((n) => n.title.includes("SB-2026-0050"))!;
     const read = await call(`/v1/notifications/${one.id}/read`, { method: "POST", token: admin.token });
     expect(await read.json()).toMatchObject({ id: one.id, read_at: expect.any(String) });
-    const billingsOwn = await (await call("/v1/notifications?limit=100", { token: billing.token })).json<{ data: { id: string }[] }>();
+    const billingsOwn = await (await call("/v1/notifications?limit=100", { token: billing.token })).json<{
+      data: { id: string }[];
+    }>();
     await expectSameAsMissing(
       await call(`/v1/notifications/${billingsOwn.data[0]!.id}/read`, { method: "POST", token: admin.token }),
       await call(`/v1/notifications/0192f1c4-6a3e-7b8a-9d2c-3f4e5a6b7c8d/read`, { method: "POST", token: admin.token }),
     );
-    const audited = await as("admin", (client) => client.query("SELECT action FROM audit_events WHERE resource_id = $1", [one.id]));
+    const audited = await as("admin", (client) =>
+      client.query("SELECT action FROM audit_events WHERE resource_id = $1", [one.id]),
+    );
     expect(audited.rows).toEqual([{ action: "notification.read" }]);
     const all = await call("/v1/notifications/read-all", { method: "POST", token: admin.token });
     expect((await all.json<{ updated: number }>()).updated).toBeGreaterThanOrEqual(0);
-    const after = await (await call("/v1/notifications?unread=true", { token: admin.token })).json<{ data: unknown[] }>();
+    const after = await (await call("/v1/notifications?unread=true", { token: admin.token })).json<{
+      data: unknown[];
+    }>();
     expect(after.data).toEqual([]);
     await expectProblem(await call("/v1/notifications"), 401);
   });

@@ -27,9 +27,14 @@ describe("server-side timeouts per role", () => {
       return Object.fromEntries(rows.map((r) => [r.rolname as string, (r.setconfig as string[] | null) ?? []]));
     });
     for (const role of ["sb_api", "sb_jobs", "sb_analytics"]) {
-      expect(settings[role]!.some((s) => s.startsWith("statement_timeout=")), role).toBe(true);
+      expect(
+        settings[role]!.some((s) => s.startsWith("statement_timeout=")),
+        role,
+      ).toBe(true);
     }
-    expect(settings.sb_api).toEqual(expect.arrayContaining(["lock_timeout=3s", "idle_in_transaction_session_timeout=15s"]));
+    expect(settings.sb_api).toEqual(
+      expect.arrayContaining(["lock_timeout=3s", "idle_in_transaction_session_timeout=15s"]),
+    );
   });
 });
 
@@ -41,7 +46,10 @@ describe("a write that waits on a lock too long", () => {
     const auditCount = () =>
       asOwner((client) =>
         asCustomer(client, tenant.customerId, async () =>
-          Number((await client.query("SELECT count(*) FROM audit_events WHERE resource_id = $1", [target.id])).rows[0]!.count),
+          Number(
+            (await client.query("SELECT count(*) FROM audit_events WHERE resource_id = $1", [target.id])).rows[0]!
+              .count,
+          ),
         ),
       );
     const auditBefore = await auditCount();
@@ -76,7 +84,11 @@ describe("a write that waits on a lock too long", () => {
     }
 
     const role = await asOwner((client) =>
-      asCustomer(client, tenant.customerId, async () => (await client.query("SELECT role FROM users WHERE id = $1", [target.id])).rows[0]!.role),
+      asCustomer(
+        client,
+        tenant.customerId,
+        async () => (await client.query("SELECT role FROM users WHERE id = $1", [target.id])).rows[0]!.role,
+      ),
     );
     expect(role).toBe("viewer");
     expect(await auditCount()).toBe(auditBefore);

@@ -5,18 +5,34 @@
 import { Signer } from "@aws-sdk/rds-signer";
 import { Client, neonConfig } from "@neondatabase/serverless";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { cachedRdsAuthToken, iamAuthConfig, rdsAuthToken, TOKEN_RENEW_AFTER_MS, withIamToken } from "../../worker/platform/database-iam.ts";
+import {
+  cachedRdsAuthToken,
+  iamAuthConfig,
+  rdsAuthToken,
+  TOKEN_RENEW_AFTER_MS,
+  withIamToken,
+} from "../../worker/platform/database-iam.ts";
 import { configureDriver, driverConnectionString } from "../../worker/platform/database.ts";
 
 // AWS's documentation example key pair: not a real credential.
-const config = { region: "us-east-1", accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
+const config = {
+  region: "us-east-1",
+  accessKeyId: "AKIDEXAMPLE",
+  secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+};
 const host = "securebase-prod-rds-proxy.proxy-c0ffee123456.us-east-1.rds.amazonaws.com";
 const signedAt = new Date("2026-11-23T16:53:07.000Z");
 
 async function awsSdkToken(user: string, at: Date, port = 5432): Promise<string> {
   vi.useFakeTimers({ toFake: ["Date"], now: at });
   try {
-    const signer = new Signer({ hostname: host, port, username: user, region: config.region, credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey } });
+    const signer = new Signer({
+      hostname: host,
+      port,
+      username: user,
+      region: config.region,
+      credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
+    });
     return await signer.getAuthToken();
   } finally {
     vi.useRealTimers();
@@ -33,12 +49,15 @@ afterEach(() => {
 });
 
 describe("RDS IAM auth token", () => {
-  it.each(["sb_api", "sb_jobs", "sb_analytics"])("for %s is the token AWS's own signer makes (same key, same clock)", async (user) => {
-    const ours = await rdsAuthToken({ host, port: 5432, user }, config, signedAt);
-    const aws = await awsSdkToken(user, signedAt);
-    expect(parts(ours)).toEqual(parts(aws));
-    expect(parts(ours).query["X-Amz-Signature"]).toMatch(/^[0-9a-f]{64}$/);
-  });
+  it.each(["sb_api", "sb_jobs", "sb_analytics"])(
+    "for %s is the token AWS's own signer makes (same key, same clock)",
+    async (user) => {
+      const ours = await rdsAuthToken({ host, port: 5432, user }, config, signedAt);
+      const aws = await awsSdkToken(user, signedAt);
+      expect(parts(ours)).toEqual(parts(aws));
+      expect(parts(ours).query["X-Amz-Signature"]).toMatch(/^[0-9a-f]{64}$/);
+    },
+  );
 
   it("matches on another port and at another time too, and the signature depends on both", async () => {
     const later = new Date(signedAt.getTime() + 86_400_000 + 1000);
@@ -86,14 +105,22 @@ describe("token cache (per isolate)", () => {
     const jobs = await cachedRdsAuthToken({ ...login, user: "sb_jobs" }, config, t0 + 1000);
     expect(parts(api).query.DBUser).toBe("sb_api");
     expect(parts(jobs).query.DBUser).toBe("sb_jobs");
-    const otherKey = await cachedRdsAuthToken({ ...login, user: "sb_api" }, { ...config, accessKeyId: "AKIDOTHER" }, t0 + 2000);
+    const otherKey = await cachedRdsAuthToken(
+      { ...login, user: "sb_api" },
+      { ...config, accessKeyId: "AKIDOTHER" },
+      t0 + 2000,
+    );
     expect(parts(otherKey).query["X-Amz-Credential"]).toMatch(/^AKIDOTHER\//);
     expect(await cachedRdsAuthToken({ ...login, user: "sb_api" }, config, t0 + 3000)).toBe(api);
   });
 });
 
 describe("what the driver is given", () => {
-  const iamEnv = { DB_IAM_AUTH_REGION: "us-east-1", DB_IAM_ACCESS_KEY_ID: config.accessKeyId, DB_IAM_SECRET_ACCESS_KEY: config.secretAccessKey };
+  const iamEnv = {
+    DB_IAM_AUTH_REGION: "us-east-1",
+    DB_IAM_ACCESS_KEY_ID: config.accessKeyId,
+    DB_IAM_SECRET_ACCESS_KEY: config.secretAccessKey,
+  };
   const url = `postgres://sb_api:the-role-password@${host}:5432/securebase`;
 
   it("with IAM auth: the token as the password, never the URL's password; the rest unchanged", async () => {
@@ -113,8 +140,12 @@ describe("what the driver is given", () => {
   it("with IAM auth and a URL without a password (as docs/deploy.md stores it): the token, default port 5432", async () => {
     vi.useFakeTimers({ toFake: ["Date"], now: signedAt });
     const connectionString = await driverConnectionString(iamEnv, `postgres://sb_jobs@${host}/securebase`);
-    expect(new Client(connectionString).password).toBe(await rdsAuthToken({ host, port: 5432, user: "sb_jobs" }, config, signedAt));
-    expect(await withIamToken(`postgres://sb_jobs@${host}/securebase`, config, signedAt.getTime())).toBe(connectionString);
+    expect(new Client(connectionString).password).toBe(
+      await rdsAuthToken({ host, port: 5432, user: "sb_jobs" }, config, signedAt),
+    );
+    expect(await withIamToken(`postgres://sb_jobs@${host}/securebase`, config, signedAt.getTime())).toBe(
+      connectionString,
+    );
   });
 
   it("without IAM auth (local dev, tests): the URL as it is", async () => {
@@ -124,11 +155,17 @@ describe("what the driver is given", () => {
   });
 
   it("IAM auth without its key is a configuration error, not a silent fallback to the password", async () => {
-    await expect(driverConnectionString({ DB_IAM_AUTH_REGION: "us-east-1", DB_IAM_ACCESS_KEY_ID: "AKIDEXAMPLE" }, url)).rejects.toThrow(/DB_IAM_SECRET_ACCESS_KEY/);
+    await expect(
+      driverConnectionString({ DB_IAM_AUTH_REGION: "us-east-1", DB_IAM_ACCESS_KEY_ID: "AKIDEXAMPLE" }, url),
+    ).rejects.toThrow(/DB_IAM_SECRET_ACCESS_KEY/);
   });
 
   it("IAM auth pipelines start-up even where DB_PIPELINE_CONNECT is false; without it the flag decides", () => {
-    configureDriver({ DB_WS_PROXY_URL: "wss://db-ws.example/v2", DB_PIPELINE_CONNECT: "false", DB_IAM_AUTH_REGION: "us-east-1" });
+    configureDriver({
+      DB_WS_PROXY_URL: "wss://db-ws.example/v2",
+      DB_PIPELINE_CONNECT: "false",
+      DB_IAM_AUTH_REGION: "us-east-1",
+    });
     expect(neonConfig.pipelineConnect).toBe("password");
     configureDriver({ DB_WS_PROXY_URL: "wss://db-ws.example/v2", DB_PIPELINE_CONNECT: "false" });
     expect(neonConfig.pipelineConnect).toBe(false);

@@ -12,7 +12,11 @@ import { RequestDatabase, withJobsDatabase } from "../../worker/platform/databas
 import { as, databaseUrl, proxyStats } from "../helpers/database.ts";
 
 const role = `sb_iam_probe_${crypto.randomUUID().slice(0, 8)}`;
-const iam = { region: "us-east-1", accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
+const iam = {
+  region: "us-east-1",
+  accessKeyId: "AKIDEXAMPLE",
+  secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+};
 const api = new URL(databaseUrl("api"));
 // The URL a deploy stores: right user and host, but a password that Postgres would refuse.
 const probeUrl = `postgres://${role}:not-the-password@${api.host}${api.pathname}`;
@@ -55,7 +59,10 @@ describe("RDS Proxy IAM auth (DB_IAM_AUTH_REGION set)", () => {
   });
 
   it("jobs log in with the token too", async () => {
-    const user = await withJobsDatabase(iamEnv, async (db) => (await db.execute<{ user: string }>("SELECT current_user AS user")).rows[0]!.user);
+    const user = await withJobsDatabase(
+      iamEnv,
+      async (db) => (await db.execute<{ user: string }>("SELECT current_user AS user")).rows[0]!.user,
+    );
     expect(user).toBe(role);
   });
 

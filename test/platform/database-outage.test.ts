@@ -35,7 +35,12 @@ async function expectUnavailable(response: Response): Promise<void> {
 }
 
 const createKey = (name: string) =>
-  call("/v1/api-keys", { method: "POST", token, headers: { "content-type": "application/json" }, body: JSON.stringify({ name, scopes: ["invoices:read"] }) });
+  call("/v1/api-keys", {
+    method: "POST",
+    token,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name, scopes: ["invoices:read"] }),
+  });
 
 describe("Postgres frozen", () => {
   it("reads and writes end in a 503/504 within the client timeouts; /health says 503 in ~2 s; then service resumes", async () => {
@@ -44,7 +49,11 @@ describe("Postgres frozen", () => {
 
     const bound = DATABASE_TIMEOUTS.connectMs + DATABASE_TIMEOUTS.queryMs + 2_000;
     let started = Date.now();
-    const [read, write, health] = await Promise.all([call("/v1/invoices", { token: tenant.key }), createKey("during freeze"), call("/health")]);
+    const [read, write, health] = await Promise.all([
+      call("/v1/invoices", { token: tenant.key }),
+      createKey("during freeze"),
+      call("/health"),
+    ]);
     expect(Date.now() - started).toBeLessThan(bound);
     await expectUnavailable(read);
     await expectUnavailable(write);
@@ -55,7 +64,11 @@ describe("Postgres frozen", () => {
     expect((await call("/v1/invoices", { token: tenant.key })).status).toBe(200);
     expect((await call("/health")).status).toBe(200);
     const keys = await asOwner((client) =>
-      asCustomer(client, tenant.customerId, async () => (await client.query("SELECT count(*) FROM api_keys WHERE name = 'during freeze'")).rows[0]!.count),
+      asCustomer(
+        client,
+        tenant.customerId,
+        async () => (await client.query("SELECT count(*) FROM api_keys WHERE name = 'during freeze'")).rows[0]!.count,
+      ),
     );
     expect(Number(keys)).toBe(0);
   }, 40_000);
@@ -93,14 +106,17 @@ describe("WebSocket proxy gone", () => {
       expect(response.status === 201 || [503, 504].includes(response.status), `status ${response.status}`).toBe(true);
     }
     const rows = await asOwner((client) =>
-      asCustomer(client, tenant.customerId, async () =>
-        (
-          await client.query(
-            `SELECT k.name, (SELECT count(*) FROM audit_events a WHERE a.resource_id = k.id::text AND a.action = 'api_key.created') AS audits
+      asCustomer(
+        client,
+        tenant.customerId,
+        async () =>
+          (
+            await client.query(
+              `SELECT k.name, (SELECT count(*) FROM audit_events a WHERE a.resource_id = k.id::text AND a.action = 'api_key.created') AS audits
                FROM api_keys k WHERE k.name = ANY($1)`,
-            [names],
-          )
-        ).rows as { name: string; audits: string }[],
+              [names],
+            )
+          ).rows as { name: string; audits: string }[],
       ),
     );
     for (const row of rows) expect(Number(row.audits), row.name).toBe(1);

@@ -7,8 +7,16 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { staffToken, userToken } from "../helpers/identity.ts";
 import {
-  concretePath, fetchDocument, jsonBodySchema, operationsOf, resolve, sampleOf, withField,
-  type JsonSchema, type OpenApiDocument, type Operation,
+  concretePath,
+  fetchDocument,
+  jsonBodySchema,
+  operationsOf,
+  resolve,
+  sampleOf,
+  withField,
+  type JsonSchema,
+  type OpenApiDocument,
+  type Operation,
 } from "../helpers/openapi.ts";
 import { call, createTenant } from "../helpers/tenants.ts";
 
@@ -17,12 +25,34 @@ const RUNS = inject("fuzzRuns");
 const SKIP = new Set(["POST /v1/auth/logout", "POST /v1/auth/token"]);
 
 const hostileText = fc.constantFrom(
-  "", " ", "\u0000", "a\u0000b", "\ud800", "\udfff", "x".repeat(5000), "' OR 1=1 --", "\"; DROP TABLE users; --",
-  "<script>alert(1)</script>", "%00", "${jndi:ldap://x}", "\u202e\u0301", "😀".repeat(300), "null", "-1", "1e309",
+  "",
+  " ",
+  "\u0000",
+  "a\u0000b",
+  "\ud800",
+  "\udfff",
+  "x".repeat(5000),
+  "' OR 1=1 --",
+  '"; DROP TABLE users; --',
+  "<script>alert(1)</script>",
+  "%00",
+  "${jndi:ldap://x}",
+  "\u202e\u0301",
+  "😀".repeat(300),
+  "null",
+  "-1",
+  "1e309",
 );
 const anyJson: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constant(null), fc.boolean(), fc.integer(), fc.double({ noNaN: true }), fc.string(), hostileText,
-  fc.constant([]), fc.constant({}), fc.array(fc.string(), { maxLength: 3 }),
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer(),
+  fc.double({ noNaN: true }),
+  fc.string(),
+  hostileText,
+  fc.constant([]),
+  fc.constant({}),
+  fc.array(fc.string(), { maxLength: 3 }),
 );
 
 /** Values shaped by the schema most of the time, anything at all some of the time. */
@@ -35,21 +65,28 @@ function arbitraryFor(doc: OpenApiDocument, schema: JsonSchema, depth = 0): fc.A
   if (s.enum) shaped = fc.constantFrom(...s.enum);
   else if (types.includes("string")) {
     shaped =
-      s.format === "uuid" ? fc.uuid()
-      : s.format === "date-time" ? fc.date({ noInvalidDate: true }).map((d) => d.toISOString())
-      : s.format === "email" ? fc.emailAddress()
-      : fc.string({ unit: "grapheme", maxLength: (s.maxLength ?? 50) + 2 });
+      s.format === "uuid"
+        ? fc.uuid()
+        : s.format === "date-time"
+          ? fc.date({ noInvalidDate: true }).map((d) => d.toISOString())
+          : s.format === "email"
+            ? fc.emailAddress()
+            : fc.string({ unit: "grapheme", maxLength: (s.maxLength ?? 50) + 2 });
     shaped = fc.oneof(shaped, hostileText);
-  } else if (types.includes("integer")) shaped = fc.oneof(fc.integer(), fc.constantFrom(0, -1, 2 ** 53, Number.MAX_SAFE_INTEGER));
+  } else if (types.includes("integer"))
+    shaped = fc.oneof(fc.integer(), fc.constantFrom(0, -1, 2 ** 53, Number.MAX_SAFE_INTEGER));
   else if (types.includes("number")) shaped = fc.double({ noNaN: true });
   else if (types.includes("boolean")) shaped = fc.boolean();
-  else if (types.includes("array")) shaped = depth > 3 ? fc.constant([]) : fc.array(arbitraryFor(doc, s.items ?? {}, depth + 1), { maxLength: 4 });
+  else if (types.includes("array"))
+    shaped = depth > 3 ? fc.constant([]) : fc.array(arbitraryFor(doc, s.items ?? {}, depth + 1), { maxLength: 4 });
   else if (types.includes("object") || s.properties) {
     const props = Object.entries(s.properties ?? {});
     shaped =
       depth > 3
         ? fc.constant({})
-        : fc.record(Object.fromEntries(props.map(([k, v]) => [k, arbitraryFor(doc, v, depth + 1)])), { requiredKeys: [] });
+        : fc.record(Object.fromEntries(props.map(([k, v]) => [k, arbitraryFor(doc, v, depth + 1)])), {
+            requiredKeys: [],
+          });
   } else shaped = anyJson;
   return fc.oneof({ arbitrary: shaped, weight: 4 }, { arbitrary: anyJson, weight: 1 });
 }
@@ -74,17 +111,23 @@ function casesFor(doc: OpenApiDocument, op: Operation): Case[] {
   const cases: Case[] = [
     ...params.map((p) => ({
       label: `query.${p.name}`,
-      arbitrary: fc.oneof(arbitraryFor(doc, p.schema), hostileText).map((v) => ({ query: encodeQuery([[p.name, asText(v)]]), body: valid })),
+      arbitrary: fc
+        .oneof(arbitraryFor(doc, p.schema), hostileText)
+        .map((v) => ({ query: encodeQuery([[p.name, asText(v)]]), body: valid })),
     })),
     ...fields.map(([key, schema]) => ({
       label: `body.${key}`,
-      arbitrary: fc.oneof(arbitraryFor(doc, schema), hostileText).map((v) => ({ query: "", body: withField(valid, key, v) })),
+      arbitrary: fc
+        .oneof(arbitraryFor(doc, schema), hostileText)
+        .map((v) => ({ query: "", body: withField(valid, key, v) })),
     })),
   ];
   const everything = fc.record({
     query: fc
       .tuple(...params.map((p) => fc.option(arbitraryFor(doc, p.schema).map(asText), { nil: undefined })))
-      .map((values) => encodeQuery(values.flatMap((v, i): [string, string][] => (v === undefined ? [] : [[params[i]!.name, v]])))),
+      .map((values) =>
+        encodeQuery(values.flatMap((v, i): [string, string][] => (v === undefined ? [] : [[params[i]!.name, v]]))),
+      ),
     body: bodySchema ? arbitraryFor(doc, bodySchema) : fc.constant(undefined),
   });
   return [...cases, { label: "everything at random", arbitrary: everything }];
@@ -105,7 +148,11 @@ describe("fuzzing every route from its schema", () => {
     for (const op of operationsOf(doc)) {
       const name = `${op.method} ${op.path}`;
       if (SKIP.has(name)) continue;
-      const token = op["x-public"] ? undefined : op["x-required-permission"] === "super_admin" ? tokens.staff : tokens.customer;
+      const token = op["x-public"]
+        ? undefined
+        : op["x-required-permission"] === "super_admin"
+          ? tokens.staff
+          : tokens.customer;
       for (const { label, arbitrary } of casesFor(doc, op)) {
         await fc.assert(
           fc.asyncProperty(arbitrary, async ({ query, body }) => {
@@ -113,7 +160,9 @@ describe("fuzzing every route from its schema", () => {
             const response = await call(`${concretePath(op)}${query}`, {
               method: op.method,
               token,
-              ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+              ...(body === undefined
+                ? {}
+                : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
             });
             const text = await response.text();
             const what = `${name} (${label}) ${query} ${JSON.stringify(body)?.slice(0, 300)} → ${text.slice(0, 300)}`;
@@ -121,7 +170,8 @@ describe("fuzzing every route from its schema", () => {
             if (response.status >= 400) {
               expect(response.headers.get("content-type"), what).toBe("application/problem+json");
               const problem = JSON.parse(text) as { type: string; errors?: { field: string }[] };
-              if (problem.type.endsWith("/validation-error")) expect(problem.errors?.[0]?.field, what).toMatch(/^(body|query|path|param|header)/);
+              if (problem.type.endsWith("/validation-error"))
+                expect(problem.errors?.[0]?.field, what).toMatch(/^(body|query|path|param|header)/);
             }
           }),
           { numRuns: RUNS },

@@ -4,8 +4,17 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { BODY_LIMITS } from "../../worker/http/input.ts";
 import { staffToken, userToken } from "../helpers/identity.ts";
 import {
-  concretePath, fetchDocument, isBoundedString, jsonBodySchema, operationsOf, resolve, sampleOf, stringFields, withField,
-  type OpenApiDocument, type Operation,
+  concretePath,
+  fetchDocument,
+  isBoundedString,
+  jsonBodySchema,
+  operationsOf,
+  resolve,
+  sampleOf,
+  stringFields,
+  withField,
+  type OpenApiDocument,
+  type Operation,
 } from "../helpers/openapi.ts";
 import { expectProblem } from "../helpers/problems.ts";
 import { call, createTenant } from "../helpers/tenants.ts";
@@ -35,11 +44,17 @@ const send = (op: Operation, init: { path?: string; query?: string; body?: BodyI
     body: init.body,
   });
 
-const withBody = (op: Operation) => ["POST", "PUT", "PATCH"].includes(op.method) && jsonBodySchema(doc, op) !== undefined;
+const withBody = (op: Operation) =>
+  ["POST", "PUT", "PATCH"].includes(op.method) && jsonBodySchema(doc, op) !== undefined;
 const opName = (op: Operation) => `${op.method} ${op.path}`;
 
 /** Values no string input may accept, with whether they can travel in JSON and in a URL. */
-const HOSTILE_JSON = { nul: "\u0000", embedded_nul: "a\u0000b", lone_surrogate: "\ud800", lone_low_surrogate: "x\udc00y" };
+const HOSTILE_JSON = {
+  nul: "\u0000",
+  embedded_nul: "a\u0000b",
+  lone_surrogate: "\ud800",
+  lone_low_surrogate: "x\udc00y",
+};
 const HOSTILE_URL = { nul: "%00", embedded_nul: "a%00b", lone_surrogate: "%ED%A0%80", truncated_utf8: "%C3" };
 
 describe("hostile strings in request bodies", () => {
@@ -72,7 +87,9 @@ describe("hostile strings in request bodies", () => {
       const schema = jsonBodySchema(doc, op)!;
       const base = sampleOf(doc, schema);
       for (const field of stringFields(doc, schema).filter((f) => f.schema.maxLength !== undefined)) {
-        const response = await send(op, { body: JSON.stringify(withField(base, field.path, "y".repeat(field.schema.maxLength! + 1))) });
+        const response = await send(op, {
+          body: JSON.stringify(withField(base, field.path, "y".repeat(field.schema.maxLength! + 1))),
+        });
         expect(response.status, `${opName(op)} body.${field.path} too long`).toBeLessThan(500);
         if (response.status === 422) await expectProblem(response, 422, "validation-error", `body.${field.path}`);
         else await expectProblem(response, response.status);
@@ -149,7 +166,13 @@ describe("malformed bodies", () => {
 
   it("invalid UTF-8 is a 400, never stored as replacement characters", async () => {
     for (const op of operations.filter(withBody)) {
-      const bytes = new Uint8Array([...new TextEncoder().encode('{"name":"'), 0xff, 0xfe, 0xc3, ...new TextEncoder().encode('"}')]);
+      const bytes = new Uint8Array([
+        ...new TextEncoder().encode('{"name":"'),
+        0xff,
+        0xfe,
+        0xc3,
+        ...new TextEncoder().encode('"}'),
+      ]);
       const response = await send(op, { body: bytes });
       await expectProblem(response, 400, "validation-error", "body");
     }
@@ -159,7 +182,12 @@ describe("malformed bodies", () => {
     for (const op of operations.filter(withBody)) {
       const json = JSON.stringify(sampleOf(doc, jsonBodySchema(doc, op)!));
       await expectProblem(await send(op, { body: json, contentType: "text/plain" }), 415, "unsupported-media-type");
-      await expectProblem(await send(op, { body: "{\"name\": ", contentType: "application/json" }), 400, "validation-error", "body");
+      await expectProblem(
+        await send(op, { body: '{"name": ', contentType: "application/json" }),
+        400,
+        "validation-error",
+        "body",
+      );
     }
   });
 });
@@ -193,7 +221,10 @@ describe("hostile strings in URLs", () => {
     let cases = 0;
     for (const op of operations.filter((o) => o.path.includes("{"))) {
       for (const value of Object.values(HOSTILE_URL)) {
-        const response = await send(op, { path: concretePath(op, () => value), ...(withBody(op) ? { body: "{}" } : {}) });
+        const response = await send(op, {
+          path: concretePath(op, () => value),
+          ...(withBody(op) ? { body: "{}" } : {}),
+        });
         expect(response.status, `${opName(op)} path = ${value}`).toBe(400);
         await expectProblem(response, 400);
         cases++;

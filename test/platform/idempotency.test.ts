@@ -36,7 +36,11 @@ describe("Idempotency-Key", () => {
 
   it("refuses the same key on a different request with a 422 problem", async () => {
     await exchange(tenant.key, "reused-1");
-    const other = await call("/v1/auth/logout", { method: "POST", token: tenant.key, headers: { "idempotency-key": "reused-1" } });
+    const other = await call("/v1/auth/logout", {
+      method: "POST",
+      token: tenant.key,
+      headers: { "idempotency-key": "reused-1" },
+    });
     expect(other.status).toBe(422);
     expect(await other.json()).toMatchObject({ type: expect.stringContaining("idempotency-key-reused") });
   });

@@ -9,14 +9,18 @@ import { call, createTenant } from "../helpers/tenants.ts";
 
 /** A concrete path that the route pattern matches: parameters (and a trailing "*") become "x". */
 function examplePath(pattern: string): string {
-  return documentPath(pattern).replace(/\{[A-Za-z_]+\}/g, "x").replace(/\*$/, "x");
+  return documentPath(pattern)
+    .replace(/\{[A-Za-z_]+\}/g, "x")
+    .replace(/\*$/, "x");
 }
 
 const routeKey = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
 
 describe("domain routes built on first use", () => {
   it("sends every route of the whole application to the domain module that declares it", async () => {
-    const whole = (await createApp()).routes.filter((route) => route.method !== "ALL" && route.path !== "/openapi.json");
+    const whole = (await createApp()).routes.filter(
+      (route) => route.method !== "ALL" && route.path !== "/openapi.json",
+    );
     expect(whole.length).toBeGreaterThan(60);
     const own = new Map<string, Set<string>>();
     for (const domain of domains) {
@@ -25,7 +29,10 @@ describe("domain routes built on first use", () => {
     for (const route of whole) {
       const domain = domainFor(examplePath(route.path));
       expect(domain, `${routeKey(route)}: no domain for ${examplePath(route.path)}`).toBeDefined();
-      expect(own.get(domain!.name), `${routeKey(route)} is routed to "${domain!.name}", which does not declare it`).toContain(routeKey(route));
+      expect(
+        own.get(domain!.name),
+        `${routeKey(route)} is routed to "${domain!.name}", which does not declare it`,
+      ).toContain(routeKey(route));
     }
   });
 
@@ -46,7 +53,9 @@ describe("domain routes built on first use", () => {
     const encoded = await call("/v1/%69nvoices", { token: tenant.key });
     expect(plain.status).toBe(200);
     expect(encoded.status).toBe(200);
-    expect((await encoded.json<{ data: { id: string }[] }>()).data.map((invoice) => invoice.id)).toEqual(tenant.invoiceIds);
+    expect((await encoded.json<{ data: { id: string }[] }>()).data.map((invoice) => invoice.id)).toEqual(
+      tenant.invoiceIds,
+    );
   });
 
   it("answers paths no domain serves, and wrong methods, with the platform's 404 problem", async () => {

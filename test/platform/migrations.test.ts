@@ -17,7 +17,9 @@ describe("migrations", () => {
   it("match the drizzle schema: same columns both ways, and every public table is mirrored", async () => {
     const { columnRows, tableRows } = await asOwner(async (client) => ({
       columnRows: (
-        await client.query("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'")
+        await client.query(
+          "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'",
+        )
       ).rows,
       tableRows: (
         await client.query(
@@ -35,12 +37,18 @@ describe("migrations", () => {
     const entities = Object.values(schema);
     const drizzleTables = new Map<string, string[]>();
     for (const table of entities.filter((v) => is(v, PgTable))) {
-      drizzleTables.set(getTableName(table), Object.values(getTableColumns(table)).map((c) => c.name));
+      drizzleTables.set(
+        getTableName(table),
+        Object.values(getTableColumns(table)).map((c) => c.name),
+      );
     }
     const drizzleViews = new Map<string, string[]>();
     for (const view of entities.filter((v) => is(v, PgView))) {
       const fields = Object.values(getViewSelectedFields(view)).filter((f) => is(f, Column));
-      drizzleViews.set(getViewConfig(view).name, fields.map((c) => c.name));
+      drizzleViews.set(
+        getViewConfig(view).name,
+        fields.map((c) => c.name),
+      );
     }
 
     for (const [name, columns] of [...drizzleTables, ...drizzleViews]) {

@@ -23,7 +23,9 @@ describe("rate limits", () => {
     const second = await me(standard.key);
     expect(first.status).toBe(200);
     expect(first.headers.get("ratelimit-limit")).toBe("600");
-    expect(Number(second.headers.get("ratelimit-remaining"))).toBe(Number(first.headers.get("ratelimit-remaining")) - 1);
+    expect(Number(second.headers.get("ratelimit-remaining"))).toBe(
+      Number(first.headers.get("ratelimit-remaining")) - 1,
+    );
     expect(Number(second.headers.get("ratelimit-reset"))).toBeGreaterThan(0);
     expect(Number(second.headers.get("ratelimit-reset"))).toBeLessThanOrEqual(60);
     expect((await me(fintech.key)).headers.get("ratelimit-limit")).toBe("1200");
@@ -61,7 +63,8 @@ describe("rate limits", () => {
     const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(subject));
     // Other isolates lease the rest of the window for themselves...
     let grants = 0;
-    for (let lease = await stub.lease(600, 60, 50); lease.granted > 0; lease = await stub.lease(600, 60, 50)) grants += lease.granted;
+    for (let lease = await stub.lease(600, 60, 50); lease.granted > 0; lease = await stub.lease(600, 60, 50))
+      grants += lease.granted;
     // ...and this isolate, its own lease forgotten (a cold isolate), is refused: the object never
     // grants past the limit.
     forgetLeases();
@@ -106,7 +109,9 @@ describe("rate limits", () => {
 
   it("count session tokens against the key they were exchanged for", async () => {
     const tenant = await createTenant();
-    const { session_token } = await (await call("/v1/auth/token", { method: "POST", token: tenant.key })).json<{ session_token: string }>();
+    const { session_token } = await (await call("/v1/auth/token", { method: "POST", token: tenant.key })).json<{
+      session_token: string;
+    }>();
     const viaKey = Number((await me(tenant.key)).headers.get("ratelimit-remaining"));
     const viaToken = Number((await me(session_token)).headers.get("ratelimit-remaining"));
     expect(viaToken).toBe(viaKey - 1);

@@ -17,7 +17,9 @@ async function logged(request: () => Promise<Response>): Promise<{ response: Res
   const response = await request();
   await response.arrayBuffer();
   const lines = spy.mock.calls
-    .map(([first]) => (typeof first === "string" && first.startsWith("{") ? (JSON.parse(first) as RequestLogLine) : null))
+    .map(([first]) =>
+      typeof first === "string" && first.startsWith("{") ? (JSON.parse(first) as RequestLogLine) : null,
+    )
     .filter((line): line is RequestLogLine => line?.message === "request");
   const line = lines.find((l) => l.request_id === response.headers.get("x-request-id"));
   expect(line, "one log line carrying the response's X-Request-Id").toBeDefined();
@@ -46,7 +48,9 @@ describe("structured request logs", () => {
   });
 
   it("log the caller's own well-formed request id, and unknown paths without a route", async () => {
-    const { response, line } = await logged(() => call("/v1/no-such-thing", { headers: { "x-request-id": "trace-abc-123" } }));
+    const { response, line } = await logged(() =>
+      call("/v1/no-such-thing", { headers: { "x-request-id": "trace-abc-123" } }),
+    );
     expect(response.status).toBe(404);
     expect(line).toMatchObject({ request_id: "trace-abc-123", status: 404, route: null });
   });

@@ -40,8 +40,8 @@ describe("route permissions", () => {
 
   it("every route the app serves is a documented operation (no route hides from the check)", async () => {
     const documented = new Set((await operations()).keys());
-    const served = (await createApp())
-      .routes.filter((r) => r.method !== "ALL")
+    const served = (await createApp()).routes
+      .filter((r) => r.method !== "ALL")
       .map((r) => `${r.method} ${documentPath(r.path)}`);
     for (const route of new Set(served)) {
       if (NOT_OPERATIONS.includes(route)) continue;

@@ -6,7 +6,9 @@ import { newEvent, type EventMessage } from "../../worker/events/messages.ts";
 import { asOwner } from "../helpers/database.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 
-async function receiptsFor(customerId: string): Promise<{ message_id: string; event_type: string; attempts: number }[]> {
+async function receiptsFor(
+  customerId: string,
+): Promise<{ message_id: string; event_type: string; attempts: number }[]> {
   return asOwner(async (client) => {
     const { rows } = await client.query(
       "SELECT message_id, event_type, attempts FROM queue_receipts WHERE body->>'customer_id' = $1 ORDER BY received_at",
@@ -38,7 +40,9 @@ describe("EVENTS queue", () => {
     const other = await createTenant();
     const event = newEvent("test.delivered", other.customerId, { n: 1 });
     for (const attempts of [1, 2]) {
-      const batch = createMessageBatch<EventMessage>("securebase-events", [{ id: "msg-redelivered-1", timestamp: new Date(), attempts, body: event }]);
+      const batch = createMessageBatch<EventMessage>("securebase-events", [
+        { id: "msg-redelivered-1", timestamp: new Date(), attempts, body: event },
+      ]);
       const ctx = createExecutionContext();
       await worker.queue(batch, env);
       const result = await getQueueResult(batch, ctx);
@@ -57,7 +61,9 @@ describe("EVENTS queue", () => {
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks).toEqual(["msg-malformed"]);
     expect(result.retryMessages).toEqual([]);
-    const { rows } = await asOwner((client) => client.query("SELECT 1 FROM queue_receipts WHERE message_id = 'msg-malformed'"));
+    const { rows } = await asOwner((client) =>
+      client.query("SELECT 1 FROM queue_receipts WHERE message_id = 'msg-malformed'"),
+    );
     expect(rows).toEqual([]);
   });
 

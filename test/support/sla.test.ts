@@ -3,7 +3,13 @@
 // is breached only after its deadline; a paused clock's remaining time is frozen; the reopen
 // window is 7 days to the millisecond; and the SLA table holds the documented numbers.
 import { describe, expect, it } from "vitest";
-import { customerTransitions, REOPEN_WINDOW_MS, slaOf, staffTransitions, type TicketRow } from "../../worker/support/sla.ts";
+import {
+  customerTransitions,
+  REOPEN_WINDOW_MS,
+  slaOf,
+  staffTransitions,
+  type TicketRow,
+} from "../../worker/support/sla.ts";
 import { asApiRole } from "../helpers/database.ts";
 
 const T0 = new Date("2026-11-23T10:00:00.000Z");
@@ -53,19 +59,29 @@ describe("first-response clock", () => {
   it("a reply exactly at the deadline meets it; a millisecond later breaches it; the clock then stays stopped", () => {
     const met = slaOf(ticket({ firstRespondedAt: at(4 * HOUR) }), at(100 * HOUR)).first_response;
     expect(met).toMatchObject({ status: "met", remaining_seconds: null, stopped_at: at(4 * HOUR).toISOString() });
-    expect(slaOf(ticket({ firstRespondedAt: at(4 * HOUR + 1) }), at(100 * HOUR)).first_response.status).toBe("breached");
+    expect(slaOf(ticket({ firstRespondedAt: at(4 * HOUR + 1) }), at(100 * HOUR)).first_response.status).toBe(
+      "breached",
+    );
   });
 
   it("stops when the ticket is resolved or closed without a reply", () => {
-    expect(slaOf(ticket({ status: "resolved", resolvedAt: at(HOUR) }), at(10 * HOUR)).first_response.status).toBe("met");
-    expect(slaOf(ticket({ status: "closed", closedAt: at(5 * HOUR) }), at(10 * HOUR)).first_response.status).toBe("breached");
+    expect(slaOf(ticket({ status: "resolved", resolvedAt: at(HOUR) }), at(10 * HOUR)).first_response.status).toBe(
+      "met",
+    );
+    expect(slaOf(ticket({ status: "closed", closedAt: at(5 * HOUR) }), at(10 * HOUR)).first_response.status).toBe(
+      "breached",
+    );
   });
 });
 
 describe("resolution clock", () => {
   it("is met when resolved at the deadline, breached a millisecond later", () => {
-    expect(slaOf(ticket({ status: "resolved", resolvedAt: at(24 * HOUR) }), at(30 * HOUR)).resolution.status).toBe("met");
-    expect(slaOf(ticket({ status: "resolved", resolvedAt: at(24 * HOUR + 1) }), at(30 * HOUR)).resolution.status).toBe("breached");
+    expect(slaOf(ticket({ status: "resolved", resolvedAt: at(24 * HOUR) }), at(30 * HOUR)).resolution.status).toBe(
+      "met",
+    );
+    expect(slaOf(ticket({ status: "resolved", resolvedAt: at(24 * HOUR + 1) }), at(30 * HOUR)).resolution.status).toBe(
+      "breached",
+    );
     expect(slaOf(ticket({ status: "in_progress" }), at(24 * HOUR + 1)).resolution.status).toBe("breached");
   });
 
@@ -109,7 +125,9 @@ describe("transitions", () => {
 describe("sla_policies", () => {
   it("holds the documented targets: every tier × priority, gov_federal/critical the tightest", async () => {
     const { rows } = await asApiRole((client) =>
-      client.query("SELECT tier, priority, first_response_hours AS f, resolution_hours AS r FROM sla_policies ORDER BY tier, priority"),
+      client.query(
+        "SELECT tier, priority, first_response_hours AS f, resolution_hours AS r FROM sla_policies ORDER BY tier, priority",
+      ),
     );
     expect(rows).toHaveLength(16);
     const get = (tier: string, priority: string) => rows.find((r) => r.tier === tier && r.priority === priority)!;

@@ -12,7 +12,17 @@ import { asOwner } from "../helpers/database.ts";
 import { createUser, staffToken, userToken } from "../helpers/identity.ts";
 import { expectProblem } from "../helpers/problems.ts";
 import { call, type TestTenant } from "../helpers/tenants.ts";
-import { age, ok, openTicket, outboxFor, send, supportTenant, type Comment, type Page, type Ticket } from "./support-helpers.ts";
+import {
+  age,
+  ok,
+  openTicket,
+  outboxFor,
+  send,
+  supportTenant,
+  type Comment,
+  type Page,
+  type Ticket,
+} from "./support-helpers.ts";
 
 const HOUR = 3600_000;
 const NOTE = "Customer's CFO is difficult; refund approved up to $500 — do not mention";
@@ -28,7 +38,8 @@ beforeAll(async () => {
 
 const admin = (path: string) => `/v1/admin/support/tickets${path}`;
 const patch = (id: string, body: unknown) => send("PATCH", admin(`/${id}`), staff.token, body);
-const reply = (id: string, body: string, internal = false) => send("POST", admin(`/${id}/comments`), staff.token, { body, internal });
+const reply = (id: string, body: string, internal = false) =>
+  send("POST", admin(`/${id}/comments`), staff.token, { body, internal });
 
 describe("staff queue", () => {
   it("lists every customer's tickets, nearest running deadline first, with filters", async () => {
@@ -42,19 +53,34 @@ describe("staff queue", () => {
     const queue = await ok<Page<Ticket>>(await call(admin("?limit=100"), { token: staff.token }));
     const ours = queue.data.map((t) => t.id).filter((id) => [a.id, b.id, c.id, resolved.id].includes(id));
     expect(ours).toEqual([c.id, b.id, a.id, resolved.id]);
-    expect(queue.data.find((t) => t.id === b.id)).toMatchObject({ customer: { id: globex.customerId, tier: "fintech" }, assignee_id: null });
+    expect(queue.data.find((t) => t.id === b.id)).toMatchObject({
+      customer: { id: globex.customerId, tier: "fintech" },
+      assignee_id: null,
+    });
 
-    const breached = await ok<Page<Ticket>>(await call(admin(`?breached=true&customer_id=${acme.customerId}`), { token: staff.token }));
+    const breached = await ok<Page<Ticket>>(
+      await call(admin(`?breached=true&customer_id=${acme.customerId}`), { token: staff.token }),
+    );
     expect(breached.data.map((t) => t.id)).toEqual([c.id]);
-    const notBreached = await ok<Page<Ticket>>(await call(admin(`?breached=false&customer_id=${acme.customerId}&priority=low`), { token: staff.token }));
+    const notBreached = await ok<Page<Ticket>>(
+      await call(admin(`?breached=false&customer_id=${acme.customerId}&priority=low`), { token: staff.token }),
+    );
     expect(notBreached.data.map((t) => t.id)).toContain(a.id);
-    const globexResolved = await ok<Page<Ticket>>(await call(admin(`?status=resolved&customer_id=${globex.customerId}`), { token: staff.token }));
+    const globexResolved = await ok<Page<Ticket>>(
+      await call(admin(`?status=resolved&customer_id=${globex.customerId}`), { token: staff.token }),
+    );
     expect(globexResolved.data.map((t) => t.id)).toEqual([resolved.id]);
 
     // Pages follow the same order.
-    const first = await ok<Page<Ticket>>(await call(admin(`?customer_id=${acme.customerId}&limit=1`), { token: staff.token }));
+    const first = await ok<Page<Ticket>>(
+      await call(admin(`?customer_id=${acme.customerId}&limit=1`), { token: staff.token }),
+    );
     expect(first.data[0]!.id).toBe(c.id);
-    const second = await ok<Page<Ticket>>(await call(admin(`?customer_id=${acme.customerId}&limit=1&starting_after=${first.next_cursor}`), { token: staff.token }));
+    const second = await ok<Page<Ticket>>(
+      await call(admin(`?customer_id=${acme.customerId}&limit=1&starting_after=${first.next_cursor}`), {
+        token: staff.token,
+      }),
+    );
     expect(second.data[0]!.id).not.toBe(c.id);
   });
 
@@ -66,7 +92,10 @@ describe("staff queue", () => {
       await expectProblem(await call(admin(`/${ticket.id}`), { token }), 403);
       await expectProblem(await call(admin(`/${ticket.id}/comments`), { token }), 403);
       await expectProblem(await send("PATCH", admin(`/${ticket.id}`), token, { status: "closed" }), 403);
-      await expectProblem(await send("POST", admin(`/${ticket.id}/comments`), token, { body: "x", internal: true }), 403);
+      await expectProblem(
+        await send("POST", admin(`/${ticket.id}/comments`), token, { body: "x", internal: true }),
+        403,
+      );
     }
     await expectProblem(await call(admin("")), 401);
   });
@@ -81,7 +110,12 @@ describe("assignment and transitions", () => {
     expect(seen.assigned).toBe(true);
     expect(seen).not.toHaveProperty("assignee_id");
     const customerUser = await createUser(acme.customerId, { role: "admin" });
-    await expectProblem(await patch(ticket.id, { assignee_id: customerUser.id }), 422, "validation-error", "body.assignee_id");
+    await expectProblem(
+      await patch(ticket.id, { assignee_id: customerUser.id }),
+      422,
+      "validation-error",
+      "body.assignee_id",
+    );
     const unassigned = await ok<Ticket>(await patch(ticket.id, { assignee_id: null }));
     expect(unassigned.assignee_id).toBeNull();
   });
@@ -91,32 +125,48 @@ describe("assignment and transitions", () => {
     for (const status of ["in_progress", "waiting_on_customer", "resolved", "closed"]) {
       expect((await ok<Ticket>(await patch(ticket.id, { status }))).status).toBe(status);
     }
-    const closedMove = await expectProblem(await patch(ticket.id, { status: "open" }), 409, "illegal-ticket-transition");
+    const closedMove = await expectProblem(
+      await patch(ticket.id, { status: "open" }),
+      409,
+      "illegal-ticket-transition",
+    );
     expect(closedMove.detail).toContain("No change is allowed from closed");
 
     const other = await openTicket(globex.key);
     await ok(await patch(other.id, { status: "resolved" }));
-    const illegal = await expectProblem(await patch(other.id, { status: "waiting_on_customer" }), 409, "illegal-ticket-transition");
+    const illegal = await expectProblem(
+      await patch(other.id, { status: "waiting_on_customer" }),
+      409,
+      "illegal-ticket-transition",
+    );
     expect(illegal.detail).toContain("Allowed from resolved: in_progress, closed");
     const inProgress = await openTicket(globex.key);
     await ok(await patch(inProgress.id, { status: "in_progress" }));
     const back = await expectProblem(await patch(inProgress.id, { status: "open" }), 409);
     expect(back.detail).toContain("Allowed from in_progress: waiting_on_customer, resolved, closed");
 
-    const updates = (await outboxFor(globex.customerId)).filter((e) => e.type === "ticket.updated" && e.payload.id === ticket.id);
+    const updates = (await outboxFor(globex.customerId)).filter(
+      (e) => e.type === "ticket.updated" && e.payload.id === ticket.id,
+    );
     expect(updates.map((e) => e.payload.status)).toEqual(["in_progress", "waiting_on_customer", "resolved", "closed"]);
   });
 
   it("lets the customer reopen within 7 days of resolution, not after", async () => {
     const ticket = await openTicket(acme.key);
     await ok(await patch(ticket.id, { status: "resolved" }));
-    const reopened = await ok<Ticket>(await send("PATCH", `/v1/support/tickets/${ticket.id}`, acme.key, { status: "open" }));
+    const reopened = await ok<Ticket>(
+      await send("PATCH", `/v1/support/tickets/${ticket.id}`, acme.key, { status: "open" }),
+    );
     expect(reopened).toMatchObject({ status: "open", resolved_at: null });
 
     const late = await openTicket(acme.key);
     await ok(await patch(late.id, { status: "resolved" }));
     await age(acme.customerId, late.id, 7 * 24 * HOUR + 60_000);
-    const refused = await expectProblem(await send("PATCH", `/v1/support/tickets/${late.id}`, acme.key, { status: "open" }), 409, "illegal-ticket-transition");
+    const refused = await expectProblem(
+      await send("PATCH", `/v1/support/tickets/${late.id}`, acme.key, { status: "open" }),
+      409,
+      "illegal-ticket-transition",
+    );
     expect(refused.detail).toContain("Allowed from resolved: closed");
   });
 
@@ -150,12 +200,20 @@ describe("clocks", () => {
     // Two hours pass while waiting (the pause started two hours earlier).
     await asOwner((client) =>
       asCustomer(client, acme.customerId, () =>
-        client.query("UPDATE support_tickets SET resolution_paused_at = resolution_paused_at - interval '2 hours' WHERE id = $1", [ticket.id]),
+        client.query(
+          "UPDATE support_tickets SET resolution_paused_at = resolution_paused_at - interval '2 hours' WHERE id = $1",
+          [ticket.id],
+        ),
       ),
     );
     const frozen = await ok<Ticket>(await call(`/v1/support/tickets/${ticket.id}`, { token: acme.key }));
-    expect(frozen.sla.resolution.remaining_seconds).toBeGreaterThan(paused.sla.resolution.remaining_seconds! + 2 * 3600 - 5);
-    await ok(await send("POST", `/v1/support/tickets/${ticket.id}/comments`, acme.key, { body: "Here are the logs" }), 201);
+    expect(frozen.sla.resolution.remaining_seconds).toBeGreaterThan(
+      paused.sla.resolution.remaining_seconds! + 2 * 3600 - 5,
+    );
+    await ok(
+      await send("POST", `/v1/support/tickets/${ticket.id}/comments`, acme.key, { body: "Here are the logs" }),
+      201,
+    );
     const resumed = await ok<Ticket>(await call(`/v1/support/tickets/${ticket.id}`, { token: acme.key }));
     expect(resumed).toMatchObject({ status: "in_progress", sla: { resolution: { status: "pending" } } });
     const shift = Date.parse(resumed.sla.resolution.due_at) - due;
@@ -177,9 +235,16 @@ describe("internal notes", () => {
 
     const { token: customerAdmin } = await userToken(acme.customerId, "admin");
     for (const token of [acme.key, customerAdmin]) {
-      const comments = await ok<Page<Comment>>(await call(`/v1/support/tickets/${ticket.id}/comments?limit=100`, { token }));
+      const comments = await ok<Page<Comment>>(
+        await call(`/v1/support/tickets/${ticket.id}/comments?limit=100`, { token }),
+      );
       expect(comments.data.map((c) => c.id)).toEqual([publicReply.id]);
-      for (const path of [`/v1/support/tickets/${ticket.id}`, "/v1/support/tickets?limit=100", "/v1/audit-events?limit=100", "/v1/activity?limit=100"]) {
+      for (const path of [
+        `/v1/support/tickets/${ticket.id}`,
+        "/v1/support/tickets?limit=100",
+        "/v1/audit-events?limit=100",
+        "/v1/activity?limit=100",
+      ]) {
         const response = await call(path, { token });
         expect([200, 403]).toContain(response.status);
         const text = await response.text();
@@ -193,10 +258,20 @@ describe("internal notes", () => {
     expect(JSON.stringify(events)).not.toContain("refund approved");
     const stored = await asOwner((client) =>
       asCustomer(client, acme.customerId, async () => {
-        const outbox = await client.query("SELECT payload::text AS p FROM outbox_events WHERE customer_id = $1", [acme.customerId]);
-        const notices = await client.query("SELECT title || body AS t FROM notifications WHERE customer_id = $1", [acme.customerId]);
-        const audit = await client.query("SELECT summary || data::text AS t FROM audit_events WHERE customer_id = $1", [acme.customerId]);
-        return [...outbox.rows.map((r) => r.p as string), ...notices.rows.map((r) => r.t as string), ...audit.rows.map((r) => r.t as string)];
+        const outbox = await client.query("SELECT payload::text AS p FROM outbox_events WHERE customer_id = $1", [
+          acme.customerId,
+        ]);
+        const notices = await client.query("SELECT title || body AS t FROM notifications WHERE customer_id = $1", [
+          acme.customerId,
+        ]);
+        const audit = await client.query("SELECT summary || data::text AS t FROM audit_events WHERE customer_id = $1", [
+          acme.customerId,
+        ]);
+        return [
+          ...outbox.rows.map((r) => r.p as string),
+          ...notices.rows.map((r) => r.t as string),
+          ...audit.rows.map((r) => r.t as string),
+        ];
       }),
     );
     expect(stored.join("\n")).not.toContain("refund approved");
@@ -206,16 +281,18 @@ describe("internal notes", () => {
     const ticket = await openTicket(globex.key);
     const note = await ok<Comment>(await reply(ticket.id, NOTE, true), 201);
     const { rows } = await asOwner((client) =>
-      asCustomer(client, globex.customerId, () => client.query("SELECT id FROM ticket_comments WHERE ticket_id = $1", [ticket.id])),
+      asCustomer(client, globex.customerId, () =>
+        client.query("SELECT id FROM ticket_comments WHERE ticket_id = $1", [ticket.id]),
+      ),
     );
     expect(rows.map((r) => r.id)).not.toContain(note.id);
     await expect(
       asOwner((client) =>
         asCustomer(client, globex.customerId, () =>
-          client.query("INSERT INTO ticket_comments (customer_id, ticket_id, author_type, body, internal) VALUES ($1, $2, 'staff', 'forged', true)", [
-            globex.customerId,
-            ticket.id,
-          ]),
+          client.query(
+            "INSERT INTO ticket_comments (customer_id, ticket_id, author_type, body, internal) VALUES ($1, $2, 'staff', 'forged', true)",
+            [globex.customerId, ticket.id],
+          ),
         ),
       ),
     ).rejects.toThrow(/row-level security/);
@@ -228,9 +305,13 @@ describe("internal notes", () => {
     await ok(await reply(ticket.id, NOTE, true), 201);
     await ok(await reply(ticket.id, "We have restored the export."), 201);
     // The minute sweep publishes whatever the request did not; the consumer fans out.
-    await worker.scheduled(createScheduledController({ scheduledTime: new Date(Date.now() + 60_000), cron: "* * * * *" }), env);
+    await worker.scheduled(
+      createScheduledController({ scheduledTime: new Date(Date.now() + 60_000), cron: "* * * * *" }),
+      env,
+    );
     const notices = await eventually(
-      async () => (await ok<Page<{ title: string; body: string }>>(await call("/v1/notifications?limit=100", { token }))).data,
+      async () =>
+        (await ok<Page<{ title: string; body: string }>>(await call("/v1/notifications?limit=100", { token }))).data,
       (list) => list.some((n) => n.title === "SecureBase support replied to your ticket"),
     );
     const replies = notices.filter((n) => n.title === "SecureBase support replied to your ticket");
@@ -247,6 +328,11 @@ describe("internal notes", () => {
 
   it("a customer cannot post a note: `internal` is not a field of the customer comment", async () => {
     const ticket = await openTicket(acme.key);
-    await expectProblem(await send("POST", `/v1/support/tickets/${ticket.id}/comments`, acme.key, { body: "x", internal: true }), 422, undefined, "body");
+    await expectProblem(
+      await send("POST", `/v1/support/tickets/${ticket.id}/comments`, acme.key, { body: "x", internal: true }),
+      422,
+      undefined,
+      "body",
+    );
   });
 });

@@ -45,8 +45,9 @@ export interface Page<T> {
 
 export const SUPPORT_SCOPES = ["support:read", "support:write"];
 
-export const supportTenant = (tier: "standard" | "fintech" | "healthcare" | "gov_federal" = "standard"): Promise<TestTenant> =>
-  createTenant({ tier, scopes: [...SUPPORT_SCOPES, "audit:read"] });
+export const supportTenant = (
+  tier: "standard" | "fintech" | "healthcare" | "gov_federal" = "standard",
+): Promise<TestTenant> => createTenant({ tier, scopes: [...SUPPORT_SCOPES, "audit:read"] });
 
 export function send(method: string, path: string, token: string, body?: unknown): Promise<Response> {
   return call(path, {
@@ -58,13 +59,19 @@ export function send(method: string, path: string, token: string, body?: unknown
 }
 
 export async function openTicket(token: string, body: Record<string, unknown> = {}): Promise<Ticket> {
-  const response = await send("POST", "/v1/support/tickets", token, { subject: "Help", description: "Something broke", priority: "high", ...body });
+  const response = await send("POST", "/v1/support/tickets", token, {
+    subject: "Help",
+    description: "Something broke",
+    priority: "high",
+    ...body,
+  });
   expect(response.status).toBe(201);
   return response.json<Ticket>();
 }
 
 export async function ok<T>(response: Response, status = 200): Promise<T> {
-  if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${await response.text()}`);
+  if (response.status !== status)
+    throw new Error(`expected ${status}, got ${response.status}: ${await response.text()}`);
   return response.json<T>();
 }
 
@@ -72,8 +79,9 @@ export async function ok<T>(response: Response, status = 200): Promise<T> {
 export function age(customerId: string, ticketId: string, ms: number): Promise<unknown> {
   const shift = `make_interval(secs => ${ms / 1000})`;
   return asOwner((client) =>
-    asCustomer(client, customerId, () => client.query(
-      `UPDATE support_tickets SET
+    asCustomer(client, customerId, () =>
+      client.query(
+        `UPDATE support_tickets SET
          created_at = created_at - ${shift},
          first_response_due_at = first_response_due_at - ${shift},
          resolution_due_at = resolution_due_at - ${shift},
@@ -82,15 +90,19 @@ export function age(customerId: string, ticketId: string, ms: number): Promise<u
          resolved_at = resolved_at - ${shift},
          closed_at = closed_at - ${shift}
        WHERE id = $1`,
-      [ticketId],
-    )),
+        [ticketId],
+      ),
+    ),
   );
 }
 
 export async function outboxFor(customerId: string): Promise<{ type: string; payload: Record<string, unknown> }[]> {
   return asOwner((client) =>
     asCustomer(client, customerId, async () => {
-      const { rows } = await client.query("SELECT type, payload FROM outbox_events WHERE customer_id = $1 AND type LIKE 'ticket.%' ORDER BY id", [customerId]);
+      const { rows } = await client.query(
+        "SELECT type, payload FROM outbox_events WHERE customer_id = $1 AND type LIKE 'ticket.%' ORDER BY id",
+        [customerId],
+      );
       return rows as { type: string; payload: Record<string, unknown> }[];
     }),
   );

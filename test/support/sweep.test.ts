@@ -14,7 +14,8 @@ import { age, ok, openTicket, outboxFor, send, supportTenant, type Ticket } from
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
-const sweep = () => worker.scheduled(createScheduledController({ cron: "*/5 * * * *", scheduledTime: Date.now() }), env);
+const sweep = () =>
+  worker.scheduled(createScheduledController({ cron: "*/5 * * * *", scheduledTime: Date.now() }), env);
 const purge = () => worker.scheduled(createScheduledController({ cron: "30 3 * * *", scheduledTime: Date.now() }), env);
 
 let tenant: TestTenant;
@@ -28,11 +29,17 @@ const breachEvents = async (ticketId: string) =>
   (await outboxFor(tenant.customerId)).filter((e) => e.type === "ticket.sla_breached" && e.payload.id === ticketId);
 
 function setDeadlines(ticketId: string, set: string): Promise<unknown> {
-  return asOwner((client) => asCustomer(client, tenant.customerId, () => client.query(`UPDATE support_tickets SET ${set} WHERE id = $1`, [ticketId])));
+  return asOwner((client) =>
+    asCustomer(client, tenant.customerId, () =>
+      client.query(`UPDATE support_tickets SET ${set} WHERE id = $1`, [ticketId]),
+    ),
+  );
 }
 
 async function auditActions(ticketId: string): Promise<string[]> {
-  const page = await ok<{ data: { action: string }[] }>(await call(`/v1/audit-events?resource_id=${ticketId}&limit=100`, { token: tenant.key }));
+  const page = await ok<{ data: { action: string }[] }>(
+    await call(`/v1/audit-events?resource_id=${ticketId}&limit=100`, { token: tenant.key }),
+  );
   return page.data.map((e) => e.action);
 }
 
@@ -60,7 +67,9 @@ describe("SLA breach sweep (every 5 minutes)", () => {
     expect(both.map((e) => e.payload.clock)).toEqual(["first_response", "resolution"]);
 
     const { rows } = await asOwner((client) =>
-      client.query("SELECT status, detail FROM job_runs WHERE job = 'support-sla-sweep' ORDER BY started_at DESC LIMIT 1"),
+      client.query(
+        "SELECT status, detail FROM job_runs WHERE job = 'support-sla-sweep' ORDER BY started_at DESC LIMIT 1",
+      ),
     );
     expect(rows[0]).toMatchObject({ status: "succeeded" });
   });
@@ -85,7 +94,10 @@ describe("SLA breach sweep (every 5 minutes)", () => {
     for (const t of [notDue, answered, paused, resolved]) expect(await breachEvents(t.id)).toEqual([]);
 
     // The paused ticket breaches once the customer replies and the clock runs again.
-    await ok(await send("POST", `/v1/support/tickets/${paused.id}/comments`, tenant.key, { body: "Logs attached" }), 201);
+    await ok(
+      await send("POST", `/v1/support/tickets/${paused.id}/comments`, tenant.key, { body: "Logs attached" }),
+      201,
+    );
     await setDeadlines(paused.id, "resolution_due_at = now() - interval '1 second'");
     await sweep();
     expect((await breachEvents(paused.id)).map((e) => e.payload.clock)).toEqual(["resolution"]);
@@ -95,8 +107,14 @@ describe("SLA breach sweep (every 5 minutes)", () => {
 describe("daily purge", () => {
   it("deletes tickets closed more than 90 days ago with every comment and note, audited; keeps younger ones", async () => {
     const old = await openTicket(tenant.key);
-    await ok(await send("POST", `/v1/support/tickets/${old.id}/comments`, tenant.key, { body: "customer comment" }), 201);
-    await ok(await send("POST", `/v1/admin/support/tickets/${old.id}/comments`, staff, { body: "staff note", internal: true }), 201);
+    await ok(
+      await send("POST", `/v1/support/tickets/${old.id}/comments`, tenant.key, { body: "customer comment" }),
+      201,
+    );
+    await ok(
+      await send("POST", `/v1/admin/support/tickets/${old.id}/comments`, staff, { body: "staff note", internal: true }),
+      201,
+    );
     await ok(await send("PATCH", `/v1/support/tickets/${old.id}`, tenant.key, { status: "closed" }));
     await age(tenant.customerId, old.id, 90 * DAY + HOUR);
     const recent = await openTicket(tenant.key);

@@ -15,8 +15,12 @@ async function reserve(customerId: string, name: string): Promise<{ id: string }
 
 async function openAccounts(customerId: string): Promise<number> {
   return asOwner((client) =>
-    asCustomer(client, customerId, async () =>
-      (await client.query("SELECT count(*)::int AS n FROM managed_accounts WHERE status <> 'closed'")).rows[0]!.n as number,
+    asCustomer(
+      client,
+      customerId,
+      async () =>
+        (await client.query("SELECT count(*)::int AS n FROM managed_accounts WHERE status <> 'closed'")).rows[0]!
+          .n as number,
     ),
   );
 }
@@ -41,7 +45,9 @@ describe("app.reserve_managed_account", () => {
 
     // Releasing a slot makes room for exactly one more.
     await asApiRole((client) =>
-      asCustomer(client, customer, () => client.query("SELECT app.release_managed_account($1)", [(granted[0] as { id: string }).id])),
+      asCustomer(client, customer, () =>
+        client.query("SELECT app.release_managed_account($1)", [(granted[0] as { id: string }).id]),
+      ),
     );
     const [again, overflow] = [await reserve(customer, "after-release"), await reserve(customer, "overflow")];
     expect(again).toHaveProperty("id");
@@ -51,7 +57,10 @@ describe("app.reserve_managed_account", () => {
 
   it("refuses without a tenant context", async () => {
     const outcome = await asApiRole((client) =>
-      client.query("SELECT app.reserve_managed_account('x', 'production')").then(() => "ok", (e: { code: string }) => e.code),
+      client.query("SELECT app.reserve_managed_account('x', 'production')").then(
+        () => "ok",
+        (e: { code: string }) => e.code,
+      ),
     );
     expect(outcome).toBe("28000");
   });

@@ -5,10 +5,17 @@ import { asCustomer, createCustomer, type FixtureClient } from "../../db/fixture
 import { as, asApiRole, asOwner, connect, databaseUrl } from "../helpers/database.ts";
 
 async function newCustomer(tag: string): Promise<string> {
-  return asOwner((client) => createCustomer(client, { name: `Audit ${tag}`, email: `audit-${tag}-${Date.now()}@example.com`, tier: "fintech" }));
+  return asOwner((client) =>
+    createCustomer(client, { name: `Audit ${tag}`, email: `audit-${tag}-${Date.now()}@example.com`, tier: "fintech" }),
+  );
 }
 
-async function appendAudit(client: FixtureClient, customerId: string, action: string, data: Record<string, unknown> = {}) {
+async function appendAudit(
+  client: FixtureClient,
+  customerId: string,
+  action: string,
+  data: Record<string, unknown> = {},
+) {
   return asCustomer(client, customerId, () =>
     client.query(
       `INSERT INTO audit_events (customer_id, actor_type, actor_id, action, resource_type, resource_id, request_id, ip, user_agent, summary, data)
@@ -20,7 +27,9 @@ async function appendAudit(client: FixtureClient, customerId: string, action: st
 }
 
 async function verify(customerId: string) {
-  return asApiRole((client) => asCustomer(client, customerId, async () => (await client.query("SELECT * FROM app.verify_audit_chain()")).rows[0]));
+  return asApiRole((client) =>
+    asCustomer(client, customerId, async () => (await client.query("SELECT * FROM app.verify_audit_chain()")).rows[0]),
+  );
 }
 
 let customer: string;
@@ -33,12 +42,20 @@ beforeAll(async () => {
 
 describe("audit chain", () => {
   it("numbers events 1..n per customer and verifies clean", async () => {
-    expect(await verify(customer)).toEqual({ valid: true, checked: "5", first_broken_seq: null, first_broken_id: null, reason: null });
+    expect(await verify(customer)).toEqual({
+      valid: true,
+      checked: "5",
+      first_broken_seq: null,
+      first_broken_id: null,
+      reason: null,
+    });
   });
 
   it("stays one unbroken chain under concurrent appends from separate connections", async () => {
     const busy = await newCustomer("concurrent");
-    await Promise.all(Array.from({ length: 20 }, (_, i) => asApiRole((client) => appendAudit(client, busy, "key.used", { i }))));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => asApiRole((client) => appendAudit(client, busy, "key.used", { i }))),
+    );
     const result = await verify(busy);
     expect(result).toMatchObject({ valid: true, checked: "20" });
   });
@@ -51,12 +68,18 @@ describe("audit chain", () => {
     const admin = await connect(databaseUrl("admin"));
     try {
       await admin.query("SET session_replication_role = replica");
-      await admin.query("UPDATE audit_events SET summary = 'nothing to see' WHERE customer_id = $1 AND seq IN (3, 5)", [victim]);
+      await admin.query("UPDATE audit_events SET summary = 'nothing to see' WHERE customer_id = $1 AND seq IN (3, 5)", [
+        victim,
+      ]);
     } finally {
       await admin.end();
     }
     const result = await verify(victim);
-    expect(result).toMatchObject({ valid: false, first_broken_seq: "3", reason: "hash does not match the event content" });
+    expect(result).toMatchObject({
+      valid: false,
+      first_broken_seq: "3",
+      reason: "hash does not match the event content",
+    });
   });
 });
 
@@ -67,7 +90,10 @@ describe("audit_events is append-only", () => {
     ["TRUNCATE", "TRUNCATE audit_events"],
   ])("the API role cannot %s", async (_op, sql) => {
     const code = await asApiRole((client) =>
-      asCustomer(client, customer, () => client.query(sql)).then(() => "ok", (e: { code: string }) => e.code),
+      asCustomer(client, customer, () => client.query(sql)).then(
+        () => "ok",
+        (e: { code: string }) => e.code,
+      ),
     );
     expect(code).toBe("42501");
   });

@@ -14,13 +14,19 @@ describe("every tenant table (discovered from the catalog)", async () => {
     expect(tables.length).toBeGreaterThanOrEqual(24);
   });
 
-  it.each(tables.map((t) => [t.name, t] as const))("%s: customer_id NOT NULL, RLS enabled and forced", async (_name, table) => {
-    expect(table).toMatchObject({ enabled: true, forced: true });
-    const { rows } = await asOwner((client) =>
-      client.query("SELECT is_nullable FROM information_schema.columns WHERE table_name = $1 AND column_name = $2", [table.name, table.key]),
-    );
-    expect(rows).toEqual([{ is_nullable: "NO" }]);
-  });
+  it.each(tables.map((t) => [t.name, t] as const))(
+    "%s: customer_id NOT NULL, RLS enabled and forced",
+    async (_name, table) => {
+      expect(table).toMatchObject({ enabled: true, forced: true });
+      const { rows } = await asOwner((client) =>
+        client.query("SELECT is_nullable FROM information_schema.columns WHERE table_name = $1 AND column_name = $2", [
+          table.name,
+          table.key,
+        ]),
+      );
+      expect(rows).toEqual([{ is_nullable: "NO" }]);
+    },
+  );
 
   it.each(tables.map((t) => [t.name, t] as const))(
     "%s: a PUBLIC policy per operation keyed on the context, evaluated once per statement",
@@ -40,9 +46,12 @@ describe("every tenant table (discovered from the catalog)", async () => {
     },
   );
 
-  it.each(tables.map((t) => [t.name, t] as const))("%s: has an index that leads with the policy column", (_name, table) => {
-    expect(table.leading_index).toBe(true);
-  });
+  it.each(tables.map((t) => [t.name, t] as const))(
+    "%s: has an index that leads with the policy column",
+    (_name, table) => {
+      expect(table.leading_index).toBe(true);
+    },
+  );
 });
 
 describe("database roles", () => {
@@ -62,12 +71,16 @@ describe("database roles", () => {
       client.query("SELECT rolname FROM pg_roles WHERE rolname LIKE 'sb_%' AND (rolbypassrls OR rolsuper)"),
     );
     expect(rows).toEqual([]);
-    const owned = await asOwner((client) => client.query("SELECT tablename FROM pg_tables WHERE tableowner IN ('sb_api', 'sb_analytics', 'sb_jobs')"));
+    const owned = await asOwner((client) =>
+      client.query("SELECT tablename FROM pg_tables WHERE tableowner IN ('sb_api', 'sb_analytics', 'sb_jobs')"),
+    );
     expect(owned.rows).toEqual([]);
   });
 
   it("the API role may only append to audit_events", async () => {
-    const audit = (await privileges("sb_api")).filter((p) => p.table_name === "audit_events").map((p) => p.privilege_type);
+    const audit = (await privileges("sb_api"))
+      .filter((p) => p.table_name === "audit_events")
+      .map((p) => p.privilege_type);
     expect(audit.sort()).toEqual(["INSERT", "SELECT"]);
   });
 

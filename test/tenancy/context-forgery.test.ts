@@ -46,7 +46,14 @@ describe("an attacker inside tenant A's transaction", () => {
   });
 
   it("cannot switch tenant by rewriting the context without a signature", async () => {
-    const forged = JSON.stringify({ kid: "ctxtest", cid: b.customerId, uid: null, role: null, sa: false, exp: 9999999999 });
+    const forged = JSON.stringify({
+      kid: "ctxtest",
+      cid: b.customerId,
+      uid: null,
+      role: null,
+      sa: false,
+      exp: 9999999999,
+    });
     const outcome = await inA([`SELECT set_config('app.context', '${forged}', true)`]);
     expect(outcome).toMatchObject({ code: "28000", error: expect.stringContaining("signature is invalid") });
   });
@@ -66,7 +73,9 @@ describe("an attacker inside tenant A's transaction", () => {
     expect(outcome).toMatchObject({ code: "28000" });
     const other = await signTenantContext(`made-up:${btoa("y".repeat(32))}`, { customerId: b.customerId });
     expect(
-      await inA([`SELECT set_config('app.context', '${other.context}', true), set_config('app.context_sig', '${other.signature}', true)`]),
+      await inA([
+        `SELECT set_config('app.context', '${other.context}', true), set_config('app.context_sig', '${other.signature}', true)`,
+      ]),
     ).toMatchObject({ code: "28000" });
   });
 
@@ -78,7 +87,14 @@ describe("an attacker inside tenant A's transaction", () => {
   });
 
   it("cannot use a session-level SET either", async () => {
-    const forged = JSON.stringify({ kid: "ctxtest", cid: b.customerId, uid: null, role: null, sa: false, exp: 9999999999 });
+    const forged = JSON.stringify({
+      kid: "ctxtest",
+      cid: b.customerId,
+      uid: null,
+      role: null,
+      sa: false,
+      exp: 9999999999,
+    });
     expect(await inA([`SET app.context = '${forged}'`])).toMatchObject({ code: "28000" });
   });
 
@@ -97,7 +113,9 @@ describe("an attacker inside tenant A's transaction", () => {
 
   it("cannot replace the context functions or shadow them", async () => {
     expect(
-      await inA(["CREATE OR REPLACE FUNCTION app.current_customer_id() RETURNS uuid LANGUAGE sql AS $$ SELECT NULL::uuid $$"]),
+      await inA([
+        "CREATE OR REPLACE FUNCTION app.current_customer_id() RETURNS uuid LANGUAGE sql AS $$ SELECT NULL::uuid $$",
+      ]),
     ).toMatchObject({ code: "42501" });
     expect(
       await inA(["CREATE FUNCTION public.current_customer_id() RETURNS uuid LANGUAGE sql AS $$ SELECT NULL::uuid $$"]),
@@ -117,7 +135,10 @@ describe("an attacker inside tenant A's transaction", () => {
   });
 
   it("sees nothing of B through the SECURITY DEFINER functions it may call", async () => {
-    const outcome = await inA([], "SELECT customer_id::text AS id FROM app.resolve_api_key(decode(repeat('ab', 32), 'hex'))");
+    const outcome = await inA(
+      [],
+      "SELECT customer_id::text AS id FROM app.resolve_api_key(decode(repeat('ab', 32), 'hex'))",
+    );
     expect(outcome).toEqual({ ids: [] });
     neverB(await inA([], "SELECT customer_id::text AS id FROM activity_feed"));
   });
@@ -133,7 +154,10 @@ describe("a context that was signed but has expired", () => {
     const outcome = await asApiRole(async (client) => {
       try {
         await client.query("BEGIN");
-        await client.query("SELECT set_config('app.context', $1, true), set_config('app.context_sig', $2, true)", [stale.context, stale.signature]);
+        await client.query("SELECT set_config('app.context', $1, true), set_config('app.context_sig', $2, true)", [
+          stale.context,
+          stale.signature,
+        ]);
         await client.query("SELECT * FROM invoices");
         return "read";
       } catch (error) {

@@ -12,7 +12,13 @@ let a: string;
 let b: string;
 
 /** Rows of `table` visible with `customerId`'s context, as `role`; "denied" if it may not read it. */
-async function visibleRows(role: Role, customerId: string | null, table: string, where = "true", values: unknown[] = []) {
+async function visibleRows(
+  role: Role,
+  customerId: string | null,
+  table: string,
+  where = "true",
+  values: unknown[] = [],
+) {
   return as(role, async (client) => {
     const run = () => client.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, values);
     try {
@@ -44,7 +50,11 @@ beforeAll(async () => {
   const ids = await asOwner(async (client) => {
     const ids: string[] = [];
     for (const name of ["A", "B"]) {
-      const id = await createCustomer(client, { name: `Isolation ${name}`, email: `iso-${name.toLowerCase()}-${tag}@example.com`, tier: "standard" });
+      const id = await createCustomer(client, {
+        name: `Isolation ${name}`,
+        email: `iso-${name.toLowerCase()}-${tag}@example.com`,
+        tier: "standard",
+      });
       await createApiKey(client, id);
       await createInvoice(client, id, {
         number: `SB-ISO-${name}-${tag}`,
@@ -74,7 +84,10 @@ describe.each(tables.map((t) => [t.name, t.key] as const))("%s", (table, key) =>
 
   it("A's UPDATE and DELETE of B's rows affect 0 rows or are refused", async () => {
     const before = await visibleRows("owner", b, table);
-    for (const sql of [`UPDATE ${table} SET ${key} = ${key} WHERE ${key} = $1`, `DELETE FROM ${table} WHERE ${key} = $1`]) {
+    for (const sql of [
+      `UPDATE ${table} SET ${key} = ${key} WHERE ${key} = $1`,
+      `DELETE FROM ${table} WHERE ${key} = $1`,
+    ]) {
       const outcome = await attempt(sql, [b]);
       if ("code" in outcome) expect(outcome.code, sql).toBe("42501");
       else expect(outcome.rowCount, sql).toBe(0);
@@ -84,7 +97,11 @@ describe.each(tables.map((t) => [t.name, t.key] as const))("%s", (table, key) =>
 
   it("A cannot insert a row that belongs to B", async () => {
     const row = await as("owner", (client) =>
-      asCustomer(client, b, async () => (await client.query(`SELECT row_to_json(t) AS row FROM ${table} t LIMIT 1`)).rows[0]!.row),
+      asCustomer(
+        client,
+        b,
+        async () => (await client.query(`SELECT row_to_json(t) AS row FROM ${table} t LIMIT 1`)).rows[0]!.row,
+      ),
     );
     // A copy of B's row with fresh unique values where the table has them; it still names B.
     const copy = { ...(row as Record<string, unknown>) };
@@ -92,10 +109,17 @@ describe.each(tables.map((t) => [t.name, t.key] as const))("%s", (table, key) =>
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
     for (const unique of ["event_id", "key", "email", "number", "aws_account_id"]) {
       if (!(unique in copy)) continue;
-      copy[unique] = uuid.test(String(copy[unique])) ? crypto.randomUUID() : unique === "aws_account_id" ? "999999999999" : `${copy[unique]}-planted`;
+      copy[unique] = uuid.test(String(copy[unique]))
+        ? crypto.randomUUID()
+        : unique === "aws_account_id"
+          ? "999999999999"
+          : `${copy[unique]}-planted`;
     }
-    if ("token_hash" in copy || "key_hash" in copy) copy[("token_hash" in copy ? "token_hash" : "key_hash")] = `\\x${"ab".repeat(32)}`;
-    const outcome = await attempt(`INSERT INTO ${table} SELECT * FROM json_populate_record(NULL::${table}, $1)`, [JSON.stringify(copy)]);
+    if ("token_hash" in copy || "key_hash" in copy)
+      copy["token_hash" in copy ? "token_hash" : "key_hash"] = `\\x${"ab".repeat(32)}`;
+    const outcome = await attempt(`INSERT INTO ${table} SELECT * FROM json_populate_record(NULL::${table}, $1)`, [
+      JSON.stringify(copy),
+    ]);
     expect(outcome).toEqual({ code: "42501" }); // RLS WITH CHECK violation or no INSERT grant
   });
 

@@ -17,7 +17,11 @@ beforeAll(async () => {
   bob = await createTenant({ invoices: 2 });
 });
 
-async function inTenant<T>(customerId: string, mode: "read" | "write", work: Parameters<RequestDatabase["tenant"]>[2]): Promise<T> {
+async function inTenant<T>(
+  customerId: string,
+  mode: "read" | "write",
+  work: Parameters<RequestDatabase["tenant"]>[2],
+): Promise<T> {
   const db = new RequestDatabase(env);
   try {
     return (await db.tenant({ customerId }, mode, work)) as T;
@@ -28,12 +32,16 @@ async function inTenant<T>(customerId: string, mode: "read" | "write", work: Par
 
 describe("the request entry point's tenant transaction", () => {
   it("returns only the caller's rows from a query that deliberately omits the tenant filter", async () => {
-    const rows = await inTenant<{ id: string; customerId: string }[]>(alice.customerId, "read", (db) => db.select().from(invoices));
+    const rows = await inTenant<{ id: string; customerId: string }[]>(alice.customerId, "read", (db) =>
+      db.select().from(invoices),
+    );
     expect(rows.length).toBeGreaterThan(0);
     expect(new Set(rows.map((r) => r.customerId))).toEqual(new Set([alice.customerId]));
     expect(rows.map((r) => r.id).sort()).toEqual([...alice.invoiceIds].sort());
 
-    const items = await inTenant<{ customerId: string }[]>(bob.customerId, "read", (db) => db.select().from(invoiceLineItems));
+    const items = await inTenant<{ customerId: string }[]>(bob.customerId, "read", (db) =>
+      db.select().from(invoiceLineItems),
+    );
     expect(new Set(items.map((r) => r.customerId))).toEqual(new Set([bob.customerId]));
   });
 
@@ -82,7 +90,9 @@ describe("the request entry point's tenant transaction", () => {
   it("refuses a customer id that is not a uuid before it reaches SQL", async () => {
     const db = new RequestDatabase(env);
     try {
-      await expect(db.tenant({ customerId: "x'); SELECT 1; --" }, "read", async () => undefined)).rejects.toThrow(/uuid/);
+      await expect(db.tenant({ customerId: "x'); SELECT 1; --" }, "read", async () => undefined)).rejects.toThrow(
+        /uuid/,
+      );
     } finally {
       await db.close();
     }

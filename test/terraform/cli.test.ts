@@ -16,13 +16,22 @@ const hasTerraform = spawnSync("terraform", ["version"], { stdio: "ignore" }).st
 const hasMirror = Boolean(pluginDir && existsSync(join(pluginDir, "registry.terraform.io", "hashicorp", "aws")));
 
 if (!hasTerraform) console.warn("terraform CLI checks skipped: no `terraform` on PATH");
-else if (!hasMirror) console.warn("terraform init/validate skipped: set TF_PLUGIN_DIR to an offline provider mirror holding hashicorp/aws 5.100");
+else if (!hasMirror)
+  console.warn(
+    "terraform init/validate skipped: set TF_PLUGIN_DIR to an offline provider mirror holding hashicorp/aws 5.100",
+  );
 
 function terraform(cwd: string, ...args: string[]) {
   const result = spawnSync("terraform", args, {
     cwd,
     encoding: "utf8",
-    env: { ...process.env, TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null" },
+    env: {
+      ...process.env,
+      TF_IN_AUTOMATION: "1",
+      TF_INPUT: "0",
+      CHECKPOINT_DISABLE: "1",
+      TF_CLI_CONFIG_FILE: "/dev/null",
+    },
     timeout: 120_000,
   });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
@@ -41,7 +50,11 @@ describe.skipIf(!hasTerraform || !hasMirror)("terraform init + validate (offline
   beforeAll(async () => {
     copy = await mkdtemp(join(tmpdir(), "securebase-tf-"));
     // verbatimSymlinks: the environments' links to ../shared must point into the copy.
-    await cp(root, copy, { recursive: true, verbatimSymlinks: true, filter: (source) => !source.includes(".terraform") });
+    await cp(root, copy, {
+      recursive: true,
+      verbatimSymlinks: true,
+      filter: (source) => !source.includes(".terraform"),
+    });
   });
   afterAll(async () => {
     await rm(copy, { recursive: true, force: true });

@@ -78,7 +78,9 @@ export async function loadTerraform(root: string): Promise<TerraformConfig> {
     // The composition is shared (environments/shared/stack.tf, linked into each environment);
     // what differs is the environment's `local.settings`, resolved here into the call arguments.
     const calls = Object.entries(blocks.module ?? {}).map(([name, body]) => {
-      const args = Object.fromEntries(Object.entries(first(body)).map(([key, value]) => [key, resolveLocal(value, locals)]));
+      const args = Object.fromEntries(
+        Object.entries(first(body)).map(([key, value]) => [key, resolveLocal(value, locals)]),
+      );
       const module = String(args.source).replace("../../modules/", "");
       return { name, module, args };
     });

@@ -56,40 +56,124 @@ describe("a broken copy of the configuration fails the matching policy", () => {
   });
 
   const sabotage = [
-    { policy: "CKV_AWS_96", file: "modules/database/main.tf", from: "storage_encrypted                   = true", to: "storage_encrypted                   = false" },
-    { policy: "RDS_PROXY_TLS", file: "modules/db-proxy/main.tf", from: "require_tls            = true", to: "require_tls            = false" },
-    { policy: "SB_PROD_BACKUPS_35", file: "environments/prod/settings.tf", from: "backup_retention_days        = 35", to: "backup_retention_days        = 7" },
-    { policy: "CKV_AWS_139", file: "environments/shared/stack.tf", from: "deletion_protection      = true", to: "deletion_protection      = false" },
-    { policy: "CKV_AWS_7", file: "modules/kms-key/main.tf", from: "enable_key_rotation     = true", to: "enable_key_rotation     = false" },
-    { policy: "CKV_AWS_17", file: "modules/database/main.tf", from: "publicly_accessible                   = false", to: "publicly_accessible                   = true" },
+    {
+      policy: "CKV_AWS_96",
+      file: "modules/database/main.tf",
+      from: "storage_encrypted                   = true",
+      to: "storage_encrypted                   = false",
+    },
+    {
+      policy: "RDS_PROXY_TLS",
+      file: "modules/db-proxy/main.tf",
+      from: "require_tls            = true",
+      to: "require_tls            = false",
+    },
+    {
+      policy: "SB_PROD_BACKUPS_35",
+      file: "environments/prod/settings.tf",
+      from: "backup_retention_days        = 35",
+      to: "backup_retention_days        = 7",
+    },
+    {
+      policy: "CKV_AWS_139",
+      file: "environments/shared/stack.tf",
+      from: "deletion_protection      = true",
+      to: "deletion_protection      = false",
+    },
+    {
+      policy: "CKV_AWS_7",
+      file: "modules/kms-key/main.tf",
+      from: "enable_key_rotation     = true",
+      to: "enable_key_rotation     = false",
+    },
+    {
+      policy: "CKV_AWS_17",
+      file: "modules/database/main.tf",
+      from: "publicly_accessible                   = false",
+      to: "publicly_accessible                   = true",
+    },
     {
       policy: "SB_DB_NO_INTERNET_PATH",
       file: "modules/database/main.tf",
       from: "referenced_security_group_id = var.client_security_group_id",
       to: 'cidr_ipv4                    = "0.0.0.0/0"',
     },
-    { policy: "CKV_AWS_62", file: "modules/db-proxy/main.tf", from: 'Action   = ["secretsmanager:GetSecretValue"]', to: 'Action   = ["secretsmanager:*"]' },
-    { policy: "SB_PROXY_IAM_AUTH", file: "modules/db-proxy/main.tf", from: 'iam_auth    = "REQUIRED"', to: 'iam_auth    = "DISABLED"' },
-    { policy: "SB_PROXY_IAM_AUTH", file: "modules/db-proxy/variables.tf", from: 'analytics = "sb_analytics"', to: 'analytics = "sb_analytics"\n    owner     = "sb_owner"' },
-    { policy: "SB_PROXY_AUTH", file: "modules/db-proxy/main.tf", from: 'client_password_auth_type = "POSTGRES_SCRAM_SHA_256"', to: 'client_password_auth_type = "POSTGRES_MD5"' },
-    { policy: "SB_WORKER_DB_CONNECT_ONLY", file: "modules/db-proxy/main.tf", from: 'Action   = ["rds-db:connect"]', to: 'Action   = ["rds-db:connect", "rds:DescribeDBProxies"]' },
-    { policy: "SB_WORKER_DB_CONNECT_ONLY", file: "modules/db-proxy/main.tf", from: "dbuser:${local.proxy_resource_id}/${user}", to: "dbuser:*/${user}" },
+    {
+      policy: "CKV_AWS_62",
+      file: "modules/db-proxy/main.tf",
+      from: 'Action   = ["secretsmanager:GetSecretValue"]',
+      to: 'Action   = ["secretsmanager:*"]',
+    },
+    {
+      policy: "SB_PROXY_IAM_AUTH",
+      file: "modules/db-proxy/main.tf",
+      from: 'iam_auth    = "REQUIRED"',
+      to: 'iam_auth    = "DISABLED"',
+    },
+    {
+      policy: "SB_PROXY_IAM_AUTH",
+      file: "modules/db-proxy/variables.tf",
+      from: 'analytics = "sb_analytics"',
+      to: 'analytics = "sb_analytics"\n    owner     = "sb_owner"',
+    },
+    {
+      policy: "SB_PROXY_AUTH",
+      file: "modules/db-proxy/main.tf",
+      from: 'client_password_auth_type = "POSTGRES_SCRAM_SHA_256"',
+      to: 'client_password_auth_type = "POSTGRES_MD5"',
+    },
+    {
+      policy: "SB_WORKER_DB_CONNECT_ONLY",
+      file: "modules/db-proxy/main.tf",
+      from: 'Action   = ["rds-db:connect"]',
+      to: 'Action   = ["rds-db:connect", "rds:DescribeDBProxies"]',
+    },
+    {
+      policy: "SB_WORKER_DB_CONNECT_ONLY",
+      file: "modules/db-proxy/main.tf",
+      from: "dbuser:${local.proxy_resource_id}/${user}",
+      to: "dbuser:*/${user}",
+    },
     {
       policy: "SB_WORKER_DB_CONNECT_ONLY",
       file: "modules/db-proxy/main.tf",
       from: 'resource "aws_iam_group" "worker_db_connect" {',
       to: 'resource "aws_iam_access_key" "worker" {\n  user = aws_iam_user.worker.name\n}\n\nresource "aws_iam_group" "worker_db_connect" {',
     },
-    { policy: "CKV2_AWS_57", file: "modules/secrets/main.tf", from: "#checkov:skip=CKV2_AWS_57:Each password", to: "#Each password" },
-    { policy: "CKV_AWS_336", file: "modules/ws-proxy/main.tf", from: "readonlyRootFilesystem = true", to: "readonlyRootFilesystem = false" },
-    { policy: "CKV_AWS_103", file: "modules/ws-proxy/main.tf", from: '"ELBSecurityPolicy-TLS13-1-2-2021-06"', to: '"ELBSecurityPolicy-2016-08"' },
-    { policy: "CKV2_AWS_69", file: "modules/database/main.tf", from: 'name  = "rds.force_ssl"\n    value = "1"', to: 'name  = "rds.force_ssl"\n    value = "0"' },
+    {
+      policy: "CKV2_AWS_57",
+      file: "modules/secrets/main.tf",
+      from: "#checkov:skip=CKV2_AWS_57:Each password",
+      to: "#Each password",
+    },
+    {
+      policy: "CKV_AWS_336",
+      file: "modules/ws-proxy/main.tf",
+      from: "readonlyRootFilesystem = true",
+      to: "readonlyRootFilesystem = false",
+    },
+    {
+      policy: "CKV_AWS_103",
+      file: "modules/ws-proxy/main.tf",
+      from: '"ELBSecurityPolicy-TLS13-1-2-2021-06"',
+      to: '"ELBSecurityPolicy-2016-08"',
+    },
+    {
+      policy: "CKV2_AWS_69",
+      file: "modules/database/main.tf",
+      from: 'name  = "rds.force_ssl"\n    value = "1"',
+      to: 'name  = "rds.force_ssl"\n    value = "0"',
+    },
   ];
 
   it.each(sabotage)("$policy fails when $file is broken", async ({ policy, file, from, to }) => {
     const copy = await mkdtemp(join(brokenRoot, `${policy}-`));
     // verbatimSymlinks: the environments' links to ../shared must point into the copy.
-    await cp(root, copy, { recursive: true, verbatimSymlinks: true, filter: (source) => !source.includes(".terraform") });
+    await cp(root, copy, {
+      recursive: true,
+      verbatimSymlinks: true,
+      filter: (source) => !source.includes(".terraform"),
+    });
     const original = await readFile(join(copy, file), "utf8");
     expect(original).toContain(from); // the sabotage really changes something
     await writeFile(join(copy, file), original.replace(from, to));

@@ -24,10 +24,17 @@ const today = new Date().toISOString().slice(0, 10);
 const thisMonth = monthOf(new Date());
 
 const ingest = (events: unknown[], token = staff) =>
-  call("/v1/admin/usage", { method: "POST", token, headers: { "content-type": "application/json" }, body: JSON.stringify({ events }) });
+  call("/v1/admin/usage", {
+    method: "POST",
+    token,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ events }),
+  });
 
 const eventsOf = async (customerId: string) =>
-  (await adminQuery<{ n: number }>("SELECT count(*)::int AS n FROM usage_events WHERE customer_id = $1", [customerId]))[0]!.n;
+  (
+    await adminQuery<{ n: number }>("SELECT count(*)::int AS n FROM usage_events WHERE customer_id = $1", [customerId])
+  )[0]!.n;
 
 beforeAll(async () => {
   staff = (await staffToken()).token;
@@ -38,30 +45,65 @@ beforeAll(async () => {
 describe("POST /v1/admin/usage", () => {
   it("accepts a batch for several customers and reports each event; totals are exact", async () => {
     const events = [
-      { event_id: eventId(), customer_id: alice.customerId, metric: "nat_processing_gb", quantity: 0.1, occurred_at: `${today}T00:00:00Z` },
-      { event_id: eventId(), customer_id: alice.customerId, metric: "nat_processing_gb", quantity: "0.2", occurred_at: `${today}T00:01:00Z` },
-      { event_id: eventId(), customer_id: bob.customerId, metric: "log_storage_gb_month", quantity: "100", occurred_at: `${today}T00:00:00Z` },
+      {
+        event_id: eventId(),
+        customer_id: alice.customerId,
+        metric: "nat_processing_gb",
+        quantity: 0.1,
+        occurred_at: `${today}T00:00:00Z`,
+      },
+      {
+        event_id: eventId(),
+        customer_id: alice.customerId,
+        metric: "nat_processing_gb",
+        quantity: "0.2",
+        occurred_at: `${today}T00:01:00Z`,
+      },
+      {
+        event_id: eventId(),
+        customer_id: bob.customerId,
+        metric: "log_storage_gb_month",
+        quantity: "100",
+        occurred_at: `${today}T00:00:00Z`,
+      },
     ];
     const response = await ingest(events);
     expect(response.status).toBe(200);
     const body = await response.json<IngestBody>();
     expect(body).toMatchObject({ accepted: 3, duplicates: 0, conflicts: 0 });
-    expect(body.data.map((d) => [d.index, d.event_id, d.status])).toEqual(events.map((e, i) => [i, e.event_id, "accepted"]));
+    expect(body.data.map((d) => [d.index, d.event_id, d.status])).toEqual(
+      events.map((e, i) => [i, e.event_id, "accepted"]),
+    );
 
-    const usage = await (await call(`/v1/usage?granularity=month`, { token: alice.key })).json<{ data: { metric: string; quantity: string; events: number }[] }>();
-    expect(usage.data).toEqual([{ metric: "nat_processing_gb", period_start: thisMonth, quantity: "0.300000", events: 2 }]);
+    const usage = await (await call(`/v1/usage?granularity=month`, { token: alice.key })).json<{
+      data: { metric: string; quantity: string; events: number }[];
+    }>();
+    expect(usage.data).toEqual([
+      { metric: "nat_processing_gb", period_start: thisMonth, quantity: "0.300000", events: 2 },
+    ]);
   });
 
   it("is idempotent forever: a resend is `duplicate`, a changed payload under the same id is `conflict`; totals do not move", async () => {
     const id = eventId();
-    const event = { event_id: id, customer_id: alice.customerId, metric: "log_storage_gb_month", quantity: "5", occurred_at: `${today}T01:00:00Z` };
+    const event = {
+      event_id: id,
+      customer_id: alice.customerId,
+      metric: "log_storage_gb_month",
+      quantity: "5",
+      occurred_at: `${today}T01:00:00Z`,
+    };
     expect((await (await ingest([event])).json<IngestBody>()).accepted).toBe(1);
-    const again = await (await ingest([event, { ...event, quantity: "6" }, { ...event, event_id: eventId() }])).json<IngestBody>();
+    const again = await (
+      await ingest([event, { ...event, quantity: "6" }, { ...event, event_id: eventId() }])
+    ).json<IngestBody>();
     expect(again.data.map((d) => d.status)).toEqual(["duplicate", "conflict", "accepted"]);
     expect(again).toMatchObject({ accepted: 1, duplicates: 1, conflicts: 1 });
     // The same event id for another customer is another event.
     expect((await (await ingest([{ ...event, customer_id: bob.customerId }])).json<IngestBody>()).accepted).toBe(1);
-    const [stored] = await adminQuery<{ quantity: string }>("SELECT quantity::text FROM usage_events WHERE customer_id = $1 AND event_id = $2", [alice.customerId, id]);
+    const [stored] = await adminQuery<{ quantity: string }>(
+      "SELECT quantity::text FROM usage_events WHERE customer_id = $1 AND event_id = $2",
+      [alice.customerId, id],
+    );
     expect(stored!.quantity).toBe("5.000000");
     const [monthly] = await adminQuery<{ quantity: string }>(
       "SELECT quantity::text FROM usage_monthly WHERE customer_id = $1 AND metric = 'log_storage_gb_month' AND month = $2",
@@ -74,28 +116,66 @@ describe("POST /v1/admin/usage", () => {
     const customer = await createTenant();
     const lastMonth = addMonths(thisMonth, -1);
     const at = `${lastMonth.slice(0, 8)}15T23:30:00-02:00`; // the 16th in UTC
-    expect((await (await ingest([{ event_id: eventId(), customer_id: customer.customerId, metric: "nat_processing_gb", quantity: 7, occurred_at: at }])).json<IngestBody>()).accepted).toBe(1);
-    const daily = await (await call(`/v1/usage?from=${lastMonth}&to=${thisMonth}`, { token: customer.key })).json<{ data: unknown[] }>();
-    expect(daily.data).toEqual([{ metric: "nat_processing_gb", period_start: `${lastMonth.slice(0, 8)}16`, quantity: "7.000000", events: 1 }]);
+    expect(
+      (
+        await (
+          await ingest([
+            {
+              event_id: eventId(),
+              customer_id: customer.customerId,
+              metric: "nat_processing_gb",
+              quantity: 7,
+              occurred_at: at,
+            },
+          ])
+        ).json<IngestBody>()
+      ).accepted,
+    ).toBe(1);
+    const daily = await (await call(`/v1/usage?from=${lastMonth}&to=${thisMonth}`, { token: customer.key })).json<{
+      data: unknown[];
+    }>();
+    expect(daily.data).toEqual([
+      { metric: "nat_processing_gb", period_start: `${lastMonth.slice(0, 8)}16`, quantity: "7.000000", events: 1 },
+    ]);
   });
 
   it("records one audit event for the batch in the staff member's trail", async () => {
-    const response = await ingest([{ event_id: eventId(), customer_id: bob.customerId, metric: "nat_processing_gb", quantity: 1, occurred_at: `${today}T02:00:00Z` }]);
+    const response = await ingest([
+      {
+        event_id: eventId(),
+        customer_id: bob.customerId,
+        metric: "nat_processing_gb",
+        quantity: 1,
+        occurred_at: `${today}T02:00:00Z`,
+      },
+    ]);
     const requestId = response.headers.get("x-request-id");
     const rows = await adminQuery<{ action: string; actor_type: string; summary: string }>(
       "SELECT action, actor_type, summary FROM audit_events WHERE request_id = $1",
       [requestId],
     );
-    expect(rows).toEqual([{ action: "usage.ingested", actor_type: "staff", summary: expect.stringContaining("1 accepted") }]);
+    expect(rows).toEqual([
+      { action: "usage.ingested", actor_type: "staff", summary: expect.stringContaining("1 accepted") },
+    ]);
   });
 });
 
 describe("POST /v1/admin/usage is platform-only", () => {
-  const event = () => ({ event_id: eventId(), customer_id: alice.customerId, metric: "nat_processing_gb", quantity: 1, occurred_at: `${today}T00:00:00Z` });
+  const event = () => ({
+    event_id: eventId(),
+    customer_id: alice.customerId,
+    metric: "nat_processing_gb",
+    quantity: 1,
+    occurred_at: `${today}T00:00:00Z`,
+  });
 
   it("needs credentials", async () => {
     await expectProblem(
-      await call("/v1/admin/usage", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ events: [event()] }) }),
+      await call("/v1/admin/usage", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ events: [event()] }),
+      }),
       401,
     );
   });
@@ -112,7 +192,10 @@ describe("POST /v1/admin/usage is platform-only", () => {
     await expect(
       asApiRole((client) =>
         asCustomer(client, alice.customerId, () =>
-          client.query("INSERT INTO usage_events (customer_id, event_id, metric, quantity, occurred_at) VALUES ($1, 'sneaky', 'nat_processing_gb', 1, now())", [alice.customerId]),
+          client.query(
+            "INSERT INTO usage_events (customer_id, event_id, metric, quantity, occurred_at) VALUES ($1, 'sneaky', 'nat_processing_gb', 1, now())",
+            [alice.customerId],
+          ),
         ),
       ),
     ).rejects.toMatchObject({ code: "42501" });
@@ -123,7 +206,13 @@ describe("POST /v1/admin/usage is platform-only", () => {
 });
 
 describe("POST /v1/admin/usage validation: 422 naming body.events.N.field, nothing written", () => {
-  const good = () => ({ event_id: eventId(), customer_id: alice.customerId, metric: "nat_processing_gb", quantity: 1, occurred_at: `${today}T00:00:00Z` });
+  const good = () => ({
+    event_id: eventId(),
+    customer_id: alice.customerId,
+    metric: "nat_processing_gb",
+    quantity: 1,
+    occurred_at: `${today}T00:00:00Z`,
+  });
   const future = new Date(Date.now() + 10 * 60_000).toISOString();
   const tooOld = `${addMonths(thisMonth, -4)}T00:00:00Z`;
 
@@ -146,9 +235,18 @@ describe("POST /v1/admin/usage validation: 422 naming body.events.N.field, nothi
 
   it("refuses an account of another customer (or none)", async () => {
     const [account] = await asOwner((client) =>
-      asCustomer(client, bob.customerId, async () => (await client.query("SELECT id FROM app.reserve_managed_account('bob-prod', 'production')")).rows),
+      asCustomer(
+        client,
+        bob.customerId,
+        async () => (await client.query("SELECT id FROM app.reserve_managed_account('bob-prod', 'production')")).rows,
+      ),
     );
-    await expectProblem(await ingest([good(), { ...good(), account_id: account!.id }]), 422, "validation-error", "body.events.1.account_id");
+    await expectProblem(
+      await ingest([good(), { ...good(), account_id: account!.id }]),
+      422,
+      "validation-error",
+      "body.events.1.account_id",
+    );
     const ok = await ingest([{ ...good(), customer_id: bob.customerId, account_id: account!.id }]);
     expect((await ok.json<IngestBody>()).accepted).toBe(1);
   });

@@ -22,8 +22,18 @@ beforeAll(async () => {
   alice = await createTenant();
   bob = await createTenant();
   await ingestAsJobs([
-    { customer_id: alice.customerId, metric: "log_storage_gb_month", quantity: "100", occurred_at: `${today}T00:00:00Z` },
-    { customer_id: alice.customerId, metric: "nat_processing_gb", quantity: "999.5", occurred_at: `${today}T00:00:00Z` },
+    {
+      customer_id: alice.customerId,
+      metric: "log_storage_gb_month",
+      quantity: "100",
+      occurred_at: `${today}T00:00:00Z`,
+    },
+    {
+      customer_id: alice.customerId,
+      metric: "nat_processing_gb",
+      quantity: "999.5",
+      occurred_at: `${today}T00:00:00Z`,
+    },
     { customer_id: alice.customerId, metric: "nat_processing_gb", quantity: "0.5", occurred_at: `${today}T00:00:00Z` },
     { customer_id: bob.customerId, metric: "nat_processing_gb", quantity: "1", occurred_at: `${today}T00:00:00Z` },
   ]);
@@ -45,7 +55,12 @@ describe("GET /v1/metrics", () => {
     const body = await (await call("/v1/metrics?period=2020-02", { token: alice.key })).json<Metrics>();
     expect(body).toMatchObject({ period_start: "2020-02-01", period_end: "2020-03-01" });
     expect(body.data.every((m) => m.quantity === "0" && m.preview_cost_cents === 0)).toBe(true);
-    await expectProblem(await call("/v1/metrics?period=2020-13", { token: alice.key }), 400, "validation-error", "query.period");
+    await expectProblem(
+      await call("/v1/metrics?period=2020-13", { token: alice.key }),
+      400,
+      "validation-error",
+      "query.period",
+    );
   });
 
   it("needs metrics:read", async () => {
@@ -58,17 +73,42 @@ describe("GET /v1/metrics", () => {
 describe("GET /v1/usage", () => {
   it("returns only the caller's totals, by day and by month", async () => {
     const daily = await (await call("/v1/usage", { token: bob.key })).json<{ granularity: string; data: unknown[] }>();
-    expect(daily).toMatchObject({ granularity: "day", data: [{ metric: "nat_processing_gb", period_start: today, quantity: "1.000000", events: 1 }] });
+    expect(daily).toMatchObject({
+      granularity: "day",
+      data: [{ metric: "nat_processing_gb", period_start: today, quantity: "1.000000", events: 1 }],
+    });
     const viewer = await userToken(alice.customerId, "viewer");
-    const monthly = await (await call("/v1/usage?granularity=month", { token: viewer.token })).json<{ data: { metric: string }[] }>();
+    const monthly = await (await call("/v1/usage?granularity=month", { token: viewer.token })).json<{
+      data: { metric: string }[];
+    }>();
     expect(monthly.data.map((d) => d.metric)).toEqual(["log_storage_gb_month", "nat_processing_gb"]);
   });
 
   it("refuses a reversed or too long range and bad dates (400 naming the query field)", async () => {
-    await expectProblem(await call("/v1/usage?from=2026-05-01&to=2026-04-01", { token: alice.key }), 400, "validation-error", "query.to");
-    await expectProblem(await call("/v1/usage?from=2020-01-01&to=2026-01-01", { token: alice.key }), 400, "validation-error", "query.to");
-    await expectProblem(await call("/v1/usage?from=2026-02-30", { token: alice.key }), 400, "validation-error", "query.from");
-    await expectProblem(await call("/v1/usage?granularity=hour", { token: alice.key }), 400, "validation-error", "query.granularity");
+    await expectProblem(
+      await call("/v1/usage?from=2026-05-01&to=2026-04-01", { token: alice.key }),
+      400,
+      "validation-error",
+      "query.to",
+    );
+    await expectProblem(
+      await call("/v1/usage?from=2020-01-01&to=2026-01-01", { token: alice.key }),
+      400,
+      "validation-error",
+      "query.to",
+    );
+    await expectProblem(
+      await call("/v1/usage?from=2026-02-30", { token: alice.key }),
+      400,
+      "validation-error",
+      "query.from",
+    );
+    await expectProblem(
+      await call("/v1/usage?granularity=hour", { token: alice.key }),
+      400,
+      "validation-error",
+      "query.granularity",
+    );
   });
 
   it("needs usage:read", async () => {

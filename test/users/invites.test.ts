@@ -30,7 +30,8 @@ interface AcceptBody {
 }
 
 let counter = 0;
-const uniqueEmail = (tag = "invitee") => `${tag}-${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}@example.com`;
+const uniqueEmail = (tag = "invitee") =>
+  `${tag}-${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}@example.com`;
 const PASSWORD = "a perfectly long passphrase";
 
 const jsonBody = (body: unknown, token?: string, headers: Record<string, string> = {}) => ({
@@ -40,10 +41,15 @@ const jsonBody = (body: unknown, token?: string, headers: Record<string, string>
   body: JSON.stringify(body),
 });
 const invite = (body: unknown, token?: string) => call("/v1/invites", jsonBody(body, token));
-const accept = (body: unknown) => call("/v1/invites/accept", jsonBody(body, undefined, { "cf-connecting-ip": randomIp() }));
+const accept = (body: unknown) =>
+  call("/v1/invites/accept", jsonBody(body, undefined, { "cf-connecting-ip": randomIp() }));
 const revoke = (id: string, token?: string) => call(`/v1/invites/${id}`, { method: "DELETE", token });
 
-async function newInvite(token: string, role = "developer", email = uniqueEmail()): Promise<InviteBody & { accept_token: string }> {
+async function newInvite(
+  token: string,
+  role = "developer",
+  email = uniqueEmail(),
+): Promise<InviteBody & { accept_token: string }> {
   const response = await invite({ email, role }, token);
   expect(response.status).toBe(201);
   return response.json();
@@ -53,7 +59,9 @@ const owner = <T>(customerId: string, sql: string, values: unknown[]) =>
   asOwner((client) => asCustomer(client, customerId, async () => (await client.query(sql, values)).rows as T[]));
 
 const sha256hex = async (text: string) =>
-  [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
 
 let alice: TestTenant;
 let bob: TestTenant;
@@ -75,7 +83,13 @@ describe("POST /v1/invites", () => {
     const response = await invite({ email, role: "billing" }, admin.token);
     expect(response.status).toBe(201);
     const body = await response.json<InviteBody>();
-    expect(body).toMatchObject({ object: "invite", email: email.toLowerCase(), role: "billing", status: "pending", invited_by: admin.user.id });
+    expect(body).toMatchObject({
+      object: "invite",
+      email: email.toLowerCase(),
+      role: "billing",
+      status: "pending",
+      invited_by: admin.user.id,
+    });
     expect(body.accept_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const days = (Date.parse(body.expires_at) - Date.parse(body.created_at)) / 86_400_000;
     expect(days).toBeGreaterThan(6.99);
@@ -96,7 +110,12 @@ describe("POST /v1/invites", () => {
     expect(outbox).toEqual([
       {
         type: "user.invited",
-        payload: expect.objectContaining({ invite_id: body.id, email: email.toLowerCase(), role: "billing", expires_at: body.expires_at }),
+        payload: expect.objectContaining({
+          invite_id: body.id,
+          email: email.toLowerCase(),
+          role: "billing",
+          expires_at: body.expires_at,
+        }),
       },
     ]);
     // The accept link is never readable at rest: sealed until the email is sent, then gone.
@@ -117,7 +136,11 @@ describe("POST /v1/invites", () => {
   });
 
   it("answers 409 for an email that already has a user in the customer", async () => {
-    await expectProblem(await invite({ email: viewer.user.email.toUpperCase(), role: "viewer" }, admin.token), 409, "user-exists");
+    await expectProblem(
+      await invite({ email: viewer.user.email.toUpperCase(), role: "viewer" }, admin.token),
+      409,
+      "user-exists",
+    );
   });
 
   it("answers 409 while a pending invite for the email exists, and invites again once it is revoked", async () => {
@@ -137,21 +160,43 @@ describe("POST /v1/invites", () => {
   });
 
   it("rejects invalid bodies with 422 naming the fields", async () => {
-    await expectProblem(await invite({ email: "not-an-email", role: "viewer" }, admin.token), 422, "validation-error", "body.email");
-    await expectProblem(await invite({ email: uniqueEmail(), role: "owner" }, admin.token), 422, "validation-error", "body.role");
+    await expectProblem(
+      await invite({ email: "not-an-email", role: "viewer" }, admin.token),
+      422,
+      "validation-error",
+      "body.email",
+    );
+    await expectProblem(
+      await invite({ email: uniqueEmail(), role: "owner" }, admin.token),
+      422,
+      "validation-error",
+      "body.role",
+    );
     const missing = await expectProblem(await invite({}, admin.token), 422, "validation-error");
     expect(missing.errors!.map((e) => e.field).sort()).toEqual(["body.email", "body.role"]);
   });
 
   it("answers 401 without credentials and 403 without users:write", async () => {
     await expectProblem(await invite({ email: uniqueEmail(), role: "viewer" }), 401);
-    await expectProblem(await invite({ email: uniqueEmail(), role: "viewer" }, viewer.token), 403, "insufficient-permission");
-    await expectProblem(await invite({ email: uniqueEmail(), role: "viewer" }, alice.key), 403, "insufficient-permission");
+    await expectProblem(
+      await invite({ email: uniqueEmail(), role: "viewer" }, viewer.token),
+      403,
+      "insufficient-permission",
+    );
+    await expectProblem(
+      await invite({ email: uniqueEmail(), role: "viewer" }, alice.key),
+      403,
+      "insufficient-permission",
+    );
   });
 });
 
 async function expireInvite(customerId: string, id: string) {
-  await owner(customerId, "UPDATE user_invites SET created_at = now() - interval '8 days', expires_at = now() - interval '1 day' WHERE id = $1", [id]);
+  await owner(
+    customerId,
+    "UPDATE user_invites SET created_at = now() - interval '8 days', expires_at = now() - interval '1 day' WHERE id = $1",
+    [id],
+  );
 }
 
 describe("GET /v1/invites", () => {
@@ -177,12 +222,24 @@ describe("GET /v1/invites", () => {
       [pending.id, "pending"],
     ]);
     expect(JSON.stringify(page)).not.toMatch(/token/);
-    for (const [invite, status] of [[pending, "pending"], [accepted, "accepted"], [revoked, "revoked"], [expired, "expired"]] as const) {
-      const filtered = await (await call(`/v1/invites?status=${status}`, { token: tenantAdmin.token })).json<{ data: InviteBody[] }>();
+    for (const [invite, status] of [
+      [pending, "pending"],
+      [accepted, "accepted"],
+      [revoked, "revoked"],
+      [expired, "expired"],
+    ] as const) {
+      const filtered = await (await call(`/v1/invites?status=${status}`, { token: tenantAdmin.token })).json<{
+        data: InviteBody[];
+      }>();
       expect(filtered.data.map((i) => i.id)).toEqual([invite.id]);
     }
-    const paged = await (await call(`/v1/invites?limit=3`, { token: tenantAdmin.token })).json<{ data: InviteBody[]; next_cursor: string }>();
-    const rest = await (await call(`/v1/invites?limit=3&starting_after=${paged.next_cursor}`, { token: tenantAdmin.token })).json<{ data: InviteBody[] }>();
+    const paged = await (await call(`/v1/invites?limit=3`, { token: tenantAdmin.token })).json<{
+      data: InviteBody[];
+      next_cursor: string;
+    }>();
+    const rest = await (
+      await call(`/v1/invites?limit=3&starting_after=${paged.next_cursor}`, { token: tenantAdmin.token })
+    ).json<{ data: InviteBody[] }>();
     expect(rest.data.map((i) => i.id)).toEqual([pending.id]);
   });
 
@@ -193,7 +250,12 @@ describe("GET /v1/invites", () => {
   });
 
   it("answers 400 for a bad status filter, 401 without credentials, 403 without users:read", async () => {
-    await expectProblem(await call("/v1/invites?status=lost", { token: admin.token }), 400, "validation-error", "query.status");
+    await expectProblem(
+      await call("/v1/invites?status=lost", { token: admin.token }),
+      400,
+      "validation-error",
+      "query.status",
+    );
     await expectProblem(await call("/v1/invites"), 401);
     await expectProblem(await call("/v1/invites", { token: viewer.token }), 403, "insufficient-permission");
   });
@@ -206,9 +268,17 @@ describe("DELETE /v1/invites/{id}", () => {
     expect(response.status).toBe(200);
     const body = await response.json<InviteBody>();
     expect(body).toMatchObject({ id: pending.id, status: "revoked", revoked_at: expect.any(String) });
-    const audit = await owner<{ action: string }>(alice.customerId, "SELECT action FROM audit_events WHERE resource_id = $1 ORDER BY seq", [pending.id]);
+    const audit = await owner<{ action: string }>(
+      alice.customerId,
+      "SELECT action FROM audit_events WHERE resource_id = $1 ORDER BY seq",
+      [pending.id],
+    );
     expect(audit.map((a) => a.action)).toEqual(["user.invited", "user.invite_revoked"]);
-    await expectProblem(await accept({ token: pending.accept_token, name: "Too Late", password: PASSWORD }), 404, "invite-invalid");
+    await expectProblem(
+      await accept({ token: pending.accept_token, name: "Too Late", password: PASSWORD }),
+      404,
+      "invite-invalid",
+    );
     // Revoking again changes nothing.
     expect((await revoke(pending.id, admin.token)).status).toBe(200);
   });
@@ -222,7 +292,9 @@ describe("DELETE /v1/invites/{id}", () => {
   it("answers 404 for another tenant's invite, which stays pending", async () => {
     const bobs = await newInvite(bobAdmin.token);
     await expectProblem(await revoke(bobs.id, admin.token), 404, "not-found");
-    const list = await (await call("/v1/invites?status=pending&limit=100", { token: bobAdmin.token })).json<{ data: InviteBody[] }>();
+    const list = await (await call("/v1/invites?status=pending&limit=100", { token: bobAdmin.token })).json<{
+      data: InviteBody[];
+    }>();
     expect(list.data.map((i) => i.id)).toContain(bobs.id);
   });
 
@@ -248,7 +320,10 @@ describe("POST /v1/invites/accept", () => {
     // Ends with the 12-hour session it was recorded with (signed a moment later).
     expect(body.expires_in).toBeGreaterThan(12 * 3600 - 10);
     expect(body.expires_in).toBeLessThanOrEqual(12 * 3600);
-    const me = await (await call("/v1/me", { token: body.session_token })).json<{ user: { id: string; role: string }; customer: { id: string } }>();
+    const me = await (await call("/v1/me", { token: body.session_token })).json<{
+      user: { id: string; role: string };
+      customer: { id: string };
+    }>();
     expect(me).toMatchObject({ user: { id: body.user.id, role: "support" }, customer: { id: alice.customerId } });
 
     const token = await login(sent.email, PASSWORD);
@@ -264,14 +339,22 @@ describe("POST /v1/invites/accept", () => {
       [body.user.id],
     );
     expect(audit).toEqual([{ action: "user.invite_accepted", actor_type: "user", actor_id: body.user.id }]);
-    const sessions = await owner<{ id: string }>(alice.customerId, "SELECT id FROM user_sessions WHERE user_id = $1 ORDER BY id", [body.user.id]);
+    const sessions = await owner<{ id: string }>(
+      alice.customerId,
+      "SELECT id FROM user_sessions WHERE user_id = $1 ORDER BY id",
+      [body.user.id],
+    );
     expect(sessions[0]!.id).toBe(body.session_id);
   });
 
   it("accepts an invite once only", async () => {
     const sent = await newInvite(admin.token);
     expect((await accept({ token: sent.accept_token, name: "First", password: PASSWORD })).status).toBe(201);
-    const second = await expectProblem(await accept({ token: sent.accept_token, name: "Second", password: PASSWORD }), 404, "invite-invalid");
+    const second = await expectProblem(
+      await accept({ token: sent.accept_token, name: "Second", password: PASSWORD }),
+      404,
+      "invite-invalid",
+    );
     expect(second.detail).toBe("This invite is invalid, expired or has already been used.");
   });
 
@@ -295,7 +378,10 @@ describe("POST /v1/invites/accept", () => {
     await revoke(revoked.id, admin.token);
     const details = new Set<string>();
     for (const token of [expired.accept_token, revoked.accept_token, "made-up-token"]) {
-      details.add((await expectProblem(await accept({ token, name: "Nobody", password: PASSWORD }), 404, "invite-invalid")).detail);
+      details.add(
+        (await expectProblem(await accept({ token, name: "Nobody", password: PASSWORD }), 404, "invite-invalid"))
+          .detail,
+      );
     }
     expect(details.size).toBe(1);
   });
@@ -305,35 +391,69 @@ describe("POST /v1/invites/accept", () => {
     const tenantAdmin = await userToken(tenant.customerId, "admin");
     const sent = await newInvite(tenantAdmin.token);
     await owner(tenant.customerId, "UPDATE customers SET status = 'suspended' WHERE id = $1", [tenant.customerId]);
-    await expectProblem(await accept({ token: sent.accept_token, name: "Late", password: PASSWORD }), 404, "invite-invalid");
+    await expectProblem(
+      await accept({ token: sent.accept_token, name: "Late", password: PASSWORD }),
+      404,
+      "invite-invalid",
+    );
   });
 
   it("refuses a weak password with 422 naming body.password, and the invite stays usable", async () => {
     const sent = await newInvite(admin.token);
-    await expectProblem(await accept({ token: sent.accept_token, name: "Weak", password: "short" }), 422, "validation-error", "body.password");
-    await expectProblem(await accept({ token: sent.accept_token, name: "Weak", password: sent.email }), 422, "validation-error", "body.password");
-    await expectProblem(await accept({ token: sent.accept_token, name: "Weak", password: "x".repeat(257) }), 422, "validation-error", "body.password");
+    await expectProblem(
+      await accept({ token: sent.accept_token, name: "Weak", password: "short" }),
+      422,
+      "validation-error",
+      "body.password",
+    );
+    await expectProblem(
+      await accept({ token: sent.accept_token, name: "Weak", password: sent.email }),
+      422,
+      "validation-error",
+      "body.password",
+    );
+    await expectProblem(
+      await accept({ token: sent.accept_token, name: "Weak", password: "x".repeat(257) }),
+      422,
+      "validation-error",
+      "body.password",
+    );
     expect((await accept({ token: sent.accept_token, name: "Strong", password: PASSWORD })).status).toBe(201);
   });
 
   it("rejects invalid bodies with 422 naming the fields", async () => {
     const missing = await expectProblem(await accept({}), 422, "validation-error");
     expect(missing.errors!.map((e) => e.field).sort()).toEqual(["body.name", "body.password", "body.token"]);
-    await expectProblem(await accept({ token: "t", name: "", password: PASSWORD }), 422, "validation-error", "body.name");
+    await expectProblem(
+      await accept({ token: "t", name: "", password: PASSWORD }),
+      422,
+      "validation-error",
+      "body.name",
+    );
   });
 
   it("answers 409 email-taken when the address got a user elsewhere meanwhile, and the invite stays pending", async () => {
     const sent = await newInvite(admin.token);
     await createUser(bob.customerId, { email: sent.email });
-    await expectProblem(await accept({ token: sent.accept_token, name: "Taken", password: PASSWORD }), 409, "email-taken");
-    const [row] = await owner<{ accepted_at: string | null }>(alice.customerId, "SELECT accepted_at FROM user_invites WHERE id = $1", [sent.id]);
+    await expectProblem(
+      await accept({ token: sent.accept_token, name: "Taken", password: PASSWORD }),
+      409,
+      "email-taken",
+    );
+    const [row] = await owner<{ accepted_at: string | null }>(
+      alice.customerId,
+      "SELECT accepted_at FROM user_invites WHERE id = $1",
+      [sent.id],
+    );
     expect(row!.accepted_at).toBeNull();
   });
 
   it("is public: it needs no credentials and ignores any that are sent", async () => {
     const sent = await newInvite(admin.token, "viewer");
     const response = await call("/v1/invites/accept", {
-      ...jsonBody({ token: sent.accept_token, name: "Public", password: PASSWORD }, bobAdmin.token, { "cf-connecting-ip": randomIp() }),
+      ...jsonBody({ token: sent.accept_token, name: "Public", password: PASSWORD }, bobAdmin.token, {
+        "cf-connecting-ip": randomIp(),
+      }),
     });
     expect(response.status).toBe(201);
     expect((await response.json<AcceptBody>()).customer_id).toBe(alice.customerId);

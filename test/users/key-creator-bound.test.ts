@@ -6,10 +6,16 @@ import { asOwner } from "../helpers/database.ts";
 import { createUser, userToken } from "../helpers/identity.ts";
 import { call, createTenant } from "../helpers/tenants.ts";
 
-const permissionsOf = async (key: string) => (await (await call("/v1/me", { token: key })).json<{ permissions: string[] }>()).permissions;
+const permissionsOf = async (key: string) =>
+  (await (await call("/v1/me", { token: key })).json<{ permissions: string[] }>()).permissions;
 
 const patchUser = (token: string, id: string, body: unknown) =>
-  call(`/v1/users/${id}`, { method: "PATCH", token, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  call(`/v1/users/${id}`, {
+    method: "PATCH",
+    token,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 
 describe("keys created by a portal user", () => {
   it("shrink to the creator's new role, and stop when the creator is deactivated", async () => {
@@ -19,7 +25,10 @@ describe("keys created by a portal user", () => {
     const key = await asOwner(async (client) => {
       const created = await createApiKey(client, tenant.customerId, { scopes: ["api_keys:read", "invoices:read"] });
       await asCustomer(client, tenant.customerId, () =>
-        client.query("UPDATE api_keys SET created_by_type = 'user', created_by_id = $1 WHERE id = $2", [creator.id, created.id]),
+        client.query("UPDATE api_keys SET created_by_type = 'user', created_by_id = $1 WHERE id = $2", [
+          creator.id,
+          created.id,
+        ]),
       );
       return created.key;
     });

@@ -45,7 +45,9 @@ describe("GET /v1/permissions", () => {
       expect(response.status).toBe(200);
       const body = await response.json<{ permissions: string[]; matrix: Record<string, string[]> }>();
       expect(body.permissions).toEqual([...permissions]);
-      expect(Object.fromEntries(Object.entries(body.matrix).map(([role, list]) => [role, [...list].sort()]))).toEqual(codeMatrix());
+      expect(Object.fromEntries(Object.entries(body.matrix).map(([role, list]) => [role, [...list].sort()]))).toEqual(
+        codeMatrix(),
+      );
     }
   });
 
@@ -56,21 +58,46 @@ describe("GET /v1/permissions", () => {
 
 describe("role -> permission matrix", () => {
   it("in code (worker/auth/permissions.ts) equals the database's role_permissions table", async () => {
-    const rows = await asOwner(async (client) => (await client.query("SELECT role, permission FROM role_permissions ORDER BY role, permission")).rows);
+    const rows = await asOwner(
+      async (client) =>
+        (await client.query("SELECT role, permission FROM role_permissions ORDER BY role, permission")).rows,
+    );
     const database: Record<string, string[]> = {};
-    for (const { role, permission } of rows as { role: string; permission: string }[]) (database[role] ??= []).push(permission);
-    expect(Object.fromEntries(Object.entries(database).map(([role, list]) => [role, list.sort()]))).toEqual(codeMatrix());
+    for (const { role, permission } of rows as { role: string; permission: string }[])
+      (database[role] ??= []).push(permission);
+    expect(Object.fromEntries(Object.entries(database).map(([role, list]) => [role, list.sort()]))).toEqual(
+      codeMatrix(),
+    );
   });
 });
 
 describe("OpenAPI document", () => {
   it("describes the users and invites API with named schemas, and only the invite acceptance is public", async () => {
     const doc = await (await call("/openapi.json")).json<{
-      paths: Record<string, Record<string, { summary?: string; description?: string; "x-public"?: boolean; "x-required-permission"?: string }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          { summary?: string; description?: string; "x-public"?: boolean; "x-required-permission"?: string }
+        >
+      >;
       components: { schemas: Record<string, unknown> };
     }>();
     expect(Object.keys(doc.components.schemas)).toEqual(
-      expect.arrayContaining(["User", "UserList", "UpdateUserRequest", "Invite", "InviteList", "CreateInviteRequest", "CreatedInvite", "AcceptInviteRequest", "AcceptedInvite", "RoleInfo", "RoleList", "PermissionMatrix"]),
+      expect.arrayContaining([
+        "User",
+        "UserList",
+        "UpdateUserRequest",
+        "Invite",
+        "InviteList",
+        "CreateInviteRequest",
+        "CreatedInvite",
+        "AcceptInviteRequest",
+        "AcceptedInvite",
+        "RoleInfo",
+        "RoleList",
+        "PermissionMatrix",
+      ]),
     );
     const permissionOf = (path: string, method: string) => doc.paths[path]?.[method]?.["x-required-permission"];
     expect(permissionOf("/v1/users", "get")).toBe("users:read");

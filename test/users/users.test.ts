@@ -114,15 +114,32 @@ describe("GET /v1/users", () => {
     const viewers = await (await call("/v1/users?role=viewer&limit=100", { token: admin.token })).json<Page>();
     expect(viewers.data.map((u) => u.id)).toContain(viewer.user.id);
     expect(viewers.data.every((u) => u.role === "viewer")).toBe(true);
-    const deactivated = await (await call("/v1/users?status=deactivated&limit=100", { token: admin.token })).json<Page>();
+    const deactivated = await (
+      await call("/v1/users?status=deactivated&limit=100", { token: admin.token })
+    ).json<Page>();
     expect(deactivated.data.map((u) => u.id)).toContain(gone.id);
     expect(deactivated.data.every((u) => u.status === "deactivated")).toBe(true);
   });
 
   it("rejects bad query parameters with 400 naming them", async () => {
-    await expectProblem(await call("/v1/users?role=owner", { token: admin.token }), 400, "validation-error", "query.role");
-    await expectProblem(await call("/v1/users?status=gone", { token: admin.token }), 400, "validation-error", "query.status");
-    await expectProblem(await call("/v1/users?starting_after=nope", { token: admin.token }), 400, "validation-error", "query.starting_after");
+    await expectProblem(
+      await call("/v1/users?role=owner", { token: admin.token }),
+      400,
+      "validation-error",
+      "query.role",
+    );
+    await expectProblem(
+      await call("/v1/users?status=gone", { token: admin.token }),
+      400,
+      "validation-error",
+      "query.status",
+    );
+    await expectProblem(
+      await call("/v1/users?starting_after=nope", { token: admin.token }),
+      400,
+      "validation-error",
+      "query.starting_after",
+    );
   });
 
   it("answers 401 without credentials", async () => {
@@ -139,16 +156,30 @@ describe("GET /v1/users/{id}", () => {
   it("returns one of the caller's users", async () => {
     const response = await call(`/v1/users/${viewer.user.id}`, { token: admin.token });
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ id: viewer.user.id, object: "user", role: "viewer", email: viewer.user.email });
+    expect(await response.json()).toMatchObject({
+      id: viewer.user.id,
+      object: "user",
+      role: "viewer",
+      email: viewer.user.email,
+    });
   });
 
   it("answers 404 for another tenant's user, like for an id that does not exist", async () => {
     await expectProblem(await call(`/v1/users/${bobUser.id}`, { token: admin.token }), 404, "not-found");
-    await expectProblem(await call("/v1/users/01900000-0000-7000-8000-000000000000", { token: admin.token }), 404, "not-found");
+    await expectProblem(
+      await call("/v1/users/01900000-0000-7000-8000-000000000000", { token: admin.token }),
+      404,
+      "not-found",
+    );
   });
 
   it("answers 400 for a malformed id", async () => {
-    await expectProblem(await call("/v1/users/not-a-uuid", { token: admin.token }), 400, "validation-error", "param.id");
+    await expectProblem(
+      await call("/v1/users/not-a-uuid", { token: admin.token }),
+      400,
+      "validation-error",
+      "param.id",
+    );
   });
 
   it("answers 401 without credentials and 403 without users:read", async () => {
@@ -160,16 +191,30 @@ describe("GET /v1/users/{id}", () => {
 describe("PATCH /v1/users/{id}", () => {
   it("renames and changes the role, audited as user.updated with the changed fields only", async () => {
     const target = await createUser(alice.customerId, { role: "viewer" });
-    const response = await patch(target.id, { name: "Renamed Person", role: "developer", status: "active" }, admin.token);
+    const response = await patch(
+      target.id,
+      { name: "Renamed Person", role: "developer", status: "active" },
+      admin.token,
+    );
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ id: target.id, name: "Renamed Person", role: "developer", status: "active" });
+    expect(await response.json()).toMatchObject({
+      id: target.id,
+      name: "Renamed Person",
+      role: "developer",
+      status: "active",
+    });
     const events = await auditEvents(alice.customerId, target.id);
     expect(events).toEqual([
       expect.objectContaining({
         action: "user.updated",
         actor_type: "user",
         actor_id: admin.user.id,
-        data: expect.objectContaining({ changes: { name: { from: `User ${target.email}`, to: "Renamed Person" }, role: { from: "viewer", to: "developer" } } }),
+        data: expect.objectContaining({
+          changes: {
+            name: { from: `User ${target.email}`, to: "Renamed Person" },
+            role: { from: "viewer", to: "developer" },
+          },
+        }),
       }),
     ]);
   });
@@ -182,14 +227,23 @@ describe("PATCH /v1/users/{id}", () => {
     await expectProblem(await patch(id, { name: "" }, admin.token), 422, "validation-error", "body.name");
     await expectProblem(await patch(id, { name: "x".repeat(201) }, admin.token), 422, "validation-error", "body.name");
     // Fields the API never sets (email, platform role) are refused, not silently dropped.
-    await expectProblem(await patch(id, { name: "Ok", super_admin: true }, admin.token), 422, "validation-error", "body");
+    await expectProblem(
+      await patch(id, { name: "Ok", super_admin: true }, admin.token),
+      422,
+      "validation-error",
+      "body",
+    );
   });
 
   it("answers 400 for a malformed id and 404 for another tenant's user", async () => {
     await expectProblem(await patch("123", { name: "X" }, admin.token), 400, "validation-error", "param.id");
     await expectProblem(await patch(bobUser.id, { role: "viewer" }, admin.token), 404, "not-found");
     const stillAdmin = await asOwner((client) =>
-      asCustomer(client, bob.customerId, async () => (await client.query("SELECT role FROM users WHERE id = $1", [bobUser.id])).rows[0]),
+      asCustomer(
+        client,
+        bob.customerId,
+        async () => (await client.query("SELECT role FROM users WHERE id = $1", [bobUser.id])).rows[0],
+      ),
     );
     expect(stillAdmin).toEqual({ role: "admin" });
   });
@@ -232,7 +286,10 @@ describe("PATCH /v1/users/{id}", () => {
 
   it("lets only one of two concurrent demotions of the last two admins through", async () => {
     const tenant = await createTenant({ scopes: ["users:read", "users:write"] });
-    const [a, b] = await Promise.all([createUser(tenant.customerId, { role: "admin" }), createUser(tenant.customerId, { role: "admin" })]);
+    const [a, b] = await Promise.all([
+      createUser(tenant.customerId, { role: "admin" }),
+      createUser(tenant.customerId, { role: "admin" }),
+    ]);
     const responses = await Promise.all([patch(a.id, { role: "viewer" }, tenant.key), remove(b.id, tenant.key)]);
     expect(responses.map((r) => r.status).sort()).toEqual([200, 409]);
     const admins = await (await call("/v1/users?role=admin&status=active", { token: tenant.key })).json<Page>();
@@ -258,7 +315,10 @@ describe("PATCH /v1/users/{id}", () => {
     expect(await loginStatus(dev.user)).toBe(200);
     const events = await auditEvents(alice.customerId, dev.user.id);
     expect(events.map((e) => e.action)).toEqual(["user.updated", "user.updated"]);
-    expect(events[0]!.data).toMatchObject({ changes: { status: { from: "active", to: "deactivated" } }, ended_sessions: 1 });
+    expect(events[0]!.data).toMatchObject({
+      changes: { status: { from: "active", to: "deactivated" } },
+      ended_sessions: 1,
+    });
   });
 });
 
@@ -268,20 +328,32 @@ describe("DELETE /v1/users/{id}", () => {
     expect((await call("/v1/invoices", { token: victim.token })).status).toBe(200);
     const response = await remove(victim.user.id, admin.token);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ id: victim.user.id, object: "user", status: "deactivated", role: "billing" });
+    expect(await response.json()).toMatchObject({
+      id: victim.user.id,
+      object: "user",
+      status: "deactivated",
+      role: "billing",
+    });
     await expectProblem(await call("/v1/invoices", { token: victim.token }), 401);
     expect(await loginStatus(victim.user)).toBe(401);
 
     const sessions = await asOwner((client) =>
-      asCustomer(client, alice.customerId, async () =>
-        (await client.query("SELECT revoked_at FROM user_sessions WHERE user_id = $1", [victim.user.id])).rows,
+      asCustomer(
+        client,
+        alice.customerId,
+        async () =>
+          (await client.query("SELECT revoked_at FROM user_sessions WHERE user_id = $1", [victim.user.id])).rows,
       ),
     );
     expect(sessions.length).toBeGreaterThan(0);
     expect(sessions.every((s) => s.revoked_at !== null)).toBe(true);
     const events = await auditEvents(alice.customerId, victim.user.id);
     expect(events).toEqual([
-      expect.objectContaining({ action: "user.deactivated", actor_id: admin.user.id, data: expect.objectContaining({ ended_sessions: 1 }) }),
+      expect.objectContaining({
+        action: "user.deactivated",
+        actor_id: admin.user.id,
+        data: expect.objectContaining({ ended_sessions: 1 }),
+      }),
     ]);
   });
 

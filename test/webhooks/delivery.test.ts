@@ -18,7 +18,12 @@ beforeAll(async () => {
 });
 
 const post = (path: string, body?: unknown) =>
-  call(path, { method: "POST", token, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  call(path, {
+    method: "POST",
+    token,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 
 async function register(url: string, eventTypes: string[] = []): Promise<{ id: string; secret: string }> {
   const response = await post("/v1/webhooks/endpoints", { url, event_types: eventTypes });
@@ -33,12 +38,23 @@ interface Delivery {
   event_type: string;
   event_id: string;
   next_attempt_at: string | null;
-  attempts?: { attempt_number: number; status_code: number | null; error: string | null; latency_ms: number; response_excerpt: string | null }[];
+  attempts?: {
+    attempt_number: number;
+    status_code: number | null;
+    error: string | null;
+    latency_ms: number;
+    response_excerpt: string | null;
+  }[];
 }
 
 const deliveriesOf = async (endpointId: string, query = ""): Promise<Delivery[]> =>
-  (await (await call(`/v1/webhooks/endpoints/${endpointId}/deliveries?limit=100${query}`, { token })).json<{ data: Delivery[] }>()).data;
-const delivery = async (id: string): Promise<Delivery> => (await call(`/v1/webhooks/deliveries/${id}`, { token })).json();
+  (
+    await (
+      await call(`/v1/webhooks/endpoints/${endpointId}/deliveries?limit=100${query}`, { token })
+    ).json<{ data: Delivery[] }>()
+  ).data;
+const delivery = async (id: string): Promise<Delivery> =>
+  (await call(`/v1/webhooks/deliveries/${id}`, { token })).json();
 
 /** Time travel on the Postgres schedule: the delivery is due now; then run the delivery step. */
 async function attemptNow(deliveryId: string) {
@@ -71,7 +87,10 @@ describe("webhook delivery", () => {
     await fetch(`${hook.url}`, { method: "PUT", body: JSON.stringify({ secrets: [endpoint.secret] }) });
 
     const keyId = await createKey("delivered");
-    const requests = await eventually(() => received(hook.name), (r) => r.length > 0);
+    const requests = await eventually(
+      () => received(hook.name),
+      (r) => r.length > 0,
+    );
     expect(requests).toHaveLength(1);
     const [request] = requests;
     expect(request!.verified).toBe(true);
@@ -80,8 +99,13 @@ describe("webhook delivery", () => {
     expect(request!.headers["webhook-id"]).toBe(body.id);
     expect(Number(request!.headers["webhook-timestamp"])).toBeCloseTo(Date.now() / 1000, -2);
 
-    const log = await eventually(() => deliveriesOf(endpoint.id), (d) => d[0]?.status === "succeeded");
-    expect(log).toMatchObject([{ event_type: "api_key.created", event_id: body.id, status: "succeeded", attempt_count: 1 }]);
+    const log = await eventually(
+      () => deliveriesOf(endpoint.id),
+      (d) => d[0]?.status === "succeeded",
+    );
+    expect(log).toMatchObject([
+      { event_type: "api_key.created", event_id: body.id, status: "succeeded", attempt_count: 1 },
+    ]);
     const detail = await delivery(log[0]!.id);
     expect(detail.attempts).toMatchObject([{ attempt_number: 1, status_code: 200, error: null }]);
     expect(detail.attempts![0]!.response_excerpt).toContain("received");
@@ -94,8 +118,14 @@ describe("webhook delivery", () => {
     await register(other.url, ["api_key.created"]);
     const keyId = await createKey("to revoke");
     await call(`/v1/api-keys/${keyId}`, { method: "DELETE", token });
-    await eventually(() => received(hook.name), (r) => r.length > 0);
-    const log = await eventually(() => deliveriesOf(endpoint.id), (d) => d.length > 0 && d.every((x) => x.status === "succeeded"));
+    await eventually(
+      () => received(hook.name),
+      (r) => r.length > 0,
+    );
+    const log = await eventually(
+      () => deliveriesOf(endpoint.id),
+      (d) => d.length > 0 && d.every((x) => x.status === "succeeded"),
+    );
     expect(log.map((d) => d.event_type)).toEqual(["api_key.revoked"]);
   });
 
@@ -104,7 +134,10 @@ describe("webhook delivery", () => {
     const endpoint = await register(hook.url, ["api_key.created"]);
     await fetch(hook.url, { method: "PUT", body: JSON.stringify({ secrets: [endpoint.secret] }) });
     await createKey("flaky");
-    const [first] = await eventually(() => deliveriesOf(endpoint.id), (d) => d[0]?.attempt_count === 1 && d[0].status === "failed");
+    const [first] = await eventually(
+      () => deliveriesOf(endpoint.id),
+      (d) => d[0]?.attempt_count === 1 && d[0].status === "failed",
+    );
     expect(first).toMatchObject({ status: "failed", attempt_count: 1 });
 
     await attemptNow(first!.id); // 302: redirects are failures, not followed
@@ -121,7 +154,12 @@ describe("webhook delivery", () => {
     expect(new Set(requests.map((r) => r.headers["webhook-id"])).size).toBe(1);
     const detail = await delivery(first!.id);
     expect(detail).toMatchObject({ status: "succeeded", attempt_count: 4 });
-    expect(detail.attempts!.map((a) => [a.attempt_number, a.status_code])).toEqual([[1, 500], [2, 302], [3, 503], [4, 200]]);
+    expect(detail.attempts!.map((a) => [a.attempt_number, a.status_code])).toEqual([
+      [1, 500],
+      [2, 302],
+      [3, 503],
+      [4, 200],
+    ]);
     expect(detail.attempts!.every((a) => a.latency_ms >= 0)).toBe(true);
     // Delivered: running the step again sends nothing.
     expect(await deliverWebhooks(env, [first!.id])).toMatchObject({ attempted: 0 });
@@ -132,18 +170,26 @@ describe("webhook delivery", () => {
     const hook = await receiver({ then_status: 500 });
     const endpoint = await register(hook.url, ["api_key.created"]);
     await createKey("dead letter");
-    const [first] = await eventually(() => deliveriesOf(endpoint.id), (d) => d[0]?.attempt_count === 1);
+    const [first] = await eventually(
+      () => deliveriesOf(endpoint.id),
+      (d) => d[0]?.attempt_count === 1,
+    );
     for (let n = 2; n <= MAX_ATTEMPTS; n++) await attemptNow(first!.id);
     const detail = await delivery(first!.id);
     expect(detail).toMatchObject({ status: "dead", attempt_count: MAX_ATTEMPTS, next_attempt_at: null });
-    const notes = await (await call("/v1/notifications", { token })).json<{ data: { event_type: string; body: string }[] }>();
+    const notes = await (await call("/v1/notifications", { token })).json<{
+      data: { event_type: string; body: string }[];
+    }>();
     expect(notes.data.find((n) => n.event_type === "webhook.delivery.dead")?.body).toContain(first!.event_id);
 
     // Manual retry: due again, succeeds once the receiver is fixed.
     await fetch(hook.url, { method: "PUT", body: JSON.stringify({ then_status: 204 }) });
     const retry = await post(`/v1/webhooks/deliveries/${first!.id}/retry`);
     expect(retry.status).toBe(202);
-    const done = await eventually(() => delivery(first!.id), (d) => d.status === "succeeded");
+    const done = await eventually(
+      () => delivery(first!.id),
+      (d) => d.status === "succeeded",
+    );
     expect(done.attempt_count).toBe(MAX_ATTEMPTS + 1);
   });
 
@@ -154,30 +200,51 @@ describe("webhook delivery", () => {
     await register(watcher.url, ["webhook.endpoint.disabled"]);
     await createKey("gone");
     const state = await eventually(
-      async () => (await call(`/v1/webhooks/endpoints/${endpoint.id}`, { token })).json<{ status: string; disabled_reason: string }>(),
+      async () =>
+        (await call(`/v1/webhooks/endpoints/${endpoint.id}`, { token })).json<{
+          status: string;
+          disabled_reason: string;
+        }>(),
       (e) => e.status === "disabled",
     );
     expect(state).toMatchObject({ status: "disabled", disabled_reason: "gone" });
-    const announced = await eventually(() => received(watcher.name), (r) => r.length > 0);
-    expect(JSON.parse(announced[0]!.body)).toMatchObject({ type: "webhook.endpoint.disabled", data: { endpoint_id: endpoint.id, reason: "gone" } });
+    const announced = await eventually(
+      () => received(watcher.name),
+      (r) => r.length > 0,
+    );
+    expect(JSON.parse(announced[0]!.body)).toMatchObject({
+      type: "webhook.endpoint.disabled",
+      data: { endpoint_id: endpoint.id, reason: "gone" },
+    });
   });
 
   it("signs with both secrets for 24 h after a rotation, and with the new one only when asked to end the old now", async () => {
     const hook = await receiver();
     const endpoint = await register(hook.url, ["invoice.created"]); // webhook.test reaches it whatever it subscribes to
-    const rotated = await (await post(`/v1/webhooks/endpoints/${endpoint.id}/rotate-secret`, {})).json<{ secret: string; previous_secret_expires_at: string }>();
+    const rotated = await (await post(`/v1/webhooks/endpoints/${endpoint.id}/rotate-secret`, {})).json<{
+      secret: string;
+      previous_secret_expires_at: string;
+    }>();
     expect(new Date(rotated.previous_secret_expires_at).getTime() - Date.now()).toBeGreaterThan(23.9 * 3600 * 1000);
     await fetch(hook.url, { method: "PUT", body: JSON.stringify({ secrets: [endpoint.secret, rotated.secret] }) });
     expect((await post(`/v1/webhooks/endpoints/${endpoint.id}/test`)).status).toBe(202);
-    const [first] = await eventually(() => received(hook.name), (r) => r.length > 0);
+    const [first] = await eventually(
+      () => received(hook.name),
+      (r) => r.length > 0,
+    );
     expect(first!.headers["webhook-signature"]!.split(" ")).toHaveLength(2);
     expect(first!.verified_with).toEqual([0, 1]);
 
-    const now = await (await post(`/v1/webhooks/endpoints/${endpoint.id}/rotate-secret`, { expire_previous_now: true })).json<{ secret: string; previous_secret_expires_at: null }>();
+    const now = await (
+      await post(`/v1/webhooks/endpoints/${endpoint.id}/rotate-secret`, { expire_previous_now: true })
+    ).json<{ secret: string; previous_secret_expires_at: null }>();
     expect(now.previous_secret_expires_at).toBeNull();
     await fetch(hook.url, { method: "PUT", body: JSON.stringify({ secrets: [rotated.secret, now.secret] }) });
     await post(`/v1/webhooks/endpoints/${endpoint.id}/test`);
-    const requests = await eventually(() => received(hook.name), (r) => r.length > 1);
+    const requests = await eventually(
+      () => received(hook.name),
+      (r) => r.length > 1,
+    );
     expect(requests[1]!.verified_with).toEqual([1]);
     expect(requests[1]!.headers["webhook-signature"]!.split(" ")).toHaveLength(1);
   });
@@ -188,12 +255,18 @@ describe("webhook delivery", () => {
     const since = new Date().toISOString();
     await createKey("recover 1");
     await createKey("recover 2");
-    await eventually(() => deliveriesOf(endpoint.id, "&status=failed"), (d) => d.length === 2);
+    await eventually(
+      () => deliveriesOf(endpoint.id, "&status=failed"),
+      (d) => d.length === 2,
+    );
     await fetch(hook.url, { method: "PUT", body: JSON.stringify({ then_status: 200 }) });
     const response = await post(`/v1/webhooks/endpoints/${endpoint.id}/recover`, { since });
     expect(response.status).toBe(202);
     expect(await response.json()).toEqual({ requeued: 2 });
-    const log = await eventually(() => deliveriesOf(endpoint.id, "&status=succeeded"), (d) => d.length === 2);
+    const log = await eventually(
+      () => deliveriesOf(endpoint.id, "&status=succeeded"),
+      (d) => d.length === 2,
+    );
     expect(log).toHaveLength(2);
   });
 });

@@ -18,7 +18,6 @@ beforeAll(async () => {
   token = (await userToken(tenant.customerId, "admin")).token;
 });
 
-const DAY = 86_400_000;
 const sweep = () => worker.scheduled(createScheduledController({ scheduledTime: new Date(), cron: "* * * * *" }), env);
 
 async function endpoint(url: string): Promise<string> {
@@ -32,10 +31,19 @@ async function endpoint(url: string): Promise<string> {
 }
 
 const failingFor = (id: string, days: number) =>
-  as("admin", (client) => client.query("UPDATE webhook_endpoints SET failing_since = now() - make_interval(secs => $2) WHERE id = $1", [id, days * 86400]));
+  as("admin", (client) =>
+    client.query("UPDATE webhook_endpoints SET failing_since = now() - make_interval(secs => $2) WHERE id = $1", [
+      id,
+      days * 86400,
+    ]),
+  );
 
 const notifications = async () =>
-  (await (await call("/v1/notifications?limit=100", { token })).json<{ data: { event_type: string; body: string }[] }>()).data;
+  (
+    await (
+      await call("/v1/notifications?limit=100", { token })
+    ).json<{ data: { event_type: string; body: string }[] }>()
+  ).data;
 
 /** Deliveries of invoice.created to `endpointId`, due now, without going through the queue. */
 async function dueDeliveries(endpointId: string, count: number): Promise<string[]> {
@@ -56,18 +64,30 @@ describe("failing endpoints", () => {
     await failingFor(id, 4.2);
     await sweep();
     await sweep();
-    const warnings = (await notifications()).filter((n) => n.event_type === "webhook.endpoint.failing" && n.body.includes(hook.url));
+    const warnings = (await notifications()).filter(
+      (n) => n.event_type === "webhook.endpoint.failing" && n.body.includes(hook.url),
+    );
     expect(warnings).toHaveLength(1);
-    expect((await (await call(`/v1/webhooks/endpoints/${id}`, { token })).json<{ status: string }>()).status).toBe("enabled");
+    expect((await (await call(`/v1/webhooks/endpoints/${id}`, { token })).json<{ status: string }>()).status).toBe(
+      "enabled",
+    );
 
     await failingFor(id, 5.1);
     await sweep();
-    expect(await (await call(`/v1/webhooks/endpoints/${id}`, { token })).json()).toMatchObject({ status: "disabled", disabled_reason: "failing" });
+    expect(await (await call(`/v1/webhooks/endpoints/${id}`, { token })).json()).toMatchObject({
+      status: "disabled",
+      disabled_reason: "failing",
+    });
     const { rows } = await as("admin", (client) =>
-      client.query("SELECT type, payload FROM outbox_events WHERE customer_id = $1 AND type = 'webhook.endpoint.disabled'", [tenant.customerId]),
+      client.query(
+        "SELECT type, payload FROM outbox_events WHERE customer_id = $1 AND type = 'webhook.endpoint.disabled'",
+        [tenant.customerId],
+      ),
     );
     expect(rows).toMatchObject([{ payload: { endpoint_id: id, reason: "failing" } }]);
-    const audit = await as("admin", (client) => client.query("SELECT actor_type, action FROM audit_events WHERE resource_id = $1 ORDER BY seq", [id]));
+    const audit = await as("admin", (client) =>
+      client.query("SELECT actor_type, action FROM audit_events WHERE resource_id = $1 ORDER BY seq", [id]),
+    );
     expect(audit.rows.at(-1)).toEqual({ actor_type: "system", action: "webhook_endpoint.disabled" });
   });
 
@@ -76,7 +96,10 @@ describe("failing endpoints", () => {
     const id = await endpoint(hook.url);
     await failingFor(id, 3);
     await deliverWebhooks(env, await dueDeliveries(id, 1));
-    expect(await (await call(`/v1/webhooks/endpoints/${id}`, { token })).json()).toMatchObject({ status: "enabled", failing_since: null });
+    expect(await (await call(`/v1/webhooks/endpoints/${id}`, { token })).json()).toMatchObject({
+      status: "enabled",
+      failing_since: null,
+    });
   });
 });
 
@@ -111,7 +134,10 @@ describe("an endpoint deleted while its deliveries are in flight", () => {
     expect((await call(`/v1/webhooks/endpoints/${slowId}`, { method: "DELETE", token })).status).toBe(204);
     expect(await running).toMatchObject({ attempted: 3, succeeded: 3 });
     const { rows } = await as("admin", (client) =>
-      client.query("SELECT d.status, count(a.*)::int AS attempts FROM webhook_deliveries d JOIN webhook_delivery_attempts a ON a.delivery_id = d.id WHERE d.endpoint_id = $1 GROUP BY 1", [fastId]),
+      client.query(
+        "SELECT d.status, count(a.*)::int AS attempts FROM webhook_deliveries d JOIN webhook_delivery_attempts a ON a.delivery_id = d.id WHERE d.endpoint_id = $1 GROUP BY 1",
+        [fastId],
+      ),
     );
     expect(rows).toEqual([{ status: "succeeded", attempts: 2 }]);
   });

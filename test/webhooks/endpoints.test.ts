@@ -19,22 +19,39 @@ beforeAll(async () => {
 });
 
 const send = (method: string, path: string, token: string | undefined, body?: unknown) =>
-  call(path, { method, token, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  call(path, {
+    method,
+    token,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 
 describe("/v1/webhooks/endpoints", () => {
   it("creates an endpoint with a whsec_ secret shown once and stored only encrypted, audited", async () => {
     const hook = await receiver();
-    const response = await send("POST", "/v1/webhooks/endpoints", developer, { url: hook.url, description: "CI", event_types: ["invoice.created"] });
+    const response = await send("POST", "/v1/webhooks/endpoints", developer, {
+      url: hook.url,
+      description: "CI",
+      event_types: ["invoice.created"],
+    });
     expect(response.status).toBe(201);
     const created = await response.json<{ id: string; secret: string; status: string; event_types: string[] }>();
     expect(created).toMatchObject({ status: "enabled", event_types: ["invoice.created"] });
     expect(response.headers.get("location")).toBe(`/v1/webhooks/endpoints/${created.id}`);
 
-    const got = await (await send("GET", `/v1/webhooks/endpoints/${created.id}`, developer)).json<Record<string, unknown>>();
+    const got = await (await send("GET", `/v1/webhooks/endpoints/${created.id}`, developer)).json<
+      Record<string, unknown>
+    >();
     expect(got).not.toHaveProperty("secret");
     const { sealed, audit } = await as("admin", async (client) => ({
-      sealed: (await client.query("SELECT convert_from(secret_ciphertext, 'UTF8') AS s FROM webhook_endpoints WHERE id = $1", [created.id])).rows[0]!.s as string,
-      audit: (await client.query("SELECT action FROM audit_events WHERE resource_id = $1", [created.id])).rows.map((r) => r.action),
+      sealed: (
+        await client.query("SELECT convert_from(secret_ciphertext, 'UTF8') AS s FROM webhook_endpoints WHERE id = $1", [
+          created.id,
+        ])
+      ).rows[0]!.s as string,
+      audit: (await client.query("SELECT action FROM audit_events WHERE resource_id = $1", [created.id])).rows.map(
+        (r) => r.action,
+      ),
     }));
     expect(sealed).toMatch(/^v1\./); // AES-GCM envelope (worker/platform/encryption.ts)
     expect(sealed).not.toContain(created.secret.slice(6));
@@ -43,44 +60,97 @@ describe("/v1/webhooks/endpoints", () => {
 
   it("lists, updates, disables, enables and deletes", async () => {
     const hook = await receiver();
-    const { id } = await (await send("POST", "/v1/webhooks/endpoints", admin, { url: hook.url })).json<{ id: string }>();
-    const list = await (await send("GET", "/v1/webhooks/endpoints?limit=100", admin)).json<{ data: { id: string }[] }>();
+    const { id } = await (await send("POST", "/v1/webhooks/endpoints", admin, { url: hook.url })).json<{
+      id: string;
+    }>();
+    const list = await (await send("GET", "/v1/webhooks/endpoints?limit=100", admin)).json<{
+      data: { id: string }[];
+    }>();
     expect(list.data.map((e) => e.id)).toContain(id);
 
-    const updated = await send("PATCH", `/v1/webhooks/endpoints/${id}`, admin, { description: "renamed", event_types: ["api_key.created"] });
-    expect(await updated.json()).toMatchObject({ description: "renamed", event_types: ["api_key.created"], url: hook.url });
-    expect(await (await send("POST", `/v1/webhooks/endpoints/${id}/disable`, admin)).json()).toMatchObject({ status: "disabled", disabled_reason: "manual" });
-    expect(await (await send("POST", `/v1/webhooks/endpoints/${id}/enable`, admin)).json()).toMatchObject({ status: "enabled", disabled_reason: null });
+    const updated = await send("PATCH", `/v1/webhooks/endpoints/${id}`, admin, {
+      description: "renamed",
+      event_types: ["api_key.created"],
+    });
+    expect(await updated.json()).toMatchObject({
+      description: "renamed",
+      event_types: ["api_key.created"],
+      url: hook.url,
+    });
+    expect(await (await send("POST", `/v1/webhooks/endpoints/${id}/disable`, admin)).json()).toMatchObject({
+      status: "disabled",
+      disabled_reason: "manual",
+    });
+    expect(await (await send("POST", `/v1/webhooks/endpoints/${id}/enable`, admin)).json()).toMatchObject({
+      status: "enabled",
+      disabled_reason: null,
+    });
     // A delivery to retry while disabled is refused; deleting takes the delivery log with it.
-    expect((await send("POST", "/v1/api-keys", admin, { name: "delivered", scopes: ["invoices:read"] })).status).toBe(201);
+    expect((await send("POST", "/v1/api-keys", admin, { name: "delivered", scopes: ["invoices:read"] })).status).toBe(
+      201,
+    );
     const deliveries = await eventually(
-      async () => (await (await send("GET", `/v1/webhooks/endpoints/${id}/deliveries`, admin)).json<{ data: { id: string; status: string }[] }>()).data,
+      async () =>
+        (
+          await (
+            await send("GET", `/v1/webhooks/endpoints/${id}/deliveries`, admin)
+          ).json<{ data: { id: string; status: string }[] }>()
+        ).data,
       (d) => d[0]?.status === "succeeded",
     );
     await send("POST", `/v1/webhooks/endpoints/${id}/disable`, admin);
-    await expectProblem(await send("POST", `/v1/webhooks/deliveries/${deliveries[0]!.id}/retry`, admin), 409, "endpoint-disabled");
+    await expectProblem(
+      await send("POST", `/v1/webhooks/deliveries/${deliveries[0]!.id}/retry`, admin),
+      409,
+      "endpoint-disabled",
+    );
     expect((await send("DELETE", `/v1/webhooks/endpoints/${id}`, admin)).status).toBe(204);
     await expectProblem(await send("GET", `/v1/webhooks/deliveries/${deliveries[0]!.id}`, admin), 404, "not-found");
     await expectProblem(await send("GET", `/v1/webhooks/endpoints/${id}`, admin), 404, "not-found");
   });
 
   it("answers 422 naming the field for a bad URL, an unknown event type or an unknown field", async () => {
-    await expectProblem(await send("POST", "/v1/webhooks/endpoints", admin, { url: "ftp://example.com/x" }), 422, "validation-error", "body.url");
-    await expectProblem(await send("POST", "/v1/webhooks/endpoints", admin, { url: "not a url" }), 422, "validation-error", "body.url");
     await expectProblem(
-      await send("POST", "/v1/webhooks/endpoints", admin, { url: "https://hooks.example.com", event_types: ["nope.never"] }),
+      await send("POST", "/v1/webhooks/endpoints", admin, { url: "ftp://example.com/x" }),
+      422,
+      "validation-error",
+      "body.url",
+    );
+    await expectProblem(
+      await send("POST", "/v1/webhooks/endpoints", admin, { url: "not a url" }),
+      422,
+      "validation-error",
+      "body.url",
+    );
+    await expectProblem(
+      await send("POST", "/v1/webhooks/endpoints", admin, {
+        url: "https://hooks.example.com",
+        event_types: ["nope.never"],
+      }),
       422,
       "validation-error",
       "body.event_types.0",
     );
-    await expectProblem(await send("POST", "/v1/webhooks/endpoints", admin, { url: "https://hooks.example.com", extra: 1 }), 422, "validation-error");
-    await expectProblem(await send("POST", "/v1/webhooks/deliveries/not-a-uuid/retry", admin), 400, "validation-error", "param.id");
+    await expectProblem(
+      await send("POST", "/v1/webhooks/endpoints", admin, { url: "https://hooks.example.com", extra: 1 }),
+      422,
+      "validation-error",
+    );
+    await expectProblem(
+      await send("POST", "/v1/webhooks/deliveries/not-a-uuid/retry", admin),
+      400,
+      "validation-error",
+      "param.id",
+    );
   });
 
   it("needs credentials and webhooks permissions", async () => {
     await expectProblem(await send("GET", "/v1/webhooks/endpoints", undefined), 401);
     await expectProblem(await send("GET", "/v1/webhooks/endpoints", viewer), 403);
-    await expectProblem(await send("POST", "/v1/webhooks/endpoints", viewer, { url: "https://hooks.example.com" }), 403);
+    await expectProblem(
+      await send("POST", "/v1/webhooks/endpoints", viewer, { url: "https://hooks.example.com" }),
+      403,
+    );
     await expectProblem(await send("GET", "/v1/webhooks/endpoints", tenant.key), 403); // the fixture key holds no webhooks scope
   });
 
@@ -88,7 +158,9 @@ describe("/v1/webhooks/endpoints", () => {
     const other = await createTenant();
     const otherAdmin = (await userToken(other.customerId, "admin")).token;
     const hook = await receiver();
-    const { id } = await (await send("POST", "/v1/webhooks/endpoints", otherAdmin, { url: hook.url })).json<{ id: string }>();
+    const { id } = await (await send("POST", "/v1/webhooks/endpoints", otherAdmin, { url: hook.url })).json<{
+      id: string;
+    }>();
     const missing = "0192f1c4-6a3e-7b8a-9d2c-3f4e5a6b7c8d";
     for (const [method, suffix, body] of [
       ["GET", "", undefined],
@@ -105,7 +177,13 @@ describe("/v1/webhooks/endpoints", () => {
         await send(method, `/v1/webhooks/endpoints/${missing}${suffix}`, admin, body),
       );
     }
-    await expectSameAsMissing(await send("GET", `/v1/webhooks/deliveries/${missing}`, admin), await send("GET", `/v1/webhooks/deliveries/${missing}`, admin));
-    expect(await (await send("GET", `/v1/webhooks/endpoints/${id}`, otherAdmin)).json()).toMatchObject({ status: "enabled", description: null });
+    await expectSameAsMissing(
+      await send("GET", `/v1/webhooks/deliveries/${missing}`, admin),
+      await send("GET", `/v1/webhooks/deliveries/${missing}`, admin),
+    );
+    expect(await (await send("GET", `/v1/webhooks/endpoints/${id}`, otherAdmin)).json()).toMatchObject({
+      status: "enabled",
+      description: null,
+    });
   });
 });

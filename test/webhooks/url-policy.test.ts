@@ -54,7 +54,8 @@ describe("classifyAddress", () => {
   });
 
   it("is undefined for names and malformed addresses", () => {
-    for (const value of ["example.com", "1.2.3", "256.1.1.1", "1::2::3", "12345::1", "::g"]) expect(classifyAddress(value)).toBeUndefined();
+    for (const value of ["example.com", "1.2.3", "256.1.1.1", "1::2::3", "12345::1", "::g"])
+      expect(classifyAddress(value)).toBeUndefined();
   });
 });
 
@@ -86,7 +87,9 @@ describe("checkEndpointUrl outside development/test", () => {
   it("allows local receivers in development and test only", async () => {
     expect(await checkEndpointUrl({ ENVIRONMENT: "test" }, "http://127.0.0.1:9999/x")).toEqual({ ok: true });
     expect(await checkEndpointUrl({ ENVIRONMENT: "development" }, "http://localhost:9999/x")).toEqual({ ok: true });
-    expect(await checkEndpointUrl({ ENVIRONMENT: "staging", DOH_URL: env.DOH_URL }, "http://127.0.0.1:9999/x")).toMatchObject({ ok: false });
+    expect(
+      await checkEndpointUrl({ ENVIRONMENT: "staging", DOH_URL: env.DOH_URL }, "http://127.0.0.1:9999/x"),
+    ).toMatchObject({ ok: false });
   });
 
   it("answers 422 naming body.url when the Worker runs with ENVIRONMENT=production", async () => {
@@ -106,7 +109,12 @@ describe("checkEndpointUrl outside development/test", () => {
       await waitOnExecutionContext(ctx);
       return response;
     };
-    const refused = await expectProblem(await create("https://hooks.private.test/x"), 422, "validation-error", "body.url");
+    const refused = await expectProblem(
+      await create("https://hooks.private.test/x"),
+      422,
+      "validation-error",
+      "body.url",
+    );
     expect(refused.errors![0]).toMatchObject({ code: "address_not_public" });
     await expectProblem(await create("http://127.0.0.1:8080/x"), 422, "validation-error", "body.url");
     expect((await create("https://hooks.public.test/x")).status).toBe(201);
@@ -131,14 +139,26 @@ describe("at delivery time", () => {
     // Failed, not only counted: an attempt counts itself when it claims the delivery, and one
     // still in flight would write its outcome over the next_attempt_at set below.
     const [delivery] = await eventually(
-      async () => (await (await call(`/v1/webhooks/endpoints/${endpoint.id}/deliveries`, { token })).json<{ data: { id: string; attempt_count: number; status: string }[] }>()).data,
+      async () =>
+        (
+          await (
+            await call(`/v1/webhooks/endpoints/${endpoint.id}/deliveries`, { token })
+          ).json<{ data: { id: string; attempt_count: number; status: string }[] }>()
+        ).data,
       (d) => d[0]?.attempt_count === 1 && d[0].status === "failed",
     );
-    await as("admin", (client) => client.query("UPDATE webhook_deliveries SET next_attempt_at = now() WHERE id = $1", [delivery!.id]));
+    await as("admin", (client) =>
+      client.query("UPDATE webhook_deliveries SET next_attempt_at = now() WHERE id = $1", [delivery!.id]),
+    );
     const summary = await deliverWebhooks({ ...env, ENVIRONMENT: "production" }, [delivery!.id]);
     expect(summary).toMatchObject({ attempted: 1, failed: 1 });
-    const detail = await (await call(`/v1/webhooks/deliveries/${delivery!.id}`, { token })).json<{ attempts: { status_code: number | null; error: string }[] }>();
-    expect(detail.attempts[1]).toMatchObject({ status_code: null, error: expect.stringContaining("refused before sending") });
+    const detail = await (await call(`/v1/webhooks/deliveries/${delivery!.id}`, { token })).json<{
+      attempts: { status_code: number | null; error: string }[];
+    }>();
+    expect(detail.attempts[1]).toMatchObject({
+      status_code: null,
+      error: expect.stringContaining("refused before sending"),
+    });
     expect(await received(hook.name)).toHaveLength(1); // only the first, test-environment attempt
   });
 });

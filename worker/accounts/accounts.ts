@@ -2,7 +2,13 @@
 // max_accounts by app.reserve_managed_account (migration 0006: it locks the customer's row, so
 // concurrent creates can never over-allocate); closing an account frees its slot.
 import { and, desc, eq, sql } from "drizzle-orm";
-import { customers, managedAccounts, tierFeatures, type AccountEnvironment, type AccountStatus } from "../../db/schema.ts";
+import {
+  customers,
+  managedAccounts,
+  tierFeatures,
+  type AccountEnvironment,
+  type AccountStatus,
+} from "../../db/schema.ts";
 import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
 import { notFound, ProblemError } from "../http/problem.ts";
 import type { Database } from "../platform/database.ts";
@@ -10,7 +16,11 @@ import type { Audit } from "../platform/transactions.ts";
 
 export type AccountRow = typeof managedAccounts.$inferSelect;
 
-export function listAccounts(db: Database, customerId: string, page: PaginationQuery & { status?: AccountStatus }): Promise<AccountRow[]> {
+export function listAccounts(
+  db: Database,
+  customerId: string,
+  page: PaginationQuery & { status?: AccountStatus },
+): Promise<AccountRow[]> {
   return db
     .select()
     .from(managedAccounts)
@@ -26,7 +36,10 @@ export function listAccounts(db: Database, customerId: string, page: PaginationQ
 }
 
 export async function getAccount(db: Database, customerId: string, id: string): Promise<AccountRow | undefined> {
-  const [row] = await db.select().from(managedAccounts).where(and(eq(managedAccounts.customerId, customerId), eq(managedAccounts.id, id)));
+  const [row] = await db
+    .select()
+    .from(managedAccounts)
+    .where(and(eq(managedAccounts.customerId, customerId), eq(managedAccounts.id, id)));
   return row;
 }
 
@@ -51,7 +64,8 @@ export class AccountLimitReached extends Error {
   }
 }
 
-const sqlState = (error: unknown) => (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
+const sqlState = (error: unknown) =>
+  (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
 
 /** Reserves a slot and creates the account (`provisioning`), audited; 409 over the tier's limit. */
 export async function createAccount(
@@ -62,7 +76,9 @@ export async function createAccount(
 ): Promise<AccountRow> {
   let id: string;
   try {
-    const { rows } = await db.execute(sql`SELECT id FROM app.reserve_managed_account(${input.name}, ${input.environment})`);
+    const { rows } = await db.execute(
+      sql`SELECT id FROM app.reserve_managed_account(${input.name}, ${input.environment})`,
+    );
     id = String(rows[0]!.id);
   } catch (error) {
     if (sqlState(error) === "SB001") throw new AccountLimitReached();

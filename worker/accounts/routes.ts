@@ -8,7 +8,15 @@ import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagi
 import { notFound, PROBLEM_CONTENT_TYPE, problemResponses, problemSchema } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../platform/transactions.ts";
-import { AccountLimitReached, accountLimitProblem, closeAccount, createAccount, getAccount, listAccounts, type AccountRow } from "./accounts.ts";
+import {
+  AccountLimitReached,
+  accountLimitProblem,
+  closeAccount,
+  createAccount,
+  getAccount,
+  listAccounts,
+  type AccountRow,
+} from "./accounts.ts";
 
 const accountSchema = z
   .object({
@@ -16,7 +24,10 @@ const accountSchema = z
     object: z.literal("managed_account"),
     name: z.string().openapi({ example: "payments-prod" }),
     environment: z.enum(accountEnvironments),
-    aws_account_id: z.string().nullable().openapi({ description: "Set once provisioning has created the AWS account", example: "123456789012" }),
+    aws_account_id: z
+      .string()
+      .nullable()
+      .openapi({ description: "Set once provisioning has created the AWS account", example: "123456789012" }),
     status: z.enum(accountStatuses),
     created_at: z.string().datetime({ offset: true }),
     closed_at: z.string().datetime({ offset: true }).nullable(),
@@ -59,11 +70,17 @@ const listRoute = secured("accounts:read", {
   description: "Every managed account of your organization; `status` filters (e.g. `closed`).",
   request: {
     query: paginationQuerySchema.extend({
-      status: z.enum(accountStatuses).optional().openapi({ param: { name: "status", in: "query" }, example: "active" }),
+      status: z
+        .enum(accountStatuses)
+        .optional()
+        .openapi({ param: { name: "status", in: "query" }, example: "active" }),
     }),
   },
   responses: {
-    200: { description: "A page of accounts", content: { "application/json": { schema: pageSchema(accountSchema, "ManagedAccountList") } } },
+    200: {
+      description: "A page of accounts",
+      content: { "application/json": { schema: pageSchema(accountSchema, "ManagedAccountList") } },
+    },
     ...problemResponses(400, 401, 403, 429),
   },
 });

@@ -46,17 +46,37 @@ export const acceptUrlFor = (token: string) => `${PORTAL_ACCEPT_URL}?token=${enc
 export async function onboardCustomer(db: Database, audit: Audit, emit: Emit, input: OnboardInput): Promise<Onboarded> {
   const [customer] = await db
     .insert(customers)
-    .values({ id: input.id, name: input.name, email: input.email, tier: input.tier, taxRateBps: input.taxRateBps, status: "active" })
+    .values({
+      id: input.id,
+      name: input.name,
+      email: input.email,
+      tier: input.tier,
+      taxRateBps: input.taxRateBps,
+      status: "active",
+    })
     .returning();
   const { token, tokenHash, expiresAt } = await newInviteToken();
   const [invite] = await db
     .insert(userInvites)
-    .values({ customerId: input.id, email: input.adminEmail, role: "admin", tokenHash, invitedBy: input.staffUserId, expiresAt })
+    .values({
+      customerId: input.id,
+      email: input.adminEmail,
+      role: "admin",
+      tokenHash,
+      invitedBy: input.staffUserId,
+      expiresAt,
+    })
     .returning();
   const acceptUrl = acceptUrlFor(token);
   await emit(
     "user.invited",
-    { invite_id: invite!.id, email: invite!.email, role: invite!.role, customer_name: customer!.name, expires_at: expiresAt.toISOString() },
+    {
+      invite_id: invite!.id,
+      email: invite!.email,
+      role: invite!.role,
+      customer_name: customer!.name,
+      expires_at: expiresAt.toISOString(),
+    },
     { secrets: { accept_url: acceptUrl } },
   );
   await audit({
@@ -64,7 +84,14 @@ export async function onboardCustomer(db: Database, audit: Audit, emit: Emit, in
     resourceType: "customer",
     resourceId: input.id,
     summary: `Customer ${customer!.name} onboarded on ${customer!.tier}; ${invite!.email} invited as admin`,
-    data: { name: customer!.name, email: customer!.email, tier: customer!.tier, tax_rate_bps: customer!.taxRateBps, admin_invite_id: invite!.id, admin_email: invite!.email },
+    data: {
+      name: customer!.name,
+      email: customer!.email,
+      tier: customer!.tier,
+      tax_rate_bps: customer!.taxRateBps,
+      admin_invite_id: invite!.id,
+      admin_email: invite!.email,
+    },
   });
   return { customer: customer!, invite: invite!, acceptToken: token, acceptUrl };
 }
@@ -118,11 +145,21 @@ const columns = { name: "name", tier: "tier", status: "status", taxRateBps: "tax
  * `customer.suspended` / `customer.reactivated`, anything else as `customer.updated`, with the
  * before/after values of every changed field. A closed customer cannot be changed.
  */
-export async function updateCustomer(db: Database, audit: Audit, id: string, patch: CustomerPatch): Promise<CustomerUpdate> {
+export async function updateCustomer(
+  db: Database,
+  audit: Audit,
+  id: string,
+  patch: CustomerPatch,
+): Promise<CustomerUpdate> {
   const [before] = await db.select().from(customers).where(eq(customers.id, id)).for("update");
   if (!before) throw notFound("customer", id);
   if (before.status === "closed") {
-    throw new ProblemError(409, "customer-closed", "Customer closed", `Customer ${id} is closed and can no longer be changed.`);
+    throw new ProblemError(
+      409,
+      "customer-closed",
+      "Customer closed",
+      `Customer ${id} is closed and can no longer be changed.`,
+    );
   }
 
   const changes: Record<string, { from: unknown; to: unknown }> = {};
@@ -139,7 +176,11 @@ export async function updateCustomer(db: Database, audit: Audit, id: string, pat
   if (Object.keys(changes).length > 0) {
     const [updated] = await db.update(customers).set(set).where(eq(customers.id, id)).returning();
     customer = updated!;
-    action = changes.status ? (customer.status === "suspended" ? "customer.suspended" : "customer.reactivated") : "customer.updated";
+    action = changes.status
+      ? customer.status === "suspended"
+        ? "customer.suspended"
+        : "customer.reactivated"
+      : "customer.updated";
     const what = Object.entries(changes)
       .map(([field, change]) => `${field} ${String(change.from)} → ${String(change.to)}`)
       .join(", ");
@@ -156,7 +197,9 @@ export async function updateCustomer(db: Database, audit: Audit, id: string, pat
   // so a retried suspension purges the caches again.
   const keyHashes =
     patch.status === "suspended"
-      ? (await db.select({ keyHash: apiKeys.keyHash }).from(apiKeys).where(eq(apiKeys.customerId, id))).map((k) => toHex(k.keyHash))
+      ? (await db.select({ keyHash: apiKeys.keyHash }).from(apiKeys).where(eq(apiKeys.customerId, id))).map((k) =>
+          toHex(k.keyHash),
+        )
       : [];
   return { customer, action, keyHashes };
 }

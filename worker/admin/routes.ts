@@ -47,16 +47,25 @@ const adminInviteSchema = z
       description: "Single-use invite token, shown only here (it is also emailed). Only its hash is stored.",
       example: "q3v9Yd0cQk1mJrZt8bVfX2nL5sPwA7eH4uK6gC1oR0E",
     }),
-    accept_url: z.string().url().openapi({ example: "https://portal.securebase.io/invites/accept?token=q3v9Yd0cK2mXbP8wz4TgLr1uKdHs6fEaN7oQiXyBvZ5M" }),
+    accept_url: z.string().url().openapi({
+      example: "https://portal.securebase.io/invites/accept?token=q3v9Yd0cK2mXbP8wz4TgLr1uKdHs6fEaN7oQiXyBvZ5M",
+    }),
   })
   .openapi("AdminInvite");
 
-const onboardedSchema = z.object({ customer: customerSchema, admin_invite: adminInviteSchema }).openapi("OnboardedCustomer");
+const onboardedSchema = z
+  .object({ customer: customerSchema, admin_invite: adminInviteSchema })
+  .openapi("OnboardedCustomer");
 
 const createBodySchema = z
   .strictObject({
     name: text({ min: 1, max: 200 }).openapi({ example: "Acme Health" }),
-    email: z.string().trim().email().max(320).openapi({ description: "Billing and operations contact", example: "it-ops@acme-health.example" }),
+    email: z
+      .string()
+      .trim()
+      .email()
+      .max(320)
+      .openapi({ description: "Billing and operations contact", example: "it-ops@acme-health.example" }),
     tier: tierSchema,
     tax_rate_bps: taxRateSchema.default(800),
     admin: z
@@ -64,7 +73,13 @@ const createBodySchema = z
       .openapi({ description: "The customer's first admin, invited by email" }),
   })
   .openapi("CreateCustomerRequest", {
-    example: { name: "Acme Health", email: "it-ops@acme-health.example", tier: "healthcare", tax_rate_bps: 800, admin: { email: "ada@acme-health.example" } },
+    example: {
+      name: "Acme Health",
+      email: "it-ops@acme-health.example",
+      tier: "healthcare",
+      tax_rate_bps: 800,
+      admin: { email: "ada@acme-health.example" },
+    },
   });
 
 const updateBodySchema = z
@@ -72,14 +87,16 @@ const updateBodySchema = z
     name: text({ min: 1, max: 200 }).optional().openapi({ example: "Acme Health Inc." }),
     tier: tierSchema.optional(),
     status: z.enum(["active", "suspended"]).optional().openapi({
-      description: "`suspended` stops every API key, session token and login of the customer at once; `active` reactivates",
+      description:
+        "`suspended` stops every API key, session token and login of the customer at once; `active` reactivates",
       example: "suspended",
     }),
     tax_rate_bps: taxRateSchema.optional(),
   })
-  .refine((body) => Object.values(body).some((v) => v !== undefined), { message: "Send at least one of name, tier, status, tax_rate_bps" })
+  .refine((body) => Object.values(body).some((v) => v !== undefined), {
+    message: "Send at least one of name, tier, status, tax_rate_bps",
+  })
   .openapi("UpdateCustomerRequest", { minProperties: 1, example: { tier: "fintech" } });
-
 
 const createRoute = secured("super_admin", {
   method: "post",
@@ -92,7 +109,10 @@ const createRoute = secured("super_admin", {
     "`customer.created` in the new customer's audit trail, all in one transaction. The invite token is returned once.",
   request: { body: { content: { "application/json": { schema: createBodySchema } }, required: true } },
   responses: {
-    201: { description: "The customer and its admin invite", content: { "application/json": { schema: onboardedSchema } } },
+    201: {
+      description: "The customer and its admin invite",
+      content: { "application/json": { schema: onboardedSchema } },
+    },
     ...problemResponses(400, 401, 403, 422, 429),
   },
 });
@@ -111,7 +131,10 @@ const listRoute = secured("super_admin", {
     }),
   },
   responses: {
-    200: { description: "A page of customers", content: { "application/json": { schema: pageSchema(customerSchema, "CustomerList") } } },
+    200: {
+      description: "A page of customers",
+      content: { "application/json": { schema: pageSchema(customerSchema, "CustomerList") } },
+    },
     ...problemResponses(400, 401, 403, 429),
   },
 });
@@ -144,7 +167,10 @@ const updateRoute = secured("super_admin", {
   responses: {
     200: { description: "The customer after the change", content: { "application/json": { schema: customerSchema } } },
     ...problemResponses(400, 401, 403, 404, 422, 429),
-    409: { description: "The customer is closed and can no longer be changed", content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } } },
+    409: {
+      description: "The customer is closed and can no longer be changed",
+      content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } },
+    },
   },
 });
 
@@ -162,7 +188,10 @@ function toCustomer(row: CustomerRow): z.infer<typeof customerSchema> {
 }
 
 /** A staff context bound to `customerId`: what staff writes about a customer is audited in its chain. */
-function staffContextFor(c: AppContext, customerId: string): { context: TenantContext; actor: ReturnType<typeof actorOf> } {
+function staffContextFor(
+  c: AppContext,
+  customerId: string,
+): { context: TenantContext; actor: ReturnType<typeof actorOf> } {
   const principal = c.var.principal;
   return {
     context: { customerId, superAdmin: true, userId: principal.userId, role: principal.role },
@@ -230,7 +259,13 @@ export const adminRoutes = new OpenAPIHono<AppEnv>()
     }
     const result = await writeAs(
       c,
-      (db, audit) => updateCustomer(db, audit, id, { name: body.name, tier: body.tier, status: body.status, taxRateBps: body.tax_rate_bps }),
+      (db, audit) =>
+        updateCustomer(db, audit, id, {
+          name: body.name,
+          tier: body.tier,
+          status: body.status,
+          taxRateBps: body.tax_rate_bps,
+        }),
       staffContextFor(c, id),
     );
     // After commit: make the status effective at the edge on the very next request.

@@ -14,7 +14,13 @@ import { readAs } from "../platform/transactions.ts";
 
 /** What app.platform_status() returns (jsonb; timestamps as ISO text). */
 interface PlatformStatusRow {
-  jobs: { job: string; cron: string | null; status: "running" | "succeeded" | "failed"; started_at: string; finished_at: string | null }[];
+  jobs: {
+    job: string;
+    cron: string | null;
+    status: "running" | "succeeded" | "failed";
+    started_at: string;
+    finished_at: string | null;
+  }[];
   outbox: { unpublished: number; oldest_unpublished_at: string | null };
   dead_webhook_deliveries: number;
   queue_redeliveries_24h: number;
@@ -28,7 +34,9 @@ export async function platformStatus(db: Database): Promise<PlatformStatusRow> {
 
 /** The events queue's dead-letter queue in each environment (wrangler.toml: `<queue>-dlq`). */
 export function deadLetterQueueOf(environment: string): string {
-  return environment === "staging" || environment === "production" ? `securebase-events-${environment}-dlq` : "securebase-events-dlq";
+  return environment === "staging" || environment === "production"
+    ? `securebase-events-${environment}-dlq`
+    : "securebase-events-dlq";
 }
 
 const timestamp = z.string().datetime({ offset: true });
@@ -49,7 +57,9 @@ const statusSchema = z
     object: z.literal("platform_status"),
     environment: z.string().openapi({ example: "production" }),
     checked_at: timestamp.openapi({ example: "2026-11-23T13:24:20.000Z" }),
-    jobs: z.array(jobSchema).openapi({ description: "Every scheduled job, with its last recorded run (never_ran: no row in job_runs yet)" }),
+    jobs: z
+      .array(jobSchema)
+      .openapi({ description: "Every scheduled job, with its last recorded run (never_ran: no row in job_runs yet)" }),
     outbox: z
       .object({
         unpublished: z.number().int().openapi({ example: 3 }),
@@ -61,7 +71,10 @@ const statusSchema = z
     queues: z.object({
       events: z.object({
         dead_letter_queue: z.string().openapi({ example: "securebase-events-production-dlq" }),
-        redelivered_last_24h: z.number().int().openapi({ description: "Messages that needed more than one attempt", example: 0 }),
+        redelivered_last_24h: z
+          .number()
+          .int()
+          .openapi({ description: "Messages that needed more than one attempt", example: 0 }),
         hint: z.string(),
       }),
     }),
@@ -109,7 +122,8 @@ const statusRoute = secured("super_admin", {
   },
 });
 
-const secondsBetween = (from: string | null, to: Date) => (from === null ? null : Math.max(0, Math.floor((to.getTime() - Date.parse(from)) / 1000)));
+const secondsBetween = (from: string | null, to: Date) =>
+  from === null ? null : Math.max(0, Math.floor((to.getTime() - Date.parse(from)) / 1000));
 const iso = (value: string | null) => (value === null ? null : new Date(value).toISOString());
 
 export const statusRoutes = new OpenAPIHono<AppEnv>().openapi(statusRoute, async (c) => {

@@ -49,7 +49,12 @@ export type ApiKeyRow = {
 };
 
 /** Usage per metric per day (usage_daily) or per month (usage_monthly). */
-export async function usageReport(db: Database, customerId: string, period: Period, granularity: "day" | "month"): Promise<Report<UsageRow>> {
+export async function usageReport(
+  db: Database,
+  customerId: string,
+  period: Period,
+  granularity: "day" | "month",
+): Promise<Report<UsageRow>> {
   const { rows } = await db.execute<UsageRow>(
     granularity === "day"
       ? sql`SELECT day::text AS period, metric, quantity::text AS quantity, events FROM usage_daily
@@ -59,7 +64,10 @@ export async function usageReport(db: Database, customerId: string, period: Peri
             WHERE customer_id = ${customerId} AND month >= date_trunc('month', ${period.from}::date) AND month < ${period.to}::date
             ORDER BY month, metric`,
   );
-  return { columns: ["period", "metric", "quantity", "events"], rows: rows.map((r) => ({ ...r, events: Number(r.events) })) };
+  return {
+    columns: ["period", "metric", "quantity", "events"],
+    rows: rows.map((r) => ({ ...r, events: Number(r.events) })),
+  };
 }
 
 /** Invoiced cost per month and component (invoice line items of non-void invoices whose period starts in the period). */
@@ -72,7 +80,16 @@ export async function costReport(db: Database, customerId: string, period: Perio
       AND i.period_start >= date_trunc('month', ${period.from}::date) AND i.period_start < ${period.to}::date
     ORDER BY i.period_start, i.number, li.position NULLS LAST, li.id`);
   return {
-    columns: ["month", "invoice_number", "invoice_status", "component", "description", "quantity", "unit", "amount_cents"],
+    columns: [
+      "month",
+      "invoice_number",
+      "invoice_status",
+      "component",
+      "description",
+      "quantity",
+      "unit",
+      "amount_cents",
+    ],
     rows: rows.map((r) => ({ ...r, amount_cents: Number(r.amount_cents) })),
   };
 }
@@ -103,12 +120,22 @@ export async function slaReport(db: Database, customerId: string, period: Period
     GROUP BY p.rank, p.priority ORDER BY p.rank`);
   return {
     columns: [
-      "priority", "tickets", "first_response_met", "first_response_breached", "first_response_pending",
-      "resolution_met", "resolution_breached", "resolution_pending", "resolution_compliance_percent",
+      "priority",
+      "tickets",
+      "first_response_met",
+      "first_response_breached",
+      "first_response_pending",
+      "resolution_met",
+      "resolution_breached",
+      "resolution_pending",
+      "resolution_compliance_percent",
     ],
     rows: rows.map((r) => {
       const decided = r.resolution_met + r.resolution_breached;
-      return { ...r, resolution_compliance_percent: decided === 0 ? null : Math.round((r.resolution_met * 1000) / decided) / 10 };
+      return {
+        ...r,
+        resolution_compliance_percent: decided === 0 ? null : Math.round((r.resolution_met * 1000) / decided) / 10,
+      };
     }),
   };
 }

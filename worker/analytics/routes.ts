@@ -17,16 +17,27 @@ const periodQuery = {
     .string()
     .date()
     .optional()
-    .openapi({ param: { name: "from", in: "query" }, description: "First day (UTC), inclusive; default: the first day of the month a year ago", example: "2026-01-01" }),
+    .openapi({
+      param: { name: "from", in: "query" },
+      description: "First day (UTC), inclusive; default: the first day of the month a year ago",
+      example: "2026-01-01",
+    }),
   to: z
     .string()
     .date()
     .optional()
-    .openapi({ param: { name: "to", in: "query" }, description: "Last day (UTC), exclusive; default: tomorrow (today included)", example: "2026-12-01" }),
+    .openapi({
+      param: { name: "to", in: "query" },
+      description: "Last day (UTC), exclusive; default: tomorrow (today included)",
+      example: "2026-12-01",
+    }),
   format: z
     .enum(["json", "csv"])
     .optional()
-    .openapi({ param: { name: "format", in: "query" }, description: "`csv` or `json`; without it, `Accept: text/csv` selects CSV" }),
+    .openapi({
+      param: { name: "format", in: "query" },
+      description: "`csv` or `json`; without it, `Accept: text/csv` selects CSV",
+    }),
 };
 const granularityQuery = {
   granularity: z
@@ -62,7 +73,10 @@ const rowSchemas = {
     resolution_met: z.number().int(),
     resolution_breached: z.number().int(),
     resolution_pending: z.number().int(),
-    resolution_compliance_percent: z.number().nullable().openapi({ description: "met / (met + breached) × 100; null when nothing is decided yet" }),
+    resolution_compliance_percent: z
+      .number()
+      .nullable()
+      .openapi({ description: "met / (met + breached) × 100; null when nothing is decided yet" }),
   }),
   "api-keys": z.object({
     id: z.string().uuid(),
@@ -72,7 +86,10 @@ const rowSchemas = {
     status: z.enum(["active", "revoked", "expired"]),
     created_at: z.string().datetime(),
     last_used_at: z.string().datetime().nullable().openapi({ description: "Accurate to about 5 minutes" }),
-    audited_changes: z.number().int().openapi({ description: "Audit events the key caused in the period (changes; reads are not counted)" }),
+    audited_changes: z
+      .number()
+      .int()
+      .openapi({ description: "Audit events the key caused in the period (changes; reads are not counted)" }),
   }),
 } as const;
 type ReportKind = keyof typeof rowSchemas;
@@ -82,25 +99,29 @@ const titles: Record<ReportKind, { operationId: string; name: string; summary: s
     operationId: "getUsageReport",
     name: "UsageReport",
     summary: "Usage per metric per day or month",
-    description: "Metered usage per metric per day (`granularity=day`) or month, exact decimal quantities and event counts.",
+    description:
+      "Metered usage per metric per day (`granularity=day`) or month, exact decimal quantities and event counts.",
   },
   cost: {
     operationId: "getCostReport",
     name: "CostReport",
     summary: "Invoiced cost per month and component",
-    description: "Every line of every non-void invoice whose period starts in the period: base, usage, discount and tax, in integer cents.",
+    description:
+      "Every line of every non-void invoice whose period starts in the period: base, usage, discount and tax, in integer cents.",
   },
   sla: {
     operationId: "getSlaReport",
     name: "SlaReport",
     summary: "Support tickets within and outside their SLA, per priority",
-    description: "Tickets opened in the period per priority: first response and resolution met, breached (late, or undone past due) and pending, with resolution compliance.",
+    description:
+      "Tickets opened in the period per priority: first response and resolution met, breached (late, or undone past due) and pending, with resolution compliance.",
   },
   "api-keys": {
     operationId: "getApiKeyReport",
     name: "ApiKeyReport",
     summary: "API keys with their last use and the changes they made",
-    description: "Every key that existed in the period: status, last use (accurate to about 5 minutes) and the audited changes it made in the period.",
+    description:
+      "Every key that existed in the period: status, last use (accurate to about 5 minutes) and the audited changes it made in the period.",
   },
 };
 
@@ -127,7 +148,10 @@ function reportRoute<K extends ReportKind>(kind: K) {
     responses: {
       200: {
         description: "The report",
-        content: { "application/json": { schema: body }, "text/csv": { schema: z.string().openapi({ example: "period,metric,quantity,events\r\n" }) } },
+        content: {
+          "application/json": { schema: body },
+          "text/csv": { schema: z.string().openapi({ example: "period,metric,quantity,events\r\n" }) },
+        },
       },
       ...problemResponses(400, 401, 403),
     },
@@ -146,7 +170,8 @@ function periodOf(query: { from?: string; to?: string }, now = new Date()): Peri
       errors: [{ field: `query.${field}`, code: "invalid_period", message }],
     });
   if (from >= to) throw bad(query.to ? "to" : "from", "must be after from (the period is [from, to))");
-  if ((Date.parse(to) - Date.parse(from)) / DAY_MS > MAX_PERIOD_DAYS) throw bad("to", `must be at most ${MAX_PERIOD_DAYS} days after from`);
+  if ((Date.parse(to) - Date.parse(from)) / DAY_MS > MAX_PERIOD_DAYS)
+    throw bad("to", `must be at most ${MAX_PERIOD_DAYS} days after from`);
   return { from, to };
 }
 
@@ -156,7 +181,13 @@ function wantsCsv(c: AppContext, format: "json" | "csv" | undefined): boolean {
   return /(^|,)\s*text\/csv\s*(;|,|$)/i.test(accept);
 }
 
-function respond<R extends Record<string, CsvCell>>(c: AppContext, kind: ReportKind, period: Period, format: "json" | "csv" | undefined, report: Report<R>) {
+function respond<R extends Record<string, CsvCell>>(
+  c: AppContext,
+  kind: ReportKind,
+  period: Period,
+  format: "json" | "csv" | undefined,
+  report: Report<R>,
+) {
   if (wantsCsv(c, format)) {
     return c.body(toCsv(report.columns, report.rows), 200, {
       "content-type": "text/csv; charset=utf-8; header=present",
@@ -170,9 +201,16 @@ function respond<R extends Record<string, CsvCell>>(c: AppContext, kind: ReportK
 
 export const analyticsRoutes = new OpenAPIHono<AppEnv>()
   .openapi(reportRoute("usage"), async (c) => {
-    const query = c.req.valid("query") as { from?: string; to?: string; format?: "json" | "csv"; granularity: "day" | "month" };
+    const query = c.req.valid("query") as {
+      from?: string;
+      to?: string;
+      format?: "json" | "csv";
+      granularity: "day" | "month";
+    };
     const period = periodOf(query);
-    const report = await readAsAnalytics(c, (db) => usageReport(db, c.var.principal.customerId, period, query.granularity));
+    const report = await readAsAnalytics(c, (db) =>
+      usageReport(db, c.var.principal.customerId, period, query.granularity),
+    );
     return respond(c, "usage", period, query.format, report);
   })
   .openapi(reportRoute("cost"), async (c) => {

@@ -133,23 +133,24 @@ function statusFilter(status: KeyStatus): SQL | undefined {
 }
 
 /** One page (limit + 1 rows, newest first) of the customer's keys in `status`. */
-export function listKeys(db: Database, customerId: string, page: PaginationQuery & { status: KeyStatus }): Promise<ApiKeyRow[]> {
+export function listKeys(
+  db: Database,
+  customerId: string,
+  page: PaginationQuery & { status: KeyStatus },
+): Promise<ApiKeyRow[]> {
   return db
     .select()
     .from(apiKeys)
-    .where(
-      and(
-        eq(apiKeys.customerId, customerId),
-        statusFilter(page.status),
-        afterCursor(apiKeys.id, page),
-      ),
-    )
+    .where(and(eq(apiKeys.customerId, customerId), statusFilter(page.status), afterCursor(apiKeys.id, page)))
     .orderBy(desc(apiKeys.id))
     .limit(page.limit + 1);
 }
 
 export async function getKey(db: Database, customerId: string, id: string): Promise<ApiKeyRow | undefined> {
-  const [row] = await db.select().from(apiKeys).where(and(eq(apiKeys.customerId, customerId), eq(apiKeys.id, id)));
+  const [row] = await db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.customerId, customerId), eq(apiKeys.id, id)));
   return row;
 }
 
@@ -207,7 +208,11 @@ export async function rotateKey(
     .for("update");
   if (!current) return undefined;
   if (current.revokedAt) throw conflict("api-key-revoked", `API key ${id} is revoked; create a new key instead.`);
-  if (current.rotatedTo) throw conflict("api-key-already-rotated", `API key ${id} was already rotated to ${current.rotatedTo}; rotate that key instead.`);
+  if (current.rotatedTo)
+    throw conflict(
+      "api-key-already-rotated",
+      `API key ${id} was already rotated to ${current.rotatedTo}; rotate that key instead.`,
+    );
   if (current.expiresAt && current.expiresAt.getTime() <= Date.now()) {
     throw conflict("api-key-expired", `API key ${id} has expired; create a new key instead.`);
   }

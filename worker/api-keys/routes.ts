@@ -10,7 +10,15 @@ import { invalidField, notFound, problemResponses } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../platform/transactions.ts";
 import { toHex } from "../platform/encoding.ts";
-import { assertWithinCreator, createKey, DEFAULT_GRACE_SECONDS, getKey, listKeys, revokeKey, rotateKey } from "./api-keys.ts";
+import {
+  assertWithinCreator,
+  createKey,
+  DEFAULT_GRACE_SECONDS,
+  getKey,
+  listKeys,
+  revokeKey,
+  rotateKey,
+} from "./api-keys.ts";
 import {
   apiKeyIdParamSchema,
   apiKeySchema,
@@ -50,7 +58,10 @@ const listRoute = secured("api_keys:read", {
   description: "Never includes secrets. `status` filters (default `active`: neither revoked nor expired).",
   request: { query: listApiKeysQuerySchema },
   responses: {
-    200: { description: "A page of keys", content: { "application/json": { schema: pageSchema(apiKeySchema, "ApiKeyList") } } },
+    200: {
+      description: "A page of keys",
+      content: { "application/json": { schema: pageSchema(apiKeySchema, "ApiKeyList") } },
+    },
     ...problemResponses(400, 401, 403, 429),
   },
 });
@@ -61,7 +72,8 @@ const getRoute = secured("api_keys:read", {
   operationId: "getApiKey",
   tags,
   summary: "Retrieve an API key (never its secret)",
-  description: "The key's name, prefix, scopes, expiry, last use and rotation links. The secret is never returned after creation.",
+  description:
+    "The key's name, prefix, scopes, expiry, last use and rotation links. The secret is never returned after creation.",
   request: { params: apiKeyIdParamSchema },
   responses: {
     200: { description: "The key", content: { "application/json": { schema: apiKeySchema } } },
@@ -112,10 +124,16 @@ export const apiKeyRoutes = new OpenAPIHono<AppEnv>()
     const principal = c.var.principal;
     const body = c.req.valid("json");
     const expiresAt = body.expires_at ? new Date(body.expires_at) : null;
-    if (expiresAt && expiresAt.getTime() <= Date.now()) throw invalidField("expires_at", "not_in_future", "must be in the future");
+    if (expiresAt && expiresAt.getTime() <= Date.now())
+      throw invalidField("expires_at", "not_in_future", "must be in the future");
     assertWithinCreator(principal, body.scopes);
     const { row, key } = await writeAs(c, (db, audit, emit) =>
-      createKey(db, audit, emit, principal.customerId, actorOf(principal), { name: body.name, mode: body.mode, scopes: body.scopes, expiresAt }),
+      createKey(db, audit, emit, principal.customerId, actorOf(principal), {
+        name: body.name,
+        mode: body.mode,
+        scopes: body.scopes,
+        expiresAt,
+      }),
     );
     return c.json({ ...toApiKey(row), key }, 201, location(row.id));
   })
@@ -140,14 +158,19 @@ export const apiKeyRoutes = new OpenAPIHono<AppEnv>()
     if (!result) throw notFound("API key", id);
     // After the commit (and again for an already revoked key: harmless, and it repairs a cache
     // invalidation that failed after an earlier commit).
-    await Promise.all([forgetPrincipal(c.env.AUTH_CACHE, toHex(result.row.keyHash)), revokeKeySessions(c.env.AUTH_CACHE, id)]);
+    await Promise.all([
+      forgetPrincipal(c.env.AUTH_CACHE, toHex(result.row.keyHash)),
+      revokeKeySessions(c.env.AUTH_CACHE, id),
+    ]);
     return c.json(toApiKey(result.row), 200);
   })
   .openapi(rotateRoute, async (c) => {
     const { id } = c.req.valid("param");
     const grace = c.req.valid("json").grace_period_seconds ?? DEFAULT_GRACE_SECONDS;
     const principal = c.var.principal;
-    const result = await writeAs(c, (db, audit, emit) => rotateKey(db, audit, emit, principal, actorOf(principal), id, grace));
+    const result = await writeAs(c, (db, audit, emit) =>
+      rotateKey(db, audit, emit, principal, actorOf(principal), id, grace),
+    );
     if (!result) throw notFound("API key", id);
     // The old key's cached principal carries its previous expiry: drop it so the new one applies
     // now. Both helpers clear this isolate's memory before touching KV; a KV failure is logged
@@ -158,7 +181,8 @@ export const apiKeyRoutes = new OpenAPIHono<AppEnv>()
       revokeKeySessions(c.env.AUTH_CACHE, id, Date.now() + grace * 1000),
     ]);
     for (const outcome of invalidated) {
-      if (outcome.status === "rejected") console.error(`rotating API key ${id}: auth cache invalidation failed:`, outcome.reason);
+      if (outcome.status === "rejected")
+        console.error(`rotating API key ${id}: auth cache invalidation failed:`, outcome.reason);
     }
     return c.json({ ...toApiKey(result.created), key: result.key }, 201, location(result.created.id));
   });

@@ -6,7 +6,11 @@ import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS, type ApiKeyRow } from "./api-
 import { text } from "../http/input.ts";
 
 const timestamp = (description: string, example?: string) =>
-  z.string().datetime({ offset: true }).nullable().openapi({ description, ...(example ? { example } : {}) });
+  z
+    .string()
+    .datetime({ offset: true })
+    .nullable()
+    .openapi({ description, ...(example ? { example } : {}) });
 
 export const apiKeySchema = z
   .object({
@@ -14,8 +18,13 @@ export const apiKeySchema = z
     object: z.literal("api_key"),
     name: z.string().openapi({ example: "CI deploy" }),
     mode: z.enum(["live", "test"]).openapi({ example: "live" }),
-    prefix: z.string().openapi({ description: "First 14 characters of the key, to recognise it; never enough to use it", example: "sb_live_4fGh7K" }),
-    scopes: z.array(z.string()).openapi({ description: "Permissions the key holds", example: ["invoices:read", "usage:read"] }),
+    prefix: z.string().openapi({
+      description: "First 14 characters of the key, to recognise it; never enough to use it",
+      example: "sb_live_4fGh7K",
+    }),
+    scopes: z
+      .array(z.string())
+      .openapi({ description: "Permissions the key holds", example: ["invoices:read", "usage:read"] }),
     expires_at: timestamp("When the key stops working; null = never", "2027-01-01T00:00:00.000Z"),
     last_used_at: timestamp("Last authentication with the key (accurate to about 5 minutes); null = never used"),
     revoked_at: timestamp("When the key was revoked; null = not revoked"),
@@ -44,7 +53,10 @@ export const newApiKeySchema = apiKeySchema
 export const createApiKeyBodySchema = z
   .strictObject({
     name: text({ min: 1, max: 100 }).openapi({ description: "1–100 characters", example: "CI deploy" }),
-    mode: z.enum(["live", "test"]).default("live").openapi({ description: "Key prefix `sb_live_` or `sb_test_`", example: "live" }),
+    mode: z
+      .enum(["live", "test"])
+      .default("live")
+      .openapi({ description: "Key prefix `sb_live_` or `sb_test_`", example: "live" }),
     scopes: z
       .array(z.enum(permissions, { error: "Unknown permission (see GET /v1/permissions)" }))
       .min(1)
@@ -53,12 +65,10 @@ export const createApiKeyBodySchema = z
         description: "Permissions for the key; each must be one you hold yourself (else 403 scope-exceeds-creator)",
         example: ["invoices:read", "usage:read"],
       }),
-    expires_at: z
-      .string()
-      .datetime({ offset: true })
-      .nullable()
-      .optional()
-      .openapi({ description: "ISO 8601 time in the future when the key stops working; omit for no expiry", example: "2027-01-01T00:00:00Z" }),
+    expires_at: z.string().datetime({ offset: true }).nullable().optional().openapi({
+      description: "ISO 8601 time in the future when the key stops working; omit for no expiry",
+      example: "2027-01-01T00:00:00Z",
+    }),
   })
   .openapi("CreateApiKeyRequest");
 
@@ -83,7 +93,8 @@ export const listApiKeysQuerySchema = paginationQuerySchema.extend({
     .default("active")
     .openapi({
       param: { name: "status", in: "query" },
-      description: "`active` (default): not revoked and not expired; `revoked`; `expired` (not revoked, past expires_at); `all`",
+      description:
+        "`active` (default): not revoked and not expired; `revoked`; `expired` (not revoked, past expires_at); `all`",
       example: "active",
     }),
 });

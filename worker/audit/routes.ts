@@ -9,13 +9,23 @@ import { notFound, problemResponses } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
 import { readAs } from "../platform/transactions.ts";
 import { toHex as hex } from "../platform/encoding.ts";
-import { getAuditEvent, listActivity, listAuditEvents, verifyAuditChain, type ActivityRow, type AuditEventRow } from "./audit-events.ts";
+import {
+  getAuditEvent,
+  listActivity,
+  listAuditEvents,
+  verifyAuditChain,
+  type ActivityRow,
+  type AuditEventRow,
+} from "./audit-events.ts";
 import { text } from "../http/input.ts";
 
 const actorSchema = z
   .object({
     type: z.enum(auditActorTypes).openapi({ example: "user" }),
-    id: z.string().nullable().openapi({ description: "User id, API key id or staff user id", example: "0197a5c2-41d0-7c3e-8a11-2b3c4d5e6f70" }),
+    id: z.string().nullable().openapi({
+      description: "User id, API key id or staff user id",
+      example: "0197a5c2-41d0-7c3e-8a11-2b3c4d5e6f70",
+    }),
   })
   .openapi("AuditActor");
 
@@ -26,14 +36,21 @@ const resourceSchema = z
   })
   .openapi("AuditResource");
 
-const hash = (description: string) => z.string().regex(/^[0-9a-f]{64}$/).openapi({ description, example: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" });
+const hash = (description: string) =>
+  z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .openapi({ description, example: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" });
 
 const auditEventSchema = z
   .object({
     id: z.string().uuid(),
     object: z.literal("audit_event"),
     seq: z.number().int().openapi({ description: "Position in the customer's hash chain, from 1", example: 42 }),
-    occurred_at: z.string().datetime({ offset: true }).openapi({ description: "Exact time, microseconds, UTC", example: "2026-10-01T09:30:12.345678Z" }),
+    occurred_at: z
+      .string()
+      .datetime({ offset: true })
+      .openapi({ description: "Exact time, microseconds, UTC", example: "2026-10-01T09:30:12.345678Z" }),
     actor: actorSchema,
     action: z.string().openapi({ example: "user.logged_in" }),
     resource: resourceSchema,
@@ -75,9 +92,15 @@ const activitySchema = z
   .openapi("Activity");
 
 const queryText = (name: string, example: string, description: string) =>
-  text({ min: 1, max: 200, trim: false }).optional().openapi({ param: { name, in: "query" }, example, description });
+  text({ min: 1, max: 200, trim: false })
+    .optional()
+    .openapi({ param: { name, in: "query" }, example, description });
 const queryTime = (name: string, description: string) =>
-  z.string().datetime({ offset: true }).optional().openapi({ param: { name, in: "query" }, example: "2026-10-01T00:00:00Z", description });
+  z
+    .string()
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ param: { name, in: "query" }, example: "2026-10-01T00:00:00Z", description });
 
 const listRoute = secured("audit:read", {
   method: "get",
@@ -85,20 +108,31 @@ const listRoute = secured("audit:read", {
   operationId: "listAuditEvents",
   tags: ["audit"],
   summary: "List the customer's audit events, newest first",
-  description: "The customer's audit trail, newest first: who changed what, from which IP and request. Filters combine with AND.",
+  description:
+    "The customer's audit trail, newest first: who changed what, from which IP and request. Filters combine with AND.",
   request: {
     query: paginationQuerySchema.extend({
       action: queryText("action", "user.logged_in", "Only this action"),
       resource_type: queryText("resource_type", "user_session", "Only events about this kind of resource"),
       resource_id: queryText("resource_id", "0197a5c2-4a7b-7e01-9f3d-6a5b4c3d2e1f", "Only events about this resource"),
-      actor_type: z.enum(auditActorTypes).optional().openapi({ param: { name: "actor_type", in: "query" }, example: "user" }),
-      actor_id: queryText("actor_id", "0197a5c2-41d0-7c3e-8a11-2b3c4d5e6f70", "Only events by this user, key or staff member"),
+      actor_type: z
+        .enum(auditActorTypes)
+        .optional()
+        .openapi({ param: { name: "actor_type", in: "query" }, example: "user" }),
+      actor_id: queryText(
+        "actor_id",
+        "0197a5c2-41d0-7c3e-8a11-2b3c4d5e6f70",
+        "Only events by this user, key or staff member",
+      ),
       occurred_after: queryTime("occurred_after", "Only events strictly after this time (ISO 8601)"),
       occurred_before: queryTime("occurred_before", "Only events strictly before this time (ISO 8601)"),
     }),
   },
   responses: {
-    200: { description: "A page of audit events", content: { "application/json": { schema: pageSchema(auditEventSchema, "AuditEventList") } } },
+    200: {
+      description: "A page of audit events",
+      content: { "application/json": { schema: pageSchema(auditEventSchema, "AuditEventList") } },
+    },
     ...problemResponses(400, 401, 403, 429),
   },
 });
@@ -113,7 +147,10 @@ const verifyRoute = secured("audit:read", {
     "Postgres recomputes every event's hash from its content and the previous hash, in sequence order, and names " +
     "the first event that does not match (edited, removed or reordered).",
   responses: {
-    200: { description: "The verdict; a broken chain is not an error", content: { "application/json": { schema: verificationSchema } } },
+    200: {
+      description: "The verdict; a broken chain is not an error",
+      content: { "application/json": { schema: verificationSchema } },
+    },
     ...problemResponses(401, 403, 429),
   },
 });
@@ -138,10 +175,14 @@ const activityRoute = secured("authenticated", {
   operationId: "listActivity",
   tags: ["audit"],
   summary: "The customer's activity feed, newest first (any user or key of the customer)",
-  description: "A readable feed of recent changes in the customer's account, newest first (built from the audit trail).",
+  description:
+    "A readable feed of recent changes in the customer's account, newest first (built from the audit trail).",
   request: { query: paginationQuerySchema },
   responses: {
-    200: { description: "A page of activity", content: { "application/json": { schema: pageSchema(activitySchema, "ActivityList") } } },
+    200: {
+      description: "A page of activity",
+      content: { "application/json": { schema: pageSchema(activitySchema, "ActivityList") } },
+    },
     ...problemResponses(400, 401, 429),
   },
 });

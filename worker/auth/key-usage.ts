@@ -15,8 +15,8 @@ export function noteKeyUsed(c: AppContext, principal: Principal, now = Date.now(
   reported.set(keyId, now);
   if (reported.size > 10_000) reported.delete(reported.keys().next().value!);
   c.executionCtx.waitUntil(
-    c.env.EVENTS.send(newEvent("api_key.used", principal.customerId, { api_key_id: keyId, used_at: new Date(now).toISOString() })).catch(
-      (error: unknown) => console.warn("could not report key use:", error),
-    ),
+    c.env.EVENTS.send(
+      newEvent("api_key.used", principal.customerId, { api_key_id: keyId, used_at: new Date(now).toISOString() }),
+    ).catch((error: unknown) => console.warn("could not report key use:", error)),
   );
 }

@@ -13,7 +13,8 @@ import { verifySessionToken } from "./session-token.ts";
 
 const WWW_AUTHENTICATE = { "www-authenticate": 'Bearer realm="securebase"' };
 
-export const unauthorized = (c: AppContext, detail: string) => problem(c, 401, "unauthorized", "Unauthorized", detail, { headers: WWW_AUTHENTICATE });
+export const unauthorized = (c: AppContext, detail: string) =>
+  problem(c, 401, "unauthorized", "Unauthorized", detail, { headers: WWW_AUTHENTICATE });
 
 interface ApiKeyRow extends Record<string, unknown> {
   key_id: string;
@@ -87,7 +88,10 @@ export function authenticate(options: { apiKeyOnly?: boolean } = {}) {
     const revoked = isRevoked(c.env.AUTH_CACHE, principal);
     c.var.db.holdCommitsUntil(
       revoked.then((yes) => {
-        if (yes) throw new ProblemError(401, "unauthorized", "Unauthorized", INVALID_CREDENTIALS, { headers: WWW_AUTHENTICATE });
+        if (yes)
+          throw new ProblemError(401, "unauthorized", "Unauthorized", INVALID_CREDENTIALS, {
+            headers: WWW_AUTHENTICATE,
+          });
       }),
     );
     await next();
@@ -100,7 +104,13 @@ const INVALID_CREDENTIALS = "The credentials are invalid, expired or revoked.";
 export function requirePermission(permission: string) {
   return createMiddleware<AppEnv>(async (c, next) => {
     if (!hasScope(c.var.principal, permission)) {
-      return problem(c, 403, "insufficient-permission", "Forbidden", `These credentials lack the '${permission}' permission.`);
+      return problem(
+        c,
+        403,
+        "insufficient-permission",
+        "Forbidden",
+        `These credentials lack the '${permission}' permission.`,
+      );
     }
     await next();
   });
@@ -109,7 +119,13 @@ export function requirePermission(permission: string) {
 /** Platform staff only (SecureBase super_admin users). */
 export const requireSuperAdmin = createMiddleware<AppEnv>(async (c, next) => {
   if (!c.var.principal.superAdmin) {
-    return problem(c, 403, "insufficient-permission", "Forbidden", "Only SecureBase platform staff (super_admin) may do this.");
+    return problem(
+      c,
+      403,
+      "insufficient-permission",
+      "Forbidden",
+      "Only SecureBase platform staff (super_admin) may do this.",
+    );
   }
   await next();
 });
@@ -123,11 +139,20 @@ export const requireSuperAdmin = createMiddleware<AppEnv>(async (c, next) => {
 export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
   const principal = c.var.principal;
   const subject = principal.userId ? `user:${principal.userId}` : `key:${principal.keyId}`;
-  const quota = takeQuota(c.env.RATE_LIMITER, subject, principal.rateLimitPerMinute, 60, (work) => c.executionCtx.waitUntil(work));
+  const quota = takeQuota(c.env.RATE_LIMITER, subject, principal.rateLimitPerMinute, 60, (work) =>
+    c.executionCtx.waitUntil(work),
+  );
   const refused = (decision: RateLimitDecision) =>
-    problem(c, 429, "rate-limited", "Too many requests", `Rate limit of ${decision.limit} requests per minute exceeded; retry after ${decision.resetSeconds} s.`, {
-      headers: rateLimitHeaders(decision),
-    });
+    problem(
+      c,
+      429,
+      "rate-limited",
+      "Too many requests",
+      `Rate limit of ${decision.limit} requests per minute exceeded; retry after ${decision.resetSeconds} s.`,
+      {
+        headers: rateLimitHeaders(decision),
+      },
+    );
   let decision = quota.local;
   if (!decision) {
     const isRead = c.req.method === "GET" || c.req.method === "HEAD";

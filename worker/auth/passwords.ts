@@ -23,7 +23,13 @@ async function derive(password: string, salt: Uint8Array, rounds: number, iterat
   for (let round = 0; round < rounds; round++) {
     const key = await crypto.subtle.importKey("raw", input, "PBKDF2", false, ["deriveBits"]);
     const roundSalt = new Uint8Array([...salt, round]);
-    input = new Uint8Array(await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt: roundSalt, iterations }, key, HASH_BYTES * 8));
+    input = new Uint8Array(
+      await crypto.subtle.deriveBits(
+        { name: "PBKDF2", hash: "SHA-256", salt: roundSalt, iterations },
+        key,
+        HASH_BYTES * 8,
+      ),
+    );
   }
   return input;
 }

@@ -17,7 +17,11 @@ const memory = new Map<string, { principal: Principal; until: number }>();
 
 const kvKey = (keyHash: string) => `principal:v1:${keyHash}`;
 
-export async function cachedPrincipal(kv: KVNamespace, keyHash: string, now = Date.now()): Promise<Principal | undefined> {
+export async function cachedPrincipal(
+  kv: KVNamespace,
+  keyHash: string,
+  now = Date.now(),
+): Promise<Principal | undefined> {
   const hit = memory.get(keyHash);
   if (hit && hit.until > now) return hit.principal;
   if (hit) memory.delete(keyHash);
@@ -26,7 +30,12 @@ export async function cachedPrincipal(kv: KVNamespace, keyHash: string, now = Da
   return stored ?? undefined;
 }
 
-export async function cachePrincipal(kv: KVNamespace, keyHash: string, principal: Principal, now = Date.now()): Promise<void> {
+export async function cachePrincipal(
+  kv: KVNamespace,
+  keyHash: string,
+  principal: Principal,
+  now = Date.now(),
+): Promise<void> {
   remember(keyHash, principal, now);
   // Never cache past the key's own expiry; KV's minimum TTL is 60 s.
   const untilExpiry = principal.expiresAt === null ? KV_TTL_SECONDS : Math.floor((principal.expiresAt - now) / 1000);

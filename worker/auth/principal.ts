@@ -28,12 +28,19 @@ export interface Principal {
 export function hasScope(principal: Principal, scope: string): boolean {
   if (principal.superAdmin) return true;
   const [resource] = scope.split(":");
-  return principal.scopes.includes(scope) || principal.scopes.includes(`${resource}:*`) || principal.scopes.includes("*");
+  return (
+    principal.scopes.includes(scope) || principal.scopes.includes(`${resource}:*`) || principal.scopes.includes("*")
+  );
 }
 
 /** The database context a principal's queries run under. */
 export function tenantContextOf(principal: Principal): TenantContext {
-  return { customerId: principal.customerId, userId: principal.userId, role: principal.role, superAdmin: principal.superAdmin };
+  return {
+    customerId: principal.customerId,
+    userId: principal.userId,
+    role: principal.role,
+    superAdmin: principal.superAdmin,
+  };
 }
 
 /** Who an audit event names as its actor. */

@@ -27,7 +27,8 @@ async function unmark(kv: KVNamespace, name: string): Promise<void> {
   await kv.delete(name);
 }
 
-export const revokeSession = (kv: KVNamespace, sessionId: string, untilMs: number) => mark(kv, sessionMark(sessionId), untilMs);
+export const revokeSession = (kv: KVNamespace, sessionId: string, untilMs: number) =>
+  mark(kv, sessionMark(sessionId), untilMs);
 
 /**
  * Stops every session token exchanged for this key from `fromMs` on (default now; a rotation

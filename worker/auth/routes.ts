@@ -101,7 +101,10 @@ const meRoute = secured("authenticated", {
   tags: ["auth"],
   summary: "Who am I: customer, key or user, role, permissions, tier",
   description: "The caller: its customer, its user or API key, and the permissions it holds.",
-  responses: { 200: { description: "The caller", content: { "application/json": { schema: meSchema } } }, ...problemResponses(401) },
+  responses: {
+    200: { description: "The caller", content: { "application/json": { schema: meSchema } } },
+    ...problemResponses(401),
+  },
 });
 
 const LOGIN_WINDOW_SECONDS = 15 * 60;
@@ -124,20 +127,37 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     const principal = c.var.principal;
     const { token, expiresIn } = await issueSessionToken(c.env.SESSION_SIGNING_KEYS, principal);
     c.executionCtx.waitUntil(
-      c.env.EVENTS.send(newEvent("auth.session_token.issued", principal.customerId, { api_key_id: principal.keyId, expires_in: expiresIn })),
+      c.env.EVENTS.send(
+        newEvent("auth.session_token.issued", principal.customerId, {
+          api_key_id: principal.keyId,
+          expires_in: expiresIn,
+        }),
+      ),
     );
-    return c.json({ session_token: token, token_type: "Bearer" as const, customer_id: principal.customerId, expires_in: expiresIn }, 200);
+    return c.json(
+      { session_token: token, token_type: "Bearer" as const, customer_id: principal.customerId, expires_in: expiresIn },
+      200,
+    );
   })
   .openapi(loginRoute, async (c) => {
     const { email, password } = c.req.valid("json");
     const address = email.toLowerCase();
     const ip = clientIp(c) ?? "unknown";
-    for (const [subject, limit] of [[`login:email:${address}`, 10], [`login:ip:${ip}`, 100]] as const) {
+    for (const [subject, limit] of [
+      [`login:email:${address}`, 10],
+      [`login:ip:${ip}`, 100],
+    ] as const) {
       const decision = await consumeRateLimit(c.env.RATE_LIMITER, subject, limit, LOGIN_WINDOW_SECONDS);
       if (!decision.allowed) {
-        throw new ProblemError(429, "rate-limited", "Too many login attempts", `Too many attempts; retry after ${decision.resetSeconds} s.`, {
-          headers: rateLimitHeaders(decision),
-        });
+        throw new ProblemError(
+          429,
+          "rate-limited",
+          "Too many login attempts",
+          `Too many attempts; retry after ${decision.resetSeconds} s.`,
+          {
+            headers: rateLimitHeaders(decision),
+          },
+        );
       }
     }
     const [row] = await c.var.db.system<LoginRow>("SELECT * FROM app.find_login($1)", [address]);
@@ -153,10 +173,21 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
       async (db, audit) => {
         const [session] = await db
           .insert(userSessions)
-          .values({ customerId: row.customer_id, userId: row.user_id, ip: clientIp(c), userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null, expiresAt })
+          .values({
+            customerId: row.customer_id,
+            userId: row.user_id,
+            ip: clientIp(c),
+            userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
+            expiresAt,
+          })
           .returning({ id: userSessions.id });
         await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, row.user_id));
-        await audit({ action: "user.logged_in", resourceType: "user_session", resourceId: session!.id, summary: `${address} logged in` });
+        await audit({
+          action: "user.logged_in",
+          resourceType: "user_session",
+          resourceId: session!.id,
+          summary: `${address} logged in`,
+        });
         return session!.id;
       },
       { context, actor: { type: superAdmin ? "staff" : "user", id: row.user_id } },
@@ -175,24 +206,49 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
       rateLimitPerMinute: row.rate_limit_per_minute,
       expiresAt: expiresAt.getTime(),
     };
-    const { token, expiresIn } = await issueSessionToken(c.env.SESSION_SIGNING_KEYS, principal, USER_SESSION_TTL_SECONDS);
+    const { token, expiresIn } = await issueSessionToken(
+      c.env.SESSION_SIGNING_KEYS,
+      principal,
+      USER_SESSION_TTL_SECONDS,
+    );
     return c.json(
-      { session_token: token, token_type: "Bearer" as const, customer_id: row.customer_id, expires_in: expiresIn, user_id: row.user_id, session_id: sessionId },
+      {
+        session_token: token,
+        token_type: "Bearer" as const,
+        customer_id: row.customer_id,
+        expires_in: expiresIn,
+        user_id: row.user_id,
+        session_id: sessionId,
+      },
       200,
     );
   })
   .openapi(logoutRoute, async (c) => {
     const principal = c.var.principal;
     if (principal.kind === "api_key" || !principal.sessionId) {
-      throw new ProblemError(400, "not-a-session", "Not a session", "API keys are not sessions; revoke a key with DELETE /v1/api-keys/{id}.");
+      throw new ProblemError(
+        400,
+        "not-a-session",
+        "Not a session",
+        "API keys are not sessions; revoke a key with DELETE /v1/api-keys/{id}.",
+      );
     }
     if (principal.kind === "user_session") {
       await writeAs(c, async (db, audit) => {
         await db.update(userSessions).set({ revokedAt: new Date() }).where(eq(userSessions.id, principal.sessionId!));
-        await audit({ action: "user.logged_out", resourceType: "user_session", resourceId: principal.sessionId, summary: "Logged out" });
+        await audit({
+          action: "user.logged_out",
+          resourceType: "user_session",
+          resourceId: principal.sessionId,
+          summary: "Logged out",
+        });
       });
     }
-    await revokeSession(c.env.AUTH_CACHE, principal.sessionId, principal.expiresAt ?? Date.now() + USER_SESSION_TTL_SECONDS * 1000);
+    await revokeSession(
+      c.env.AUTH_CACHE,
+      principal.sessionId,
+      principal.expiresAt ?? Date.now() + USER_SESSION_TTL_SECONDS * 1000,
+    );
     return c.body(null, 204);
   })
   .openapi(meRoute, async (c) => {
@@ -202,7 +258,13 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
       const [user] = principal.userId ? await db.select().from(users).where(eq(users.id, principal.userId)) : [];
       return { customer, user };
     });
-    if (!customer) throw new ProblemError(401, "unauthorized", "Unauthorized", "The customer behind these credentials no longer exists.");
+    if (!customer)
+      throw new ProblemError(
+        401,
+        "unauthorized",
+        "Unauthorized",
+        "The customer behind these credentials no longer exists.",
+      );
     return c.json(
       {
         object: "principal" as const,

@@ -47,7 +47,12 @@ const toSession = (row: SessionRow, principal: Principal): z.infer<typeof sessio
 function visibleTo(principal: Principal, permission: string): SQL | undefined {
   if (hasScope(principal, permission)) return undefined;
   if (principal.userId) return eq(userSessions.userId, principal.userId);
-  throw new ProblemError(403, "insufficient-permission", "Forbidden", `These credentials lack the '${permission}' permission.`);
+  throw new ProblemError(
+    403,
+    "insufficient-permission",
+    "Forbidden",
+    `These credentials lack the '${permission}' permission.`,
+  );
 }
 
 const listRoute = secured("authenticated", {
@@ -56,19 +61,29 @@ const listRoute = secured("authenticated", {
   operationId: "listSessions",
   tags: ["sessions"],
   summary: "List portal sessions (your own; all of the customer's with sessions:read)",
-  description: "Your own portal sessions; with `sessions:read`, every session in your organization (filter by `user_id`).",
+  description:
+    "Your own portal sessions; with `sessions:read`, every session in your organization (filter by `user_id`).",
   request: {
     query: paginationQuerySchema.extend({
-      user_id: z.string().uuid().optional().openapi({ param: { name: "user_id", in: "query" } }),
-      active: z.enum(["true", "false"]).optional().openapi({ param: { name: "active", in: "query" }, description: "Only unexpired, unrevoked sessions" }),
+      user_id: z
+        .string()
+        .uuid()
+        .optional()
+        .openapi({ param: { name: "user_id", in: "query" } }),
+      active: z
+        .enum(["true", "false"])
+        .optional()
+        .openapi({ param: { name: "active", in: "query" }, description: "Only unexpired, unrevoked sessions" }),
     }),
   },
   responses: {
-    200: { description: "A page of sessions", content: { "application/json": { schema: pageSchema(sessionSchema, "SessionList") } } },
+    200: {
+      description: "A page of sessions",
+      content: { "application/json": { schema: pageSchema(sessionSchema, "SessionList") } },
+    },
     ...problemResponses(400, 401, 403),
   },
 });
-
 
 const revokeRoute = secured("authenticated", {
   method: "delete",
@@ -76,7 +91,8 @@ const revokeRoute = secured("authenticated", {
   operationId: "revokeSession",
   tags: ["sessions"],
   summary: "Revoke a session (your own; any of the customer's with sessions:write)",
-  description: "Ends a session at once: its token is refused on the next request. Your own, or any in your organization with `sessions:write`.",
+  description:
+    "Ends a session at once: its token is refused on the next request. Your own, or any in your organization with `sessions:write`.",
   request: { params: idParam },
   responses: {
     200: { description: "The revoked session", content: { "application/json": { schema: sessionSchema } } },
@@ -90,10 +106,17 @@ const validateRoute = secured("authenticated", {
   operationId: "validateSession",
   tags: ["sessions"],
   summary: "Check whether a user session token is valid (signature, expiry, revocation, session row)",
-  description: "Answers whether a user session token is valid now. An invalid token is a normal answer (`valid: false`), not an error.",
+  description:
+    "Answers whether a user session token is valid now. An invalid token is a normal answer (`valid: false`), not an error.",
   request: {
     body: {
-      content: { "application/json": { schema: z.strictObject({ session_token: text({ min: 1, max: 4096, trim: false }) }).openapi("ValidateSessionRequest") } },
+      content: {
+        "application/json": {
+          schema: z
+            .strictObject({ session_token: text({ min: 1, max: 4096, trim: false }) })
+            .openapi("ValidateSessionRequest"),
+        },
+      },
       required: true,
     },
   },
@@ -123,7 +146,9 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
             visibleTo(principal, "sessions:read"),
             query.user_id ? eq(userSessions.userId, query.user_id) : undefined,
             // Filtered in SQL, before the limit, so pages stay full and has_more stays true.
-            query.active === "true" ? and(isNull(userSessions.revokedAt), gt(userSessions.expiresAt, sql`now()`)) : undefined,
+            query.active === "true"
+              ? and(isNull(userSessions.revokedAt), gt(userSessions.expiresAt, sql`now()`))
+              : undefined,
             afterCursor(userSessions.id, query),
           ),
         )
@@ -143,7 +168,13 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
         .where(and(eq(userSessions.id, id), visibleTo(principal, "sessions:write")))
         .returning();
       if (!updated) throw notFound("session", id);
-      await audit({ action: "user_session.revoked", resourceType: "user_session", resourceId: id, summary: `Session ${id} revoked`, data: { user_id: updated.userId } });
+      await audit({
+        action: "user_session.revoked",
+        resourceType: "user_session",
+        resourceId: id,
+        summary: `Session ${id} revoked`,
+        data: { user_id: updated.userId },
+      });
       return updated;
     });
     await revokeSession(c.env.AUTH_CACHE, id, row.expiresAt.getTime());
@@ -153,10 +184,16 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
     const { session_token } = c.req.valid("json");
     const candidate = await verifySessionToken(c.env.SESSION_SIGNING_KEYS, session_token);
     // Only sessions of the caller's own customer are reported on; anything else is just invalid.
-    if (!candidate || candidate.kind !== "user_session" || candidate.customerId !== c.var.principal.customerId) {
+    if (candidate?.kind !== "user_session" || candidate.customerId !== c.var.principal.customerId) {
       return c.json({ valid: false, session: null }, 200);
     }
-    const [row] = await readAs(c, (db) => db.select().from(userSessions).where(eq(userSessions.id, candidate.sessionId!)));
-    const valid = !!row && !row.revokedAt && row.expiresAt.getTime() > Date.now() && !(await isRevoked(c.env.AUTH_CACHE, candidate));
+    const [row] = await readAs(c, (db) =>
+      db.select().from(userSessions).where(eq(userSessions.id, candidate.sessionId!)),
+    );
+    const valid =
+      !!row &&
+      !row.revokedAt &&
+      row.expiresAt.getTime() > Date.now() &&
+      !(await isRevoked(c.env.AUTH_CACHE, candidate));
     return c.json({ valid, session: row ? toSession(row, c.var.principal) : null }, 200);
   });

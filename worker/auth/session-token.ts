@@ -32,14 +32,14 @@ export function signingKeys(config: string): SigningKey[] {
       const separator = entry.indexOf(":");
       const kid = entry.slice(0, separator);
       const secret = fromBase64(entry.slice(separator + 1));
-      if (separator < 1 || secret.length < 32) throw new Error("SESSION_SIGNING_KEYS entries must be kid:<base64url secret of >= 32 bytes>");
+      if (separator < 1 || secret.length < 32)
+        throw new Error("SESSION_SIGNING_KEYS entries must be kid:<base64url secret of >= 32 bytes>");
       return { kid, secret };
     });
   if (keys.length === 0) throw new Error("SESSION_SIGNING_KEYS is empty");
   parsed.set(config, keys);
   return keys;
 }
-
 
 /**
  * Signs a token for `principal`, valid for `ttlSeconds` but never past the principal's own
@@ -90,7 +90,12 @@ export async function verifySessionToken(config: string, token: string): Promise
       },
       { issuer: ISSUER, audience: AUDIENCE, algorithms: ["HS256"] },
     );
-    if (typeof payload.sub !== "string" || typeof payload.cid !== "string" || !Array.isArray(payload.scp) || typeof payload.jti !== "string") {
+    if (
+      typeof payload.sub !== "string" ||
+      typeof payload.cid !== "string" ||
+      !Array.isArray(payload.scp) ||
+      typeof payload.jti !== "string"
+    ) {
       return undefined;
     }
     const user = payload.typ === "user";

@@ -40,11 +40,22 @@ export function summarize(periodStart: string, lines: PricedLine[]): PricedPerio
   const subtotalCents = sum(["base", "usage"]);
   const discountCents = 0 - sum(["discount"]);
   const taxCents = sum(["tax"]);
-  return { periodStart, lines, subtotalCents, discountCents, taxCents, totalCents: subtotalCents - discountCents + taxCents };
+  return {
+    periodStart,
+    lines,
+    subtotalCents,
+    discountCents,
+    taxCents,
+    totalCents: subtotalCents - discountCents + taxCents,
+  };
 }
 
 /** One customer's invoice for `periodStart` as the run would issue it now. */
-export async function priceCustomerPeriod(db: SqlRunner, customerId: string, periodStart: string): Promise<PricedPeriod> {
+export async function priceCustomerPeriod(
+  db: SqlRunner,
+  customerId: string,
+  periodStart: string,
+): Promise<PricedPeriod> {
   const { rows } = await db.execute(sql`
     SELECT position, kind, description, metric, usage_month::text AS usage_month, quantity::text AS quantity, unit,
            unit_amount_micros, amount_cents

@@ -11,7 +11,14 @@ import { readAs, writeAs } from "../platform/transactions.ts";
 import { monthOf, monthParam } from "./periods.ts";
 import { priceCustomerPeriod } from "./pricing.ts";
 import { continueBillingRun, listBillingRuns, startBillingRun, type Transact } from "./runs.ts";
-import { billingRunSchema, createRunBodySchema, previewQuerySchema, previewSchema, toBillingRun, toPreview } from "./schemas.ts";
+import {
+  billingRunSchema,
+  createRunBodySchema,
+  previewQuerySchema,
+  previewSchema,
+  toBillingRun,
+  toPreview,
+} from "./schemas.ts";
 
 const previewRoute = secured("billing:read", {
   method: "get",
@@ -53,10 +60,14 @@ const listRunsRoute = secured("super_admin", {
   operationId: "listBillingRuns",
   tags: ["billing"],
   summary: "List billing runs, newest first (SecureBase staff)",
-  description: "Every run, from the monthly cron or by hand, with its counts, total and the customers it could not invoice.",
+  description:
+    "Every run, from the monthly cron or by hand, with its counts, total and the customers it could not invoice.",
   request: { query: paginationQuerySchema },
   responses: {
-    200: { description: "A page of runs", content: { "application/json": { schema: pageSchema(billingRunSchema, "BillingRunList") } } },
+    200: {
+      description: "A page of runs",
+      content: { "application/json": { schema: pageSchema(billingRunSchema, "BillingRunList") } },
+    },
     ...problemResponses(400, 401, 403, 429),
   },
 });
@@ -86,7 +97,8 @@ export const billingRoutes = new OpenAPIHono<AppEnv>()
   .openapi(createRunRoute, async (c) => {
     const body = c.req.valid("json");
     const periodStart = monthParam(body.period);
-    if (periodStart >= monthOf(new Date())) throw invalidField("period", "not_closed", "must be a month that has ended");
+    if (periodStart >= monthOf(new Date()))
+      throw invalidField("period", "not_closed", "must be a month that has ended");
     const principal = c.var.principal;
     const requestedBy = principal.userId ? `user:${principal.userId}` : `api_key:${principal.keyId}`;
     const run = await writeAs(c, async (db, audit) => {
@@ -107,7 +119,9 @@ export const billingRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(listRunsRoute, async (c) => {
     const query = c.req.valid("query");
-    const rows = await readAs(c, (db) => listBillingRuns(db, { limit: query.limit + 1, startingAfter: query.starting_after }));
+    const rows = await readAs(c, (db) =>
+      listBillingRuns(db, { limit: query.limit + 1, startingAfter: query.starting_after }),
+    );
     const { data, has_more, next_cursor } = toPage(rows, query.limit);
     return c.json({ data: data.map(toBillingRun), has_more, next_cursor }, 200);
   })

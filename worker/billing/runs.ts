@@ -30,7 +30,8 @@ export interface BillingRun {
   finishedAt: Date | null;
 }
 
-const RUN_COLUMNS = sql.raw(`id, period_start::text AS period_start, (period_start + interval '1 month')::date::text AS period_end,
+const RUN_COLUMNS =
+  sql.raw(`id, period_start::text AS period_start, (period_start + interval '1 month')::date::text AS period_end,
   status, dry_run, trigger, requested_by, customers_billed, customers_failed, total_cents, error, errors, started_at, finished_at`);
 
 function toRun(row: Record<string, unknown>): BillingRun {
@@ -85,7 +86,11 @@ export async function startBillingRun(db: SqlRunner, options: RunOptions): Promi
 }
 
 /** Bills the run's customers batch by batch (one transaction each), then records how it ended. */
-export async function continueBillingRun(transact: Transact, run: BillingRun, batchSize = DEFAULT_BATCH_SIZE): Promise<BillingRun> {
+export async function continueBillingRun(
+  transact: Transact,
+  run: BillingRun,
+  batchSize = DEFAULT_BATCH_SIZE,
+): Promise<BillingRun> {
   let after: string | null = null;
   let failure: string | null = null;
   try {
@@ -103,13 +108,18 @@ export async function continueBillingRun(transact: Transact, run: BillingRun, ba
     failure = databaseMessage(error);
   }
   return transact(async (db) => {
-    const { rows } = await db.execute(sql`SELECT ${RUN_COLUMNS} FROM app.finish_billing_run(${run.id}::uuid, ${failure})`);
+    const { rows } = await db.execute(
+      sql`SELECT ${RUN_COLUMNS} FROM app.finish_billing_run(${run.id}::uuid, ${failure})`,
+    );
     return toRun(rows[0]!);
   });
 }
 
 /** Runs newest first (keyset on the UUIDv7 id), or the one run with `id`. */
-export async function listBillingRuns(db: SqlRunner, page: { limit: number; startingAfter?: string; id?: string }): Promise<BillingRun[]> {
+export async function listBillingRuns(
+  db: SqlRunner,
+  page: { limit: number; startingAfter?: string; id?: string },
+): Promise<BillingRun[]> {
   const { rows } = await db.execute(sql`
     SELECT ${RUN_COLUMNS} FROM app.billing_runs_page(${page.startingAfter ?? null}::uuid, ${page.limit}::integer, ${page.id ?? null}::uuid)`);
   return rows.map(toRun);

@@ -4,15 +4,26 @@ import type { PricedPeriod } from "./pricing.ts";
 import type { BillingRun } from "./runs.ts";
 import { addMonths } from "./periods.ts";
 
-const month = z.string().max(7).regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be a month, YYYY-MM");
-const cents = (description: string) => z.number().int().openapi({ description: `${description}, in integer cents` });
+const month = z
+  .string()
+  .max(7)
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be a month, YYYY-MM");
+const cents = (description: string) =>
+  z
+    .number()
+    .int()
+    .openapi({ description: `${description}, in integer cents` });
 
 export const previewLineSchema = z
   .object({
     kind: z.enum(["base", "usage", "discount", "tax"]),
     description: z.string().openapi({ example: "NAT data processing" }),
     metric: z.string().nullable().openapi({ example: "nat_processing_gb" }),
-    usage_month: z.string().nullable().openapi({ format: "date", description: "The month of usage a usage line bills (an earlier month for a late-usage adjustment)", example: "2026-11-01" }),
+    usage_month: z.string().nullable().openapi({
+      format: "date",
+      description: "The month of usage a usage line bills (an earlier month for a late-usage adjustment)",
+      example: "2026-11-01",
+    }),
     quantity: z.string().openapi({ description: "Exact decimal", example: "1000.000000" }),
     unit: z.string().nullable().openapi({ example: "GB" }),
     unit_amount_micros: z.number().int().nullable().openapi({ example: 45000 }),
@@ -37,7 +48,8 @@ export const previewSchema = z
 export const previewQuerySchema = z.object({
   period: month.optional().openapi({
     param: { name: "period", in: "query" },
-    description: "Calendar month (UTC), YYYY-MM. Default: the current month so far. A closed month shows what its invoice says",
+    description:
+      "Calendar month (UTC), YYYY-MM. Default: the current month so far. A closed month shows what its invoice says",
     example: "2026-11",
   }),
 });
@@ -72,7 +84,8 @@ export const billingRunSchema = z
     period_start: z.string().openapi({ format: "date", example: "2026-10-01" }),
     period_end: z.string().openapi({ format: "date", example: "2026-11-01" }),
     status: z.enum(["running", "succeeded", "partial", "failed"]).openapi({
-      description: "`partial`: some customers could not be invoiced (see `errors`); `failed`: the run stopped, re-run the period to finish it",
+      description:
+        "`partial`: some customers could not be invoiced (see `errors`); `failed`: the run stopped, re-run the period to finish it",
     }),
     dry_run: z.boolean(),
     trigger: z.enum(["cron", "manual"]),
@@ -90,9 +103,13 @@ export const billingRunSchema = z
 export const createRunBodySchema = z
   .strictObject({
     period: month.openapi({ description: "A closed calendar month (UTC), YYYY-MM", example: "2026-10" }),
-    dry_run: z.boolean().default(false).openapi({ description: "Price every customer and record the totals without issuing invoices" }),
+    dry_run: z
+      .boolean()
+      .default(false)
+      .openapi({ description: "Price every customer and record the totals without issuing invoices" }),
     batch_size: z.number().int().min(1).max(5000).default(500).openapi({
-      description: "Customers per transaction: a crash loses at most the batch in flight (it is billed by the next run)",
+      description:
+        "Customers per transaction: a crash loses at most the batch in flight (it is billed by the next run)",
       example: 500,
     }),
   })

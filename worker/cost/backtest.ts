@@ -3,7 +3,7 @@
 // month falls inside the L-level interval (empirical coverage) and how far the mean was off
 // (MAPE). Pure, deterministic (seeded generators), shared by scripts/backtest-forecast.ts and
 // the bench.
-import { forecastSeries, intervalAt, type ForecastMethod } from "./forecast.ts";
+import { forecastSeries, intervalAt } from "./forecast.ts";
 
 export interface BacktestSeries {
   family: string;
@@ -22,11 +22,22 @@ export interface BacktestResult {
   cells: Map<string, CoverageCell>;
 }
 
-export function backtest(series: readonly BacktestSeries[], options: { levels: number[]; horizons: number; minHistory?: number }): BacktestResult {
+export function backtest(
+  series: readonly BacktestSeries[],
+  options: { levels: number[]; horizons: number; minHistory?: number },
+): BacktestResult {
   const cells = new Map<string, CoverageCell>();
   const cell = (key: string) => {
     let c = cells.get(key);
-    if (!c) cells.set(key, (c = { forecasts: 0, covered: Object.fromEntries(options.levels.map((l) => [String(l), 0])), absolutePercentErrorSum: 0 }));
+    if (!c)
+      cells.set(
+        key,
+        (c = {
+          forecasts: 0,
+          covered: Object.fromEntries(options.levels.map((l) => [String(l), 0])),
+          absolutePercentErrorSum: 0,
+        }),
+      );
     return c;
   };
   for (const s of series) {
@@ -36,7 +47,13 @@ export function backtest(series: readonly BacktestSeries[], options: { levels: n
       if (fit.status !== "ok") continue;
       for (const step of fit.steps) {
         const actual = s.values[origin + step.h - 1]!;
-        const keys = [`${s.family}|${fit.method}|h${step.h}`, `${s.family}|${fit.method}|all`, `all|${fit.method}|all`, `all|all|all`, `all|${fit.method}|h${step.h}`];
+        const keys = [
+          `${s.family}|${fit.method}|h${step.h}`,
+          `${s.family}|${fit.method}|all`,
+          `all|${fit.method}|all`,
+          `all|all|all`,
+          `all|${fit.method}|h${step.h}`,
+        ];
         for (const key of keys) {
           const c = cell(key);
           c.forecasts++;
@@ -85,7 +102,13 @@ function normal(random: () => number): number {
 export function syntheticSeries(count: number, months: number, seed = 12): BacktestSeries[] {
   const random = seededRandom(seed);
   const out: BacktestSeries[] = [];
-  const families = ["linear_trend", "random_walk_drift", "compound_growth", "local_linear_trend", "level_shift"] as const;
+  const families = [
+    "linear_trend",
+    "random_walk_drift",
+    "compound_growth",
+    "local_linear_trend",
+    "level_shift",
+  ] as const;
   for (let i = 0; i < count; i++) {
     const family = families[i % families.length]!;
     const start = 50_000 + random() * 2_000_000;
@@ -132,14 +155,22 @@ export function syntheticSeries(count: number, months: number, seed = 12): Backt
  * spread of its log ratios) drives `count` 24-month compounding series from its first value.
  * The seed itself is 2–4 months per customer: too short to backtest on its own.
  */
-export function seedShapedSeries(seeds: readonly BacktestSeries[], count: number, months: number, seed = 99): BacktestSeries[] {
+export function seedShapedSeries(
+  seeds: readonly BacktestSeries[],
+  count: number,
+  months: number,
+  seed = 99,
+): BacktestSeries[] {
   const random = seededRandom(seed);
   const shapes = seeds
     .filter((s) => s.values.length >= 2)
     .map((s) => {
       const logs = s.values.slice(1).map((v, i) => Math.log(v / s.values[i]!));
       const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
-      const spread = logs.length > 1 ? Math.sqrt(logs.reduce((a, b) => a + (b - mean) ** 2, 0) / (logs.length - 1)) : Math.abs(mean) / 2;
+      const spread =
+        logs.length > 1
+          ? Math.sqrt(logs.reduce((a, b) => a + (b - mean) ** 2, 0) / (logs.length - 1))
+          : Math.abs(mean) / 2;
       return { start: s.values[0]!, mean, spread: Math.max(spread, 0.01) };
     });
   return Array.from({ length: count }, (_, i) => {

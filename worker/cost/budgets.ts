@@ -67,9 +67,18 @@ export async function getBudgetStatus(db: Database, customerId: string, now: Dat
 }
 
 /** Creates or replaces the budget (audited). Thresholds are stored sorted and without repeats. */
-export async function putBudget(db: Database, audit: Audit, customerId: string, input: BudgetInput): Promise<{ budget: BudgetRow; created: boolean }> {
+export async function putBudget(
+  db: Database,
+  audit: Audit,
+  customerId: string,
+  input: BudgetInput,
+): Promise<{ budget: BudgetRow; created: boolean }> {
   const thresholds = [...new Set(input.alert_thresholds)].sort((a, b) => a - b);
-  const [existing] = await db.select({ id: costBudgets.id }).from(costBudgets).where(eq(costBudgets.customerId, customerId)).for("update");
+  const [existing] = await db
+    .select({ id: costBudgets.id })
+    .from(costBudgets)
+    .where(eq(costBudgets.customerId, customerId))
+    .for("update");
   const [budget] = await db
     .insert(costBudgets)
     .values({ customerId, monthlyLimitCents: input.monthly_limit_cents, alertThresholds: thresholds })
@@ -94,13 +103,16 @@ export function crossedThresholds(
   actualCents: number,
   forecastCents: number | null,
 ): { threshold: number; basis: BudgetAlertBasis; amountCents: number }[] {
-  return budget.alertThresholds.flatMap((threshold): { threshold: number; basis: BudgetAlertBasis; amountCents: number }[] => {
-    // Compare in integers: amount × 100 ≥ limit × threshold.
-    const reached = (amount: number) => amount * 100 >= budget.monthlyLimitCents * threshold;
-    if (reached(actualCents)) return [{ threshold, basis: "actual" as const, amountCents: actualCents }];
-    if (forecastCents !== null && reached(forecastCents)) return [{ threshold, basis: "forecast" as const, amountCents: forecastCents }];
-    return [];
-  });
+  return budget.alertThresholds.flatMap(
+    (threshold): { threshold: number; basis: BudgetAlertBasis; amountCents: number }[] => {
+      // Compare in integers: amount × 100 ≥ limit × threshold.
+      const reached = (amount: number) => amount * 100 >= budget.monthlyLimitCents * threshold;
+      if (reached(actualCents)) return [{ threshold, basis: "actual" as const, amountCents: actualCents }];
+      if (forecastCents !== null && reached(forecastCents))
+        return [{ threshold, basis: "forecast" as const, amountCents: forecastCents }];
+      return [];
+    },
+  );
 }
 
 /**
@@ -115,7 +127,15 @@ export async function checkBudgets(db: Database, now: Date, customerIds?: readon
     .from(costBudgets)
     .where(customerIds ? sql`${costBudgets.customerId} = ANY (${sql.param([...customerIds])}::uuid[])` : undefined);
   if (budgets.length === 0) return [];
-  const histories = new Map((await loadCostHistories(db, budgets.map((b) => b.customerId), month)).map((h) => [h.customerId, h]));
+  const histories = new Map(
+    (
+      await loadCostHistories(
+        db,
+        budgets.map((b) => b.customerId),
+        month,
+      )
+    ).map((h) => [h.customerId, h]),
+  );
   const written: EventMessage[] = [];
   for (const budget of budgets) {
     const history = histories.get(budget.customerId);
@@ -133,7 +153,15 @@ export async function checkBudgets(db: Database, now: Date, customerIds?: readon
       });
       const [inserted] = await db
         .insert(costBudgetAlerts)
-        .values({ customerId: budget.customerId, month, thresholdPercent: threshold, basis, amountCents, budgetCents: budget.monthlyLimitCents, eventId: event.id! })
+        .values({
+          customerId: budget.customerId,
+          month,
+          thresholdPercent: threshold,
+          basis,
+          amountCents,
+          budgetCents: budget.monthlyLimitCents,
+          eventId: event.id!,
+        })
         .onConflictDoNothing()
         .returning({ id: costBudgetAlerts.id });
       if (!inserted) continue;

@@ -7,9 +7,14 @@ export const budgetExceededSchema = z.object({
   month: z.string().date().openapi({ description: "The month (first day, UTC) whose cost crossed the threshold" }),
   threshold_percent: z.number().int().min(1).max(500),
   basis: z.enum(["actual", "forecast"]).openapi({
-    description: "`actual`: the month's invoice total so far reached the threshold; `forecast`: the forecast of the month's total did",
+    description:
+      "`actual`: the month's invoice total so far reached the threshold; `forecast`: the forecast of the month's total did",
   }),
-  amount_cents: z.number().int().min(0).openapi({ description: "The amount that reached the threshold, in integer cents" }),
+  amount_cents: z
+    .number()
+    .int()
+    .min(0)
+    .openapi({ description: "The amount that reached the threshold, in integer cents" }),
   budget_cents: z.number().int().min(1),
   percent_of_budget: z.number().openapi({ description: "amount / budget × 100, one decimal" }),
 });

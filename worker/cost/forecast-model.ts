@@ -59,7 +59,11 @@ export function monthOf(now: Date): string {
 }
 
 /** The models of `count` months starting at `firstMonth` (the current month: h = 1). */
-export function buildMonthModels(history: CostHistory, firstMonth: string, count: number = FORECAST_MONTHS_MAX): CachedForecastModel[] {
+export function buildMonthModels(
+  history: CostHistory,
+  firstMonth: string,
+  count: number = FORECAST_MONTHS_MAX,
+): CachedForecastModel[] {
   const n = history.months.length;
   const historyThrough = n > 0 ? history.months[n - 1]! : null;
   // h counts from the last history month; it is 1 for the current month when last month closed.
@@ -69,7 +73,11 @@ export function buildMonthModels(history: CostHistory, firstMonth: string, count
     history.months.map((_, i) => history.items.reduce((sum, item) => sum + item.cents[i]!, 0)),
     horizon,
   );
-  const items = history.items.map((item) => ({ item: item.item, description: item.description, fit: forecastSeries(item.cents, horizon) }));
+  const items = history.items.map((item) => ({
+    item: item.item,
+    description: item.description,
+    fit: forecastSeries(item.cents, horizon),
+  }));
   const method = subtotal.status === "ok" ? subtotal.method : "insufficient_history";
   return Array.from({ length: count }, (_, i) => {
     const h = offset + i;
@@ -85,7 +93,11 @@ export function buildMonthModels(history: CostHistory, firstMonth: string, count
       taxRateBps: history.taxRateBps,
       bands: history.bands,
       usageSubtotal: subtotal.status === "ok" ? subtotal.steps[h - 1]! : null,
-      items: items.map(({ item, description, fit }) => ({ item, description, step: fit.status === "ok" ? fit.steps[h - 1]! : null })),
+      items: items.map(({ item, description, fit }) => ({
+        item,
+        description,
+        step: fit.status === "ok" ? fit.steps[h - 1]! : null,
+      })),
     };
   });
 }
@@ -103,7 +115,11 @@ export interface RenderedMonth {
 }
 
 /** One month at level L (0–1), with amounts in whole cents. */
-export function renderMonth(model: CachedForecastModel, level: number, pricing: { taxRateBps: number; bands: DiscountBand[] }): RenderedMonth {
+export function renderMonth(
+  model: CachedForecastModel,
+  level: number,
+  pricing: { taxRateBps: number; bands: DiscountBand[] },
+): RenderedMonth {
   const amountsOf = (step: ForecastStep): Amounts => {
     const { lower, upper } = intervalAt(step, level);
     return { expected_cents: Math.round(step.mean), lower_cents: Math.round(lower), upper_cents: Math.round(upper) };
@@ -112,10 +128,15 @@ export function renderMonth(model: CachedForecastModel, level: number, pricing: 
   const total = model.usageSubtotal
     ? (() => {
         const usage = amountsOf(model.usageSubtotal);
-        const bill = (usageCents: number) => invoiceTotalCents(model.baseCents + usageCents, pricing.bands, pricing.taxRateBps);
+        const bill = (usageCents: number) =>
+          invoiceTotalCents(model.baseCents + usageCents, pricing.bands, pricing.taxRateBps);
         const [lower, expected, upper] = [bill(usage.lower_cents), bill(usage.expected_cents), bill(usage.upper_cents)];
         // A band edge can make the total dip by a few cents as the subtotal grows: keep the order.
-        return { expected_cents: expected, lower_cents: Math.min(lower, expected), upper_cents: Math.max(upper, expected) };
+        return {
+          expected_cents: expected,
+          lower_cents: Math.min(lower, expected),
+          upper_cents: Math.max(upper, expected),
+        };
       })()
     : null;
   return {
@@ -140,7 +161,9 @@ export function renderMonth(model: CachedForecastModel, level: number, pricing: 
  */
 export function invoiceTotalCents(subtotalCents: number, bands: readonly DiscountBand[], taxRateBps: number): number {
   const subtotal = BigInt(Math.max(0, Math.round(subtotalCents)));
-  const band = [...bands].filter((b) => BigInt(b.fromSubtotalCents) <= subtotal).sort((a, b) => b.fromSubtotalCents - a.fromSubtotalCents)[0];
+  const band = [...bands]
+    .filter((b) => BigInt(b.fromSubtotalCents) <= subtotal)
+    .sort((a, b) => b.fromSubtotalCents - a.fromSubtotalCents)[0];
   const halfUp = (numerator: bigint) => (numerator + 5000n) / 10000n;
   const discount = halfUp(subtotal * BigInt(band?.discountBps ?? 0));
   const tax = halfUp((subtotal - discount) * BigInt(taxRateBps));

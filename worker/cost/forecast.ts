@@ -68,7 +68,8 @@ export interface Interval {
 export function forecastSeries(history: readonly number[], horizon: number): SeriesForecast {
   const n = history.length;
   if (n < MIN_HISTORY_MONTHS) return { status: "insufficient_history", historyMonths: n };
-  if (!Number.isInteger(horizon) || horizon < 1) throw new RangeError(`horizon must be a positive integer, got ${horizon}`);
+  if (!Number.isInteger(horizon) || horizon < 1)
+    throw new RangeError(`horizon must be a positive integer, got ${horizon}`);
   return n >= HOLT_MIN_HISTORY_MONTHS ? holt(history, horizon) : drift(history, horizon);
 }
 

@@ -5,7 +5,15 @@
 import { lt, sql } from "drizzle-orm";
 import { costForecasts } from "../../db/schema.ts";
 import type { Database } from "../platform/database.ts";
-import { addMonths, buildMonthModels, FORECAST_MONTHS_MAX, monthOf, renderMonth, type CachedForecastModel, type RenderedMonth } from "./forecast-model.ts";
+import {
+  addMonths,
+  buildMonthModels,
+  FORECAST_MONTHS_MAX,
+  monthOf,
+  renderMonth,
+  type CachedForecastModel,
+  type RenderedMonth,
+} from "./forecast-model.ts";
 import { loadCostHistories } from "./history.ts";
 
 /** The cached rows' stored interval (0009's columns): the 80 % interval of the invoice total. */
@@ -32,7 +40,11 @@ export async function loadForecast(db: Database, customerId: string, months: num
       AND f.generated_at > coalesce((SELECT max(i.created_at) FROM invoices i WHERE i.customer_id = ${customerId}), '-infinity')
     ORDER BY f.month`);
   if (rows.length === months) {
-    return { source: "cache", generatedAt: new Date(Math.min(...rows.map((r) => new Date(r.generated_at).getTime()))), model: rows.map((r) => r.model) };
+    return {
+      source: "cache",
+      generatedAt: new Date(Math.min(...rows.map((r) => new Date(r.generated_at).getTime()))),
+      model: rows.map((r) => r.model),
+    };
   }
   const [history] = await loadCostHistories(db, [customerId], first);
   if (!history) throw new Error(`customer ${customerId} is not visible to its own context`);
@@ -48,7 +60,11 @@ export function renderForecast(forecast: CostForecast, level: number): RenderedM
  * drops cached rows past retention. Customers with less than 3 months of history get no rows:
  * there is no number to cache.
  */
-export async function refreshForecasts(db: Database, customerIds: readonly string[], now: Date): Promise<{ cached: number; insufficient: number }> {
+export async function refreshForecasts(
+  db: Database,
+  customerIds: readonly string[],
+  now: Date,
+): Promise<{ cached: number; insufficient: number }> {
   const first = monthOf(now);
   const histories = await loadCostHistories(db, customerIds, first);
   const rows: (typeof costForecasts.$inferInsert)[] = [];
@@ -103,7 +119,10 @@ export async function refreshForecasts(db: Database, customerIds: readonly strin
 
 /** Forecast rows are kept 90 days after they were last refreshed (past months included: a record of what was forecast). */
 export async function purgeExpiredForecasts(db: Database, now: Date): Promise<number> {
-  const deleted = await db.delete(costForecasts).where(lt(costForecasts.expiresAt, now)).returning({ month: costForecasts.month });
+  const deleted = await db
+    .delete(costForecasts)
+    .where(lt(costForecasts.expiresAt, now))
+    .returning({ month: costForecasts.month });
   return deleted.length;
 }
 

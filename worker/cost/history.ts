@@ -21,7 +21,11 @@ interface HistoryRow extends Record<string, unknown> {
  * price in force on `currentMonth`'s first day: round(quantity × unit price) per item and month,
  * half-up to the cent like an invoice line.
  */
-export async function loadCostHistories(db: Database, customerIds: readonly string[], currentMonth: string): Promise<CostHistory[]> {
+export async function loadCostHistories(
+  db: Database,
+  customerIds: readonly string[],
+  currentMonth: string,
+): Promise<CostHistory[]> {
   if (customerIds.length === 0) return [];
   const earliest = addMonths(currentMonth, -HISTORY_MONTHS_MAX);
   const { rows } = await db.execute<HistoryRow>(sql`
@@ -60,7 +64,10 @@ function toHistory(row: HistoryRow, currentMonth: string): CostHistory {
   }
   const monthToDate: Record<string, number> = {};
   for (const u of usage) if (u.month === currentMonth) monthToDate[u.metric] = Number(u.cents);
-  const bands: DiscountBand[] = row.bands.map((b) => ({ fromSubtotalCents: Number(b.from_subtotal_cents), discountBps: Number(b.discount_bps) }));
+  const bands: DiscountBand[] = row.bands.map((b) => ({
+    fromSubtotalCents: Number(b.from_subtotal_cents),
+    discountBps: Number(b.discount_bps),
+  }));
   return {
     customerId: row.customer_id,
     tier: row.tier,

@@ -6,7 +6,14 @@ import { secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../platform/transactions.ts";
 import { getBudgetStatus, putBudget } from "./budgets.ts";
 import { loadForecast, renderForecast } from "./forecasts.ts";
-import { budgetInputSchema, budgetSchema, forecastQuerySchema, forecastSchema, toBudget, toForecast } from "./schemas.ts";
+import {
+  budgetInputSchema,
+  budgetSchema,
+  forecastQuerySchema,
+  forecastSchema,
+  toBudget,
+  toForecast,
+} from "./schemas.ts";
 
 const forecastRoute = secured("cost:read", {
   method: "get",
@@ -29,7 +36,8 @@ const getBudgetRoute = secured("cost:read", {
   operationId: "getCostBudget",
   tags: ["cost"],
   summary: "Retrieve your monthly budget and where this month stands",
-  description: "The monthly budget, its alert thresholds, the month's invoice total so far and its forecast, and the thresholds alerted this month.",
+  description:
+    "The monthly budget, its alert thresholds, the month's invoice total so far and its forecast, and the thresholds alerted this month.",
   responses: {
     200: { description: "The budget", content: { "application/json": { schema: budgetSchema } } },
     ...problemResponses(401, 403, 404),
@@ -61,7 +69,13 @@ export const costRoutes = new OpenAPIHono<AppEnv>()
   .openapi(getBudgetRoute, async (c) => {
     const { customerId } = c.var.principal;
     const status = await readAs(c, (db) => getBudgetStatus(db, customerId, new Date()));
-    if (!status) throw new ProblemError(404, "not-found", "Not found", "No cost budget is set; create one with PUT /v1/cost/budget.");
+    if (!status)
+      throw new ProblemError(
+        404,
+        "not-found",
+        "Not found",
+        "No cost budget is set; create one with PUT /v1/cost/budget.",
+      );
     return c.json(toBudget(status), 200);
   })
   .openapi(putBudgetRoute, async (c) => {

@@ -5,7 +5,11 @@ import type { RenderedMonth } from "./forecast-model.ts";
 import type { CostForecast } from "./forecasts.ts";
 import type { BudgetStatus } from "./budgets.ts";
 
-const cents = (description: string) => z.number().int().openapi({ description: `${description}, in integer cents` });
+const cents = (description: string) =>
+  z
+    .number()
+    .int()
+    .openapi({ description: `${description}, in integer cents` });
 const month = (description: string) => z.string().date().openapi({ description, example: "2026-11-01" });
 
 export const forecastQuerySchema = z.object({
@@ -15,14 +19,22 @@ export const forecastQuerySchema = z.object({
     .min(1)
     .max(12)
     .default(3)
-    .openapi({ param: { name: "months", in: "query" }, description: "Months to forecast from the current one, 1–12", example: 3 }),
+    .openapi({
+      param: { name: "months", in: "query" },
+      description: "Months to forecast from the current one, 1–12",
+      example: 3,
+    }),
   level: z.coerce
     .number()
     .int()
     .min(51)
     .max(99)
     .default(80)
-    .openapi({ param: { name: "level", in: "query" }, description: "Prediction interval level in percent, 51–99", example: 80 }),
+    .openapi({
+      param: { name: "level", in: "query" },
+      description: "Prediction interval level in percent, 51–99",
+      example: 80,
+    }),
 });
 
 const amountsSchema = z
@@ -49,7 +61,9 @@ const forecastMonthSchema = z
         component: z.string().openapi({ description: "`base` or a rate-card item", example: "nat_processing_gb" }),
         description: z.string().openapi({ example: "NAT data processing" }),
         method: methodSchema,
-        amounts: amountsSchema.nullable().openapi({ description: "Before discount and tax; null with insufficient history" }),
+        amounts: amountsSchema
+          .nullable()
+          .openapi({ description: "Before discount and tax; null with insufficient history" }),
       }),
     ),
   })
@@ -70,13 +84,19 @@ export const forecastSchema = z
       through: month("Last history month").nullable(),
       minimum_months: z.number().int().openapi({ example: MIN_HISTORY_MONTHS }),
     }),
-    source: z.enum(["cache", "live"]).openapi({ description: "`cache`: the daily forecast; `live`: computed for this request (the cache was stale)" }),
+    source: z
+      .enum(["cache", "live"])
+      .openapi({ description: "`cache`: the daily forecast; `live`: computed for this request (the cache was stale)" }),
     generated_at: z.string().datetime({ offset: true }),
     months: z.array(forecastMonthSchema),
   })
   .openapi("CostForecast");
 
-export function toForecast(forecast: CostForecast, level: number, months: RenderedMonth[]): z.infer<typeof forecastSchema> {
+export function toForecast(
+  forecast: CostForecast,
+  level: number,
+  months: RenderedMonth[],
+): z.infer<typeof forecastSchema> {
   const first = forecast.model[0]!;
   return {
     object: "cost_forecast",
@@ -84,7 +104,12 @@ export function toForecast(forecast: CostForecast, level: number, months: Render
     level,
     status: first.method === "insufficient_history" ? "insufficient_history" : "ok",
     method: first.method,
-    history: { months: first.historyMonths, from: first.historyFrom, through: first.historyThrough, minimum_months: MIN_HISTORY_MONTHS },
+    history: {
+      months: first.historyMonths,
+      from: first.historyFrom,
+      through: first.historyThrough,
+      minimum_months: MIN_HISTORY_MONTHS,
+    },
     source: forecast.source,
     generated_at: forecast.generatedAt.toISOString(),
     months,
@@ -104,7 +129,10 @@ export const budgetInputSchema = z
       .min(1)
       .max(10)
       .default([80, 100])
-      .openapi({ description: "Percentages of the budget that alert once per month each (1–500, up to 10)", example: [80, 100] }),
+      .openapi({
+        description: "Percentages of the budget that alert once per month each (1–500, up to 10)",
+        example: [80, 100],
+      }),
   })
   .openapi("CostBudgetInput");
 

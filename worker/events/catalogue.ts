@@ -4,7 +4,12 @@
 import { z } from "@hono/zod-openapi";
 import type { NotificationCategory } from "../../db/schema.ts";
 import { budgetExceededSchema } from "../cost/events.ts";
-import { ticketCommentCreatedPayload, ticketCreatedPayload, ticketSlaBreachedPayload, ticketUpdatedPayload } from "../support/events.ts";
+import {
+  ticketCommentCreatedPayload,
+  ticketCreatedPayload,
+  ticketSlaBreachedPayload,
+  ticketUpdatedPayload,
+} from "../support/events.ts";
 
 const uuid = z.string().uuid();
 const isoTime = z.string().datetime({ offset: true });
@@ -43,7 +48,9 @@ const invoiceCreated = z.object({
 const endpointDisabled = z.object({
   endpoint_id: uuid,
   url: z.string(),
-  reason: z.enum(["failing", "gone"]).openapi({ description: "`failing`: 5 days of failed deliveries; `gone`: the receiver answered 410" }),
+  reason: z
+    .enum(["failing", "gone"])
+    .openapi({ description: "`failing`: 5 days of failed deliveries; `gone`: the receiver answered 410" }),
   failing_since: isoTime.nullable(),
 });
 const webhookTest = z.object({ endpoint_id: uuid, message: z.string() });
@@ -54,7 +61,11 @@ export interface EventDefinition<S extends z.ZodObject = z.ZodObject> {
   payload: S;
 }
 
-const define = <S extends z.ZodObject>(category: NotificationCategory, description: string, payload: S): EventDefinition<S> => ({
+const define = <S extends z.ZodObject>(
+  category: NotificationCategory,
+  description: string,
+  payload: S,
+): EventDefinition<S> => ({
   category,
   description,
   payload,
@@ -63,20 +74,48 @@ const define = <S extends z.ZodObject>(category: NotificationCategory, descripti
 export const eventCatalogue = {
   "api_key.created": define("security", "An API key was created (or issued by a rotation)", apiKeyCreated),
   "api_key.revoked": define("security", "An API key was revoked", apiKeyRevoked),
-  "api_key.rotated": define("security", "An API key was replaced by a new one; the old one works until `expires_at`", apiKeyRotated),
-  "user.invited": define("security", "A person was invited to the portal (the accept link goes only to their email)", userInvited),
+  "api_key.rotated": define(
+    "security",
+    "An API key was replaced by a new one; the old one works until `expires_at`",
+    apiKeyRotated,
+  ),
+  "user.invited": define(
+    "security",
+    "A person was invited to the portal (the accept link goes only to their email)",
+    userInvited,
+  ),
   "invoice.created": define("billing", "The monthly billing run issued an invoice", invoiceCreated),
-  "webhook.endpoint.disabled": define("webhooks", "A webhook endpoint was disabled after 5 days of failures or a 410", endpointDisabled),
-  "webhook.test": define("webhooks", "Sent by POST /v1/webhooks/endpoints/{id}/test to that endpoint only", webhookTest),
+  "webhook.endpoint.disabled": define(
+    "webhooks",
+    "A webhook endpoint was disabled after 5 days of failures or a 410",
+    endpointDisabled,
+  ),
+  "webhook.test": define(
+    "webhooks",
+    "Sent by POST /v1/webhooks/endpoints/{id}/test to that endpoint only",
+    webhookTest,
+  ),
   "cost.budget_exceeded": define(
     "cost_alerts",
     "The month's cost so far (`actual`) or its forecast reached a budget threshold; once per threshold per month",
     budgetExceededSchema,
   ),
   "ticket.created": define("support", "A support ticket was opened, with its SLA deadlines", ticketCreatedPayload),
-  "ticket.updated": define("support", "A support ticket changed: status, assignment, or subject/description", ticketUpdatedPayload),
-  "ticket.comment.created": define("support", "A public comment on a support ticket (never an internal note)", ticketCommentCreatedPayload),
-  "ticket.sla_breached": define("support", "A support ticket's first-response or resolution SLA deadline passed (once per clock)", ticketSlaBreachedPayload),
+  "ticket.updated": define(
+    "support",
+    "A support ticket changed: status, assignment, or subject/description",
+    ticketUpdatedPayload,
+  ),
+  "ticket.comment.created": define(
+    "support",
+    "A public comment on a support ticket (never an internal note)",
+    ticketCommentCreatedPayload,
+  ),
+  "ticket.sla_breached": define(
+    "support",
+    "A support ticket's first-response or resolution SLA deadline passed (once per clock)",
+    ticketSlaBreachedPayload,
+  ),
 } as const satisfies Record<string, EventDefinition>;
 
 export type EventType = keyof typeof eventCatalogue;
@@ -105,7 +144,9 @@ export function checkedPayload<T extends EventType>(type: T, payload: EventPaylo
 /** The body of a webhook: Standard Webhooks' recommended envelope. */
 export const webhookEnvelope = (payload: z.ZodObject, type: string) =>
   z.object({
-    id: uuid.openapi({ description: "The event id (also the `webhook-id` header): the same across retries, use it to deduplicate" }),
+    id: uuid.openapi({
+      description: "The event id (also the `webhook-id` header): the same across retries, use it to deduplicate",
+    }),
     type: z.literal(type),
     timestamp: isoTime.openapi({ description: "When the event happened (order by this, not by arrival)" }),
     data: payload,

@@ -20,7 +20,10 @@ interface ClaimedEvent {
   created_at: string;
 }
 
-export async function fanOut(db: Database, eventIds: string[]): Promise<{ events: number; deliveryIds: string[]; emailIds: string[] }> {
+export async function fanOut(
+  db: Database,
+  eventIds: string[],
+): Promise<{ events: number; deliveryIds: string[]; emailIds: string[] }> {
   if (eventIds.length === 0) return { events: 0, deliveryIds: [], emailIds: [] };
   const result = await db.execute<Record<string, unknown>>(sql`
     UPDATE outbox_events o SET published_at = now(), payload = o.payload - ${SEALED_FIELD}::text
@@ -32,7 +35,12 @@ export async function fanOut(db: Database, eventIds: string[]): Promise<{ events
 
   const customerIds = [...new Set(events.map((e) => e.customer_id))];
   const endpoints = await db
-    .select({ id: webhookEndpoints.id, customerId: webhookEndpoints.customerId, eventTypes: webhookEndpoints.eventTypes, status: webhookEndpoints.status })
+    .select({
+      id: webhookEndpoints.id,
+      customerId: webhookEndpoints.customerId,
+      eventTypes: webhookEndpoints.eventTypes,
+      status: webhookEndpoints.status,
+    })
     .from(webhookEndpoints)
     .where(inArray(webhookEndpoints.customerId, customerIds));
 
@@ -45,10 +53,20 @@ export async function fanOut(db: Database, eventIds: string[]): Promise<{ events
       : event.type === "webhook.test"
         ? endpoints.filter((e) => e.id === data.endpoint_id && e.customerId === event.customer_id)
         : endpoints.filter(
-            (e) => e.customerId === event.customer_id && e.status === "enabled" && (e.eventTypes.length === 0 || e.eventTypes.includes(event.type)),
+            (e) =>
+              e.customerId === event.customer_id &&
+              e.status === "enabled" &&
+              (e.eventTypes.length === 0 || e.eventTypes.includes(event.type)),
           );
     for (const endpoint of targets) {
-      deliveries.push({ customerId: event.customer_id, endpointId: endpoint.id, eventId: event.id, eventType: event.type, payload: envelope, nextAttemptAt: sql`now()` });
+      deliveries.push({
+        customerId: event.customer_id,
+        endpointId: endpoint.id,
+        eventId: event.id,
+        eventType: event.type,
+        payload: envelope,
+        nextAttemptAt: sql`now()`,
+      });
     }
   }
   const created = [];
@@ -65,7 +83,13 @@ export async function fanOut(db: Database, eventIds: string[]): Promise<{ events
     db,
     events.map((e) => {
       const { [SEALED_FIELD]: sealed, ...data } = e.payload;
-      return { customerId: e.customer_id, type: e.type, eventId: e.id, data, ...(typeof sealed === "string" ? { sealed } : {}) };
+      return {
+        customerId: e.customer_id,
+        type: e.type,
+        eventId: e.id,
+        data,
+        ...(typeof sealed === "string" ? { sealed } : {}),
+      };
     }),
   );
   return { events: events.length, deliveryIds: created.map((d) => d.id), emailIds };

@@ -22,11 +22,21 @@ export type WorkMessage = z.infer<typeof workMessageSchema>;
 export type QueueMessage = EventMessage | WorkMessage;
 
 export function newEvent(type: string, customerId: string, data: Record<string, unknown>): EventMessage {
-  return { id: `evt_${crypto.randomUUID().replaceAll("-", "")}`, type, customer_id: customerId, occurred_at: new Date().toISOString(), data };
+  return {
+    id: `evt_${crypto.randomUUID().replaceAll("-", "")}`,
+    type,
+    customer_id: customerId,
+    occurred_at: new Date().toISOString(),
+    data,
+  };
 }
 
 /** Work messages for `ids`, WORK_CHUNK ids each, optionally delayed (Queues allows at most 12 h). */
-export function workMessages(work: WorkMessage["work"], ids: string[], delaySeconds = 0): MessageSendRequest<QueueMessage>[] {
+export function workMessages(
+  work: WorkMessage["work"],
+  ids: string[],
+  delaySeconds = 0,
+): MessageSendRequest<QueueMessage>[] {
   const messages: MessageSendRequest<QueueMessage>[] = [];
   for (let i = 0; i < ids.length; i += WORK_CHUNK) {
     messages.push({

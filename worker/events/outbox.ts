@@ -6,7 +6,7 @@
 // travel to Postgres in the same round trip as COMMIT (`commitSql`). Secrets an event must carry
 // to one recipient (an invite's accept link) are sealed with DATA_ENCRYPTION_KEY under `_sealed`
 // and removed from the row when it is published (see fan-out.ts).
-import { outboxEvents } from "../../db/schema.ts";
+import type { outboxEvents } from "../../db/schema.ts";
 import { insertFromJson } from "../platform/commit-batch.ts";
 import { encryptWithCurrent } from "../platform/encryption.ts";
 import { uuidv7 } from "../platform/ids.ts";
@@ -24,7 +24,11 @@ export interface OutboxEvent {
 }
 
 /** Buffers an event for the commit; resolves to its id. */
-export type Emit = <T extends EventType>(type: T, payload: EventPayload<T>, options?: { secrets?: Record<string, string> }) => Promise<string>;
+export type Emit = <T extends EventType>(
+  type: T,
+  payload: EventPayload<T>,
+  options?: { secrets?: Record<string, string> },
+) => Promise<string>;
 
 /** The events one transaction emits, sent with its COMMIT. */
 export class OutboxBuffer {
@@ -39,7 +43,8 @@ export class OutboxBuffer {
 
   emit: Emit = async (type, payload, options) => {
     const checked: Record<string, unknown> = { ...checkedPayload(type, payload) };
-    if (options?.secrets) checked[SEALED_FIELD] = await encryptWithCurrent(this.#encryptionKey, JSON.stringify(options.secrets));
+    if (options?.secrets)
+      checked[SEALED_FIELD] = await encryptWithCurrent(this.#encryptionKey, JSON.stringify(options.secrets));
     const id = uuidv7();
     this.events.push({ id, customerId: this.#customerId, type, payload: checked, createdAt: new Date() });
     return id;
@@ -57,14 +62,30 @@ export class OutboxBuffer {
 }
 
 /** An outbox row for code on the jobs role (cron, consumers): insert it in the job's transaction. */
-export function outboxRow<T extends EventType>(customerId: string, type: T, payload: EventPayload<T>): typeof outboxEvents.$inferInsert {
+export function outboxRow<T extends EventType>(
+  customerId: string,
+  type: T,
+  payload: EventPayload<T>,
+): typeof outboxEvents.$inferInsert {
   return { id: uuidv7(), customerId, type, payload: checkedPayload(type, payload) };
 }
 
 /** The queue message for an outbox row: never its sealed secrets. */
-export function toMessage(event: { id: string; customerId: string; type: string; payload: Record<string, unknown>; createdAt: Date }): EventMessage {
+export function toMessage(event: {
+  id: string;
+  customerId: string;
+  type: string;
+  payload: Record<string, unknown>;
+  createdAt: Date;
+}): EventMessage {
   const { [SEALED_FIELD]: _sealed, ...data } = event.payload;
-  return { id: event.id, type: event.type, customer_id: event.customerId, occurred_at: event.createdAt.toISOString(), data };
+  return {
+    id: event.id,
+    type: event.type,
+    customer_id: event.customerId,
+    occurred_at: event.createdAt.toISOString(),
+    data,
+  };
 }
 
 /**

@@ -38,8 +38,19 @@ export async function sweepEvents(env: Env, now: Date): Promise<Record<string, u
     const failingTooLong = await db
       .select({ id: webhookEndpoints.id })
       .from(webhookEndpoints)
-      .where(and(eq(webhookEndpoints.status, "enabled"), lt(webhookEndpoints.failingSince, new Date(now.getTime() - FAILING_DISABLE_DAYS * DAY_MS))));
-    const disabled = failingTooLong.length ? await disableEndpoints(db, failingTooLong.map((e) => e.id), "failing") : [];
+      .where(
+        and(
+          eq(webhookEndpoints.status, "enabled"),
+          lt(webhookEndpoints.failingSince, new Date(now.getTime() - FAILING_DISABLE_DAYS * DAY_MS)),
+        ),
+      );
+    const disabled = failingTooLong.length
+      ? await disableEndpoints(
+          db,
+          failingTooLong.map((e) => e.id),
+          "failing",
+        )
+      : [];
 
     const toWarn = await db
       .update(webhookEndpoints)
@@ -66,10 +77,22 @@ export async function sweepEvents(env: Env, now: Date): Promise<Record<string, u
         },
       })),
     );
-    return { events, deliveries, emails: [...emails.map((e) => e.id), ...warnedEmails], disabled, warned: toWarn.length };
+    return {
+      events,
+      deliveries,
+      emails: [...emails.map((e) => e.id), ...warnedEmails],
+      disabled,
+      warned: toWarn.length,
+    };
   });
   await publish(env.EVENTS, [...events.map(toMessage), ...disabled]);
-  await sendAll(env.EVENTS, [...workMessages("webhook_deliveries", deliveries.map((d) => d.id)), ...workMessages("emails", emails)]);
+  await sendAll(env.EVENTS, [
+    ...workMessages(
+      "webhook_deliveries",
+      deliveries.map((d) => d.id),
+    ),
+    ...workMessages("emails", emails),
+  ]);
   return {
     republished_events: events.length,
     requeued_deliveries: deliveries.length,
@@ -85,8 +108,14 @@ export const EVENT_HISTORY_RETENTION_DAYS = 30;
 export async function purgeEventHistory(env: Env, now: Date): Promise<Record<string, number>> {
   const before = new Date(now.getTime() - EVENT_HISTORY_RETENTION_DAYS * DAY_MS);
   return withJobsDatabase(env, async (db) => {
-    const expired = await db.delete(notifications).where(lte(notifications.expiresAt, now)).returning({ id: notifications.id });
-    const events = await db.delete(outboxEvents).where(lt(outboxEvents.publishedAt, before)).returning({ id: outboxEvents.id });
+    const expired = await db
+      .delete(notifications)
+      .where(lte(notifications.expiresAt, now))
+      .returning({ id: notifications.id });
+    const events = await db
+      .delete(outboxEvents)
+      .where(lt(outboxEvents.publishedAt, before))
+      .returning({ id: outboxEvents.id });
     const emails = await db
       .delete(emailMessages)
       .where(and(inArray(emailMessages.status, ["sent", "failed"]), lt(emailMessages.createdAt, before)))

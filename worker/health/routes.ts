@@ -21,7 +21,8 @@ const healthRoute = open({
   operationId: "getHealth",
   tags: ["health"],
   summary: "Reachability of Postgres and KV",
-  description: "Reports whether the API can reach Postgres and KV. Public and cheap: safe for load balancers and uptime checks.",
+  description:
+    "Reports whether the API can reach Postgres and KV. Public and cheap: safe for load balancers and uptime checks.",
   responses: {
     200: { description: "Every dependency answered", content: { "application/json": { schema: healthSchema } } },
     503: { description: "A dependency failed", content: { "application/json": { schema: healthSchema } } },
@@ -41,7 +42,10 @@ const liveRoute = open({
     "Answers without touching any dependency: for liveness probes that must not fail during a database outage " +
     "(use `/health` for readiness). Also the bare baseline of `npm run bench`'s middleware-cost ratio.",
   responses: {
-    200: { description: "The Worker runs", content: { "application/json": { schema: z.object({ status: z.literal("ok") }).openapi("Liveness") } } },
+    200: {
+      description: "The Worker runs",
+      content: { "application/json": { schema: z.object({ status: z.literal("ok") }).openapi("Liveness") } },
+    },
   },
 });
 
@@ -49,7 +53,10 @@ async function check(probe: () => Promise<unknown>): Promise<z.infer<typeof chec
   const started = Date.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DOMException(`no answer within ${CHECK_TIMEOUT_MS} ms`, "TimeoutError")), CHECK_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new DOMException(`no answer within ${CHECK_TIMEOUT_MS} ms`, "TimeoutError")),
+      CHECK_TIMEOUT_MS,
+    );
   });
   try {
     await Promise.race([probe(), timeout]);
@@ -66,10 +73,10 @@ async function check(probe: () => Promise<unknown>): Promise<z.infer<typeof chec
 export const healthRoutes = new OpenAPIHono<AppEnv>()
   .openapi(liveRoute, (c) => c.json({ status: "ok" as const }, 200))
   .openapi(healthRoute, async (c) => {
-  const [postgres, kv] = await Promise.all([
-    check(() => c.var.db.system("SELECT 1")),
-    check(() => c.env.AUTH_CACHE.get("health:probe")),
-  ]);
-  const ok = postgres.status === "ok" && kv.status === "ok";
-  return c.json({ status: ok ? ("ok" as const) : ("degraded" as const), checks: { postgres, kv } }, ok ? 200 : 503);
-});
+    const [postgres, kv] = await Promise.all([
+      check(() => c.var.db.system("SELECT 1")),
+      check(() => c.env.AUTH_CACHE.get("health:probe")),
+    ]);
+    const ok = postgres.status === "ok" && kv.status === "ok";
+    return c.json({ status: ok ? ("ok" as const) : ("degraded" as const), checks: { postgres, kv } }, ok ? 200 : 503);
+  });

@@ -25,9 +25,18 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const key = c.req.header("idempotency-key");
   if (key === undefined) return next();
   if (key.length < 1 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
-    return problem(c, 400, "validation-error", "Validation failed", "Idempotency-Key must be 1–255 visible ASCII characters.", {
-      errors: [{ field: "header.idempotency-key", code: "invalid_string", message: "1–255 visible ASCII characters" }],
-    });
+    return problem(
+      c,
+      400,
+      "validation-error",
+      "Validation failed",
+      "Idempotency-Key must be 1–255 visible ASCII characters.",
+      {
+        errors: [
+          { field: "header.idempotency-key", code: "invalid_string", message: "1–255 visible ASCII characters" },
+        ],
+      },
+    );
   }
   const principal = c.var.principal;
   const path = new URL(c.req.url).pathname;
@@ -49,8 +58,17 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     if (expired || abandoned) {
       await db
         .update(idempotencyKeys)
-        .set({ method: c.req.method, path, requestHash, statusCode: null, responseBody: null, responseHeaders: null,
-               createdAt: sql`now()`, completedAt: null, expiresAt: sql`now() + interval '24 hours'` })
+        .set({
+          method: c.req.method,
+          path,
+          requestHash,
+          statusCode: null,
+          responseBody: null,
+          responseHeaders: null,
+          createdAt: sql`now()`,
+          completedAt: null,
+          expiresAt: sql`now() + interval '24 hours'`,
+        })
         .where(where);
       return { state: "claimed" as const };
     }
@@ -60,19 +78,34 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   });
 
   if (claim.state === "mismatch") {
-    return problem(c, 422, "idempotency-key-reused", "Idempotency key reused",
-      "This Idempotency-Key was used with a different request (method, path or body). Use a new key for a new request.");
+    return problem(
+      c,
+      422,
+      "idempotency-key-reused",
+      "Idempotency key reused",
+      "This Idempotency-Key was used with a different request (method, path or body). Use a new key for a new request.",
+    );
   }
   if (claim.state === "in_progress") {
-    return problem(c, 409, "idempotency-key-in-progress", "Request in progress",
-      "A request with this Idempotency-Key is still being processed; retry shortly.", { headers: { "retry-after": "1" } });
+    return problem(
+      c,
+      409,
+      "idempotency-key-in-progress",
+      "Request in progress",
+      "A request with this Idempotency-Key is still being processed; retry shortly.",
+      { headers: { "retry-after": "1" } },
+    );
   }
   if (claim.state === "replay") {
     const { row } = claim;
     const sealed = (row.responseBody as { sealed?: string } | null)?.sealed;
     return new Response(sealed ? await decrypt(c.env.DATA_ENCRYPTION_KEY, sealed) : "null", {
       status: row.statusCode ?? 200,
-      headers: { ...(row.responseHeaders as Record<string, string>), "idempotent-replayed": "true", "x-request-id": c.var.requestId },
+      headers: {
+        ...(row.responseHeaders as Record<string, string>),
+        "idempotent-replayed": "true",
+        "x-request-id": c.var.requestId,
+      },
     });
   }
 
@@ -87,7 +120,9 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   }
   await c.var.db.tenant(context, "write", async (db) => {
     if (body !== null) {
-      const headers: Record<string, string> = { "content-type": c.res.headers.get("content-type") ?? "application/json" };
+      const headers: Record<string, string> = {
+        "content-type": c.res.headers.get("content-type") ?? "application/json",
+      };
       const location = c.res.headers.get("location");
       if (location) headers.location = location;
       await db

@@ -58,7 +58,12 @@ function findBadText(value: unknown, path: string): FieldError | null {
   if (value !== null && typeof value === "object") {
     for (const [key, child] of Object.entries(value)) {
       const keyReason = textProblem(key);
-      if (keyReason) return { field: `${path}.${key.replace(/[\u0000\ud800-\udfff]/g, "\ufffd")}`, code: "invalid_text", message: `field name ${keyReason}` };
+      if (keyReason)
+        return {
+          field: `${path}.${key.replace(/[\u0000\ud800-\udfff]/g, "\ufffd")}`,
+          code: "invalid_text",
+          message: `field name ${keyReason}`,
+        };
       const found = findBadText(child, `${path}.${key}`);
       if (found) return found;
     }
@@ -77,7 +82,12 @@ function checkUrl(c: Context): Response | null {
     try {
       decoded = decodeURIComponent(segment);
     } catch {
-      return invalid(c, 400, { field: "path", code: "invalid_encoding", message: "is not valid percent-encoded UTF-8" }, "The path is not valid percent-encoded UTF-8.");
+      return invalid(
+        c,
+        400,
+        { field: "path", code: "invalid_encoding", message: "is not valid percent-encoded UTF-8" },
+        "The path is not valid percent-encoded UTF-8.",
+      );
     }
     const reason = textProblem(decoded);
     if (reason) return invalid(c, 400, { field: "path", code: "invalid_text", message: reason }, `The path ${reason}.`);
@@ -92,7 +102,12 @@ function checkUrl(c: Context): Response | null {
       value = decodeURIComponent(rawValue.replaceAll("+", " "));
     } catch {
       const field = `query.${rawName}`;
-      return invalid(c, 400, { field, code: "invalid_encoding", message: "is not valid percent-encoded UTF-8" }, `${field} is not valid percent-encoded UTF-8.`);
+      return invalid(
+        c,
+        400,
+        { field, code: "invalid_encoding", message: "is not valid percent-encoded UTF-8" },
+        `${field} is not valid percent-encoded UTF-8.`,
+      );
     }
     const reason = textProblem(name) ?? textProblem(value);
     if (reason) {
@@ -104,7 +119,8 @@ function checkUrl(c: Context): Response | null {
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
-const isJson = (contentType: string | undefined) => /^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i.test(contentType ?? "");
+const isJson = (contentType: string | undefined) =>
+  /^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i.test(contentType ?? "");
 
 /** Reads, decodes and parses a JSON body once, and hands the result to the validators. */
 async function checkBody(c: Context): Promise<Response | null> {
@@ -113,14 +129,24 @@ async function checkBody(c: Context): Promise<Response | null> {
   if (bytes.length === 0) return null;
   const contentType = c.req.header("content-type");
   if (!isJson(contentType)) {
-    return problem(c, 415, "unsupported-media-type", "Unsupported media type",
-      `Request bodies must be JSON (Content-Type: application/json); got ${contentType ? JSON.stringify(contentType) : "none"}.`);
+    return problem(
+      c,
+      415,
+      "unsupported-media-type",
+      "Unsupported media type",
+      `Request bodies must be JSON (Content-Type: application/json); got ${contentType ? JSON.stringify(contentType) : "none"}.`,
+    );
   }
   let decoded: string;
   try {
     decoded = utf8.decode(bytes);
   } catch {
-    return invalid(c, 400, { field: "body", code: "invalid_encoding", message: "is not valid UTF-8" }, "The body is not valid UTF-8.");
+    return invalid(
+      c,
+      400,
+      { field: "body", code: "invalid_encoding", message: "is not valid UTF-8" },
+      "The body is not valid UTF-8.",
+    );
   }
   let parsed: unknown;
   try {
@@ -146,7 +172,13 @@ export function inputGuard(kind: BodyKind = "standard") {
   const sizeLimit = bodyLimit({
     maxSize: limit,
     onError: (c) =>
-      problem(c, 413, "payload-too-large", "Payload too large", `Request bodies on this route are limited to ${limit} bytes.`),
+      problem(
+        c,
+        413,
+        "payload-too-large",
+        "Payload too large",
+        `Request bodies on this route are limited to ${limit} bytes.`,
+      ),
   });
   return createMiddleware<AppEnv>(async (c, next) => {
     const urlProblem = checkUrl(c);

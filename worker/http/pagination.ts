@@ -23,7 +23,10 @@ export type PaginationQuery = z.infer<typeof paginationQuerySchema>;
 
 /** The `{id}` path parameter of every single-resource route: a UUID. */
 export const idParam = z.object({
-  id: z.string().uuid().openapi({ param: { name: "id", in: "path" }, example: "0192f1c4-6a3e-7b8a-9d2c-3f4e5a6b7c8d" }),
+  id: z
+    .string()
+    .uuid()
+    .openapi({ param: { name: "id", in: "path" }, example: "0192f1c4-6a3e-7b8a-9d2c-3f4e5a6b7c8d" }),
 });
 
 export function pageSchema<T extends z.ZodTypeAny>(item: T, name: string) {
@@ -31,7 +34,10 @@ export function pageSchema<T extends z.ZodTypeAny>(item: T, name: string) {
     .object({
       data: z.array(item),
       has_more: z.boolean(),
-      next_cursor: z.string().nullable().openapi({ description: "Pass as `starting_after` for the next page; null on the last page" }),
+      next_cursor: z
+        .string()
+        .nullable()
+        .openapi({ description: "Pass as `starting_after` for the next page; null on the last page" }),
     })
     .openapi(name);
 }
@@ -42,7 +48,10 @@ export function afterCursor(id: AnyPgColumn, page: { starting_after?: string }):
 }
 
 /** Rows fetched with limit + 1 -> one page. */
-export function toPage<T extends { id: string }>(rows: T[], limit: number): { data: T[]; has_more: boolean; next_cursor: string | null } {
+export function toPage<T extends { id: string }>(
+  rows: T[],
+  limit: number,
+): { data: T[]; has_more: boolean; next_cursor: string | null } {
   const has_more = rows.length > limit;
   const data = has_more ? rows.slice(0, limit) : rows;
   return { data, has_more, next_cursor: has_more ? data[data.length - 1]!.id : null };

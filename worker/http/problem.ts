@@ -94,7 +94,8 @@ export class ProblemError extends Error {
   }
 }
 
-export const notFound = (what: string, id: string) => new ProblemError(404, "not-found", "Not found", `No ${what} with id ${id}.`);
+export const notFound = (what: string, id: string) =>
+  new ProblemError(404, "not-found", "Not found", `No ${what} with id ${id}.`);
 
 /** A 422 naming one body field, for rules zod cannot express (e.g. depends on the caller). */
 export const invalidField = (field: string, code: string, message: string) =>

@@ -33,7 +33,11 @@ export function secured<const R extends RouteWithoutAuth>(
   options: { apiKeyOnly?: boolean; body?: BodyKind } = {},
 ) {
   const check =
-    permission === "authenticated" ? [] : permission === "super_admin" ? [requireSuperAdmin] : [requirePermission(permission)];
+    permission === "authenticated"
+      ? []
+      : permission === "super_admin"
+        ? [requireSuperAdmin]
+        : [requirePermission(permission)];
   // The input guard comes first: a malformed or oversized request costs no auth or database work.
   const middleware = [
     inputGuard(options.body),
@@ -62,7 +66,13 @@ export function secured<const R extends RouteWithoutAuth>(
 /** A route anyone may call (health, login, invite acceptance): `security: []` says so in the document. */
 export function open<const R extends RouteWithoutAuth>(route: R, options: { body?: BodyKind } = {}) {
   const middleware = [inputGuard(options.body)];
-  return createRoute({ ...route, responses: withGuardResponses(route), security: [], middleware, "x-public": true } as unknown as R & { middleware: typeof middleware });
+  return createRoute({
+    ...route,
+    responses: withGuardResponses(route),
+    security: [],
+    middleware,
+    "x-public": true,
+  } as unknown as R & { middleware: typeof middleware });
 }
 
 /** The problems the input guard can answer on any route (400; 413 and 415 where there is a body). */

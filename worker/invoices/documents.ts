@@ -12,7 +12,10 @@ export function formatCents(cents: number): string {
 /** Unit prices in micros: 45000 -> "$0.045", 2000000000 -> "$2,000.00". */
 export function formatMicros(micros: number): string {
   const whole = Math.floor(micros / 1_000_000);
-  const fraction = String(micros % 1_000_000).padStart(6, "0").replace(/0+$/, "").padEnd(2, "0");
+  const fraction = String(micros % 1_000_000)
+    .padStart(6, "0")
+    .replace(/0+$/, "")
+    .padEnd(2, "0");
   return `$${String(whole).replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${fraction}`;
 }
 
@@ -27,7 +30,8 @@ const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "
 export const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch]!);
 
 const day = (value: string | Date | null) => (value === null ? "—" : new Date(value).toISOString().slice(0, 10));
-const lastDay = (periodEnd: string) => new Date(Date.parse(`${periodEnd}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+const lastDay = (periodEnd: string) =>
+  new Date(Date.parse(`${periodEnd}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 
 export interface InvoiceDocument {
   invoice: InvoiceRow;
@@ -41,7 +45,8 @@ export function invoiceHtml({ invoice, lineItems, customer }: InvoiceDocument): 
   const rows = lineItems
     .filter((l) => l.kind === "base" || l.kind === "usage")
     .map(
-      (l) => `<tr><td>${e(l.description)}</td><td class="n">${e(formatQuantity(l.quantity))}${l.unit ? ` ${e(l.unit)}` : ""}</td>` +
+      (l) =>
+        `<tr><td>${e(l.description)}</td><td class="n">${e(formatQuantity(l.quantity))}${l.unit ? ` ${e(l.unit)}` : ""}</td>` +
         `<td class="n">${l.unitAmountMicros === null ? "" : e(formatMicros(l.unitAmountMicros))}</td><td class="n">${e(formatCents(l.amountCents))}</td></tr>`,
     )
     .join("\n");
@@ -91,8 +96,22 @@ export function csvCell(value: string | number | null, kind: "text" | "number" =
 }
 
 export const CSV_HEADER = [
-  "invoice_number", "invoice_id", "status", "period_start", "period_end", "issued_at", "line_kind", "description",
-  "metric", "usage_month", "quantity", "unit", "unit_amount_micros", "amount_cents", "invoice_total_cents", "currency",
+  "invoice_number",
+  "invoice_id",
+  "status",
+  "period_start",
+  "period_end",
+  "issued_at",
+  "line_kind",
+  "description",
+  "metric",
+  "usage_month",
+  "quantity",
+  "unit",
+  "unit_amount_micros",
+  "amount_cents",
+  "invoice_total_cents",
+  "currency",
 ];
 
 /** One line per line item of every invoice, header first (RFC 4180, CRLF). */
@@ -102,10 +121,22 @@ export function invoicesCsv(invoices: { invoice: InvoiceRow; lineItems: LineItem
     for (const l of lineItems) {
       lines.push(
         [
-          csvCell(invoice.number), csvCell(invoice.id), csvCell(invoice.status), csvCell(invoice.periodStart), csvCell(invoice.periodEnd),
-          csvCell(invoice.issuedAt ? new Date(invoice.issuedAt).toISOString() : null), csvCell(l.kind), csvCell(l.description),
-          csvCell(l.metric), csvCell(l.usageMonth), csvCell(l.quantity, "number"), csvCell(l.unit),
-          csvCell(l.unitAmountMicros, "number"), csvCell(l.amountCents, "number"), csvCell(invoice.totalCents, "number"), csvCell(invoice.currency),
+          csvCell(invoice.number),
+          csvCell(invoice.id),
+          csvCell(invoice.status),
+          csvCell(invoice.periodStart),
+          csvCell(invoice.periodEnd),
+          csvCell(invoice.issuedAt ? new Date(invoice.issuedAt).toISOString() : null),
+          csvCell(l.kind),
+          csvCell(l.description),
+          csvCell(l.metric),
+          csvCell(l.usageMonth),
+          csvCell(l.quantity, "number"),
+          csvCell(l.unit),
+          csvCell(l.unitAmountMicros, "number"),
+          csvCell(l.amountCents, "number"),
+          csvCell(invoice.totalCents, "number"),
+          csvCell(invoice.currency),
         ].join(","),
       );
     }

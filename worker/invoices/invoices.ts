@@ -36,7 +36,10 @@ export async function getInvoice(
 }
 
 /** Every invoice of the customer with its line items (newest first, lines in document order). */
-export async function invoicesWithLines(db: Database, customerId: string): Promise<{ invoice: InvoiceRow; lineItems: LineItemRow[] }[]> {
+export async function invoicesWithLines(
+  db: Database,
+  customerId: string,
+): Promise<{ invoice: InvoiceRow; lineItems: LineItemRow[] }[]> {
   const rows = await db
     .select({ invoice: invoices, lineItem: invoiceLineItems })
     .from(invoices)
@@ -53,7 +56,13 @@ export async function invoicesWithLines(db: Database, customerId: string): Promi
 }
 
 /** The billed party as the invoice document names it (RLS: only the caller's own row). */
-export async function billedCustomer(db: Database, customerId: string): Promise<{ name: string; email: string } | undefined> {
-  const [row] = await db.select({ name: customers.name, email: customers.email }).from(customers).where(eq(customers.id, customerId));
+export async function billedCustomer(
+  db: Database,
+  customerId: string,
+): Promise<{ name: string; email: string } | undefined> {
+  const [row] = await db
+    .select({ name: customers.name, email: customers.email })
+    .from(customers)
+    .where(eq(customers.id, customerId));
   return row;
 }

@@ -6,9 +6,20 @@ import { readAs } from "../platform/transactions.ts";
 import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
 import { notFound, ProblemError, problemResponses } from "../http/problem.ts";
 import { invoiceHtml, invoicesCsv } from "./documents.ts";
-import { billedCustomer, getInvoice, invoicesWithLines, listInvoices, type InvoiceRow, type LineItemRow } from "./invoices.ts";
+import {
+  billedCustomer,
+  getInvoice,
+  invoicesWithLines,
+  listInvoices,
+  type InvoiceRow,
+  type LineItemRow,
+} from "./invoices.ts";
 
-const cents = (description: string) => z.number().int().openapi({ description: `${description}, in integer cents` });
+const cents = (description: string) =>
+  z
+    .number()
+    .int()
+    .openapi({ description: `${description}, in integer cents` });
 const timestamp = z.string().datetime({ offset: true }).nullable();
 
 const lineItemSchema = z
@@ -19,7 +30,11 @@ const lineItemSchema = z
     description: z.string().openapi({ example: "NAT data processing" }),
     quantity: z.string().openapi({ description: "Decimal string, exact", example: "1000.000000" }),
     unit: z.string().nullable().openapi({ example: "GB" }),
-    unit_amount_micros: z.number().int().nullable().openapi({ description: "Unit price in millionths of a dollar", example: 45000 }),
+    unit_amount_micros: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "Unit price in millionths of a dollar", example: 45000 }),
     amount_cents: cents("Line amount"),
   })
   .openapi("InvoiceLineItem");
@@ -44,7 +59,9 @@ const invoiceSchema = z
   })
   .openapi("Invoice");
 
-const invoiceWithLinesSchema = invoiceSchema.extend({ line_items: z.array(lineItemSchema) }).openapi("InvoiceWithLineItems");
+const invoiceWithLinesSchema = invoiceSchema
+  .extend({ line_items: z.array(lineItemSchema) })
+  .openapi("InvoiceWithLineItems");
 
 const iso = (value: string | Date | null) => (value === null ? null : new Date(value).toISOString());
 
@@ -90,7 +107,10 @@ const listRoute = secured("invoices:read", {
   description: "Your invoices, newest first, without line items.",
   request: { query: paginationQuerySchema },
   responses: {
-    200: { description: "A page of invoices", content: { "application/json": { schema: pageSchema(invoiceSchema, "InvoiceList") } } },
+    200: {
+      description: "A page of invoices",
+      content: { "application/json": { schema: pageSchema(invoiceSchema, "InvoiceList") } },
+    },
     ...problemResponses(400, 401, 403),
   },
 });

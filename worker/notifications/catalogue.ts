@@ -45,13 +45,19 @@ export const notificationCatalogue = {
     category: "security",
     audience: ["admin"],
     email: "default_on",
-    render: (d) => ({ title: `API key ${s(d.name)} created`, text: `A ${s(d.mode)} API key '${s(d.name)}' (${s(d.prefix)}…) was created with scopes ${(d.scopes as string[] | undefined)?.join(", ") ?? ""}.` }),
+    render: (d) => ({
+      title: `API key ${s(d.name)} created`,
+      text: `A ${s(d.mode)} API key '${s(d.name)}' (${s(d.prefix)}…) was created with scopes ${(d.scopes as string[] | undefined)?.join(", ") ?? ""}.`,
+    }),
   },
   "api_key.revoked": {
     category: "security",
     audience: ["admin"],
     email: "mandatory",
-    render: (d) => ({ title: `API key ${s(d.name)} revoked`, text: `The API key '${s(d.name)}' (${s(d.prefix)}…) was revoked and no longer works.` }),
+    render: (d) => ({
+      title: `API key ${s(d.name)} revoked`,
+      text: `The API key '${s(d.name)}' (${s(d.prefix)}…) was revoked and no longer works.`,
+    }),
   },
   "invoice.created": {
     category: "billing",
@@ -112,7 +118,8 @@ export const notificationCatalogue = {
     audience: ["admin", "support", "developer", "billing"],
     email: "default_on",
     render: (d, { apiUrl }) => ({
-      title: d.author_type === "staff" ? "SecureBase support replied to your ticket" : "New comment on a support ticket",
+      title:
+        d.author_type === "staff" ? "SecureBase support replied to your ticket" : "New comment on a support ticket",
       text: `${s(d.excerpt)}\n\nRead the conversation: ${apiUrl}/v1/support/tickets/${s(d.ticket_id)}/comments\n`,
     }),
   },

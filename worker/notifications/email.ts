@@ -23,14 +23,21 @@ export async function renderEmail(env: Env, row: EmailRow): Promise<{ subject: s
   const kind = notificationKind(row.eventType);
   if (!kind) throw new Error(`no email template for ${row.eventType}`);
   const secrets = row.secretCiphertext
-    ? (JSON.parse(await decrypt(env.DATA_ENCRYPTION_KEY, new TextDecoder().decode(row.secretCiphertext))) as Record<string, string>)
+    ? (JSON.parse(await decrypt(env.DATA_ENCRYPTION_KEY, new TextDecoder().decode(row.secretCiphertext))) as Record<
+        string,
+        string
+      >)
     : {};
   const { title, text } = kind.render(row.data, { apiUrl: env.PUBLIC_API_URL.replace(/\/$/, ""), secrets });
   const html = `<p>${linkify(escapeHtml(text)).replaceAll("\n", "<br>")}</p>`;
   return { subject: title, text, html };
 }
 
-export async function sendEmail(env: Env, to: string, message: { subject: string; text: string; html: string }): Promise<string> {
+export async function sendEmail(
+  env: Env,
+  to: string,
+  message: { subject: string; text: string; html: string },
+): Promise<string> {
   const client = new AwsClient({
     accessKeyId: env.SES_ACCESS_KEY_ID,
     secretAccessKey: env.SES_SECRET_ACCESS_KEY,
@@ -62,7 +69,10 @@ export async function sendDueEmails(env: Env, ids?: string[], limit = 50): Promi
   const claimed = await withJobsDatabase(env, (db) =>
     db
       .update(emailMessages)
-      .set({ attempts: sql`${emailMessages.attempts} + 1`, nextAttemptAt: sql`now() + make_interval(secs => ${LEASE_SECONDS})` })
+      .set({
+        attempts: sql`${emailMessages.attempts} + 1`,
+        nextAttemptAt: sql`now() + make_interval(secs => ${LEASE_SECONDS})`,
+      })
       .where(
         and(
           eq(emailMessages.status, "pending"),
@@ -99,7 +109,13 @@ export async function sendDueEmails(env: Env, ids?: string[], limit = 50): Promi
         .update(emailMessages)
         .set(
           error === null
-            ? { status: "sent", sentAt: sql`now()`, providerMessageId: providerId, secretCiphertext: null, lastError: null }
+            ? {
+                status: "sent",
+                sentAt: sql`now()`,
+                providerMessageId: providerId,
+                secretCiphertext: null,
+                lastError: null,
+              }
             : giveUp
               ? { status: "failed", secretCiphertext: null, lastError: error.slice(0, 1000) }
               : {

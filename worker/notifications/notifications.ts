@@ -17,34 +17,70 @@ const visibleTo = (customerId: string, userId: string | null) =>
     sql`${notifications.expiresAt} > now()`,
   );
 
-export function listNotifications(db: Database, customerId: string, userId: string | null, page: PaginationQuery & { unread?: boolean }) {
+export function listNotifications(
+  db: Database,
+  customerId: string,
+  userId: string | null,
+  page: PaginationQuery & { unread?: boolean },
+) {
   return db
     .select()
     .from(notifications)
-    .where(and(visibleTo(customerId, userId), page.unread ? isNull(notifications.readAt) : undefined, afterCursor(notifications.id, page)))
+    .where(
+      and(
+        visibleTo(customerId, userId),
+        page.unread ? isNull(notifications.readAt) : undefined,
+        afterCursor(notifications.id, page),
+      ),
+    )
     .orderBy(desc(notifications.id))
     .limit(page.limit + 1);
 }
 
-export async function markRead(db: Database, audit: Audit, customerId: string, userId: string | null, id: string): Promise<NotificationRow | undefined> {
+export async function markRead(
+  db: Database,
+  audit: Audit,
+  customerId: string,
+  userId: string | null,
+  id: string,
+): Promise<NotificationRow | undefined> {
   const where = and(visibleTo(customerId, userId), eq(notifications.id, id));
-  const [updated] = await db.update(notifications).set({ readAt: sql`now()` }).where(and(where, isNull(notifications.readAt))).returning();
+  const [updated] = await db
+    .update(notifications)
+    .set({ readAt: sql`now()` })
+    .where(and(where, isNull(notifications.readAt)))
+    .returning();
   if (updated) {
-    await audit({ action: "notification.read", resourceType: "notification", resourceId: id, summary: `Notification '${updated.title}' marked read` });
+    await audit({
+      action: "notification.read",
+      resourceType: "notification",
+      resourceId: id,
+      summary: `Notification '${updated.title}' marked read`,
+    });
     return updated;
   }
   const [row] = await db.select().from(notifications).where(where);
   return row;
 }
 
-export async function markAllRead(db: Database, audit: Audit, customerId: string, userId: string | null): Promise<number> {
+export async function markAllRead(
+  db: Database,
+  audit: Audit,
+  customerId: string,
+  userId: string | null,
+): Promise<number> {
   const rows = await db
     .update(notifications)
     .set({ readAt: sql`now()` })
     .where(and(visibleTo(customerId, userId), isNull(notifications.readAt)))
     .returning({ id: notifications.id });
   if (rows.length > 0) {
-    await audit({ action: "notification.read_all", resourceType: "notification", summary: `${rows.length} notifications marked read`, data: { count: rows.length } });
+    await audit({
+      action: "notification.read_all",
+      resourceType: "notification",
+      summary: `${rows.length} notifications marked read`,
+      data: { count: rows.length },
+    });
   }
   return rows.length;
 }
@@ -72,7 +108,12 @@ export async function getPreferences(db: Database, customerId: string, userId: s
     (["in_app", "email"] as const).map((channel) => {
       const base = defaults(type, channel);
       const own = stored.find((p) => p.eventType === type && p.channel === channel);
-      return { event_type: type, channel, enabled: base.locked ? true : (own?.enabled ?? base.enabled), locked: base.locked };
+      return {
+        event_type: type,
+        channel,
+        enabled: base.locked ? true : (own?.enabled ?? base.enabled),
+        locked: base.locked,
+      };
     }),
   );
 }
@@ -89,9 +130,16 @@ export async function setPreferences(
   if (changes.length > 0) {
     await db
       .insert(notificationPreferences)
-      .values(changes.map((c) => ({ customerId, userId, channel: c.channel, eventType: c.event_type, enabled: c.enabled })))
+      .values(
+        changes.map((c) => ({ customerId, userId, channel: c.channel, eventType: c.event_type, enabled: c.enabled })),
+      )
       .onConflictDoUpdate({
-        target: [notificationPreferences.customerId, notificationPreferences.userId, notificationPreferences.channel, notificationPreferences.eventType],
+        target: [
+          notificationPreferences.customerId,
+          notificationPreferences.userId,
+          notificationPreferences.channel,
+          notificationPreferences.eventType,
+        ],
         set: { enabled: sql`excluded.enabled`, updatedAt: sql`now()` },
       });
     await audit({

@@ -26,7 +26,9 @@ export async function notify(db: Database, notices: Notice[]): Promise<string[]>
   });
   if (relevant.length === 0) return [];
 
-  const customerIds = [...new Set(relevant.filter((r) => r.kind.audience !== "invitee").map((r) => r.notice.customerId))];
+  const customerIds = [
+    ...new Set(relevant.filter((r) => r.kind.audience !== "invitee").map((r) => r.notice.customerId)),
+  ];
   const people = customerIds.length
     ? await db
         .select({ id: users.id, customerId: users.customerId, email: users.email, role: users.role })
@@ -37,7 +39,12 @@ export async function notify(db: Database, notices: Notice[]): Promise<string[]>
     ? await db
         .select()
         .from(notificationPreferences)
-        .where(inArray(notificationPreferences.userId, people.map((p) => p.id)))
+        .where(
+          inArray(
+            notificationPreferences.userId,
+            people.map((p) => p.id),
+          ),
+        )
     : [];
   const preference = (userId: string, channel: "in_app" | "email", type: string) =>
     preferences.find((p) => p.userId === userId && p.channel === channel && p.eventType === type)?.enabled;
@@ -59,14 +66,22 @@ export async function notify(db: Database, notices: Notice[]): Promise<string[]>
       continue;
     }
     const { title, text } = kind.render(notice.data, renderContext);
-    const audience = people.filter((p) => p.customerId === notice.customerId && (kind.audience as readonly string[]).includes(p.role));
+    const audience = people.filter(
+      (p) => p.customerId === notice.customerId && (kind.audience as readonly string[]).includes(p.role),
+    );
     if (audience.length === 0) inApp.push({ ...base, userId: null, category: kind.category, title, body: text });
     for (const person of audience) {
       if (preference(person.id, "in_app", notice.type) ?? true) {
         inApp.push({ ...base, userId: person.id, category: kind.category, title, body: text });
       }
       if (wantsEmail(kind, person.id, notice.type)) {
-        emails.push({ ...base, eventId: notice.eventId, userId: person.id, toAddress: person.email, data: notice.data });
+        emails.push({
+          ...base,
+          eventId: notice.eventId,
+          userId: person.id,
+          toAddress: person.email,
+          data: notice.data,
+        });
       }
     }
   }

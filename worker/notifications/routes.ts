@@ -9,10 +9,21 @@ import type { ApiTag } from "../http/openapi-tags.ts";
 import { secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../platform/transactions.ts";
 import { userNotificationTypes, type NotificationType } from "./catalogue.ts";
-import { getPreferences, isLocked, listNotifications, markAllRead, markRead, setPreferences, type NotificationRow } from "./notifications.ts";
+import {
+  getPreferences,
+  isLocked,
+  listNotifications,
+  markAllRead,
+  markRead,
+  setPreferences,
+  type NotificationRow,
+} from "./notifications.ts";
 
 const tags: [ApiTag] = ["notifications"];
-const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { "application/json": { schema } } });
+const json = <S extends z.ZodType>(schema: S, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
 const typeEnum = z.enum(userNotificationTypes as [NotificationType, ...NotificationType[]]);
 
 const notificationSchema = z
@@ -49,7 +60,11 @@ const putPreferencesSchema = z
         preferences.forEach((preference, index) => {
           const pair = `${preference.event_type}|${preference.channel}`;
           if (seen.has(pair)) {
-            ctx.addIssue({ code: "custom", path: [index], message: `${preference.event_type} by ${preference.channel} appears more than once` });
+            ctx.addIssue({
+              code: "custom",
+              path: [index],
+              message: `${preference.event_type} by ${preference.channel} appears more than once`,
+            });
           }
           seen.add(pair);
         });
@@ -85,7 +100,10 @@ const listRoute = secured("notifications:read", {
         .openapi({ param: { name: "unread", in: "query" }, description: "`true`: only unread", example: "true" }),
     }),
   },
-  responses: { 200: json(pageSchema(notificationSchema, "NotificationList"), "A page of notifications"), ...problemResponses(400, 401, 403, 429) },
+  responses: {
+    200: json(pageSchema(notificationSchema, "NotificationList"), "A page of notifications"),
+    ...problemResponses(400, 401, 403, 429),
+  },
 });
 
 const readRoute = secured("notifications:write", {
@@ -106,7 +124,10 @@ const readAllRoute = secured("notifications:write", {
   tags,
   summary: "Mark all your notifications read",
   description: "Returns how many changed.",
-  responses: { 200: json(z.object({ updated: z.number().int() }).openapi("ReadAllNotificationsResult"), "Count"), ...problemResponses(401, 403, 429) },
+  responses: {
+    200: json(z.object({ updated: z.number().int() }).openapi("ReadAllNotificationsResult"), "Count"),
+    ...problemResponses(401, 403, 429),
+  },
 });
 
 const getPreferencesRoute = secured("notifications:read", {
@@ -132,7 +153,13 @@ const putPreferencesRoute = secured("notifications:write", {
 
 function userOf(c: AppContext): string {
   const userId = c.var.principal.userId;
-  if (!userId) throw new ProblemError(403, "user-required", "Portal user required", "Notification preferences belong to a portal user; API keys have none.");
+  if (!userId)
+    throw new ProblemError(
+      403,
+      "user-required",
+      "Portal user required",
+      "Notification preferences belong to a portal user; API keys have none.",
+    );
   return userId;
 }
 
@@ -154,10 +181,16 @@ export const notificationRoutes = new OpenAPIHono<AppEnv>()
     const { preferences } = c.req.valid("json");
     preferences.forEach((p, i) => {
       if (!p.enabled && isLocked(p.event_type, p.channel)) {
-        throw invalidField(`preferences.${i}.enabled`, "locked", `${p.event_type} ${p.channel} is security mail and cannot be switched off`);
+        throw invalidField(
+          `preferences.${i}.enabled`,
+          "locked",
+          `${p.event_type} ${p.channel} is security mail and cannot be switched off`,
+        );
       }
     });
-    const data = await writeAs(c, (db, audit) => setPreferences(db, audit, c.var.principal.customerId, userId, preferences));
+    const data = await writeAs(c, (db, audit) =>
+      setPreferences(db, audit, c.var.principal.customerId, userId, preferences),
+    );
     return c.json({ data }, 200);
   })
   .openapi(readAllRoute, async (c) => {

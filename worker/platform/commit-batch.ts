@@ -6,7 +6,12 @@
 export const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 /** `INSERT INTO table (columns) SELECT … FROM jsonb_to_recordset(rows)`, rows kept in order. */
-export function insertFromJson(table: string, columns: Record<string, string>, rows: Record<string, unknown>[], constants: Record<string, string> = {}): string {
+export function insertFromJson(
+  table: string,
+  columns: Record<string, string>,
+  rows: Record<string, unknown>[],
+  constants: Record<string, string> = {},
+): string {
   const names = Object.keys(columns);
   const json = JSON.stringify(rows.map((row, n) => ({ ...row, _n: n })));
   const definitions = [...names.map((name) => `${name} ${columns[name]}`), "_n integer"].join(", ");

@@ -18,7 +18,8 @@ const UNAVAILABLE_CODES = /^(08...|57P0[1-5]|53300|53400)$/;
 /** statement_timeout, lock_timeout, idle-in-transaction timeout. */
 const TIMEOUT_CODES = new Set(["57014", "55P03", "25P03"]);
 /** What the neon driver (node-postgres underneath) throws when the link itself fails. */
-const LINK_FAILURE = /connection terminated|connection lost|timeout expired|query read timeout|websocket|econnrefused|network|socket/i;
+const LINK_FAILURE =
+  /connection terminated|connection lost|timeout expired|query read timeout|websocket|econnrefused|network|socket/i;
 
 export function classifyDatabaseError(error: unknown): "timeout" | "unavailable" | null {
   if (!(error instanceof Error)) return null;
@@ -34,11 +35,21 @@ export function classifyDatabaseError(error: unknown): "timeout" | "unavailable"
 export function databaseProblem(error: unknown): ProblemError | null {
   switch (classifyDatabaseError(error)) {
     case "timeout":
-      return new ProblemError(504, "database-timeout", "Database timeout",
-        "The database did not finish in time; nothing was changed. Retry shortly.", { headers: { "Retry-After": "2" } });
+      return new ProblemError(
+        504,
+        "database-timeout",
+        "Database timeout",
+        "The database did not finish in time; nothing was changed. Retry shortly.",
+        { headers: { "Retry-After": "2" } },
+      );
     case "unavailable":
-      return new ProblemError(503, "service-unavailable", "Service unavailable",
-        "The database is unreachable right now; nothing was changed. Retry shortly.", { headers: { "Retry-After": "5" } });
+      return new ProblemError(
+        503,
+        "service-unavailable",
+        "Service unavailable",
+        "The database is unreachable right now; nothing was changed. Retry shortly.",
+        { headers: { "Retry-After": "5" } },
+      );
     default:
       return null;
   }

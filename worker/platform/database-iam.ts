@@ -52,7 +52,11 @@ function amzDate(at: Date): string {
 }
 
 /** A fresh RDS IAM auth token for `login`, signed at `at`. */
-export async function rdsAuthToken(login: DatabaseLogin, config: IamAuthConfig, at: Date = new Date()): Promise<string> {
+export async function rdsAuthToken(
+  login: DatabaseLogin,
+  config: IamAuthConfig,
+  at: Date = new Date(),
+): Promise<string> {
   const url = new URL(`https://${login.host}:${login.port}/`);
   url.searchParams.set("Action", "connect");
   url.searchParams.set("DBUser", login.user);
@@ -77,7 +81,11 @@ export async function rdsAuthToken(login: DatabaseLogin, config: IamAuthConfig, 
 const tokens = new Map<string, { token: string; mintedAt: number }>();
 
 /** The token for `login`, reused for TOKEN_RENEW_AFTER_MS after it was minted. */
-export async function cachedRdsAuthToken(login: DatabaseLogin, config: IamAuthConfig, now: number = Date.now()): Promise<string> {
+export async function cachedRdsAuthToken(
+  login: DatabaseLogin,
+  config: IamAuthConfig,
+  now: number = Date.now(),
+): Promise<string> {
   const key = [config.accessKeyId, config.region, login.host, login.port, login.user].join("|");
   const cached = tokens.get(key);
   const age = cached ? now - cached.mintedAt : -1;
@@ -95,7 +103,11 @@ export async function withIamToken(url: string, config: IamAuthConfig, now: numb
   const parsed = new URL(url);
   const user = decodeURIComponent(parsed.username);
   if (!user || !parsed.hostname) throw new Error("a database URL for IAM auth needs a user and a host");
-  const token = await cachedRdsAuthToken({ host: parsed.hostname, port: Number(parsed.port || 5432), user }, config, now);
+  const token = await cachedRdsAuthToken(
+    { host: parsed.hostname, port: Number(parsed.port || 5432), user },
+    config,
+    now,
+  );
   // Percent-encode all of it: the driver URL-decodes the password, and the token holds '%'.
   parsed.password = encodeURIComponent(token);
   return parsed.toString();

@@ -52,7 +52,10 @@ export function configureDriver(env: DriverEnv): void {
 export function asError(error: unknown): Error {
   if (error instanceof Error) return error;
   const message = (error as { message?: unknown })?.message;
-  return new Error(`database connection failed: ${typeof message === "string" && message ? message : "WebSocket error"}`, { cause: error });
+  return new Error(
+    `database connection failed: ${typeof message === "string" && message ? message : "WebSocket error"}`,
+    { cause: error },
+  );
 }
 
 /**
@@ -70,7 +73,11 @@ export async function driverConnectionString(
 
 /** A client that gives up instead of hanging when Postgres or the proxy stops answering. */
 function newClient(connectionString: string, queryMs: number = DATABASE_TIMEOUTS.queryMs): Client {
-  const client = new Client({ connectionString, connectionTimeoutMillis: DATABASE_TIMEOUTS.connectMs, query_timeout: queryMs });
+  const client = new Client({
+    connectionString,
+    connectionTimeoutMillis: DATABASE_TIMEOUTS.connectMs,
+    query_timeout: queryMs,
+  });
   ended.set(client, new Promise<void>((resolve) => client.once("end", () => resolve())));
   return client;
 }

@@ -52,6 +52,11 @@ export class RateLimiter extends DurableObject {
     const now = this.#roll(windowSeconds);
     const allowed = this.#count + cost <= limit;
     if (allowed) this.#count += cost;
-    return { allowed, limit, remaining: Math.max(0, limit - this.#count), resetSeconds: this.#resetSeconds(now, windowSeconds) };
+    return {
+      allowed,
+      limit,
+      remaining: Math.max(0, limit - this.#count),
+      resetSeconds: this.#resetSeconds(now, windowSeconds),
+    };
   }
 }

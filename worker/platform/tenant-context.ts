@@ -30,7 +30,8 @@ function signingKey(config: string): Promise<{ kid: string; key: CryptoKey }> {
     const separator = config.indexOf(":");
     const kid = config.slice(0, separator);
     const secret = fromBase64(config.slice(separator + 1));
-    if (separator < 1 || secret.length < 32) throw new Error("DB_CONTEXT_KEY must be kid:<base64url secret of >= 32 bytes>");
+    if (separator < 1 || secret.length < 32)
+      throw new Error("DB_CONTEXT_KEY must be kid:<base64url secret of >= 32 bytes>");
     entry = crypto.subtle
       .importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign"])
       .then((key) => ({ kid, key }));
@@ -47,7 +48,8 @@ export interface SignedContext {
 export async function signTenantContext(config: string, ctx: TenantContext, now = Date.now()): Promise<SignedContext> {
   const customerId = ctx.customerId.toLowerCase();
   const userId = ctx.userId?.toLowerCase() ?? null;
-  if (!UUID.test(customerId) || (userId !== null && !UUID.test(userId))) throw new Error("tenant context requires uuids");
+  if (!UUID.test(customerId) || (userId !== null && !UUID.test(userId)))
+    throw new Error("tenant context requires uuids");
   if (ctx.role != null && !ROLE.test(ctx.role)) throw new Error("tenant context role is malformed");
   const { kid, key } = await signingKey(config);
   const context = JSON.stringify({

@@ -28,8 +28,17 @@ export function clientIp(c: AppContext): string | null {
 }
 
 const AUDIT_COLUMNS = {
-  customer_id: "uuid", actor_type: "text", actor_id: "text", action: "text", resource_type: "text", resource_id: "text",
-  request_id: "text", ip: "inet", user_agent: "text", summary: "text", data: "jsonb",
+  customer_id: "uuid",
+  actor_type: "text",
+  actor_id: "text",
+  action: "text",
+  resource_type: "text",
+  resource_id: "text",
+  request_id: "text",
+  ip: "inet",
+  user_agent: "text",
+  summary: "text",
+  data: "jsonb",
 };
 /** seq, prev_hash and hash are set by the chain trigger (migration 0005). */
 const AUDIT_FILLED_BY_TRIGGER = { seq: "0", prev_hash: "''::bytea", hash: "''::bytea" };
@@ -71,7 +80,10 @@ export async function writeAs<T>(
   };
   const result = await c.var.db.tenant(context, "write", (db) => work(db, audit, outbox.emit), {
     beforeCommit: () => {
-      const statements = [audits.length > 0 ? insertFromJson("audit_events", AUDIT_COLUMNS, audits, AUDIT_FILLED_BY_TRIGGER) : undefined, outbox.commitSql()];
+      const statements = [
+        audits.length > 0 ? insertFromJson("audit_events", AUDIT_COLUMNS, audits, AUDIT_FILLED_BY_TRIGGER) : undefined,
+        outbox.commitSql(),
+      ];
       return statements.filter(Boolean).join("; ") || undefined;
     },
   });

@@ -110,7 +110,10 @@ const listCommentsRoute = secured("super_admin", {
 });
 
 async function customerOf(db: Database, customerId: string) {
-  const [row] = await db.select({ id: customers.id, name: customers.name, tier: customers.tier }).from(customers).where(eq(customers.id, customerId));
+  const [row] = await db
+    .select({ id: customers.id, name: customers.name, tier: customers.tier })
+    .from(customers)
+    .where(eq(customers.id, customerId));
   return row!;
 }
 
@@ -140,8 +143,13 @@ async function writeOnTicket<T>(
 export const supportAdminRoutes = new OpenAPIHono<AppEnv>()
   .openapi(queueRoute, async (c) => {
     const query = c.req.valid("query");
-    const rows = await readAs(c, (db) => staffQueue(db, { ...query, breached: query.breached === undefined ? undefined : query.breached === "true" }));
-    const { data, has_more } = toPage(rows.map((r) => ({ ...r, id: r.ticket.id })), query.limit);
+    const rows = await readAs(c, (db) =>
+      staffQueue(db, { ...query, breached: query.breached === undefined ? undefined : query.breached === "true" }),
+    );
+    const { data, has_more } = toPage(
+      rows.map((r) => ({ ...r, id: r.ticket.id })),
+      query.limit,
+    );
     const now = new Date();
     return c.json(
       {
@@ -166,7 +174,10 @@ export const supportAdminRoutes = new OpenAPIHono<AppEnv>()
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     const view = await writeOnTicket(c, id, async (db, audit, emit, customerId) => {
-      const ticket = await staffUpdateTicket(db, audit, emit, customerId, id, { status: body.status, assigneeId: body.assignee_id });
+      const ticket = await staffUpdateTicket(db, audit, emit, customerId, id, {
+        status: body.status,
+        assigneeId: body.assignee_id,
+      });
       return staffView(db, ticket);
     });
     return c.json(view, 200);

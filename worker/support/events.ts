@@ -56,7 +56,11 @@ export const createdPayload = (t: TicketRow): z.infer<typeof ticketCreatedPayloa
 });
 
 /** `ticket.updated` for a change by either side (customer edit/close/reopen, staff move/assign). */
-export const updatedPayload = (t: TicketRow, previous: TicketRow, changed: string[]): z.infer<typeof ticketUpdatedPayload> => ({
+export const updatedPayload = (
+  t: TicketRow,
+  previous: TicketRow,
+  changed: string[],
+): z.infer<typeof ticketUpdatedPayload> => ({
   id: t.id,
   status: t.status,
   previous_status: previous.status,

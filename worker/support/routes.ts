@@ -46,7 +46,8 @@ const listRoute = secured("support:read", {
   operationId: "listSupportTickets",
   tags,
   summary: "List your support tickets, newest first",
-  description: "Filter by `status`, `priority` and creation time (`created_after` inclusive, `created_before` exclusive). Each ticket shows its SLA clocks.",
+  description:
+    "Filter by `status`, `priority` and creation time (`created_after` inclusive, `created_before` exclusive). Each ticket shows its SLA clocks.",
   request: { query: listTicketsQuerySchema },
   responses: {
     200: { description: "A page of tickets", content: json(pageSchema(ticketSchema, "SupportTicketList")) },
@@ -60,7 +61,8 @@ const getRoute = secured("support:read", {
   operationId: "getSupportTicket",
   tags,
   summary: "Retrieve a support ticket with its SLA",
-  description: "The ticket, its status, and both SLA clocks: deadline, time remaining, and whether each was met or breached.",
+  description:
+    "The ticket, its status, and both SLA clocks: deadline, time remaining, and whether each was met or breached.",
   request: { params: idParam },
   responses: {
     200: { description: "The ticket", content: json(ticketSchema) },
@@ -150,7 +152,9 @@ export const supportRoutes = new OpenAPIHono<AppEnv>()
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     const { customerId } = c.var.principal;
-    const ticket = await writeAs(c, (db, audit, emit) => updateTicket(db, audit, emit, customerId, id, body, new Date()));
+    const ticket = await writeAs(c, (db, audit, emit) =>
+      updateTicket(db, audit, emit, customerId, id, body, new Date()),
+    );
     return c.json(toTicket(ticket, new Date()), 200);
   })
   .openapi(createCommentRoute, async (c) => {

@@ -79,7 +79,12 @@ export function resolutionClock(t: TicketRow, now: Date): ClockView {
 export function slaOf(t: TicketRow, now: Date): SlaView {
   const first = firstResponseClock(t, now);
   const resolution = resolutionClock(t, now);
-  return { tier: t.slaTier, first_response: first, resolution, breached: first.status === "breached" || resolution.status === "breached" };
+  return {
+    tier: t.slaTier,
+    first_response: first,
+    resolution,
+    breached: first.status === "breached" || resolution.status === "breached",
+  };
 }
 
 /** Staff moves between statuses; anything else is a 409 naming these. */

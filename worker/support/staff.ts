@@ -82,7 +82,8 @@ export async function staffUpdateTicket(
   if (patch.assigneeId !== undefined && patch.assigneeId !== before.assignee) {
     if (patch.assigneeId !== null) {
       const staff = await db.execute(sql`SELECT user_id FROM app.staff_member(${patch.assigneeId}::uuid)`);
-      if (staff.rows.length === 0) throw invalidField("assignee_id", "not_staff", "names no active SecureBase staff member");
+      if (staff.rows.length === 0)
+        throw invalidField("assignee_id", "not_staff", "names no active SecureBase staff member");
     }
     [row] = (await db
       .update(t)
@@ -102,8 +103,7 @@ export async function staffUpdateTicket(
     action: changed.includes("status") ? "ticket.status_changed" : "ticket.assigned",
     resourceType: "support_ticket",
     resourceId: id,
-    summary:
-      `Support ticket ${changed.includes("status") ? `moved ${before.status} → ${row.status}` : "assigned"} by SecureBase staff: ${row.subject}`,
+    summary: `Support ticket ${changed.includes("status") ? `moved ${before.status} → ${row.status}` : "assigned"} by SecureBase staff: ${row.subject}`,
     data: { changed, previous_status: before.status, status: row.status, assignee: row.assignee },
   });
   await emit("ticket.updated", updatedPayload(row, before, changed));

@@ -57,7 +57,13 @@ async function markBreaches(db: Database, clock: SlaClock): Promise<Breach[]> {
   return result.rows as unknown as Breach[];
 }
 
-const systemAudit = (customerId: string, action: string, resourceId: string, summary: string, data: Record<string, unknown>) => ({
+const systemAudit = (
+  customerId: string,
+  action: string,
+  resourceId: string,
+  summary: string,
+  data: Record<string, unknown>,
+) => ({
   customerId,
   actorType: "system" as const,
   actorId: "support-sweep",
@@ -81,17 +87,29 @@ export async function sweepSlaBreaches(db: Database): Promise<Record<SlaClock, n
     if (breaches.length === 0) continue;
     await db.insert(outboxEvents).values(
       breaches.map((b) =>
-        outboxRow(b.customer_id, "ticket.sla_breached", { id: b.id, clock, priority: b.priority, due_at: b.due_at, breached_at: b.breached_at }),
+        outboxRow(b.customer_id, "ticket.sla_breached", {
+          id: b.id,
+          clock,
+          priority: b.priority,
+          due_at: b.due_at,
+          breached_at: b.breached_at,
+        }),
       ),
     );
     const label = clock === "first_response" ? "first-response" : "resolution";
     await db.insert(auditEvents).values(
       breaches.map((b) =>
-        systemAudit(b.customer_id, "ticket.sla_breached", b.id, `Support ticket ${label} SLA breached (due ${b.due_at}): ${b.subject}`, {
-          clock,
-          due_at: b.due_at,
-          priority: b.priority,
-        }),
+        systemAudit(
+          b.customer_id,
+          "ticket.sla_breached",
+          b.id,
+          `Support ticket ${label} SLA breached (due ${b.due_at}): ${b.subject}`,
+          {
+            clock,
+            due_at: b.due_at,
+            priority: b.priority,
+          },
+        ),
       ),
     );
   }
@@ -109,10 +127,16 @@ export async function purgeClosedTickets(db: Database): Promise<{ purged_tickets
   if (purged.length > 0) {
     await db.insert(auditEvents).values(
       purged.map((p) =>
-        systemAudit(p.customer_id, "ticket.purged", p.id, `Support ticket and its comments purged ${CLOSED_TICKET_RETENTION_DAYS} days after closing`, {
-          closed_at: p.closed_at,
-          retention_days: CLOSED_TICKET_RETENTION_DAYS,
-        }),
+        systemAudit(
+          p.customer_id,
+          "ticket.purged",
+          p.id,
+          `Support ticket and its comments purged ${CLOSED_TICKET_RETENTION_DAYS} days after closing`,
+          {
+            closed_at: p.closed_at,
+            retention_days: CLOSED_TICKET_RETENTION_DAYS,
+          },
+        ),
       ),
     );
   }

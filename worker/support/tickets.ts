@@ -35,7 +35,11 @@ export interface NewTicket {
   related: { type: RelatedResourceType; id: string } | null;
 }
 
-async function relatedExists(db: Database, customerId: string, related: { type: RelatedResourceType; id: string }): Promise<boolean> {
+async function relatedExists(
+  db: Database,
+  customerId: string,
+  related: { type: RelatedResourceType; id: string },
+): Promise<boolean> {
   const table = related.type === "invoice" ? invoices : managedAccounts;
   const rows = await db
     .select({ id: table.id })
@@ -57,7 +61,11 @@ export async function createTicket(
     throw invalidField("related_resource.id", "not_found", `names no ${input.related.type} of yours`);
   }
   const [policy] = await db
-    .select({ tier: customers.tier, firstResponseHours: slaPolicies.firstResponseHours, resolutionHours: slaPolicies.resolutionHours })
+    .select({
+      tier: customers.tier,
+      firstResponseHours: slaPolicies.firstResponseHours,
+      resolutionHours: slaPolicies.resolutionHours,
+    })
     .from(customers)
     .innerJoin(slaPolicies, and(eq(slaPolicies.tier, customers.tier), eq(slaPolicies.priority, input.priority)))
     .where(eq(customers.id, customerId));
@@ -84,7 +92,13 @@ export async function createTicket(
     resourceType: "support_ticket",
     resourceId: t.id,
     summary: `Support ticket opened (${t.priority}): ${t.subject}`,
-    data: { priority: t.priority, category: t.category, sla_tier: t.slaTier, first_response_due_at: t.firstResponseDueAt, resolution_due_at: t.resolutionDueAt },
+    data: {
+      priority: t.priority,
+      category: t.category,
+      sla_tier: t.slaTier,
+      first_response_due_at: t.firstResponseDueAt,
+      resolution_due_at: t.resolutionDueAt,
+    },
   });
   await emit("ticket.created", createdPayload(t));
   return t;
@@ -117,7 +131,12 @@ export function listTickets(db: Database, customerId: string, f: TicketFilters):
     .limit(f.limit + 1);
 }
 
-export async function getTicket(db: Database, customerId: string, id: string, lock = false): Promise<TicketRow | undefined> {
+export async function getTicket(
+  db: Database,
+  customerId: string,
+  id: string,
+  lock = false,
+): Promise<TicketRow | undefined> {
   const query = db
     .select()
     .from(supportTickets)
@@ -167,7 +186,8 @@ export async function updateTicket(
   let row = before;
   const edits: Partial<Pick<TicketRow, "subject" | "description">> = {};
   if (patch.subject !== undefined && patch.subject !== before.subject) edits.subject = patch.subject;
-  if (patch.description !== undefined && patch.description !== before.description) edits.description = patch.description;
+  if (patch.description !== undefined && patch.description !== before.description)
+    edits.description = patch.description;
   if (Object.keys(edits).length > 0) {
     if (before.status !== "open") {
       throw new ProblemError(
@@ -191,7 +211,11 @@ export async function updateTicket(
     changed.push("status");
   }
   if (changed.length === 0) return row;
-  const action = changed.includes("status") ? (row.status === "closed" ? "ticket.closed" : "ticket.reopened") : "ticket.updated";
+  const action = changed.includes("status")
+    ? row.status === "closed"
+      ? "ticket.closed"
+      : "ticket.reopened"
+    : "ticket.updated";
   await audit({
     action,
     resourceType: "support_ticket",
@@ -217,13 +241,23 @@ export async function insertComment(
     .values({ customerId: t.customerId, ticketId: t.id, authorType: author.type, authorId: author.id, body, internal })
     .returning();
   if (!internal) {
-    await emit("ticket.comment.created", { ticket_id: t.id, comment_id: comment!.id, author_type: author.type, excerpt: excerpt(body) });
+    await emit("ticket.comment.created", {
+      ticket_id: t.id,
+      comment_id: comment!.id,
+      author_type: author.type,
+      excerpt: excerpt(body),
+    });
   }
   return comment!;
 }
 
 export const closedTicket = (t: TicketRow) =>
-  new ProblemError(409, "ticket-closed", "Ticket closed", `Ticket ${t.id} is closed; open a new ticket (or reopen it within 7 days of resolution).`);
+  new ProblemError(
+    409,
+    "ticket-closed",
+    "Ticket closed",
+    `Ticket ${t.id} is closed; open a new ticket (or reopen it within 7 days of resolution).`,
+  );
 
 /**
  * A customer's comment. On a ticket waiting on the customer it is the awaited reply: the ticket
@@ -246,9 +280,19 @@ export async function addCustomerComment(
   if (resumed) {
     const previous = t.status;
     t = await moveTicket(db, t, "in_progress");
-    await emit("ticket.updated", { id: t.id, status: t.status, previous_status: previous, changed: ["status"], resolution_due_at: t.resolutionDueAt.toISOString() });
+    await emit("ticket.updated", {
+      id: t.id,
+      status: t.status,
+      previous_status: previous,
+      changed: ["status"],
+      resolution_due_at: t.resolutionDueAt.toISOString(),
+    });
   } else {
-    [t] = (await db.update(supportTickets).set({ updatedAt: sql`now()` }).where(eq(supportTickets.id, t.id)).returning()) as [TicketRow];
+    [t] = (await db
+      .update(supportTickets)
+      .set({ updatedAt: sql`now()` })
+      .where(eq(supportTickets.id, t.id))
+      .returning()) as [TicketRow];
   }
   await audit({
     action: "ticket.comment.created",

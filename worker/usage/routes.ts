@@ -9,29 +9,43 @@ import { ProblemError, problemResponses } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../platform/transactions.ts";
 import { ingestUsage, metricsForMonth, usageTotals } from "./usage.ts";
-import { ingestBodySchema, ingestResultSchema, metricsSchema, monthQuerySchema, usageListSchema, usageQuerySchema } from "./schemas.ts";
+import {
+  ingestBodySchema,
+  ingestResultSchema,
+  metricsSchema,
+  monthQuerySchema,
+  usageListSchema,
+  usageQuerySchema,
+} from "./schemas.ts";
 
 const MAX_DAYS = 366;
 const MAX_MONTHS = 60;
 
-const ingestRoute = secured("super_admin", {
-  method: "post",
-  path: "/v1/admin/usage",
-  operationId: "createUsageEvents",
-  tags: ["usage"],
-  summary: "Report billable usage for any customer (SecureBase staff and collectors)",
-  description:
-    "Up to 1,000 events per batch, all or nothing: an unknown metric, customer or account, a negative or non-decimal " +
-    "quantity, an `occurred_at` more than 5 minutes ahead or before the look-back window is a 422 naming " +
-    "`body.events.N.field`, and nothing of the batch is written. Idempotent forever by `(customer_id, event_id)`: each " +
-    "event comes back `accepted`, `duplicate` (same payload as stored) or `conflict` (same id, different payload; the " +
-    "stored event is kept). Accepted events are added to the daily and monthly totals of the day they occurred (UTC).",
-  request: { body: { content: { "application/json": { schema: ingestBodySchema } }, required: true } },
-  responses: {
-    200: { description: "What happened to each event", content: { "application/json": { schema: ingestResultSchema } } },
-    ...problemResponses(400, 401, 403, 422, 429),
+const ingestRoute = secured(
+  "super_admin",
+  {
+    method: "post",
+    path: "/v1/admin/usage",
+    operationId: "createUsageEvents",
+    tags: ["usage"],
+    summary: "Report billable usage for any customer (SecureBase staff and collectors)",
+    description:
+      "Up to 1,000 events per batch, all or nothing: an unknown metric, customer or account, a negative or non-decimal " +
+      "quantity, an `occurred_at` more than 5 minutes ahead or before the look-back window is a 422 naming " +
+      "`body.events.N.field`, and nothing of the batch is written. Idempotent forever by `(customer_id, event_id)`: each " +
+      "event comes back `accepted`, `duplicate` (same payload as stored) or `conflict` (same id, different payload; the " +
+      "stored event is kept). Accepted events are added to the daily and monthly totals of the day they occurred (UTC).",
+    request: { body: { content: { "application/json": { schema: ingestBodySchema } }, required: true } },
+    responses: {
+      200: {
+        description: "What happened to each event",
+        content: { "application/json": { schema: ingestResultSchema } },
+      },
+      ...problemResponses(400, 401, 403, 422, 429),
+    },
   },
-}, { body: "bulk" });
+  { body: "bulk" },
+);
 
 const usageRoute = secured("usage:read", {
   method: "get",
@@ -74,9 +88,15 @@ export const usageRoutes = new OpenAPIHono<AppEnv>()
     const results = await writeAs(c, async (db, audit) => {
       const outcome = await ingestUsage(db, events);
       if (!outcome.ok) {
-        throw new ProblemError(422, "validation-error", "Validation failed", "One or more events are invalid; nothing was written. See `errors`.", {
-          errors: outcome.errors,
-        });
+        throw new ProblemError(
+          422,
+          "validation-error",
+          "Validation failed",
+          "One or more events are invalid; nothing was written. See `errors`.",
+          {
+            errors: outcome.errors,
+          },
+        );
       }
       const count = (status: string) => outcome.results.filter((r) => r.status === status).length;
       await audit({
@@ -100,7 +120,13 @@ export const usageRoutes = new OpenAPIHono<AppEnv>()
     }));
     const count = (status: string) => data.filter((r) => r.status === status).length;
     return c.json(
-      { object: "usage_ingest_result" as const, accepted: count("accepted"), duplicates: count("duplicate"), conflicts: count("conflict"), data },
+      {
+        object: "usage_ingest_result" as const,
+        accepted: count("accepted"),
+        duplicates: count("duplicate"),
+        conflicts: count("conflict"),
+        data,
+      },
       200,
     );
   })
@@ -110,8 +136,10 @@ export const usageRoutes = new OpenAPIHono<AppEnv>()
     const to = query.to ?? addMonths(monthOf(new Date(`${from}T00:00:00Z`)), 1);
     const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;
     if (days <= 0) throw badQuery("to", "must be after `from`");
-    if (query.granularity === "day" && days > MAX_DAYS) throw badQuery("to", `must be at most ${MAX_DAYS} days after \`from\``);
-    if (query.granularity === "month" && days > MAX_MONTHS * 31) throw badQuery("to", `must be at most ${MAX_MONTHS} months after \`from\``);
+    if (query.granularity === "day" && days > MAX_DAYS)
+      throw badQuery("to", `must be at most ${MAX_DAYS} days after \`from\``);
+    if (query.granularity === "month" && days > MAX_MONTHS * 31)
+      throw badQuery("to", `must be at most ${MAX_MONTHS} months after \`from\``);
     const { customerId } = c.var.principal;
     const rows = await readAs(c, (db) => usageTotals(db, customerId, { from, to, granularity: query.granularity }));
     return c.json(
@@ -120,7 +148,12 @@ export const usageRoutes = new OpenAPIHono<AppEnv>()
         granularity: query.granularity,
         from,
         to,
-        data: rows.map((r) => ({ metric: r.metric, period_start: r.periodStart, quantity: r.quantity, events: r.events })),
+        data: rows.map((r) => ({
+          metric: r.metric,
+          period_start: r.periodStart,
+          quantity: r.quantity,
+          events: r.events,
+        })),
       },
       200,
     );

@@ -19,18 +19,33 @@ const quantitySchema = z
     return text;
   })
   .openapi({
-    description: "Billable quantity in the metric's unit (GB-month already prorated by the collector). A number or an exact decimal string.",
+    description:
+      "Billable quantity in the metric's unit (GB-month already prorated by the collector). A number or an exact decimal string.",
     example: "100.5",
   });
 
 export const usageEventSchema = z
   .strictObject({
-    event_id: text({ min: 1, max: 200, trim: false }).openapi({ description: "Unique per customer, forever: a retry is reported as `duplicate`", example: "nat-2026-11-22T10:00Z-i-0abc" }),
+    event_id: text({ min: 1, max: 200, trim: false }).openapi({
+      description: "Unique per customer, forever: a retry is reported as `duplicate`",
+      example: "nat-2026-11-22T10:00Z-i-0abc",
+    }),
     customer_id: z.string().uuid(),
-    metric: z.string().max(100).regex(/^[a-z_]+$/, "must be a rate card item").openapi({ example: "nat_processing_gb" }),
+    metric: z
+      .string()
+      .max(100)
+      .regex(/^[a-z_]+$/, "must be a rate card item")
+      .openapi({ example: "nat_processing_gb" }),
     quantity: quantitySchema,
-    occurred_at: z.string().datetime({ offset: true }).openapi({ description: "When the usage happened; decides its day and month (UTC)", example: "2026-11-22T10:00:00Z" }),
-    account_id: z.string().uuid().optional().openapi({ description: "The managed account it belongs to (must be the customer's)" }),
+    occurred_at: z.string().datetime({ offset: true }).openapi({
+      description: "When the usage happened; decides its day and month (UTC)",
+      example: "2026-11-22T10:00:00Z",
+    }),
+    account_id: z
+      .string()
+      .uuid()
+      .optional()
+      .openapi({ description: "The managed account it belongs to (must be the customer's)" }),
   })
   .superRefine((event, ctx) => {
     const at = Date.parse(event.occurred_at);
@@ -53,7 +68,13 @@ export const ingestBodySchema = z
   .openapi("UsageBatch", {
     example: {
       events: [
-        { event_id: "logs-2026-11-acme", customer_id: "0192a000-0000-7000-8000-00000000a001", metric: "log_storage_gb_month", quantity: "100", occurred_at: "2026-11-22T10:00:00Z" },
+        {
+          event_id: "logs-2026-11-acme",
+          customer_id: "0192a000-0000-7000-8000-00000000a001",
+          metric: "log_storage_gb_month",
+          quantity: "100",
+          occurred_at: "2026-11-22T10:00:00Z",
+        },
       ],
     },
   });
@@ -70,7 +91,8 @@ export const ingestResultSchema = z
         event_id: z.string(),
         customer_id: z.string().uuid(),
         status: z.enum(["accepted", "duplicate", "conflict"]).openapi({
-          description: "`duplicate`: already stored with the same payload (nothing changed). `conflict`: already stored with a different payload; the stored event is kept",
+          description:
+            "`duplicate`: already stored with the same payload (nothing changed). `conflict`: already stored with a different payload; the stored event is kept",
         }),
       }),
     ),
@@ -78,12 +100,19 @@ export const ingestResultSchema = z
   .openapi("UsageIngestResult");
 
 const dateParam = (name: string, description: string) =>
-  z.string().date().optional().openapi({ param: { name, in: "query" }, description, example: name === "from" ? "2026-11-01" : "2026-12-01" });
+  z
+    .string()
+    .date()
+    .optional()
+    .openapi({ param: { name, in: "query" }, description, example: name === "from" ? "2026-11-01" : "2026-12-01" });
 
 export const usageQuerySchema = z.object({
   from: dateParam("from", "First day included (default: the first day of the current month, UTC)"),
   to: dateParam("to", "First day not included (default: the first day of the next month)"),
-  granularity: z.enum(["day", "month"]).default("day").openapi({ param: { name: "granularity", in: "query" }, example: "day" }),
+  granularity: z
+    .enum(["day", "month"])
+    .default("day")
+    .openapi({ param: { name: "granularity", in: "query" }, example: "day" }),
 });
 
 export const usageListSchema = z
@@ -109,7 +138,11 @@ export const monthQuerySchema = z.object({
     .max(7)
     .regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be a month, YYYY-MM")
     .optional()
-    .openapi({ param: { name: "period", in: "query" }, description: "Calendar month (UTC), YYYY-MM; default: the current month", example: "2026-11" }),
+    .openapi({
+      param: { name: "period", in: "query" },
+      description: "Calendar month (UTC), YYYY-MM; default: the current month",
+      example: "2026-11",
+    }),
 });
 
 export const metricsSchema = z
@@ -126,7 +159,10 @@ export const metricsSchema = z
         unit_amount_micros: z.number().int().openapi({ example: 45000 }),
         quantity: z.string().openapi({ example: "1000.000000" }),
         events: z.number().int(),
-        preview_cost_cents: z.number().int().openapi({ description: "This metric's line in the month's billing preview, in cents (before discount and tax)", example: 4500 }),
+        preview_cost_cents: z.number().int().openapi({
+          description: "This metric's line in the month's billing preview, in cents (before discount and tax)",
+          example: 4500,
+        }),
       }),
     ),
   })

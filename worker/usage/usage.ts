@@ -31,7 +31,11 @@ export async function ingestUsage(db: SqlRunner, events: UsageEventInput[]): Pro
   if (outcome.errors) {
     return {
       ok: false,
-      errors: outcome.errors.map((e) => ({ field: `body.events.${e.index}.${e.field}`, code: e.code, message: e.message })),
+      errors: outcome.errors.map((e) => ({
+        field: `body.events.${e.index}.${e.field}`,
+        code: e.code,
+        message: e.message,
+      })),
     };
   }
   return { ok: true, results: outcome.results ?? [] };
@@ -60,7 +64,12 @@ export async function usageTotals(
           SELECT metric, month::text AS period_start, quantity::text AS quantity, events FROM usage_monthly
           WHERE customer_id = ${customerId} AND month >= date_trunc('month', ${query.from}::date) AND month < ${query.to}::date
           ORDER BY month, metric`);
-  return rows.map((r) => ({ metric: String(r.metric), periodStart: String(r.period_start), quantity: String(r.quantity), events: Number(r.events) }));
+  return rows.map((r) => ({
+    metric: String(r.metric),
+    periodStart: String(r.period_start),
+    quantity: String(r.quantity),
+    events: Number(r.events),
+  }));
 }
 
 export interface MetricSummary {
@@ -75,7 +84,11 @@ export interface MetricSummary {
 }
 
 /** Every rate-card metric in force for the month, with the caller's usage and its cost so far. */
-export async function metricsForMonth(db: SqlRunner, customerId: string, periodStart: string): Promise<MetricSummary[]> {
+export async function metricsForMonth(
+  db: SqlRunner,
+  customerId: string,
+  periodStart: string,
+): Promise<MetricSummary[]> {
   const { rows } = await db.execute(sql`
     SELECT r.item AS metric, r.description, r.unit, r.unit_price_micros,
            coalesce(u.quantity, 0)::text AS quantity, coalesce(u.events, 0) AS events
@@ -92,6 +105,7 @@ export async function metricsForMonth(db: SqlRunner, customerId: string, periodS
     quantity: String(r.quantity),
     events: Number(r.events),
     previewCostCents:
-      preview.lines.find((l) => l.kind === "usage" && l.metric === r.metric && l.usageMonth === periodStart)?.amountCents ?? 0,
+      preview.lines.find((l) => l.kind === "usage" && l.metric === r.metric && l.usageMonth === periodStart)
+        ?.amountCents ?? 0,
   }));
 }

@@ -31,7 +31,10 @@ const createRoute = secured("users:write", {
     "a user in this customer is a 409.",
   request: { body: { content: { "application/json": { schema: createInviteSchema } }, required: true } },
   responses: {
-    201: { description: "The invite, with its token (shown only now)", content: { "application/json": { schema: createdInviteSchema } } },
+    201: {
+      description: "The invite, with its token (shown only now)",
+      content: { "application/json": { schema: createdInviteSchema } },
+    },
     ...problemResponses(400, 401, 403, 409, 422),
   },
 });
@@ -48,11 +51,18 @@ const listRoute = secured("users:read", {
       status: z
         .enum(["pending", "accepted", "revoked", "expired"])
         .optional()
-        .openapi({ param: { name: "status", in: "query" }, description: "Only invites in this state", example: "pending" }),
+        .openapi({
+          param: { name: "status", in: "query" },
+          description: "Only invites in this state",
+          example: "pending",
+        }),
     }),
   },
   responses: {
-    200: { description: "A page of invites", content: { "application/json": { schema: pageSchema(inviteSchema, "InviteList") } } },
+    200: {
+      description: "A page of invites",
+      content: { "application/json": { schema: pageSchema(inviteSchema, "InviteList") } },
+    },
     ...problemResponses(400, 401, 403),
   },
 });
@@ -63,7 +73,8 @@ const revokeRoute = secured("users:write", {
   operationId: "revokeInvite",
   tags: ["invites"],
   summary: "Revoke an invite (its token stops working)",
-  description: "Revoking an already revoked invite changes nothing; an accepted invite is a 409 (deactivate the user instead).",
+  description:
+    "Revoking an already revoked invite changes nothing; an accepted invite is a 409 (deactivate the user instead).",
   request: { params: idParam },
   responses: {
     200: { description: "The revoked invite", content: { "application/json": { schema: inviteSchema } } },
@@ -96,7 +107,9 @@ export const inviteRoutes = new OpenAPIHono<AppEnv>()
   .openapi(createRoute, async (c) => {
     const body = c.req.valid("json");
     const { customerId, userId } = c.var.principal;
-    const { invite, token } = await writeAs(c, (db, audit, emit) => createInvite(db, audit, emit, { customerId, userId }, body));
+    const { invite, token } = await writeAs(c, (db, audit, emit) =>
+      createInvite(db, audit, emit, { customerId, userId }, body),
+    );
     return c.json({ ...toInvite(invite), accept_token: token }, 201);
   })
   .openapi(listRoute, async (c) => {
@@ -111,11 +124,22 @@ export const inviteRoutes = new OpenAPIHono<AppEnv>()
     return c.json(toInvite(row), 200);
   })
   .openapi(acceptRoute, async (c) => {
-    const decision = await consumeRateLimit(c.env.RATE_LIMITER, `invite-accept:ip:${clientIp(c) ?? "unknown"}`, ACCEPT_LIMIT, ACCEPT_WINDOW_SECONDS);
+    const decision = await consumeRateLimit(
+      c.env.RATE_LIMITER,
+      `invite-accept:ip:${clientIp(c) ?? "unknown"}`,
+      ACCEPT_LIMIT,
+      ACCEPT_WINDOW_SECONDS,
+    );
     if (!decision.allowed) {
-      throw new ProblemError(429, "rate-limited", "Too many attempts", `Too many attempts; retry after ${decision.resetSeconds} s.`, {
-        headers: rateLimitHeaders(decision),
-      });
+      throw new ProblemError(
+        429,
+        "rate-limited",
+        "Too many attempts",
+        `Too many attempts; retry after ${decision.resetSeconds} s.`,
+        {
+          headers: rateLimitHeaders(decision),
+        },
+      );
     }
     const accepted = await acceptInvite(c, c.req.valid("json"));
     return c.json(

@@ -10,5 +10,9 @@ export const hashInviteToken = sha256;
 export async function newInviteToken(): Promise<{ token: string; tokenHash: Uint8Array; expiresAt: Date }> {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
   const token = toBase64Url(bytes);
-  return { token, tokenHash: await hashInviteToken(token), expiresAt: new Date(Date.now() + INVITE_TTL_DAYS * 86_400_000) };
+  return {
+    token,
+    tokenHash: await hashInviteToken(token),
+    expiresAt: new Date(Date.now() + INVITE_TTL_DAYS * 86_400_000),
+  };
 }

@@ -30,7 +30,12 @@ const conflict = (slug: string, title: string, detail: string) => new ProblemErr
 
 /** One generic answer for unknown, used, revoked and expired tokens and inactive customers. */
 export const inviteInvalid = () =>
-  new ProblemError(404, "invite-invalid", "Invite not valid", "This invite is invalid, expired or has already been used.");
+  new ProblemError(
+    404,
+    "invite-invalid",
+    "Invite not valid",
+    "This invite is invalid, expired or has already been used.",
+  );
 
 /** SQL for each computed status; must agree with inviteStatus() in schemas.ts. */
 function statusCondition(status: InviteStatus): SQL | undefined {
@@ -43,7 +48,11 @@ function statusCondition(status: InviteStatus): SQL | undefined {
     case "revoked":
       return and(isNull(i.acceptedAt), isNotNull(i.revokedAt), lt(i.revokedAt, i.expiresAt));
     case "expired":
-      return and(isNull(i.acceptedAt), lte(i.expiresAt, sql`now()`), or(isNull(i.revokedAt), gte(i.revokedAt, i.expiresAt)));
+      return and(
+        isNull(i.acceptedAt),
+        lte(i.expiresAt, sql`now()`),
+        or(isNull(i.revokedAt), gte(i.revokedAt, i.expiresAt)),
+      );
   }
 }
 
@@ -111,7 +120,11 @@ export async function createInvite(
       .returning()) as [InviteRow];
   } catch (error) {
     if (uniqueViolation(error) !== undefined) {
-      throw conflict("invite-pending", "Invite pending", `A pending invite for ${email} exists; revoke it before inviting again.`);
+      throw conflict(
+        "invite-pending",
+        "Invite pending",
+        `A pending invite for ${email} exists; revoke it before inviting again.`,
+      );
     }
     throw error;
   }
@@ -128,7 +141,12 @@ export async function createInvite(
     resourceType: "user_invite",
     resourceId: invite.id,
     summary: `${email} invited as ${invite.role}`,
-    data: { email, role: invite.role, expires_at: invite.expiresAt.toISOString(), superseded_invite_ids: superseded.map((s) => s.id) },
+    data: {
+      email,
+      role: invite.role,
+      expires_at: invite.expiresAt.toISOString(),
+      superseded_invite_ids: superseded.map((s) => s.id),
+    },
   });
   return { invite, token };
 }
@@ -153,7 +171,12 @@ export async function revokeInvite(db: Database, audit: Audit, customerId: strin
   }
   const [row] = await db.select().from(userInvites).where(where);
   if (!row) throw notFound("invite", id);
-  if (row.acceptedAt) throw conflict("invite-accepted", "Invite accepted", "This invite was already accepted; deactivate the user instead.");
+  if (row.acceptedAt)
+    throw conflict(
+      "invite-accepted",
+      "Invite accepted",
+      "This invite was already accepted; deactivate the user instead.",
+    );
   return row;
 }
 
@@ -178,11 +201,14 @@ export interface AcceptedInvite {
  * racing accepts the second waits on the invite row and then finds it used (404), and a failed
  * insert (email taken) rolls the claim back.
  */
-export async function acceptInvite(c: AppContext, input: { token: string; name: string; password: string }): Promise<AcceptedInvite> {
+export async function acceptInvite(
+  c: AppContext,
+  input: { token: string; name: string; password: string },
+): Promise<AcceptedInvite> {
   const [invite] = await c.var.db.system<FoundInvite>("SELECT * FROM app.find_invite(decode($1, 'hex'))", [
     toHex(await hashInviteToken(input.token)),
   ]);
-  if (!invite || invite.customer_status !== "active") throw inviteInvalid();
+  if (invite?.customer_status !== "active") throw inviteInvalid();
   const weak = passwordProblem(input.password, invite.email);
   if (weak) throw invalidField("password", "weak_password", weak);
   const passwordHash = await hashPassword(input.password);
@@ -212,7 +238,15 @@ export async function acceptInvite(c: AppContext, input: { token: string; name: 
       try {
         [user] = (await db
           .insert(users)
-          .values({ id: userId, customerId, email: invite.email, name: input.name, role: invite.role, passwordHash, lastLoginAt: new Date() })
+          .values({
+            id: userId,
+            customerId,
+            email: invite.email,
+            name: input.name,
+            role: invite.role,
+            passwordHash,
+            lastLoginAt: new Date(),
+          })
           .returning()) as [UserRow];
       } catch (error) {
         if (uniqueViolation(error) !== undefined) {
@@ -222,14 +256,20 @@ export async function acceptInvite(c: AppContext, input: { token: string; name: 
       }
       const [session] = await db
         .insert(userSessions)
-        .values({ customerId, userId, ip: clientIp(c), userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null, expiresAt })
+        .values({
+          customerId,
+          userId,
+          ip: clientIp(c),
+          userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
+          expiresAt,
+        })
         .returning({ id: userSessions.id });
       const [plan] = await db
         .select({ tier: customers.tier, status: customers.status, rateLimit: tierFeatures.apiRateLimitPerMinute })
         .from(customers)
         .innerJoin(tierFeatures, eq(tierFeatures.tier, customers.tier))
         .where(eq(customers.id, customerId));
-      if (!plan || plan.status !== "active") throw inviteInvalid();
+      if (plan?.status !== "active") throw inviteInvalid();
       await audit({
         action: "user.invite_accepted",
         resourceType: "user",

@@ -24,15 +24,25 @@ const listRoute = secured("users:read", {
   description: "Portal users of your organization, newest first.",
   request: {
     query: paginationQuerySchema.extend({
-      role: z.enum(roles).optional().openapi({ param: { name: "role", in: "query" }, description: "Only users with this role", example: "admin" }),
+      role: z
+        .enum(roles)
+        .optional()
+        .openapi({ param: { name: "role", in: "query" }, description: "Only users with this role", example: "admin" }),
       status: z
         .enum(["active", "deactivated"])
         .optional()
-        .openapi({ param: { name: "status", in: "query" }, description: "Only users in this state", example: "active" }),
+        .openapi({
+          param: { name: "status", in: "query" },
+          description: "Only users in this state",
+          example: "active",
+        }),
     }),
   },
   responses: {
-    200: { description: "A page of users", content: { "application/json": { schema: pageSchema(userSchema, "UserList") } } },
+    200: {
+      description: "A page of users",
+      content: { "application/json": { schema: pageSchema(userSchema, "UserList") } },
+    },
     ...problemResponses(400, 401, 403),
   },
 });
@@ -113,7 +123,9 @@ const permissionsRoute = secured("authenticated", {
           schema: z
             .object({
               permissions: z.array(z.string()).openapi({ example: ["invoices:read", "users:write"] }),
-              matrix: z.record(z.string(), z.array(z.string())).openapi({ example: { viewer: ["invoices:read", "usage:read"] } }),
+              matrix: z
+                .record(z.string(), z.array(z.string()))
+                .openapi({ example: { viewer: ["invoices:read", "usage:read"] } }),
             })
             .openapi("PermissionMatrix"),
         },
@@ -132,7 +144,10 @@ async function change(c: AppContext, id: string, changes: UserChanges, action: "
   await Promise.all([
     ...endedSessions.map((s: EndedSession) => revokeSession(c.env.AUTH_CACHE, s.id, s.expiresAt.getTime())),
     // Keys the user created are re-bounded by their new role (or stop): drop what is cached.
-    ...createdKeys.flatMap((k) => [forgetPrincipal(c.env.AUTH_CACHE, toHex(k.keyHash)), revokeKeySessions(c.env.AUTH_CACHE, k.id)]),
+    ...createdKeys.flatMap((k) => [
+      forgetPrincipal(c.env.AUTH_CACHE, toHex(k.keyHash)),
+      revokeKeySessions(c.env.AUTH_CACHE, k.id),
+    ]),
   ]);
   return user;
 }
@@ -160,11 +175,23 @@ export const userRoutes = new OpenAPIHono<AppEnv>()
     return c.json(toUser(await change(c, id, { status: "deactivated" }, "user.deactivated")), 200);
   })
   .openapi(rolesRoute, (c) =>
-    c.json({ data: roles.map((role) => ({ role, description: roleDescriptions[role], permissions: [...rolePermissions[role]] })) }, 200),
+    c.json(
+      {
+        data: roles.map((role) => ({
+          role,
+          description: roleDescriptions[role],
+          permissions: [...rolePermissions[role]],
+        })),
+      },
+      200,
+    ),
   )
   .openapi(permissionsRoute, (c) =>
     c.json(
-      { permissions: [...permissions], matrix: Object.fromEntries(roles.map((role) => [role, [...rolePermissions[role]]])) },
+      {
+        permissions: [...permissions],
+        matrix: Object.fromEntries(roles.map((role) => [role, [...rolePermissions[role]]])),
+      },
       200,
     ),
   )

@@ -25,7 +25,9 @@ export const userSchema = z
     name: z.string().openapi({ example: "Ada Lovelace" }),
     role: roleSchema,
     status: userStatusSchema,
-    super_admin: z.boolean().openapi({ description: "SecureBase platform staff (granted by the platform, never through this API)" }),
+    super_admin: z
+      .boolean()
+      .openapi({ description: "SecureBase platform staff (granted by the platform, never through this API)" }),
     last_login_at: timestamp.nullable(),
     created_at: timestamp,
   })
@@ -47,7 +49,9 @@ export const updateUserSchema = z
   .strictObject({
     name: text({ min: 1, max: 200 }).optional().openapi({ example: "Ada King" }),
     role: roleSchema.optional(),
-    status: userStatusSchema.optional().openapi({ description: "`deactivated` ends every session of the user at once" }),
+    status: userStatusSchema
+      .optional()
+      .openapi({ description: "`deactivated` ends every session of the user at once" }),
   })
   .refine((body) => body.name !== undefined || body.role !== undefined || body.status !== undefined, {
     message: "Send at least one of name, role, status",
@@ -72,7 +76,11 @@ export const inviteSchema = z
     email: z.string().openapi({ example: "grace@acme-health.example" }),
     role: roleSchema,
     status: inviteStatusSchema,
-    invited_by: z.string().uuid().nullable().openapi({ description: "The user who sent it; null when sent with an API key" }),
+    invited_by: z
+      .string()
+      .uuid()
+      .nullable()
+      .openapi({ description: "The user who sent it; null when sent with an API key" }),
     expires_at: timestamp.openapi({ description: "7 days after creation" }),
     accepted_at: timestamp.nullable(),
     revoked_at: timestamp.nullable(),
@@ -113,9 +121,15 @@ export const createdInviteSchema = inviteSchema
 
 export const acceptInviteSchema = z
   .strictObject({
-    token: text({ min: 1, max: 256, trim: false }).openapi({ description: "The token from the invitation", example: "q3Jx0c9V4mYbP2wz8TgLr1uKdHs6fEaN7oQiXyBvZ5M" }),
+    token: text({ min: 1, max: 256, trim: false }).openapi({
+      description: "The token from the invitation",
+      example: "q3Jx0c9V4mYbP2wz8TgLr1uKdHs6fEaN7oQiXyBvZ5M",
+    }),
     name: text({ min: 1, max: 200 }).openapi({ example: "Grace Hopper" }),
-    password: text({ min: 1, max: 256, trim: false }).openapi({ description: "12–256 characters; not the email address", example: "correct horse battery staple" }),
+    password: text({ min: 1, max: 256, trim: false }).openapi({
+      description: "12–256 characters; not the email address",
+      example: "correct horse battery staple",
+    }),
   })
   .openapi("AcceptInviteRequest");
 

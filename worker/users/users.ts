@@ -32,7 +32,10 @@ export async function listUsers(
 }
 
 export async function getUser(db: Database, customerId: string, id: string): Promise<UserRow | undefined> {
-  const [row] = await db.select().from(users).where(and(eq(users.customerId, customerId), eq(users.id, id)));
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.customerId, customerId), eq(users.id, id)));
   return row;
 }
 
@@ -94,14 +97,29 @@ export async function updateUser(
   if (Object.keys(diff).length === 0) return { user: current, endedSessions: [], createdKeys: [] };
 
   if (caller.userId === id && diff.role !== undefined) {
-    throw conflict("self-role-change", "Cannot change your own role", "You cannot change your own role; ask another admin.");
+    throw conflict(
+      "self-role-change",
+      "Cannot change your own role",
+      "You cannot change your own role; ask another admin.",
+    );
   }
   if (caller.userId === id && diff.status === "deactivated") {
-    throw conflict("self-deactivation", "Cannot deactivate yourself", "You cannot deactivate your own user; ask another admin.");
+    throw conflict(
+      "self-deactivation",
+      "Cannot deactivate yourself",
+      "You cannot deactivate your own user; ask another admin.",
+    );
   }
-  const losesAdmin = current.role === "admin" && current.status === "active" && ((diff.role !== undefined && diff.role !== "admin") || diff.status === "deactivated");
+  const losesAdmin =
+    current.role === "admin" &&
+    current.status === "active" &&
+    ((diff.role !== undefined && diff.role !== "admin") || diff.status === "deactivated");
   if (losesAdmin && !activeAdmins.some((admin) => admin.id !== id)) {
-    throw conflict("last-admin", "Last admin", "This is the customer's last active admin; make another user admin first.");
+    throw conflict(
+      "last-admin",
+      "Last admin",
+      "This is the customer's last active admin; make another user admin first.",
+    );
   }
 
   const [updated] = await db

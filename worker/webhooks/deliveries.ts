@@ -51,16 +51,32 @@ export async function getDelivery(db: Database, customerId: string, id: string) 
  * Makes a delivery due now. A retried delivery keeps its attempt log and counts on from it;
  * a dead one gets the whole schedule again (attempt numbers keep rising in the log).
  */
-export async function retryDelivery(db: Database, audit: Audit, customerId: string, id: string): Promise<DeliveryRow | undefined> {
+export async function retryDelivery(
+  db: Database,
+  audit: Audit,
+  customerId: string,
+  id: string,
+): Promise<DeliveryRow | undefined> {
   const [target] = await db
     .select({ eventType: webhookDeliveries.eventType, endpointStatus: webhookEndpoints.status })
     .from(webhookDeliveries)
-    .innerJoin(webhookEndpoints, and(eq(webhookEndpoints.customerId, webhookDeliveries.customerId), eq(webhookEndpoints.id, webhookDeliveries.endpointId)))
+    .innerJoin(
+      webhookEndpoints,
+      and(
+        eq(webhookEndpoints.customerId, webhookDeliveries.customerId),
+        eq(webhookEndpoints.id, webhookDeliveries.endpointId),
+      ),
+    )
     .where(and(eq(webhookDeliveries.customerId, customerId), eq(webhookDeliveries.id, id)));
   if (!target) return undefined;
   // Nothing is sent to a disabled endpoint (test events excepted): say so instead of queueing in vain.
   if (target.endpointStatus === "disabled" && target.eventType !== "webhook.test") {
-    throw new ProblemError(409, "endpoint-disabled", "Endpoint disabled", "The delivery's endpoint is disabled; enable it, then retry (or recover).");
+    throw new ProblemError(
+      409,
+      "endpoint-disabled",
+      "Endpoint disabled",
+      "The delivery's endpoint is disabled; enable it, then retry (or recover).",
+    );
   }
   const [row] = await db
     .update(webhookDeliveries)
@@ -79,7 +95,13 @@ export async function retryDelivery(db: Database, audit: Audit, customerId: stri
 }
 
 /** Queues every failed or dead delivery of the endpoint created since `since`; returns their ids. */
-export async function recoverEndpoint(db: Database, audit: Audit, customerId: string, endpointId: string, since: Date): Promise<string[]> {
+export async function recoverEndpoint(
+  db: Database,
+  audit: Audit,
+  customerId: string,
+  endpointId: string,
+  since: Date,
+): Promise<string[]> {
   const rows = await db
     .update(webhookDeliveries)
     .set({ status: "pending", nextAttemptAt: sql`now()`, updatedAt: sql`now()` })

@@ -37,7 +37,11 @@ export const EXCERPT_BYTES = 1024;
 export const MAX_RETRY_AFTER_SECONDS = 24 * 3600;
 
 /** Seconds until the next attempt after attempt `n` failed, or null when it was the last. */
-export function nextDelaySeconds(n: number, retryAfterSeconds: number | null, random: () => number = Math.random): number | null {
+export function nextDelaySeconds(
+  n: number,
+  retryAfterSeconds: number | null,
+  random: () => number = Math.random,
+): number | null {
   const base = RETRY_DELAYS_SECONDS[n - 1];
   if (base === undefined) return null;
   const jittered = base * (1 - JITTER + 2 * JITTER * random());
@@ -117,7 +121,14 @@ function claim(db: Database, ids: string[]) {
 
 async function attempt(env: Env, delivery: Claimed): Promise<Outcome> {
   const started = Date.now();
-  const failed = (error: string): Outcome => ({ delivery, statusCode: null, latencyMs: Date.now() - started, excerpt: null, error, retryAfter: null });
+  const failed = (error: string): Outcome => ({
+    delivery,
+    statusCode: null,
+    latencyMs: Date.now() - started,
+    excerpt: null,
+    error,
+    retryAfter: null,
+  });
   try {
     if (!isLocalEnvironment(env)) {
       const verdict = await checkEndpointUrl(env, delivery.url);
@@ -140,16 +151,31 @@ async function attempt(env: Env, delivery: Claimed): Promise<Outcome> {
       latencyMs: Date.now() - started,
       excerpt,
       error: response.status >= 200 && response.status < 300 ? null : `HTTP ${response.status}`,
-      retryAfter: response.status === 429 || response.status === 503 ? parseRetryAfter(response.headers.get("retry-after")) : null,
+      retryAfter:
+        response.status === 429 || response.status === 503
+          ? parseRetryAfter(response.headers.get("retry-after"))
+          : null,
     };
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
-    return failed(timedOut ? `timed out after ${ATTEMPT_TIMEOUT_MS / 1000} s` : error instanceof Error ? error.message : String(error));
+    return failed(
+      timedOut
+        ? `timed out after ${ATTEMPT_TIMEOUT_MS / 1000} s`
+        : error instanceof Error
+          ? error.message
+          : String(error),
+    );
   }
 }
 
 /** Runs `work` over items with a cap per key and an overall cap. */
-async function capped<T, R>(items: T[], keyOf: (item: T) => string, perKey: number, total: number, work: (item: T) => Promise<R>): Promise<R[]> {
+async function capped<T, R>(
+  items: T[],
+  keyOf: (item: T) => string,
+  perKey: number,
+  total: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const queues = new Map<string, T[]>();
   for (const item of items) queues.set(keyOf(item), [...(queues.get(keyOf(item)) ?? []), item]);
   const results: R[] = [];
@@ -194,7 +220,13 @@ export async function deliverWebhooks(env: Env, ids: string[]): Promise<Delivery
   if (ids.length === 0) return { attempted: 0, succeeded: 0, failed: 0, dead: 0 };
   const claimed = await withJobsDatabase(env, (db) => claim(db, ids));
   if (claimed.length === 0) return { attempted: 0, succeeded: 0, failed: 0, dead: 0 };
-  const outcomes = await capped(claimed, (d) => d.endpointId, ENDPOINT_CONCURRENCY, INVOCATION_CONCURRENCY, (d) => attempt(env, d));
+  const outcomes = await capped(
+    claimed,
+    (d) => d.endpointId,
+    ENDPOINT_CONCURRENCY,
+    INVOCATION_CONCURRENCY,
+    (d) => attempt(env, d),
+  );
   return record(env, outcomes);
 }
 
@@ -205,10 +237,19 @@ async function record(env: Env, outcomes: Outcome[]): Promise<DeliveryRunSummary
     const gone = o.statusCode === 410;
     const delay = ok || gone ? null : nextDelaySeconds(o.delivery.attemptNumber, o.retryAfter);
     const status = ok ? "succeeded" : gone ? "failed" : delay === null ? "dead" : "failed";
-    return { ...o, ok, gone, delay, status, nextAttemptAt: delay === null ? null : new Date(now + delay * 1000).toISOString() };
+    return {
+      ...o,
+      ok,
+      gone,
+      delay,
+      status,
+      nextAttemptAt: delay === null ? null : new Date(now + delay * 1000).toISOString(),
+    };
   });
   const succeededEndpoints = [...new Set(plan.filter((p) => p.ok).map((p) => p.delivery.endpointId))];
-  const failingEndpoints = [...new Set(plan.filter((p) => !p.ok).map((p) => p.delivery.endpointId))].filter((id) => !succeededEndpoints.includes(id));
+  const failingEndpoints = [...new Set(plan.filter((p) => !p.ok).map((p) => p.delivery.endpointId))].filter(
+    (id) => !succeededEndpoints.includes(id),
+  );
   const goneEndpoints = [...new Set(plan.filter((p) => p.gone).map((p) => p.delivery.endpointId))];
 
   const published = await withJobsDatabase(env, async (db) => {
@@ -256,7 +297,13 @@ async function record(env: Env, outcomes: Outcome[]): Promise<DeliveryRunSummary
         customerId: p.delivery.customerId,
         type: "webhook.delivery.dead",
         eventId: null,
-        data: { delivery_id: p.delivery.id, event_id: p.delivery.eventId, event_type: p.delivery.eventType, url: p.delivery.url, attempts: p.delivery.attemptNumber },
+        data: {
+          delivery_id: p.delivery.id,
+          event_id: p.delivery.eventId,
+          event_type: p.delivery.eventType,
+          url: p.delivery.url,
+          attempts: p.delivery.attemptNumber,
+        },
       }));
     const disabled = goneEndpoints.length ? await disableEndpoints(db, goneEndpoints, "gone") : [];
     await notify(db, notices);
@@ -264,9 +311,10 @@ async function record(env: Env, outcomes: Outcome[]): Promise<DeliveryRunSummary
   });
   if (published.length) await publish(env.EVENTS, published);
   const retries = plan.filter((p) => p.delay !== null);
-  await sendAll(env.EVENTS, retries.flatMap((p) => workMessages("webhook_deliveries", [p.delivery.id], p.delay!))).catch((error) =>
-    console.error("scheduling webhook retries failed; the sweep will pick them up:", error),
-  );
+  await sendAll(
+    env.EVENTS,
+    retries.flatMap((p) => workMessages("webhook_deliveries", [p.delivery.id], p.delay!)),
+  ).catch((error) => console.error("scheduling webhook retries failed; the sweep will pick them up:", error));
   return {
     attempted: plan.length,
     succeeded: plan.filter((p) => p.ok).length,
@@ -290,7 +338,15 @@ export async function disableEndpoints(db: Database, ids: string[], reason: "gon
   await db
     .update(webhookDeliveries)
     .set({ status: "failed", nextAttemptAt: null, updatedAt: sql`now()` })
-    .where(and(inArray(webhookDeliveries.endpointId, disabled.map((e) => e.id)), inArray(webhookDeliveries.status, ["pending", "failed"])));
+    .where(
+      and(
+        inArray(
+          webhookDeliveries.endpointId,
+          disabled.map((e) => e.id),
+        ),
+        inArray(webhookDeliveries.status, ["pending", "failed"]),
+      ),
+    );
   const rows = disabled.map((e) =>
     outboxRow(e.customerId, "webhook.endpoint.disabled", {
       endpoint_id: e.id,
@@ -305,7 +361,11 @@ export async function disableEndpoints(db: Database, ids: string[], reason: "gon
     SELECT (e->>'customer_id')::uuid, 'system', 'webhook-delivery', 'webhook_endpoint.disabled', 'webhook_endpoint', e->>'id',
            e->>'summary', jsonb_build_object('reason', ${reason}::text), 0, '\\x'::bytea, '\\x'::bytea
     FROM jsonb_array_elements(${JSON.stringify(
-      disabled.map((e) => ({ customer_id: e.customerId, id: e.id, summary: `Webhook endpoint ${e.url} disabled automatically (${reason})` })),
+      disabled.map((e) => ({
+        customer_id: e.customerId,
+        id: e.id,
+        summary: `Webhook endpoint ${e.url} disabled automatically (${reason})`,
+      })),
     )}::jsonb) AS e`);
   return inserted.map(toMessage);
 }

@@ -42,7 +42,8 @@ export interface EndpointInput {
   eventTypes: EventType[];
 }
 
-const byId = (customerId: string, id: string) => and(eq(webhookEndpoints.customerId, customerId), eq(webhookEndpoints.id, id));
+const byId = (customerId: string, id: string) =>
+  and(eq(webhookEndpoints.customerId, customerId), eq(webhookEndpoints.id, id));
 
 export async function createEndpoint(
   db: Database,
@@ -143,7 +144,13 @@ export async function setEndpointEnabled(
     .update(webhookEndpoints)
     .set(
       enabled
-        ? { status: "enabled", disabledReason: null, failingSince: null, failureWarningSentAt: null, updatedAt: sql`now()` }
+        ? {
+            status: "enabled",
+            disabledReason: null,
+            failingSince: null,
+            failureWarningSentAt: null,
+            updatedAt: sql`now()`,
+          }
         : { status: "disabled", disabledReason: "manual", updatedAt: sql`now()` },
     )
     .where(and(byId(customerId, id), eq(webhookEndpoints.status, enabled ? "disabled" : "enabled")))
@@ -160,7 +167,13 @@ export async function setEndpointEnabled(
     await db
       .update(webhookDeliveries)
       .set({ status: "failed", nextAttemptAt: null, updatedAt: sql`now()` })
-      .where(and(eq(webhookDeliveries.customerId, customerId), eq(webhookDeliveries.endpointId, id), eq(webhookDeliveries.status, "pending")));
+      .where(
+        and(
+          eq(webhookDeliveries.customerId, customerId),
+          eq(webhookDeliveries.endpointId, id),
+          eq(webhookDeliveries.status, "pending"),
+        ),
+      );
   }
   return row;
 }
@@ -182,7 +195,9 @@ export async function rotateSecret(
     .set({
       secretCiphertext: await sealSecret(encryptionKey, secret),
       previousSecretCiphertext: expirePreviousNow ? null : current.secretCiphertext,
-      previousSecretExpiresAt: expirePreviousNow ? null : sql`now() + make_interval(secs => ${ROTATION_OVERLAP_SECONDS})`,
+      previousSecretExpiresAt: expirePreviousNow
+        ? null
+        : sql`now() + make_interval(secs => ${ROTATION_OVERLAP_SECONDS})`,
       updatedAt: sql`now()`,
     })
     .where(byId(customerId, id))

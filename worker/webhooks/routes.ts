@@ -1,6 +1,6 @@
 // /v1/webhooks: endpoints (CRUD, enable/disable, rotate-secret, test), the delivery log, retry
 // and recover. Thin: validate, authorize, call ./endpoints.ts or ./deliveries.ts, shape.
-import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppContext, AppEnv } from "../env.ts";
 import { sendAll, workMessages } from "../events/messages.ts";
 import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
@@ -9,7 +9,16 @@ import type { ApiTag } from "../http/openapi-tags.ts";
 import { secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../platform/transactions.ts";
 import { getDelivery, listDeliveries, recoverEndpoint, retryDelivery } from "./deliveries.ts";
-import { createEndpoint, deleteEndpoint, getEndpoint, listEndpoints, rotateSecret, sendTestEvent, setEndpointEnabled, updateEndpoint } from "./endpoints.ts";
+import {
+  createEndpoint,
+  deleteEndpoint,
+  getEndpoint,
+  listEndpoints,
+  rotateSecret,
+  sendTestEvent,
+  setEndpointEnabled,
+  updateEndpoint,
+} from "./endpoints.ts";
 import {
   createEndpointBodySchema,
   deliverySchema,
@@ -29,8 +38,14 @@ import {
 import { checkEndpointUrl } from "./url-policy.ts";
 
 const tags: [ApiTag] = ["webhooks"];
-const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { "application/json": { schema } } });
-const body = <S extends z.ZodType>(schema: S, required = true) => ({ content: { "application/json": { schema } }, required });
+const json = <S extends z.ZodType>(schema: S, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const body = <S extends z.ZodType>(schema: S, required = true) => ({
+  content: { "application/json": { schema } },
+  required,
+});
 const endpointPath = "/v1/webhooks/endpoints/{id}";
 
 const endpointAction = <P extends string>(operationId: string, path: P, summary: string, description: string) =>
@@ -55,7 +70,10 @@ const createRoute = secured("webhooks:write", {
     "Deliveries follow Standard Webhooks: `webhook-id` (the event id), `webhook-timestamp`, `webhook-signature: v1,<base64>`. " +
     "Outside development the URL must be https on port 443, without credentials, naming a host that resolves only to public addresses.",
   request: { body: body(createEndpointBodySchema) },
-  responses: { 201: json(webhookEndpointWithSecretSchema, "The endpoint, with its secret"), ...problemResponses(400, 401, 403, 422, 429) },
+  responses: {
+    201: json(webhookEndpointWithSecretSchema, "The endpoint, with its secret"),
+    ...problemResponses(400, 401, 403, 422, 429),
+  },
 });
 
 const listRoute = secured("webhooks:read", {
@@ -66,7 +84,10 @@ const listRoute = secured("webhooks:read", {
   summary: "List webhook endpoints, newest first",
   description: "Never includes secrets.",
   request: { query: paginationQuerySchema },
-  responses: { 200: json(pageSchema(webhookEndpointSchema, "WebhookEndpointList"), "A page of endpoints"), ...problemResponses(400, 401, 403, 429) },
+  responses: {
+    200: json(pageSchema(webhookEndpointSchema, "WebhookEndpointList"), "A page of endpoints"),
+    ...problemResponses(400, 401, 403, 429),
+  },
 });
 
 const getRoute = secured("webhooks:read", {
@@ -102,8 +123,18 @@ const deleteRoute = secured("webhooks:write", {
   responses: { 204: { description: "Deleted" }, ...problemResponses(400, 401, 403, 404, 429) },
 });
 
-const enableRoute = endpointAction("enableWebhookEndpoint", `${endpointPath}/enable`, "Enable a webhook endpoint", "Clears its failure streak. Missed events are not re-sent: use recover.");
-const disableRoute = endpointAction("disableWebhookEndpoint", `${endpointPath}/disable`, "Disable a webhook endpoint", "Nothing is sent to it until it is enabled again.");
+const enableRoute = endpointAction(
+  "enableWebhookEndpoint",
+  `${endpointPath}/enable`,
+  "Enable a webhook endpoint",
+  "Clears its failure streak. Missed events are not re-sent: use recover.",
+);
+const disableRoute = endpointAction(
+  "disableWebhookEndpoint",
+  `${endpointPath}/disable`,
+  "Disable a webhook endpoint",
+  "Nothing is sent to it until it is enabled again.",
+);
 
 const rotateRoute = secured("webhooks:write", {
   method: "post",
@@ -115,7 +146,10 @@ const rotateRoute = secured("webhooks:write", {
     "For 24 hours deliveries carry two signatures (new and previous secret), so receivers can switch without losing " +
     "messages; `expire_previous_now: true` stops the old one at once.",
   request: { params: idParam, body: body(rotateSecretBodySchema, false) },
-  responses: { 200: json(webhookEndpointWithSecretSchema, "The endpoint, with its new secret"), ...problemResponses(400, 401, 403, 404, 422, 429) },
+  responses: {
+    200: json(webhookEndpointWithSecretSchema, "The endpoint, with its new secret"),
+    ...problemResponses(400, 401, 403, 404, 422, 429),
+  },
 });
 
 const testRoute = secured("webhooks:write", {
@@ -137,7 +171,10 @@ const listDeliveriesRoute = secured("webhooks:read", {
   summary: "An endpoint's delivery log, newest first",
   description: "Filter by `status` and `event_type`.",
   request: { params: idParam, query: listDeliveriesQuerySchema },
-  responses: { 200: json(pageSchema(deliverySchema, "WebhookDeliveryList"), "A page of deliveries"), ...problemResponses(400, 401, 403, 404, 429) },
+  responses: {
+    200: json(pageSchema(deliverySchema, "WebhookDeliveryList"), "A page of deliveries"),
+    ...problemResponses(400, 401, 403, 404, 429),
+  },
 });
 
 const getDeliveryRoute = secured("webhooks:read", {
@@ -172,7 +209,10 @@ const recoverRoute = secured("webhooks:write", {
   summary: "Re-send every failed or dead delivery since a time",
   description: "Use after fixing (and enabling) an endpoint.",
   request: { params: idParam, body: body(recoverBodySchema) },
-  responses: { 202: json(recoverResultSchema, "How many deliveries were queued"), ...problemResponses(400, 401, 403, 404, 422, 429) },
+  responses: {
+    202: json(recoverResultSchema, "How many deliveries were queued"),
+    ...problemResponses(400, 401, 403, 404, 422, 429),
+  },
 });
 
 async function assertDeliverable(c: AppContext, url: string): Promise<void> {
@@ -182,7 +222,9 @@ async function assertDeliverable(c: AppContext, url: string): Promise<void> {
 
 const queueDeliveries = (c: AppContext, ids: string[]) =>
   c.executionCtx.waitUntil(
-    sendAll(c.env.EVENTS, workMessages("webhook_deliveries", ids)).catch((error) => console.error("queueing deliveries failed; the sweep will:", error)),
+    sendAll(c.env.EVENTS, workMessages("webhook_deliveries", ids)).catch((error) =>
+      console.error("queueing deliveries failed; the sweep will:", error),
+    ),
   );
 
 export const webhookRoutes = new OpenAPIHono<AppEnv>()
@@ -246,7 +288,9 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
   .openapi(rotateRoute, async (c) => {
     const { id } = c.req.valid("param");
     const expireNow = c.req.valid("json")?.expire_previous_now ?? false;
-    const result = await writeAs(c, (db, audit) => rotateSecret(db, audit, c.env.DATA_ENCRYPTION_KEY, c.var.principal.customerId, id, expireNow));
+    const result = await writeAs(c, (db, audit) =>
+      rotateSecret(db, audit, c.env.DATA_ENCRYPTION_KEY, c.var.principal.customerId, id, expireNow),
+    );
     if (!result) throw notFound("webhook endpoint", id);
     return c.json({ ...toEndpoint(result.row), secret: result.secret }, 200);
   })
@@ -260,7 +304,9 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
     const { id } = c.req.valid("param");
     const query = c.req.valid("query");
     const { customerId } = c.var.principal;
-    const rows = await readAs(c, async (db) => ((await getEndpoint(db, customerId, id)) ? listDeliveries(db, customerId, id, query) : undefined));
+    const rows = await readAs(c, async (db) =>
+      (await getEndpoint(db, customerId, id)) ? listDeliveries(db, customerId, id, query) : undefined,
+    );
     if (!rows) throw notFound("webhook endpoint", id);
     const page = toPage(rows, query.limit);
     return c.json({ ...page, data: page.data.map(toDelivery) }, 200);
@@ -269,7 +315,10 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
     const { id } = c.req.valid("param");
     const found = await readAs(c, (db) => getDelivery(db, c.var.principal.customerId, id));
     if (!found) throw notFound("webhook delivery", id);
-    return c.json({ ...toDelivery(found.delivery), payload: found.delivery.payload, attempts: found.attempts.map(toAttempt) }, 200);
+    return c.json(
+      { ...toDelivery(found.delivery), payload: found.delivery.payload, attempts: found.attempts.map(toAttempt) },
+      200,
+    );
   })
   .openapi(retryRoute, async (c) => {
     const { id } = c.req.valid("param");
@@ -282,7 +331,9 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
     const { id } = c.req.valid("param");
     const { since } = c.req.valid("json");
     const { customerId } = c.var.principal;
-    const ids = await writeAs(c, async (db, audit) => ((await getEndpoint(db, customerId, id)) ? recoverEndpoint(db, audit, customerId, id, new Date(since)) : undefined));
+    const ids = await writeAs(c, async (db, audit) =>
+      (await getEndpoint(db, customerId, id)) ? recoverEndpoint(db, audit, customerId, id, new Date(since)) : undefined,
+    );
     if (!ids) throw notFound("webhook endpoint", id);
     queueDeliveries(c, ids);
     return c.json({ requeued: ids.length }, 202);

@@ -16,11 +16,20 @@ export const webhookEndpointSchema = z
     object: z.literal("webhook_endpoint"),
     url: z.string().openapi({ example: "https://hooks.example.com/securebase" }),
     description: z.string().nullable().openapi({ example: "Billing sync" }),
-    event_types: z.array(z.string()).openapi({ description: "Subscribed types; empty = every type", example: ["invoice.created"] }),
+    event_types: z
+      .array(z.string())
+      .openapi({ description: "Subscribed types; empty = every type", example: ["invoice.created"] }),
     status: z.enum(["enabled", "disabled"]).openapi({ example: "enabled" }),
-    disabled_reason: z.string().nullable().openapi({ description: "`manual`, `gone` (the receiver answered 410) or `failing` (5 days of failures)" }),
-    failing_since: time.nullable().openapi({ description: "Start of the current run of failed deliveries; null when healthy" }),
-    previous_secret_expires_at: time.nullable().openapi({ description: "Until then, deliveries are also signed with the previous secret" }),
+    disabled_reason: z
+      .string()
+      .nullable()
+      .openapi({ description: "`manual`, `gone` (the receiver answered 410) or `failing` (5 days of failures)" }),
+    failing_since: time
+      .nullable()
+      .openapi({ description: "Start of the current run of failed deliveries; null when healthy" }),
+    previous_secret_expires_at: time
+      .nullable()
+      .openapi({ description: "Until then, deliveries are also signed with the previous secret" }),
     created_at: time.openapi({ example: "2026-11-02T09:30:00.000Z" }),
     updated_at: time.openapi({ example: "2026-11-02T09:30:00.000Z" }),
   })
@@ -37,9 +46,19 @@ export const webhookEndpointWithSecretSchema = webhookEndpointSchema
 
 export const createEndpointBodySchema = z
   .strictObject({
-    url: z.string().max(2048).url().openapi({ description: "https URL on port 443 (any http(s) URL in development)", example: "https://hooks.example.com/securebase" }),
+    url: z.string().max(2048).url().openapi({
+      description: "https URL on port 443 (any http(s) URL in development)",
+      example: "https://hooks.example.com/securebase",
+    }),
     description: text({ max: 500 }).nullable().optional().openapi({ example: "Billing sync" }),
-    event_types: z.array(eventTypeSchema).max(50).default([]).openapi({ description: "Types to receive; empty or omitted = all", example: ["invoice.created", "api_key.revoked"] }),
+    event_types: z
+      .array(eventTypeSchema)
+      .max(50)
+      .default([])
+      .openapi({
+        description: "Types to receive; empty or omitted = all",
+        example: ["invoice.created", "api_key.revoked"],
+      }),
   })
   .openapi("CreateWebhookEndpointRequest");
 
@@ -47,14 +66,19 @@ export const updateEndpointBodySchema = z
   .strictObject({
     url: z.string().max(2048).url().optional().openapi({ example: "https://hooks.example.com/v2/securebase" }),
     description: text({ max: 500 }).nullable().optional().openapi({ example: "Billing sync v2" }),
-    event_types: z.array(eventTypeSchema).max(50).optional().openapi({ example: ["invoice.created"] }),
+    event_types: z
+      .array(eventTypeSchema)
+      .max(50)
+      .optional()
+      .openapi({ example: ["invoice.created"] }),
   })
   .openapi("UpdateWebhookEndpointRequest");
 
 export const rotateSecretBodySchema = z
   .strictObject({
     expire_previous_now: z.boolean().default(false).openapi({
-      description: "false (default): the previous secret keeps signing alongside the new one for 24 h; true: it stops at once",
+      description:
+        "false (default): the previous secret keeps signing alongside the new one for 24 h; true: it stops at once",
       example: false,
     }),
   })
@@ -74,7 +98,10 @@ export function toEndpoint(row: EndpointRow): z.infer<typeof webhookEndpointSche
     status: row.status,
     disabled_reason: row.disabledReason,
     failing_since: iso(row.failingSince),
-    previous_secret_expires_at: row.previousSecretExpiresAt && row.previousSecretExpiresAt > new Date() ? row.previousSecretExpiresAt.toISOString() : null,
+    previous_secret_expires_at:
+      row.previousSecretExpiresAt && row.previousSecretExpiresAt > new Date()
+        ? row.previousSecretExpiresAt.toISOString()
+        : null,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
@@ -85,7 +112,11 @@ export const deliveryStatuses = ["pending", "succeeded", "failed", "dead"] as co
 export const attemptSchema = z
   .object({
     attempt_number: z.number().int().openapi({ example: 1 }),
-    status_code: z.number().int().nullable().openapi({ description: "null when no response arrived (timeout, connection error)", example: 503 }),
+    status_code: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "null when no response arrived (timeout, connection error)", example: 503 }),
     latency_ms: z.number().int().nullable().openapi({ example: 120 }),
     error: z.string().nullable().openapi({ example: "HTTP 503" }),
     response_excerpt: z.string().nullable().openapi({ description: "First 1 KB of the response body" }),
@@ -110,21 +141,37 @@ export const deliverySchema = z
   .openapi("WebhookDelivery");
 
 export const deliveryWithAttemptsSchema = deliverySchema
-  .extend({ payload: z.record(z.string(), z.unknown()).openapi({ description: "The body sent" }), attempts: z.array(attemptSchema) })
+  .extend({
+    payload: z.record(z.string(), z.unknown()).openapi({ description: "The body sent" }),
+    attempts: z.array(attemptSchema),
+  })
   .openapi("WebhookDeliveryDetail");
 
 export const listDeliveriesQuerySchema = paginationQuerySchema.extend({
-  status: z.enum(deliveryStatuses).optional().openapi({ param: { name: "status", in: "query" }, example: "failed" }),
-  event_type: z.string().max(100).regex(/^[a-z_]+(\.[a-z_]+)+$/).optional().openapi({ param: { name: "event_type", in: "query" }, example: "invoice.created" }),
+  status: z
+    .enum(deliveryStatuses)
+    .optional()
+    .openapi({ param: { name: "status", in: "query" }, example: "failed" }),
+  event_type: z
+    .string()
+    .max(100)
+    .regex(/^[a-z_]+(\.[a-z_]+)+$/)
+    .optional()
+    .openapi({ param: { name: "event_type", in: "query" }, example: "invoice.created" }),
 });
 
 export const recoverBodySchema = z
   .strictObject({
-    since: time.openapi({ description: "Re-send every failed or dead delivery created at or after this time", example: "2026-11-20T00:00:00Z" }),
+    since: time.openapi({
+      description: "Re-send every failed or dead delivery created at or after this time",
+      example: "2026-11-20T00:00:00Z",
+    }),
   })
   .openapi("RecoverWebhookEndpointRequest");
 
-export const recoverResultSchema = z.object({ requeued: z.number().int().openapi({ example: 12 }) }).openapi("RecoverWebhookEndpointResult");
+export const recoverResultSchema = z
+  .object({ requeued: z.number().int().openapi({ example: 12 }) })
+  .openapi("RecoverWebhookEndpointResult");
 
 type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 type AttemptRow = typeof webhookDeliveryAttempts.$inferSelect;

@@ -27,12 +27,21 @@ function hmacKey(secret: string): Promise<CryptoKey> {
 }
 
 export async function sign(secret: string, id: string, timestamp: number, body: string): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), new TextEncoder().encode(`${id}.${timestamp}.${body}`));
+  const mac = await crypto.subtle.sign(
+    "HMAC",
+    await hmacKey(secret),
+    new TextEncoder().encode(`${id}.${timestamp}.${body}`),
+  );
   return `v1,${base64(new Uint8Array(mac))}`;
 }
 
 /** The three Standard Webhooks headers for one attempt, signed with every live secret. */
-export async function webhookHeaders(secrets: string[], id: string, timestamp: number, body: string): Promise<Record<string, string>> {
+export async function webhookHeaders(
+  secrets: string[],
+  id: string,
+  timestamp: number,
+  body: string,
+): Promise<Record<string, string>> {
   const signatures = await Promise.all(secrets.map((s) => sign(s, id, timestamp, body)));
   return {
     "content-type": "application/json",

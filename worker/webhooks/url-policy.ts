@@ -40,7 +40,12 @@ function classifyIpv4(bytes: number[]): AddressClass {
   if (a >= 224 && a <= 239) return "multicast";
   // 192.0.0/24 protocol assignments, 192.0.2/24 · 198.51.100/24 · 203.0.113/24 documentation,
   // 198.18/15 benchmarking, 240/4 reserved and broadcast.
-  if ((a === 192 && b === 0 && (c === 0 || c === 2)) || (a === 198 && (b === 18 || b === 19)) || (a === 198 && b === 51 && c === 100)) return "reserved";
+  if (
+    (a === 192 && b === 0 && (c === 0 || c === 2)) ||
+    (a === 198 && (b === 18 || b === 19)) ||
+    (a === 198 && b === 51 && c === 100)
+  )
+    return "reserved";
   if ((a === 203 && b === 0 && c === 113) || a >= 240) return "reserved";
   return "public";
 }
@@ -52,7 +57,9 @@ function parseIpv6(text: string): number[] | undefined {
   if (v4) {
     const bytes = parseIpv4(v4[1]!);
     if (!bytes) return undefined;
-    address = address.slice(0, -v4[1]!.length) + `${((bytes[0]! << 8) | bytes[1]!).toString(16)}:${((bytes[2]! << 8) | bytes[3]!).toString(16)}`;
+    address =
+      address.slice(0, -v4[1]!.length) +
+      `${((bytes[0]! << 8) | bytes[1]!).toString(16)}:${((bytes[2]! << 8) | bytes[3]!).toString(16)}`;
   }
   const halves = address.split("::");
   if (halves.length > 2) return undefined;
@@ -90,7 +97,8 @@ export function classifyAddress(address: string): AddressClass | undefined {
   return v6 ? classifyIpv6(v6) : undefined;
 }
 
-export const isLocalEnvironment = (env: Pick<Env, "ENVIRONMENT">) => env.ENVIRONMENT === "development" || env.ENVIRONMENT === "test";
+export const isLocalEnvironment = (env: Pick<Env, "ENVIRONMENT">) =>
+  env.ENVIRONMENT === "development" || env.ENVIRONMENT === "test";
 
 export const DEFAULT_DOH_URL = "https://cloudflare-dns.com/dns-query";
 
@@ -99,15 +107,25 @@ interface DohAnswer {
   Answer?: { type: number; data: string }[];
 }
 
-async function resolve(env: Pick<Env, "DOH_URL">, host: string, type: "A" | "AAAA"): Promise<{ status: number; addresses: string[] }> {
+async function resolve(
+  env: Pick<Env, "DOH_URL">,
+  host: string,
+  type: "A" | "AAAA",
+): Promise<{ status: number; addresses: string[] }> {
   const url = new URL(env.DOH_URL || DEFAULT_DOH_URL);
   url.searchParams.set("name", host);
   url.searchParams.set("type", type);
-  const response = await fetch(url, { headers: { accept: "application/dns-json" }, signal: AbortSignal.timeout(5_000) });
+  const response = await fetch(url, {
+    headers: { accept: "application/dns-json" },
+    signal: AbortSignal.timeout(5_000),
+  });
   if (!response.ok) throw new Error(`DNS over HTTPS answered ${response.status}`);
   const answer = (await response.json()) as DohAnswer;
   const wanted = type === "A" ? 1 : 28;
-  return { status: answer.Status, addresses: (answer.Answer ?? []).filter((a) => a.type === wanted).map((a) => a.data) };
+  return {
+    status: answer.Status,
+    addresses: (answer.Answer ?? []).filter((a) => a.type === wanted).map((a) => a.data),
+  };
 }
 
 export type UrlVerdict = { ok: true } | { ok: false; code: string; message: string };
@@ -136,13 +154,17 @@ export async function checkEndpointUrl(env: Pick<Env, "ENVIRONMENT" | "DOH_URL">
   try {
     answers = await Promise.all([resolve(env, host, "A"), resolve(env, host, "AAAA")]);
   } catch (error) {
-    return refuse("dns_lookup_failed", `could not be resolved (${error instanceof Error ? error.message : "DNS error"})`);
+    return refuse(
+      "dns_lookup_failed",
+      `could not be resolved (${error instanceof Error ? error.message : "DNS error"})`,
+    );
   }
   const addresses = answers.flatMap((a) => a.addresses);
   if (addresses.length === 0) return refuse("host_does_not_resolve", "does not resolve to any address");
   for (const address of addresses) {
     const kind = classifyAddress(address);
-    if (kind !== "public") return refuse("address_not_public", `resolves to a ${kind ?? "unrecognised"} address (${address})`);
+    if (kind !== "public")
+      return refuse("address_not_public", `resolves to a ${kind ?? "unrecognised"} address (${address})`);
   }
   return { ok: true };
 }
