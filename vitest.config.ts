@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
-import { copyDatabase } from "./db/local-postgres.ts";
+import { copyDatabase } from "./dev/postgres.ts";
 
 // One run (`npm test`), test files in parallel (maxWorkers below):
 // - "workers": the Worker's tests inside workerd (its real runtime) with the bindings from
@@ -44,7 +44,7 @@ const ISOLATED: Record<string, string> = {
 
 /**
  * Files that freeze or stop the one Postgres server or the WebSocket proxy every file uses
- * (db/fault-control.ts): anything running beside them would fail. They run one at a time, after
+ * (dev/fault-control.ts): anything running beside them would fail. They run one at a time, after
  * every other file (sequence.groupOrder).
  */
 const ALONE = ["test/platform/database-faults.test.ts", "test/platform/database-outage.test.ts"];
@@ -90,7 +90,7 @@ const workerd = () =>
           SESSION_SIGNING_KEYS: inject("sessionSigningKeys"),
           DB_CONTEXT_KEY: inject("dbContextKey"),
           DATA_ENCRYPTION_KEY: inject("dataEncryptionKey"),
-          // The local sink (scripts/local-sink.ts): SES API, webhook receivers, DoH zone.
+          // The local sink (dev/local-sink.ts): SES API, webhook receivers, DoH zone.
           SES_ENDPOINT: inject("sinkUrl"),
           SES_ACCESS_KEY_ID: "AKIATESTSINK",
           SES_SECRET_ACCESS_KEY: inject("sesSecretAccessKey"),

@@ -1,17 +1,17 @@
 // `npm run bench`: what a request costs where it matters at the edge — Postgres round trips
 // (× the edge-to-database RTT) — plus the CPU cost of the auth primitives. Runs the real
 // Worker (wrangler's local runtime) on a fresh embedded Postgres behind the counting proxy.
-// Then the cold start: bundle size and startup CPU (scripts/bench-startup.ts).
+// Then the cold start: bundle size and startup CPU (dev/bench/startup.ts).
 // Prints a Markdown report; BENCHMARKS.md records one run and the command.
-import { benchBilling } from "./bench-billing.ts";
-import { benchWebhooks } from "./bench-webhooks.ts";
-import { benchEdge } from "./bench-edge.ts";
-import { startLocalWorker } from "./local-worker.ts";
+import { benchBilling } from "../dev/bench/billing.ts";
+import { benchWebhooks } from "../dev/bench/webhooks.ts";
+import { benchEdge } from "../dev/bench/edge.ts";
+import { startLocalWorker } from "../dev/local-worker.ts";
 import { hashPassword, verifyPassword } from "../worker/auth/passwords.ts";
 import { issueSessionToken, verifySessionToken } from "../worker/auth/session-token.ts";
-import { benchStartup } from "./bench-startup.ts";
+import { benchStartup } from "../dev/bench/startup.ts";
 import type { Principal } from "../worker/auth/principal.ts";
-import { benchInsights } from "./bench-insights.ts";
+import { benchInsights } from "../dev/bench/insights.ts";
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 40);
 const LATENCIES = (process.env.BENCH_LATENCIES_MS ?? "0,25").split(",").map(Number);
@@ -130,7 +130,7 @@ const webhooks = await benchWebhooks({
   events: Number(process.env.BENCH_WEBHOOK_EVENTS ?? 400),
   endpoints: Number(process.env.BENCH_WEBHOOK_ENDPOINTS ?? 25),
 });
-// Forecast backtest and a year of daily usage in one report (scripts/bench-insights.ts).
+// Forecast backtest and a year of daily usage in one report (dev/bench/insights.ts).
 const insightsSection = await benchInsights(worker, stack, {
   contextKey,
   customerId: acme!.customerId,
@@ -139,8 +139,8 @@ const insightsSection = await benchInsights(worker, stack, {
 
 await local.stop();
 
-// Billing runs on their own fresh database (scripts/bench-billing.ts).
-// Request-path counts and the middleware's CPU cost, on a worker of its own (scripts/bench-edge.ts).
+// Billing runs on their own fresh database (dev/bench/billing.ts).
+// Request-path counts and the middleware's CPU cost, on a worker of its own (dev/bench/edge.ts).
 const edgeWorker = await startLocalWorker();
 const edgeSection = await benchEdge(edgeWorker);
 await edgeWorker.stop();

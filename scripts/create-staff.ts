@@ -4,10 +4,10 @@
 //   DB_CONTEXT_KEY  the installed context key (the owner is bound by RLS and writes with a context)
 //   STAFF_EMAIL     the staff member's login
 // Prints a generated password once; refuses an email that already has a login.
-import "./env-file.ts";
+import "../dev/env-file.ts";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { asCustomer, createCustomer, fixtureClient } from "../db/fixtures.ts";
+import { asCustomer, createCustomer, fixtureClient } from "../dev/fixtures.ts";
 import { parseContextKey } from "../db/provision.ts";
 import { hashPassword } from "../worker/auth/passwords.ts";
 

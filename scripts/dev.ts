@@ -1,21 +1,21 @@
 // `npm run dev`: the whole local stack in one command, stopped cleanly by Ctrl-C.
 //   embedded Postgres (data in .data/postgres, reused) or DATABASE_URL -> migrations -> demo seed
-//   -> WebSocket proxy -> local sink (SES API + webhook receivers, scripts/local-sink.ts)
+//   -> WebSocket proxy -> local sink (SES API + webhook receivers, dev/local-sink.ts)
 //   -> wrangler dev (KV, Queues and Cron simulated; scheduled test endpoint on).
-import "./env-file.ts";
+import "../dev/env-file.ts";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import pg from "pg";
-import { startLocalStack } from "../db/local-stack.ts";
-import { reachableDataDir } from "../db/postgres-binaries.ts";
-import { fixtureClient } from "../db/fixtures.ts";
-import { seedDemoBilling } from "../db/seed-billing.ts";
-import { seedDemo, seedDemoUsers } from "../db/seed.ts";
-import { startLocalSink } from "./local-sink.ts";
-import { seedDemoTickets } from "../db/seed-support.ts";
+import { startLocalStack } from "../dev/local-stack.ts";
+import { reachableDataDir } from "../dev/postgres-binaries.ts";
+import { fixtureClient } from "../dev/fixtures.ts";
+import { seedDemoBilling } from "../dev/seed/billing.ts";
+import { seedDemo, seedDemoUsers } from "../dev/seed/demo.ts";
+import { startLocalSink } from "../dev/local-sink.ts";
+import { seedDemoTickets } from "../dev/seed/support.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const dataDir = join(root, ".data");

@@ -10,7 +10,7 @@
 //   DB_CONTEXT_KEY_RETIRE   comma-separated kids to retire after a rotation
 //
 // Every step is idempotent. Values are checked before anything connects.
-import "./env-file.ts";
+import "../dev/env-file.ts";
 import { migrate } from "../db/migrate.ts";
 import {
   bootstrapOwner,

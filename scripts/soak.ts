@@ -4,8 +4,8 @@
 // exchanges. Midway the WebSocket proxy is stopped for SOAK_OUTAGE_MS (default 2,000) and
 // started again. It checks: no 5xx other than 503/504 problems with Retry-After, no row of
 // another tenant in any answer, and that service recovers by itself; it prints p50/p99.
-import { createApiKey, createCustomer, createInvoice, standardLines } from "../db/fixtures.ts";
-import { startLocalWorker } from "./local-worker.ts";
+import { createApiKey, createCustomer, createInvoice, standardLines } from "../dev/fixtures.ts";
+import { startLocalWorker } from "../dev/local-worker.ts";
 
 const TOTAL = Number(process.env.SOAK_REQUESTS ?? 10_000);
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 50);

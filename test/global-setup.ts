@@ -9,10 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import pg from "pg";
-import { startLocalStack } from "../db/local-stack.ts";
-import { startFaultControl } from "../db/fault-control.ts";
+import { startLocalStack } from "../dev/local-stack.ts";
+import { startFaultControl } from "../dev/fault-control.ts";
 import { migrate } from "../db/migrate.ts";
-import { startLocalSink } from "../scripts/local-sink.ts";
+import { startLocalSink } from "../dev/local-sink.ts";
 import { freePort } from "./helpers/free-port.ts";
 
 declare module "vitest" {
@@ -28,11 +28,11 @@ declare module "vitest" {
     proxyStatsUrl: string;
     sessionSigningKeys: string;
     migrations: { firstRun: string[]; secondRun: { applied: string[]; skipped: string[] } };
-    /** POST {url}/postgres/freeze|thaw, /proxy/stop|start (db/fault-control.ts). */
+    /** POST {url}/postgres/freeze|thaw, /proxy/stop|start (dev/fault-control.ts). */
     faultControlUrl: string;
     /** Cases per route in test/platform/fuzz.test.ts (FUZZ_RUNS; `npm run fuzz` raises it). */
     fuzzRuns: number;
-    /** The local sink: SES API, webhook receivers, DNS over HTTPS (scripts/local-sink.ts). */
+    /** The local sink: SES API, webhook receivers, DNS over HTTPS (dev/local-sink.ts). */
     sinkUrl: string;
     sesSecretAccessKey: string;
   }

@@ -1,7 +1,9 @@
 // Column helpers shared by the schema files (not tables; db/schema.ts does not re-export them).
 import { sql } from "drizzle-orm";
 import { bigint, customType, timestamp, uuid } from "drizzle-orm/pg-core";
-import { fromHex, toHex } from "../../worker/platform/encoding.ts";
+
+const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+const fromHex = (hex: string): Uint8Array => Uint8Array.from(hex.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
 
 // Sent as Postgres' hex text form ('\\x…'), which every driver passes through unchanged;
 // read back as bytes whether the driver returns a Buffer or the hex text.

@@ -1,7 +1,7 @@
 // The WebSocket -> TCP proxy the neon serverless driver needs to reach a plain Postgres
 // (Neon's wsproxy protocol: ws://host:port/v2?address=pghost:pgport, binary frames both ways).
 // No maintained npm package does this with ws 8, so it is written here; it is small on purpose.
-// The same code runs locally (db/local-stack.ts: `npm run dev`, the tests, the bench) and deployed
+// The same code runs locally (dev/local-stack.ts: `npm run dev`, the tests, the bench) and deployed
 // (services/ws-proxy/main.ts in the Docker image, on ECS behind an ALB: terraform/modules/ws-proxy).
 //
 // - Only allowlisted targets: it is never an open relay.

@@ -2,7 +2,7 @@
 // reactivate customers; nobody else may, not even a customer's own admin.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { asCustomer } from "../../db/fixtures.ts";
+import { asCustomer } from "../../dev/fixtures.ts";
 import { hashApiKey } from "../../worker/auth/api-key.ts";
 import { toHex as hex } from "../../worker/platform/encoding.ts";
 import { hashInviteToken } from "../../worker/users/invite-token.ts";

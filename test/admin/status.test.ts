@@ -2,7 +2,7 @@
 // deliveries, the events DLQ), for SecureBase staff only; the database function behind it
 // refuses anyone whose signed context is not super_admin.
 import { beforeAll, describe, expect, it } from "vitest";
-import { asCustomer } from "../../db/fixtures.ts";
+import { asCustomer } from "../../dev/fixtures.ts";
 import { asApiRole, asOwner } from "../helpers/database.ts";
 import { staffToken, userToken } from "../helpers/identity.ts";
 import { expectProblem } from "../helpers/problems.ts";

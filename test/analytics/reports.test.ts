@@ -1,6 +1,6 @@
 // GET /v1/analytics/reports/*: JSON and CSV, periods, tenancy, the analytics role, CSV safety.
 import { beforeAll, describe, expect, it } from "vitest";
-import { asCustomer, createApiKey, createInvoice, standardLines } from "../../db/fixtures.ts";
+import { asCustomer, createApiKey, createInvoice, standardLines } from "../../dev/fixtures.ts";
 import { asOwner, proxyStats } from "../helpers/database.ts";
 import { expectProblem } from "../helpers/problems.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";

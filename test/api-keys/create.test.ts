@@ -1,7 +1,7 @@
 // POST /v1/api-keys: the secret is shown once, stored only as SHA-256, never beyond the
 // creator's permissions, and audited in the same transaction as the key.
 import { beforeAll, describe, expect, it } from "vitest";
-import { asCustomer, createApiKey } from "../../db/fixtures.ts";
+import { asCustomer, createApiKey } from "../../dev/fixtures.ts";
 import { hashApiKey } from "../../worker/auth/api-key.ts";
 import { asOwner } from "../helpers/database.ts";
 import { userToken, type TestUser } from "../helpers/identity.ts";

@@ -1,7 +1,7 @@
 // Idempotency-Key on POST /v1/api-keys: a retried create replays the first response (one key,
 // one secret), a reused key with another body is a 422, and concurrent duplicates create one key.
 import { beforeEach, describe, expect, it } from "vitest";
-import { asCustomer } from "../../db/fixtures.ts";
+import { asCustomer } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { userToken } from "../helpers/identity.ts";
 import { call, createTenant } from "../helpers/tenants.ts";

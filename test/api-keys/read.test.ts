@@ -1,7 +1,7 @@
 // GET /v1/api-keys and GET /v1/api-keys/{id}: newest first with cursors, status filters, only
 // the caller's keys, never a secret, and last_used_at filled in by the queue consumer.
 import { beforeAll, describe, expect, it } from "vitest";
-import { asCustomer, createApiKey } from "../../db/fixtures.ts";
+import { asCustomer, createApiKey } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { userToken } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";

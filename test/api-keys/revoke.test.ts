@@ -1,7 +1,7 @@
 // DELETE /v1/api-keys/{id}: the key and its session tokens stop working on the very next request,
 // a second revoke changes nothing, and the revocation is audited with an outbox event.
 import { beforeAll, describe, expect, it } from "vitest";
-import { asCustomer, createApiKey } from "../../db/fixtures.ts";
+import { asCustomer, createApiKey } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { userToken } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";

@@ -1,7 +1,7 @@
 // POST /v1/api-keys/{id}/rotate: a new secret with the same name, mode, scopes and expiry; the old
 // key lives on for the grace period (never past its own expiry) or stops at once with grace 0.
 import { beforeAll, describe, expect, it } from "vitest";
-import { asCustomer, createApiKey } from "../../db/fixtures.ts";
+import { asCustomer, createApiKey } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { userToken } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";

@@ -3,7 +3,7 @@
 // is answered 401 — here with the mark only in KV, as another isolate or PoP would see it.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { asCustomer } from "../../db/fixtures.ts";
+import { asCustomer } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { createUser, randomIp } from "../helpers/identity.ts";
 import { expectProblem } from "../helpers/problems.ts";

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey } from "../../worker/auth/api-key.ts";
-import { asCustomer, createApiKey } from "../../db/fixtures.ts";
+import { asCustomer, createApiKey } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 

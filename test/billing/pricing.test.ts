@@ -3,7 +3,7 @@
 // on the period's first day, and the seed's worked example to the cent.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { as, asOwner } from "../helpers/database.ts";
-import { asCustomer } from "../../db/fixtures.ts";
+import { asCustomer } from "../../dev/fixtures.ts";
 import { createTenant } from "../helpers/tenants.ts";
 import { backdate, ingestAsJobs } from "../helpers/billing.ts";
 import type { Tier } from "../../db/schema.ts";

@@ -2,7 +2,7 @@
 // per customer-month whatever is re-run, overlapped or crashed; failing customers reported;
 // gap-free numbers; the outbox event and audit event per invoice; late usage as an adjustment.
 import { describe, expect, it, beforeAll } from "vitest";
-import { asCustomer, createApiKey } from "../../db/fixtures.ts";
+import { asCustomer, createApiKey } from "../../dev/fixtures.ts";
 import { as, asOwner } from "../helpers/database.ts";
 import { adminQuery, backdate, ingestAsJobs, invoicesFor, numberingOf } from "../helpers/billing.ts";
 import { staffToken, userToken } from "../helpers/identity.ts";

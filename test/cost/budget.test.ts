@@ -2,7 +2,7 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { asCustomer } from "../../db/fixtures.ts";
+import { asCustomer } from "../../dev/fixtures.ts";
 import worker from "../../worker/index.ts";
 import { asOwner } from "../helpers/database.ts";
 import { eventually } from "../helpers/sink.ts";

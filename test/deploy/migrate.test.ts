@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalPostgres, withUser, type LocalPostgres } from "../../db/local-postgres.ts";
+import { startLocalPostgres, withUser, type LocalPostgres } from "../../dev/postgres.ts";
 import { verifyPassword } from "../../worker/auth/passwords.ts";
 import { repoRoot } from "./wrangler.ts";
 import { freePort } from "../helpers/free-port.ts";
@@ -25,7 +25,7 @@ const firstKey = `ctx2026a:${randomBytes(32).toString("base64url")}`;
 const secondKey = `ctx2026b:${randomBytes(32).toString("base64url")}`;
 
 function dbMigrate(env: Record<string, string>, script = "scripts/migrate.ts") {
-  // Run from a scratch directory so a developer's own .env (scripts/env-file.ts) cannot leak in.
+  // Run from a scratch directory so a developer's own .env (dev/env-file.ts) cannot leak in.
   const result = spawnSync(process.execPath, [join(repoRoot, script)], {
     cwd: tmpdir(),
     encoding: "utf8",

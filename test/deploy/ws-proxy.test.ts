@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { Client, neonConfig } from "@neondatabase/serverless";
 import type * as WsTypes from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadEmbeddedPostgres } from "../../db/postgres-binaries.ts";
+import { loadEmbeddedPostgres } from "../../dev/postgres-binaries.ts";
 import { configFromEnv } from "../../services/ws-proxy/main.ts";
 import { startWsProxy, type WsProxy } from "../../services/ws-proxy/proxy.ts";
 import { freePort } from "../helpers/free-port.ts";
@@ -66,7 +66,7 @@ describe.skipIf(!hasOpenssl)("ws-proxy with TLS on both sides", () => {
     const asRoot = process.getuid?.() === 0;
     dataDir = await mkdtemp(join(tmpdir(), "securebase-wsproxy-pg-"));
     pgPort = await freePort();
-    // The project's copy of the binaries (db/postgres-binaries.ts): runnable as root from a 0700 checkout.
+    // The project's copy of the binaries (dev/postgres-binaries.ts): runnable as root from a 0700 checkout.
     const EmbeddedPostgres = await loadEmbeddedPostgres();
     postgres = new EmbeddedPostgres({
       databaseDir: dataDir,

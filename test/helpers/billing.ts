@@ -1,7 +1,7 @@
 // Billing fixtures: customers that existed in a past month (the run only bills customers created
 // before the period ended), usage ingested through the real SQL ingest on the jobs role (the
 // HTTP ingest refuses events older than the look-back window), and cross-tenant reads.
-import { asCustomer } from "../../db/fixtures.ts";
+import { asCustomer } from "../../dev/fixtures.ts";
 import { as, asOwner } from "./database.ts";
 
 /** Pretends the customer was onboarded at `createdAt` (e.g. "2025-03-01"). */

@@ -3,7 +3,7 @@
 import { Client } from "@neondatabase/serverless";
 import { env } from "cloudflare:workers";
 import { inject } from "vitest";
-import { fixtureClient, type FixtureClient } from "../../db/fixtures.ts";
+import { fixtureClient, type FixtureClient } from "../../dev/fixtures.ts";
 import { configureDriver } from "../../worker/platform/database.ts";
 
 export async function connect(url: string): Promise<Client> {

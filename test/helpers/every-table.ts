@@ -1,6 +1,6 @@
 // One row in every tenant-owned table for a customer, so the isolation suite can attack each
 // table. A tenant table added without a row here makes the suite fail (it checks the catalog).
-import { asCustomer, type FixtureClient } from "../../db/fixtures.ts";
+import { asCustomer, type FixtureClient } from "../../dev/fixtures.ts";
 
 export async function populateEveryTable(client: FixtureClient, customerId: string, tag: string): Promise<void> {
   await asCustomer(client, customerId, async () => {

@@ -1,6 +1,6 @@
 // Portal users and platform staff for tests: create them as the owner (with the customer's
 // signed context), then log in through the real API.
-import { asCustomer, createCustomer } from "../../db/fixtures.ts";
+import { asCustomer, createCustomer } from "../../dev/fixtures.ts";
 import type { Role } from "../../db/schema.ts";
 import { hashPassword } from "../../worker/auth/passwords.ts";
 import { asOwner } from "./database.ts";

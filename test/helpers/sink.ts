@@ -1,4 +1,4 @@
-// The local sink started by the test setup (scripts/local-sink.ts): webhook receivers that verify
+// The local sink started by the test setup (dev/local-sink.ts): webhook receivers that verify
 // every delivery with `standardwebhooks`, the SES API stand-in, and a DNS-over-HTTPS zone.
 import { inject } from "vitest";
 

@@ -1,5 +1,5 @@
 // Test tenants: each test file makes its own customers, so files never depend on each other.
-import { createApiKey, createCustomer, createInvoice, standardLines } from "../../db/fixtures.ts";
+import { createApiKey, createCustomer, createInvoice, standardLines } from "../../dev/fixtures.ts";
 import type { Tier } from "../../db/schema.ts";
 import { asOwner } from "./database.ts";
 

@@ -1,6 +1,6 @@
 // GET /v1/invoices/{id}.html and GET /v1/invoices.csv: print-ready, injection-safe documents.
 import { beforeAll, describe, expect, it } from "vitest";
-import { asCustomer, createInvoice, standardLines } from "../../db/fixtures.ts";
+import { asCustomer, createInvoice, standardLines } from "../../dev/fixtures.ts";
 import { csvCell, formatCents, formatMicros } from "../../worker/invoices/documents.ts";
 import { asOwner } from "../helpers/database.ts";
 import { expectProblem, expectSameAsMissing } from "../helpers/problems.ts";

@@ -1,7 +1,7 @@
 // When Postgres is slow or stuck, requests end in a bounded time with a 503/504 problem and
 // Retry-After, nothing is half-written, and service recovers by itself.
 import { describe, expect, it } from "vitest";
-import { asCustomer } from "../../db/fixtures.ts";
+import { asCustomer } from "../../dev/fixtures.ts";
 import { classifyDatabaseError } from "../../worker/platform/database-errors.ts";
 import { userToken } from "../helpers/identity.ts";
 import { expectProblem } from "../helpers/problems.ts";

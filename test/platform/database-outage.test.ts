@@ -3,7 +3,7 @@
 // (a key exists only with its audit row), and service comes back by itself.
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { asCustomer } from "../../db/fixtures.ts";
+import { asCustomer } from "../../dev/fixtures.ts";
 import { DATABASE_TIMEOUTS } from "../../worker/platform/database-errors.ts";
 import { RequestDatabase } from "../../worker/platform/database.ts";
 import { asOwner, databaseUrl } from "../helpers/database.ts";

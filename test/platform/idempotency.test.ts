@@ -1,6 +1,6 @@
 // Idempotency-Key on POST: replay, conflict, and stored responses encrypted at rest.
 import { beforeAll, describe, expect, it } from "vitest";
-import { asCustomer } from "../../db/fixtures.ts";
+import { asCustomer } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 

@@ -2,7 +2,7 @@
 // headers on every limited response and Retry-After on 429.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { asCustomer } from "../../db/fixtures.ts";
+import { asCustomer } from "../../dev/fixtures.ts";
 import { forgetLeases, leaseSize } from "../../worker/platform/rate-limit.ts";
 import { asOwner } from "../helpers/database.ts";
 import { userToken } from "../helpers/identity.ts";

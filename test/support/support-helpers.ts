@@ -1,7 +1,7 @@
 // Shared by the support tests: requests with JSON bodies, the wire shapes, and owner-side reads
 // and clock shifts (to put a deadline in the past without waiting for it).
 import { expect } from "vitest";
-import { asCustomer } from "../../db/fixtures.ts";
+import { asCustomer } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 

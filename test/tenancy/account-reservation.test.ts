@@ -1,7 +1,7 @@
 // Managed-account slots are reserved atomically against the tier's max_accounts: many
 // concurrent reservations through separate connections never over-allocate.
 import { describe, expect, it } from "vitest";
-import { asCustomer, createCustomer } from "../../db/fixtures.ts";
+import { asCustomer, createCustomer } from "../../dev/fixtures.ts";
 import { asApiRole, asOwner, proxyStats } from "../helpers/database.ts";
 
 async function reserve(customerId: string, name: string): Promise<{ id: string } | { code: string }> {

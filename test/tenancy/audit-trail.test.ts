@@ -1,7 +1,7 @@
 // audit_events: append-only for every role (trigger), one hash chain per customer, and a
 // verification function that finds the first broken link.
 import { beforeAll, describe, expect, it } from "vitest";
-import { asCustomer, createCustomer, type FixtureClient } from "../../db/fixtures.ts";
+import { asCustomer, createCustomer, type FixtureClient } from "../../dev/fixtures.ts";
 import { as, asApiRole, asOwner, connect, databaseUrl } from "../helpers/database.ts";
 
 async function newCustomer(tag: string): Promise<string> {

@@ -2,7 +2,7 @@
 // cannot read (SPEC §2, "even SQL injection cannot bypass RLS"). Each test plays an attacker who
 // can run any SQL as the API role inside tenant A's request and wants tenant B's data.
 import { beforeAll, describe, expect, it } from "vitest";
-import { asCustomer } from "../../db/fixtures.ts";
+import { asCustomer } from "../../dev/fixtures.ts";
 import { signTenantContext } from "../../worker/platform/tenant-context.ts";
 import { asApiRole } from "../helpers/database.ts";
 import { createTenant, type TestTenant } from "../helpers/tenants.ts";

@@ -2,7 +2,7 @@
 // plant tenant B's rows. Each attempt must affect 0 rows or be rejected by Postgres. Without a
 // context every role sees nothing. The tables come from the catalog, so new ones are covered.
 import { beforeAll, describe, expect, it } from "vitest";
-import { asCustomer, createApiKey, createCustomer, createInvoice, standardLines } from "../../db/fixtures.ts";
+import { asCustomer, createApiKey, createCustomer, createInvoice, standardLines } from "../../dev/fixtures.ts";
 import { as, asOwner, type Role } from "../helpers/database.ts";
 import { populateEveryTable } from "../helpers/every-table.ts";
 import { tenantTables } from "../helpers/catalog.ts";

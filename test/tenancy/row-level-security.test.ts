@@ -4,7 +4,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { asCustomer } from "../../db/fixtures.ts";
+import { asCustomer } from "../../dev/fixtures.ts";
 import { apiKeys, invoiceLineItems, invoices } from "../../db/schema.ts";
 import { RequestDatabase } from "../../worker/platform/database.ts";
 import { asApiRole, asOwner } from "../helpers/database.ts";

@@ -1,6 +1,6 @@
 // POST /v1/admin/usage: platform-only, all-or-nothing, idempotent forever, exact rollups.
 import { beforeAll, describe, expect, it } from "vitest";
-import { asCustomer } from "../../db/fixtures.ts";
+import { asCustomer } from "../../dev/fixtures.ts";
 import { addMonths, monthOf } from "../../worker/billing/periods.ts";
 import { asApiRole, asOwner } from "../helpers/database.ts";
 import { adminQuery } from "../helpers/billing.ts";

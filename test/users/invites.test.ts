@@ -1,7 +1,7 @@
 // /v1/invites: create (one-time token, outbox, audit), list with computed status, revoke, and
 // the public acceptance that creates the user and signs them in — once only.
 import { beforeAll, describe, expect, it } from "vitest";
-import { asCustomer } from "../../db/fixtures.ts";
+import { asCustomer } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { createUser, login, randomIp, userToken, type TestUser } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";

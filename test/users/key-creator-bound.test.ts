@@ -1,7 +1,7 @@
 // An API key never holds more than its creator's permissions — also after the creator's role
 // changes or the creator is deactivated (enforced in app.resolve_api_key, caches purged).
 import { describe, expect, it } from "vitest";
-import { asCustomer, createApiKey } from "../../db/fixtures.ts";
+import { asCustomer, createApiKey } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { createUser, userToken } from "../helpers/identity.ts";
 import { call, createTenant } from "../helpers/tenants.ts";

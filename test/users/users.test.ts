@@ -1,7 +1,7 @@
 // /v1/users: list, read, update, deactivate — tenant-bound, permission-checked, audited, and
 // deactivation / role changes end the user's sessions at once.
 import { beforeAll, describe, expect, it } from "vitest";
-import { asCustomer } from "../../db/fixtures.ts";
+import { asCustomer } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { createUser, randomIp, userToken, type TestUser } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";

@@ -27,7 +27,7 @@
 // Interval at level L: ŷ ± t(df, (1 + L)/2) · σ(h), with Student's t on the residual degrees of
 // freedom (n − 4 for Holt, T − 2 for drift) instead of the normal quantile, because σ itself is
 // estimated from a handful of months; this is what keeps coverage near L on short histories
-// (see scripts/backtest-forecast.ts and BENCHMARKS.md). Costs are never negative, so the mean
+// (see dev/bench/backtest-forecast.ts and BENCHMARKS.md). Costs are never negative, so the mean
 // and the lower bound are clamped at 0. A series that fits perfectly (σ = 0, e.g. a flat fee
 // booked as usage) gets σ = 1 % of its mean absolute value: a perfect past is not a certain future.
 import { studentTQuantile } from "./student-t.ts";

@@ -1,4 +1,4 @@
-// Cold start of the Worker (`npm run bench` prints this section; `node scripts/bench-startup.ts`
+// Cold start of the Worker (`npm run bench` prints this section; `node dev/bench/startup.ts`
 // runs it alone):
 // - bundle size as wrangler uploads it (`wrangler deploy --dry-run`: raw and gzip KiB, the same
 //   figures wrangler prints), and the largest packages in it (esbuild metafile);
@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 
 // The budget for the Worker's upload (raw KiB, as `wrangler deploy --dry-run` prints it), checked
@@ -24,7 +24,7 @@ const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 // worker/cost/student-t.ts and the bundle is 767.2 KiB (2026-11-23, main 511833c + that), ~33 KiB
 // of headroom. What it catches: a dependency or an import that drags in a library's unused parts
 // (zod's 64 locales were 364 KiB before minification; an unminified build is ~1.4 MiB).
-// Crossing it: find what came in (`node scripts/bench-startup.ts` lists the largest packages) or
+// Crossing it: find what came in (`node dev/bench/startup.ts` lists the largest packages) or
 // raise it knowingly in the same commit, saying why.
 export const BUNDLE_BUDGET_KIB = 800;
 
@@ -95,7 +95,7 @@ export async function measureBundle(): Promise<BundleSize> {
 /**
  * What `wrangler check startup` profiles, per variant:
  * - "startup": the Worker as deployed (nothing is built at startup);
- * - "first request": scripts/startup-probe.ts built for one domain — the platform and that
+ * - "first request": dev/bench/startup-probe.ts built for one domain — the platform and that
  *   domain's routes built at startup, i.e. what an isolate's first HTTP request adds;
  * - "all domains": the same probe building the whole application, as the Worker did at startup
  *   before routes were built on first use.
@@ -110,7 +110,7 @@ async function probeBundle(dir: string, domain: string): Promise<string> {
   const bundle = join(dir, `probe-${domain}.bundle`);
   await wrangler([
     "deploy",
-    "scripts/startup-probe.ts",
+    "dev/bench/startup-probe.ts",
     "--dry-run",
     "--outfile",
     bundle,
@@ -161,7 +161,7 @@ export async function benchStartup(runs = Number(process.env.BENCH_STARTUP_RUNS 
     .slice(0, 8)
     .map(([name, kib]) => `| ${name} | ${kib.toFixed(1)} |`)
     .join("\n");
-  return `## Cold start (scripts/bench-startup.ts)
+  return `## Cold start (dev/bench/startup.ts)
 
 | measure | value |
 |---|---|

@@ -1,9 +1,9 @@
 // The insights section of `npm run bench`: the forecast backtest (coverage and MAPE, see
-// scripts/backtest-forecast.ts) and what a portal-sized report costs — a year of daily usage
+// dev/bench/backtest-forecast.ts) and what a portal-sized report costs — a year of daily usage
 // for one customer, two metrics, in one query on the analytics role, over HTTP.
 import pg from "pg";
-import { asCustomer, createApiKey, fixtureClient } from "../db/fixtures.ts";
-import type { LocalStack } from "../db/local-stack.ts";
+import { asCustomer, createApiKey, fixtureClient } from "../fixtures.ts";
+import type { LocalStack } from "../local-stack.ts";
 import { backtestReport } from "./backtest-forecast.ts";
 
 interface BenchWorker {
@@ -64,7 +64,7 @@ export async function benchInsights(
   await new Promise((r) => setTimeout(r, 200));
   const after = stack.proxy.stats().byUser.sb_analytics ?? { connections: 0, roundTrips: 0 };
 
-  return `## Cost forecast backtest (\`npm run backtest:forecast\`, scripts/backtest-forecast.ts)
+  return `## Cost forecast backtest (\`npm run backtest:forecast\`, dev/bench/backtest-forecast.ts)
 
 ${backtestReport()}
 

@@ -4,9 +4,9 @@
 // their hashes), and a key is re-issued if it is missing.
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import { hashApiKey } from "../worker/auth/api-key.ts";
-import { asCustomer, createApiKey, createCustomer, type FixtureClient } from "./fixtures.ts";
-import type { Tier } from "./schema.ts";
+import { hashApiKey } from "../../worker/auth/api-key.ts";
+import { asCustomer, createApiKey, createCustomer, type FixtureClient } from "../fixtures.ts";
+import type { Tier } from "../../db/schema.ts";
 
 /** Closed months of usage the demo bills (plus the current month so far, for the preview). */
 export const DEMO_MONTHS = 3;
@@ -104,7 +104,7 @@ const PLATFORM_CUSTOMER = {
  * password is not on file gets a fresh one.
  */
 export async function seedDemoUsers(client: FixtureClient, usersFile: string): Promise<DemoUser[]> {
-  const { hashPassword } = await import("../worker/auth/passwords.ts");
+  const { hashPassword } = await import("../../worker/auth/passwords.ts");
   const saved: DemoUser[] = existsSync(usersFile) ? JSON.parse(await readFile(usersFile, "utf8")) : [];
   await createCustomer(client, PLATFORM_CUSTOMER);
   const wanted = [

@@ -1,13 +1,13 @@
 // A build of the Worker for `wrangler check startup` that does at startup what a new isolate's
-// first HTTP request does (scripts/bench-startup.ts): import the platform and build one domain's
+// first HTTP request does (dev/bench/startup.ts): import the platform and build one domain's
 // routes — or, with STARTUP_PROBE_DOMAIN=all, the whole application as the Worker did before
 // routes were built on first use. Top-level await makes the startup profile include that work.
 // The domain is fixed at build time (esbuild inlines process.env.STARTUP_PROBE_DOMAIN through
 // wrangler's --define).
-import worker from "../worker/index.ts";
-import { createApp, createPlatformApp } from "../worker/app.ts";
-import { domains } from "../worker/domains.ts";
-export { RateLimiter } from "../worker/platform/rate-limiter.ts";
+import worker from "../../worker/index.ts";
+import { createApp, createPlatformApp } from "../../worker/app.ts";
+import { domains } from "../../worker/domains.ts";
+export { RateLimiter } from "../../worker/platform/rate-limiter.ts";
 
 declare const STARTUP_PROBE_DOMAIN: string;
 

@@ -1,7 +1,7 @@
 // Brings up the database side of the local stack, for `npm run dev` and the test setup:
 // a Postgres (embedded, or the one DATABASE_URL names), the database with its owner, all
 // migrations, login passwords for the API and jobs roles, and the WebSocket proxy in front.
-import { migrate, type MigrationResult } from "./migrate.ts";
+import { migrate, type MigrationResult } from "../db/migrate.ts";
 import {
   createOwnedDatabase,
   installContextKey,
@@ -10,7 +10,7 @@ import {
   startLocalPostgres,
   type LocalAuthMethod,
   withUser,
-} from "./local-postgres.ts";
+} from "./postgres.ts";
 import { startWsProxy, type WsProxy } from "../services/ws-proxy/proxy.ts";
 
 export interface LocalStack {

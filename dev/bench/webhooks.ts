@@ -3,11 +3,11 @@
 // simulation) to local receivers. Returns a Markdown section.
 import pg from "pg";
 import type { Unstable_DevWorker } from "wrangler";
-import { asCustomer, fixtureClient } from "../db/fixtures.ts";
-import type { LocalStack } from "../db/local-stack.ts";
-import { WORK_CHUNK } from "../worker/events/messages.ts";
-import { ENDPOINT_CONCURRENCY, INVOCATION_CONCURRENCY } from "../worker/webhooks/delivery.ts";
-import type { LocalSink } from "./local-sink.ts";
+import { asCustomer, fixtureClient } from "../fixtures.ts";
+import type { LocalStack } from "../local-stack.ts";
+import { WORK_CHUNK } from "../../worker/events/messages.ts";
+import { ENDPOINT_CONCURRENCY, INVOCATION_CONCURRENCY } from "../../worker/webhooks/delivery.ts";
+import type { LocalSink } from "../local-sink.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -116,7 +116,7 @@ export async function benchWebhooks(options: {
   const verified = requests.filter((r) => r.verified).length;
   const times = requests.map((r) => Date.parse(r.received_at)).sort((a, b) => a - b);
   const steadySeconds = (times.at(-1)! - times[0]!) / 1000;
-  return `## Webhooks (scripts/bench-webhooks.ts)
+  return `## Webhooks (dev/bench/webhooks.ts)
 
 Postgres round trips of a write request (role sb_api, counted by the proxy). The outbox row is
 buffered by \`emit\` and sent in COMMIT's round trip, so an event-emitting write costs the same

@@ -1,4 +1,4 @@
-// Billing section of `npm run bench` (also runnable alone: node scripts/bench-billing.ts).
+// Billing section of `npm run bench` (also runnable alone: node dev/bench/billing.ts).
 // For each size (default 1,000 / 10,000 / 100,000 customers, BENCH_BILLING_SIZES to change) it
 // generates customers across the four tiers and a month of realistic usage set-based in SQL
 // (one log-storage event and a NAT event every third day per customer, rolled up into
@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
-import { startLocalStack } from "../db/local-stack.ts";
-import { DEFAULT_BATCH_SIZE, runBilling, type Transact } from "../worker/billing/runs.ts";
+import { startLocalStack } from "../local-stack.ts";
+import { DEFAULT_BATCH_SIZE, runBilling, type Transact } from "../../worker/billing/runs.ts";
 
 export interface BillingBenchRow {
   customers: number;

@@ -9,8 +9,8 @@
 //   connections), and the Worker process's CPU per request for each.
 import autocannon from "autocannon";
 import { readdirSync, readFileSync } from "node:fs";
-import { createApiKey } from "../db/fixtures.ts";
-import { startLocalWorker, type LocalWorker } from "./local-worker.ts";
+import { createApiKey } from "../fixtures.ts";
+import { startLocalWorker, type LocalWorker } from "../local-worker.ts";
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 40);
 const LATENCIES = (process.env.BENCH_LATENCIES_MS ?? "0,25").split(",").map(Number);
@@ -167,7 +167,7 @@ export async function benchEdge(local: LocalWorker): Promise<string> {
   const row = (label: string, run: typeof bare) =>
     `| ${label} | ${run.result.requests.average.toFixed(0)} | ${run.result.latency.p99} ms | ${run.cpuPerRequest.toFixed(2)} ms | ${run.result.non2xx} |`;
 
-  return `## Request path at the edge (scripts/bench-edge.ts)
+  return `## Request path at the edge (dev/bench/edge.ts)
 
 | request | status | DB round trips | warm p50 at ${LATENCIES.join(" → ")} ms one-way | round trips on the critical path (slope / 2) |
 |---|---|---|---|---|

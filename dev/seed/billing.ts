@@ -6,8 +6,8 @@
 // its invoice.
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
-import { runBilling, type Transact } from "../worker/billing/runs.ts";
-import { DEMO_MONTHS, demoCustomers, monthStart } from "./seed.ts";
+import { runBilling, type Transact } from "../../worker/billing/runs.ts";
+import { DEMO_MONTHS, demoCustomers, monthStart } from "./demo.ts";
 
 interface DemoEvent {
   event_id: string;

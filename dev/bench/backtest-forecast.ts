@@ -3,7 +3,7 @@
 // forecast 1–3 months ahead, and count how often the actual month lands in the 80 % and 95 %
 // intervals (empirical coverage; the goal is within ±5 points) and the mean absolute percentage
 // error of the point forecast. Deterministic: seeded series. Prints Markdown (BENCHMARKS.md).
-import { demoCustomers } from "../db/seed.ts";
+import { demoCustomers } from "../seed/demo.ts";
 import {
   backtest,
   coverage,
@@ -12,7 +12,7 @@ import {
   syntheticSeries,
   type BacktestSeries,
   type CoverageCell,
-} from "../worker/cost/backtest.ts";
+} from "../../worker/cost/backtest.ts";
 
 const SERIES = Number(process.env.BACKTEST_SERIES ?? 1000);
 const MONTHS = Number(process.env.BACKTEST_MONTHS ?? 24);

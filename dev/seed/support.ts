@@ -2,8 +2,8 @@
 // and an internal note), one waiting on the customer, and one whose first-response deadline has
 // passed without a reply (breached; the 5-minute sweep records it and emits ticket.sla_breached).
 // Idempotent: fixed ids, inserted only when missing. Deadlines come from sla_policies.
-import { asCustomer, type FixtureClient } from "./fixtures.ts";
-import { demoCustomers } from "./seed.ts";
+import { asCustomer, type FixtureClient } from "../fixtures.ts";
+import { demoCustomers } from "./demo.ts";
 
 interface DemoTicket {
   id: string;

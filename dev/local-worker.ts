@@ -7,10 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { unstable_dev, type Unstable_DevWorker } from "wrangler";
-import { fixtureClient, type FixtureClient } from "../db/fixtures.ts";
-import { startLocalStack, type LocalStack } from "../db/local-stack.ts";
-import { seedDemoBilling } from "../db/seed-billing.ts";
-import { seedDemo, seedDemoUsers, type DemoKey, type DemoUser } from "../db/seed.ts";
+import { fixtureClient, type FixtureClient } from "./fixtures.ts";
+import { startLocalStack, type LocalStack } from "./local-stack.ts";
+import { seedDemoBilling } from "./seed/billing.ts";
+import { seedDemo, seedDemoUsers, type DemoKey, type DemoUser } from "./seed/demo.ts";
 import { startLocalSink, type LocalSink } from "./local-sink.ts";
 
 export interface LocalWorker {

@@ -4,7 +4,7 @@
 // transaction that carries the customer's signed context, exactly like the API's own writes.
 import { generateApiKey, hashApiKey, type KeyMode } from "../worker/auth/api-key.ts";
 import { signTenantContext, type TenantContext } from "../worker/platform/tenant-context.ts";
-import type { Tier } from "./schema.ts";
+import type { Tier } from "../db/schema.ts";
 
 export interface Queryable {
   query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
