@@ -1,31 +1,29 @@
-// Cron Triggers dispatch by expression (wrangler.toml [triggers] crons). Each job runs on the
-// jobs role and records itself in job_runs (the heartbeat an operator alerts on when it stops).
+// Cron Triggers: look the expression up in the schedule, import that job from its domain, and
+// run it under a job_runs record (worker/jobs/job-runs.ts: the heartbeat GET /v1/admin/status
+// reports). Every job has one shape, `(env, now) => report`: it opens the jobs role itself,
+// because some jobs commit in batches or publish after commit (docs/architecture.md).
 import type { Env } from "../worker/env.ts";
-import { runMonthlyBilling } from "./billing.ts";
-import { runDailyCost } from "./cost.ts";
-import { runJob } from "./job-runs.ts";
-import { sweepEvents } from "../worker/events/sweep.ts";
-import { purgeSupportTickets, sweepSupportSla } from "./support.ts";
-import { sweepPlatformTables } from "./sweep.ts";
+import { runJob } from "../worker/jobs/job-runs.ts";
+import { type JobName, schedule } from "./schedule.ts";
 
-export const schedules: Record<
-  string,
-  { job: string; run: (env: Env, now: Date) => Promise<Record<string, unknown>> }
-> = {
-  "0 * * * *": { job: "hourly-sweep", run: sweepPlatformTables },
-  "0 0 1 * *": { job: "monthly-billing", run: runMonthlyBilling },
-  // Outbox re-publishing, due webhook deliveries and emails, failing endpoints (worker/events/sweep.ts).
-  "* * * * *": { job: "events-sweep", run: sweepEvents },
-  "30 0 * * *": { job: "daily-cost", run: runDailyCost },
-  "*/5 * * * *": { job: "support-sla-sweep", run: sweepSupportSla },
-  "30 3 * * *": { job: "support-daily-purge", run: purgeSupportTickets },
+type Job = (env: Env, now: Date) => Promise<Record<string, unknown>>;
+
+/** Each job, imported on its first run (an isolate builds only what it runs). */
+const jobs: Record<JobName, () => Promise<Job>> = {
+  "hourly-sweep": async () => (await import("../worker/jobs/retention.ts")).purgeExpiredRows,
+  "monthly-billing": async () => (await import("../worker/billing/monthly-run.ts")).runMonthlyBilling,
+  "events-sweep": async () => (await import("../worker/dispatch/redelivery.ts")).sweepEvents,
+  "daily-cost": async () => (await import("../worker/cost/daily-refresh.ts")).refreshCostForecasts,
+  "support-sla-sweep": async () => (await import("../worker/support/jobs.ts")).sweepSupportSla,
+  "support-daily-purge": async () => (await import("../worker/support/jobs.ts")).purgeSupportTickets,
 };
 
 export async function runScheduled(cron: string, env: Env, now: Date): Promise<void> {
-  const schedule = schedules[cron];
-  if (!schedule) {
+  const entry = Object.hasOwn(schedule, cron) ? schedule[cron as keyof typeof schedule] : undefined;
+  if (!entry) {
     console.error(`no job is scheduled for cron '${cron}'`);
     return;
   }
-  await runJob(env, schedule.job, cron, () => schedule.run(env, now));
+  const run = await jobs[entry.job]();
+  await runJob(env, entry.job, cron, () => run(env, now));
 }

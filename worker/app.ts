@@ -6,14 +6,14 @@ import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
-import type { AppEnv } from "./env.ts";
+import type { AppEnv } from "./http/context.ts";
 import { getPath } from "hono/utils/url";
 import { domainFor, domains, type RouteModule } from "./domains.ts";
 import { apiTags } from "./http/openapi-tags.ts";
 import { requestLog } from "./http/request-log.ts";
 import { problem, ProblemError, type FieldError } from "./http/problem.ts";
 import { RequestDatabase } from "./platform/database.ts";
-import { databaseProblem } from "./platform/database-errors.ts";
+import { databaseProblem } from "./http/database-problem.ts";
 
 /** The document's top level; `scripts/openapi.ts` writes the same document for linters and the client. */
 export const documentConfig = {

@@ -12,7 +12,7 @@
 // checks every route of the full application against `domainFor`.
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Hono } from "hono";
-import type { AppEnv } from "./env.ts";
+import type { AppEnv } from "./http/context.ts";
 
 export type RouteModule = OpenAPIHono<AppEnv> | Hono<AppEnv>;
 

@@ -1,9 +1,6 @@
 // Bindings and variables of the Worker (wrangler.toml [vars], secrets, KV, Queues).
-import type { Context } from "hono";
-import type { Principal } from "./auth/principal.ts";
-import type { RequestDatabase } from "./platform/database.ts";
 import type { QueueMessage } from "./events/messages.ts";
-import type { RateLimiter } from "./platform/rate-limiter.ts";
+import type { RateLimiter } from "./platform/rate-limit-counter.ts";
 
 export interface Env {
   /** Postgres URL of the request role (sb_api): not owner, NOBYPASSRLS. */
@@ -51,16 +48,3 @@ export interface Env {
   /** Static assets (public/): Swagger UI for /docs. */
   ASSETS: Fetcher;
 }
-
-export interface AppVariables {
-  requestId: string;
-  db: RequestDatabase;
-  principal: Principal;
-}
-
-export interface AppEnv {
-  Bindings: Env;
-  Variables: AppVariables;
-}
-
-export type AppContext = Context<AppEnv>;

@@ -10,7 +10,7 @@
 import type { Env } from "./env.ts";
 import type { QueueMessage } from "./events/messages.ts";
 
-export { RateLimiter } from "./platform/rate-limiter.ts";
+export { RateLimiter } from "./platform/rate-limit-counter.ts";
 
 type Fetch = (request: Request, env: Env, ctx: ExecutionContext) => Promise<Response>;
 let edgeApp: Promise<Fetch> | undefined;
@@ -21,7 +21,7 @@ export default {
     return (await edgeApp)(request, env, ctx);
   },
   async queue(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
-    const { consumeEvents } = await import("../queues/events-consumer.ts");
+    const { consumeEvents } = await import("../queues/events.ts");
     await consumeEvents(batch, env);
   },
   async scheduled(controller: ScheduledController, env: Env): Promise<void> {

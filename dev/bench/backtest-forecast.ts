@@ -1,4 +1,4 @@
-// `npm run backtest:forecast`: rolling-origin backtest of the cost forecast (worker/cost/forecast.ts).
+// `npm run backtest:forecast`: rolling-origin backtest of the cost forecast (worker/cost/time-series.ts).
 // For every origin of every series (from 3 months of history), fit on the months before it,
 // forecast 1–3 months ahead, and count how often the actual month lands in the 80 % and 95 %
 // intervals (empirical coverage; the goal is within ±5 points) and the mean absolute percentage

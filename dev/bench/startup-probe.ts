@@ -7,7 +7,7 @@
 import worker from "../../worker/index.ts";
 import { createApp, createPlatformApp } from "../../worker/app.ts";
 import { domains } from "../../worker/domains.ts";
-export { RateLimiter } from "../../worker/platform/rate-limiter.ts";
+export { RateLimiter } from "../../worker/platform/rate-limit-counter.ts";
 
 declare const STARTUP_PROBE_DOMAIN: string;
 

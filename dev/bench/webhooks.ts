@@ -6,7 +6,7 @@ import type { Unstable_DevWorker } from "wrangler";
 import { asCustomer, fixtureClient } from "../fixtures.ts";
 import type { LocalStack } from "../local-stack.ts";
 import { WORK_CHUNK } from "../../worker/events/messages.ts";
-import { ENDPOINT_CONCURRENCY, INVOCATION_CONCURRENCY } from "../../worker/webhooks/delivery.ts";
+import { ENDPOINT_CONCURRENCY, INVOCATION_CONCURRENCY } from "../../worker/webhooks/delivery-attempts.ts";
 import type { LocalSink } from "../local-sink.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

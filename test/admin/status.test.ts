@@ -60,7 +60,7 @@ describe("GET /v1/admin/status", () => {
     expect(probe!.seconds_since_last_start).toBeGreaterThanOrEqual(600);
     expect(probe!.seconds_since_last_start).toBeLessThan(900);
     expect(Date.parse(probe!.last_finished_at!)).toBeGreaterThan(Date.parse(probe!.last_started_at!));
-    // The hourly sweep is scheduled in cron/index.ts: it is listed whether or not it ran yet.
+    // The hourly sweep is scheduled in cron/schedule.ts: it is listed whether or not it ran yet.
     expect(body.jobs.map((j) => j.job)).toContain("hourly-sweep");
   });
 

@@ -7,7 +7,7 @@ import {
   PASSWORD_ITERATIONS_PER_ROUND,
   PASSWORD_ROUNDS,
 } from "../../worker/auth/passwords.ts";
-import { consumeRateLimit } from "../../worker/platform/rate-limit.ts";
+import { consumeRateLimit } from "../../worker/platform/rate-limit-client.ts";
 import { asOwner, proxyStats } from "../helpers/database.ts";
 import { createUser, login, randomIp, type TestUser } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";

@@ -1,7 +1,7 @@
 // The forecast library on series whose answers are known by hand.
 import { describe, expect, it } from "vitest";
 import { backtest, coverage, mape, syntheticSeries } from "../../worker/cost/backtest.ts";
-import { forecastSeries, intervalAt, tQuantile, type SeriesForecast } from "../../worker/cost/forecast.ts";
+import { forecastSeries, intervalAt, tQuantile, type SeriesForecast } from "../../worker/cost/time-series.ts";
 
 function ok(f: SeriesForecast) {
   if (f.status !== "ok") throw new Error(`expected a forecast, got ${f.status}`);

@@ -33,7 +33,7 @@ describe("Worker bundle (wrangler deploy --dry-run)", () => {
 
   it("builds nothing at startup: the entry's static imports reach no route, library or schema module", () => {
     const eager = bundle.staticallyImported.filter((file) => file !== "worker/index.ts");
-    expect(eager).toEqual(["worker/platform/rate-limiter.ts"]);
+    expect(eager).toEqual(["worker/platform/rate-limit-counter.ts"]);
   });
 
   it("does not read globalThis.process at startup (patches/@neondatabase+serverless+*.patch)", () => {

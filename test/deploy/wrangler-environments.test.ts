@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { schedule } from "../../cron/schedule.ts";
 import {
   deployedEnvironments,
   generatedInterfaces,
@@ -22,6 +23,12 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
+});
+
+describe("the schedule", () => {
+  it("has a job for every cron wrangler.toml triggers, and no job without a trigger", () => {
+    expect(Object.keys(schedule).sort()).toEqual([...config.triggers!.crons].sort());
+  });
 });
 
 describe.each(deployedEnvironments)("[env.%s]", (name) => {

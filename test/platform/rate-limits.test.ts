@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { asCustomer } from "../../dev/fixtures.ts";
-import { forgetLeases, leaseSize } from "../../worker/platform/rate-limit.ts";
+import { forgetLeases, leaseSize } from "../../worker/platform/rate-limit-client.ts";
 import { asOwner } from "../helpers/database.ts";
 import { userToken } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";

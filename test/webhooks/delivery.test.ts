@@ -4,7 +4,12 @@
 // delivery step the queue runs.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { deliverWebhooks, MAX_ATTEMPTS, nextDelaySeconds, parseRetryAfter } from "../../worker/webhooks/delivery.ts";
+import {
+  deliverWebhooks,
+  MAX_ATTEMPTS,
+  nextDelaySeconds,
+  parseRetryAfter,
+} from "../../worker/webhooks/delivery-attempts.ts";
 import { as } from "../helpers/database.ts";
 import { userToken } from "../helpers/identity.ts";
 import { eventually, received, receiver } from "../helpers/sink.ts";

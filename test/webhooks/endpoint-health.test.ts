@@ -5,7 +5,7 @@ import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../worker/index.ts";
-import { deliverWebhooks, ENDPOINT_CONCURRENCY } from "../../worker/webhooks/delivery.ts";
+import { deliverWebhooks, ENDPOINT_CONCURRENCY } from "../../worker/webhooks/delivery-attempts.ts";
 import { as } from "../helpers/database.ts";
 import { userToken } from "../helpers/identity.ts";
 import { received, receiver, sinkUrl } from "../helpers/sink.ts";

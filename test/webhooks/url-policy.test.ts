@@ -8,7 +8,7 @@ import { userToken } from "../helpers/identity.ts";
 import { expectProblem } from "../helpers/problems.ts";
 import { createTenant } from "../helpers/tenants.ts";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { deliverWebhooks } from "../../worker/webhooks/delivery.ts";
+import { deliverWebhooks } from "../../worker/webhooks/delivery-attempts.ts";
 import { as } from "../helpers/database.ts";
 import { eventually, received, receiver } from "../helpers/sink.ts";
 import { call } from "../helpers/tenants.ts";

@@ -12,7 +12,7 @@ import {
 import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
 import { notFound, ProblemError } from "../http/problem.ts";
 import type { Database } from "../platform/database.ts";
-import type { Audit } from "../platform/transactions.ts";
+import type { Audit } from "../http/transactions.ts";
 
 export type AccountRow = typeof managedAccounts.$inferSelect;
 

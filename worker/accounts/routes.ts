@@ -2,12 +2,12 @@
 // 409 naming the limit), close (frees the slot). Every change is audited.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { accountEnvironments, accountStatuses } from "../../db/schema.ts";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv } from "../http/context.ts";
 import { text } from "../http/input.ts";
 import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
 import { notFound, PROBLEM_CONTENT_TYPE, problemResponses, problemSchema } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
-import { readAs, writeAs } from "../platform/transactions.ts";
+import { readAs, writeAs } from "../http/transactions.ts";
 import {
   AccountLimitReached,
   accountLimitProblem,

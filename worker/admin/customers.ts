@@ -13,7 +13,7 @@ import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
 import { notFound, ProblemError } from "../http/problem.ts";
 import type { Database } from "../platform/database.ts";
 import type { Emit } from "../events/outbox.ts";
-import type { Audit } from "../platform/transactions.ts";
+import type { Audit } from "../http/transactions.ts";
 import { toHex } from "../platform/encoding.ts";
 import { newInviteToken, PORTAL_ACCEPT_URL } from "../users/invite-token.ts";
 

@@ -5,13 +5,13 @@ import { tiers } from "../../db/schema.ts";
 import { actorOf } from "../auth/principal.ts";
 import { forgetPrincipal } from "../auth/principal-cache.ts";
 import { setCustomerSuspended } from "../auth/revocation.ts";
-import type { AppContext, AppEnv } from "../env.ts";
+import type { AppContext, AppEnv } from "../http/context.ts";
 import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
 import { invalidField, notFound, PROBLEM_CONTENT_TYPE, problemResponses, problemSchema } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
 import { uuidv7 } from "../platform/ids.ts";
 import type { TenantContext } from "../platform/tenant-context.ts";
-import { readAs, writeAs } from "../platform/transactions.ts";
+import { readAs, writeAs } from "../http/transactions.ts";
 import { getCustomer, listCustomers, onboardCustomer, updateCustomer, type CustomerRow } from "./customers.ts";
 import { text } from "../http/input.ts";
 

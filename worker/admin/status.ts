@@ -5,12 +5,12 @@
 // 0030: aggregates only, refused unless the signed context is super_admin).
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
-import { schedules } from "../../cron/index.ts";
-import type { AppEnv } from "../env.ts";
+import { schedule } from "../../cron/schedule.ts";
+import type { AppEnv } from "../http/context.ts";
 import { problemResponses } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
 import type { Database } from "../platform/database.ts";
-import { readAs } from "../platform/transactions.ts";
+import { readAs } from "../http/transactions.ts";
 
 /** What app.platform_status() returns (jsonb; timestamps as ISO text). */
 interface PlatformStatusRow {
@@ -130,7 +130,7 @@ export const statusRoutes = new OpenAPIHono<AppEnv>().openapi(statusRoute, async
   const status = await readAs(c, platformStatus);
   const checkedAt = new Date(status.checked_at);
   // Every job the Worker schedules appears, so a job that never recorded a run is visible too.
-  const scheduled = Object.entries(schedules).map(([cron, { job }]) => ({ job, cron }));
+  const scheduled = Object.entries(schedule).map(([cron, { job }]) => ({ job, cron }));
   const names = [...new Set([...scheduled.map((s) => s.job), ...status.jobs.map((j) => j.job)])].sort();
   const jobs = names.map((job) => {
     const last = status.jobs.find((j) => j.job === job);

@@ -2,10 +2,10 @@
 // CSV (`?format=csv`, or `Accept: text/csv` without a format). Reports run on the read-only
 // analytics role when ANALYTICS_DATABASE_URL is configured.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import type { AppContext, AppEnv } from "../env.ts";
+import type { AppContext, AppEnv } from "../http/context.ts";
 import { ProblemError, problemResponses } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
-import { readAsAnalytics } from "../platform/transactions.ts";
+import { readAsAnalytics } from "../http/transactions.ts";
 import { toCsv, type CsvCell } from "./csv.ts";
 import { apiKeyReport, costReport, slaReport, usageReport, type Period, type Report } from "./reports.ts";
 

@@ -13,7 +13,7 @@ import { ProblemError } from "../http/problem.ts";
 import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
 import type { Database } from "../platform/database.ts";
 import { fromHex } from "../platform/encoding.ts";
-import type { Actor, Audit } from "../platform/transactions.ts";
+import type { Actor, Audit } from "../http/transactions.ts";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type KeyStatus = "active" | "revoked" | "expired" | "all";

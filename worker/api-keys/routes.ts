@@ -4,11 +4,11 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { actorOf } from "../auth/principal.ts";
 import { forgetPrincipal } from "../auth/principal-cache.ts";
 import { revokeKeySessions } from "../auth/revocation.ts";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv } from "../http/context.ts";
 import { pageSchema, toPage } from "../http/pagination.ts";
 import { invalidField, notFound, problemResponses } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
-import { readAs, writeAs } from "../platform/transactions.ts";
+import { readAs, writeAs } from "../http/transactions.ts";
 import { toHex } from "../platform/encoding.ts";
 import {
   assertWithinCreator,

@@ -3,11 +3,11 @@
 // activity feed is the readable summary any caller of the customer may see.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { auditActorTypes } from "../../db/schema.ts";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv } from "../http/context.ts";
 import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
 import { notFound, problemResponses } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
-import { readAs } from "../platform/transactions.ts";
+import { readAs } from "../http/transactions.ts";
 import { toHex as hex } from "../platform/encoding.ts";
 import {
   getAuditEvent,

@@ -1,9 +1,9 @@
 // Authentication, authorization and per-key rate limiting. Every /v1 route but the public ones
 // is built with `secured()` (worker/http/routes.ts), which puts these in front of the handler.
 import { createMiddleware } from "hono/factory";
-import type { AppEnv, AppContext } from "../env.ts";
+import type { AppEnv, AppContext } from "../http/context.ts";
 import { problem, ProblemError } from "../http/problem.ts";
-import { rateLimitHeaders, takeQuota, type RateLimitDecision } from "../platform/rate-limit.ts";
+import { rateLimitHeaders, takeQuota, type RateLimitDecision } from "../platform/rate-limit-client.ts";
 import { hashApiKey, looksLikeApiKey } from "./api-key.ts";
 import { noteKeyUsed } from "./key-usage.ts";
 import { cachePrincipal, cachedPrincipal } from "./principal-cache.ts";

@@ -2,12 +2,13 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { customers, users, userSessions } from "../../db/schema.ts";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv } from "../http/context.ts";
 import { newEvent } from "../events/messages.ts";
 import { problemResponses, ProblemError } from "../http/problem.ts";
 import { open, secured } from "../http/routes.ts";
-import { consumeRateLimit, rateLimitHeaders } from "../platform/rate-limit.ts";
-import { clientIp, readAs, writeAs } from "../platform/transactions.ts";
+import { consumeRateLimit, rateLimitHeaders } from "../platform/rate-limit-client.ts";
+import { clientIp } from "../http/client-ip.ts";
+import { readAs, writeAs } from "../http/transactions.ts";
 import { verifyPassword } from "./passwords.ts";
 import { rolePermissions } from "./permissions.ts";
 import type { Principal } from "./principal.ts";

@@ -3,11 +3,11 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, desc, eq, gt, isNull, sql, type SQL } from "drizzle-orm";
 import { userSessions } from "../../db/schema.ts";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv } from "../http/context.ts";
 import { afterCursor, idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
 import { notFound, problemResponses, ProblemError } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
-import { readAs, writeAs } from "../platform/transactions.ts";
+import { readAs, writeAs } from "../http/transactions.ts";
 import { hasScope, type Principal } from "./principal.ts";
 import { isRevoked, revokeSession } from "./revocation.ts";
 import { verifySessionToken } from "./session-token.ts";

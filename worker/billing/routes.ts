@@ -2,12 +2,12 @@
 // or inspecting billing runs by hand. Staff runs go through the SECURITY DEFINER run functions
 // with the staff member's signed context; the request role never holds the jobs credentials.
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv } from "../http/context.ts";
 import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
 import { invalidField, notFound, problemResponses } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
 import { tenantContextOf } from "../auth/principal.ts";
-import { readAs, writeAs } from "../platform/transactions.ts";
+import { readAs, writeAs } from "../http/transactions.ts";
 import { monthOf, monthParam } from "./periods.ts";
 import { priceCustomerPeriod } from "./pricing.ts";
 import { continueBillingRun, listBillingRuns, startBillingRun, type Transact } from "./runs.ts";

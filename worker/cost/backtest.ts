@@ -1,9 +1,9 @@
-// Rolling-origin evaluation of worker/cost/forecast.ts: for every origin of every series, fit on
+// Rolling-origin evaluation of worker/cost/time-series.ts: for every origin of every series, fit on
 // the months before it, forecast the next `horizons` months, and count how often the actual
 // month falls inside the L-level interval (empirical coverage) and how far the mean was off
 // (MAPE). Pure, deterministic (seeded generators), shared by dev/bench/backtest-forecast.ts and
 // the bench.
-import { forecastSeries, intervalAt } from "./forecast.ts";
+import { forecastSeries, intervalAt } from "./time-series.ts";
 
 export interface BacktestSeries {
   family: string;

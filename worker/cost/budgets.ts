@@ -9,11 +9,11 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import { costBudgetAlerts, costBudgets, outboxEvents, type BudgetAlertBasis } from "../../db/schema.ts";
 import type { Database } from "../platform/database.ts";
-import type { Audit } from "../platform/transactions.ts";
+import type { Audit } from "../http/transactions.ts";
 import { outboxRow, toMessage } from "../events/outbox.ts";
 import type { EventMessage } from "../events/messages.ts";
 import { buildMonthModels, invoiceTotalCents, monthOf, type CostHistory } from "./forecast-model.ts";
-import { totalAt } from "./forecasts.ts";
+import { totalAt } from "./forecast-cache.ts";
 import { loadCostHistories } from "./history.ts";
 
 export type BudgetRow = typeof costBudgets.$inferSelect;

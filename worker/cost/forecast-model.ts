@@ -8,7 +8,7 @@
 //     subtotal's bounds (that function is monotone but for the few cents a band edge moves it).
 // History is repriced at the rate card in force on the forecast's first month, so a price change
 // is not mistaken for a trend.
-import { forecastSeries, intervalAt, type ForecastMethod, type ForecastStep } from "./forecast.ts";
+import { forecastSeries, intervalAt, type ForecastMethod, type ForecastStep } from "./time-series.ts";
 
 export interface DiscountBand {
   fromSubtotalCents: number;

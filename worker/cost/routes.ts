@@ -1,11 +1,11 @@
 // /v1/cost: the cost forecast with prediction intervals, and the monthly budget.
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv } from "../http/context.ts";
 import { ProblemError, problemResponses } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
-import { readAs, writeAs } from "../platform/transactions.ts";
+import { readAs, writeAs } from "../http/transactions.ts";
 import { getBudgetStatus, putBudget } from "./budgets.ts";
-import { loadForecast, renderForecast } from "./forecasts.ts";
+import { loadForecast, renderForecast } from "./forecast-cache.ts";
 import {
   budgetInputSchema,
   budgetSchema,

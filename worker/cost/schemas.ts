@@ -1,8 +1,8 @@
 // Request and response shapes of /v1/cost: forecasts and budgets.
 import { z } from "@hono/zod-openapi";
-import { MIN_HISTORY_MONTHS } from "./forecast.ts";
+import { MIN_HISTORY_MONTHS } from "./time-series.ts";
 import type { RenderedMonth } from "./forecast-model.ts";
-import type { CostForecast } from "./forecasts.ts";
+import type { CostForecast } from "./forecast-cache.ts";
 import type { BudgetStatus } from "./budgets.ts";
 
 const cents = (description: string) =>

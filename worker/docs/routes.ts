@@ -4,7 +4,7 @@
 // The Content-Security-Policy allows scripts and styles from this origin only (Swagger UI sets
 // inline style attributes, hence 'unsafe-inline' for styles, not for scripts).
 import { Hono } from "hono";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv } from "../http/context.ts";
 
 const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",

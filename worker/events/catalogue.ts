@@ -3,13 +3,13 @@
 // notification category and a one-line description. Adding an event is one entry here.
 import { z } from "@hono/zod-openapi";
 import type { NotificationCategory } from "../../db/schema.ts";
-import { budgetExceededSchema } from "../cost/events.ts";
+import { budgetExceededSchema } from "./payloads/cost.ts";
 import {
   ticketCommentCreatedPayload,
   ticketCreatedPayload,
   ticketSlaBreachedPayload,
   ticketUpdatedPayload,
-} from "../support/events.ts";
+} from "./payloads/support.ts";
 
 const uuid = z.string().uuid();
 const isoTime = z.string().datetime({ offset: true });

@@ -10,7 +10,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { idempotencyKeys } from "../../db/schema.ts";
 import { tenantContextOf } from "../auth/principal.ts";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv } from "./context.ts";
 import { sha256 } from "../platform/encoding.ts";
 import { decrypt, encryptWithCurrent } from "../platform/encryption.ts";
 import { problem } from "./problem.ts";

@@ -11,7 +11,7 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv } from "./context.ts";
 import { problem, type FieldError } from "./problem.ts";
 
 /** Body size limits by route kind, in bytes. */

@@ -3,7 +3,7 @@
 // status and duration. Written after the response is formed, including problems and 500s.
 import { createMiddleware } from "hono/factory";
 import { routePath } from "hono/route";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv } from "./context.ts";
 
 export interface RequestLogLine {
   message: "request";

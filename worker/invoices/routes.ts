@@ -1,8 +1,8 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { every } from "hono/combine";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv } from "../http/context.ts";
 import { secured } from "../http/routes.ts";
-import { readAs } from "../platform/transactions.ts";
+import { readAs } from "../http/transactions.ts";
 import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
 import { notFound, ProblemError, problemResponses } from "../http/problem.ts";
 import { invoiceHtml, invoicesCsv } from "./documents.ts";

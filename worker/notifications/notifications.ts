@@ -5,7 +5,7 @@ import { and, desc, eq, isNull, or, sql } from "drizzle-orm";
 import { notificationPreferences, notifications, type NotificationChannel } from "../../db/schema.ts";
 import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
 import type { Database } from "../platform/database.ts";
-import type { Audit } from "../platform/transactions.ts";
+import type { Audit } from "../http/transactions.ts";
 import { notificationCatalogue, userNotificationTypes, type NotificationType } from "./catalogue.ts";
 
 export type NotificationRow = typeof notifications.$inferSelect;

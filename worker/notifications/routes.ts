@@ -2,12 +2,12 @@
 // read-all, and per-user preferences (channel × event type; security mail is locked on).
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { notificationCategories, notificationChannels } from "../../db/schema.ts";
-import type { AppContext, AppEnv } from "../env.ts";
+import type { AppContext, AppEnv } from "../http/context.ts";
 import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
 import { invalidField, notFound, ProblemError, problemResponses } from "../http/problem.ts";
 import type { ApiTag } from "../http/openapi-tags.ts";
 import { secured } from "../http/routes.ts";
-import { readAs, writeAs } from "../platform/transactions.ts";
+import { readAs, writeAs } from "../http/transactions.ts";
 import { userNotificationTypes, type NotificationType } from "./catalogue.ts";
 import {
   getPreferences,

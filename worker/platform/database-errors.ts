@@ -1,7 +1,6 @@
 // Which database failures mean "try again shortly" rather than "we have a bug". A request that
 // cannot reach Postgres, or whose statement ran out of time, gets a 503/504 problem with
 // Retry-After — never a 500 with internals, never a hang past the timeouts below.
-import { ProblemError } from "../http/problem.ts";
 
 /** Client-side limits (the server-side ones are per role: migration 0040). */
 export const DATABASE_TIMEOUTS = {
@@ -29,28 +28,4 @@ export function classifyDatabaseError(error: unknown): "timeout" | "unavailable"
   if (/query read timeout|timeout expired/i.test(error.message)) return "timeout";
   if (LINK_FAILURE.test(error.message)) return "unavailable";
   return error.cause ? classifyDatabaseError(error.cause) : null;
-}
-
-/** The problem a classified database failure is answered with, or null for a real bug. */
-export function databaseProblem(error: unknown): ProblemError | null {
-  switch (classifyDatabaseError(error)) {
-    case "timeout":
-      return new ProblemError(
-        504,
-        "database-timeout",
-        "Database timeout",
-        "The database did not finish in time; nothing was changed. Retry shortly.",
-        { headers: { "Retry-After": "2" } },
-      );
-    case "unavailable":
-      return new ProblemError(
-        503,
-        "service-unavailable",
-        "Service unavailable",
-        "The database is unreachable right now; nothing was changed. Retry shortly.",
-        { headers: { "Retry-After": "5" } },
-      );
-    default:
-      return null;
-  }
 }

@@ -3,12 +3,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { customers } from "../../db/schema.ts";
-import type { AppContext, AppEnv } from "../env.ts";
+import type { AppContext, AppEnv } from "../http/context.ts";
 import { idParam, pageSchema, toPage } from "../http/pagination.ts";
 import { notFound, problemResponses } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
 import type { Database } from "../platform/database.ts";
-import { readAs, writeAs, type Actor, type Audit } from "../platform/transactions.ts";
+import { readAs, writeAs, type Actor, type Audit } from "../http/transactions.ts";
 import { actorOf } from "../auth/principal.ts";
 import type { Emit } from "../events/outbox.ts";
 import {

@@ -2,11 +2,11 @@
 // validation and response shapes here, the rules in ./tickets.ts and the clocks in ./sla.ts.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { actorOf } from "../auth/principal.ts";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv } from "../http/context.ts";
 import { idParam, pageSchema, toPage } from "../http/pagination.ts";
 import { notFound, problemResponses } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
-import { readAs, writeAs } from "../platform/transactions.ts";
+import { readAs, writeAs } from "../http/transactions.ts";
 import {
   commentSchema,
   commentsQuerySchema,

@@ -11,7 +11,7 @@ import { customers, supportTickets, type Tier, type TicketPriority, type TicketS
 import type { PaginationQuery } from "../http/pagination.ts";
 import { invalidField, notFound } from "../http/problem.ts";
 import type { Database } from "../platform/database.ts";
-import type { Audit } from "../platform/transactions.ts";
+import type { Audit } from "../http/transactions.ts";
 import type { Emit } from "../events/outbox.ts";
 import { updatedPayload } from "./events.ts";
 import { breachedSql, nextDeadlineSql, staffTransitions, type TicketRow } from "./sla.ts";

@@ -20,7 +20,7 @@ import {
 import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
 import { invalidField, notFound, ProblemError } from "../http/problem.ts";
 import type { Database } from "../platform/database.ts";
-import type { Actor, Audit } from "../platform/transactions.ts";
+import type { Actor, Audit } from "../http/transactions.ts";
 import type { Emit } from "../events/outbox.ts";
 import { createdPayload, excerpt, updatedPayload } from "./events.ts";
 import { customerTransitions, transitionSet, type TicketRow } from "./sla.ts";

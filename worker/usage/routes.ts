@@ -3,11 +3,11 @@
 // there is no `usage:write` permission; ingest is `super_admin` and runs through
 // app.ingest_usage, which the request role may only call with a staff context.
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv } from "../http/context.ts";
 import { addMonths, monthOf, monthParam } from "../billing/periods.ts";
 import { ProblemError, problemResponses } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
-import { readAs, writeAs } from "../platform/transactions.ts";
+import { readAs, writeAs } from "../http/transactions.ts";
 import { ingestUsage, metricsForMonth, usageTotals } from "./usage.ts";
 import {
   ingestBodySchema,

@@ -1,11 +1,12 @@
 // Invites: create, list, revoke (users:write / users:read), and the public acceptance.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv } from "../http/context.ts";
 import { pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
 import { problemResponses, ProblemError } from "../http/problem.ts";
 import { open, secured } from "../http/routes.ts";
-import { consumeRateLimit, rateLimitHeaders } from "../platform/rate-limit.ts";
-import { clientIp, readAs, writeAs } from "../platform/transactions.ts";
+import { consumeRateLimit, rateLimitHeaders } from "../platform/rate-limit-client.ts";
+import { clientIp } from "../http/client-ip.ts";
+import { readAs, writeAs } from "../http/transactions.ts";
 import { acceptInvite, createInvite, listInvites, revokeInvite } from "./invites.ts";
 import {
   acceptedInviteSchema,

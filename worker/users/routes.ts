@@ -6,11 +6,11 @@ import { permissions, roleDescriptions, rolePermissions } from "../auth/permissi
 import { forgetPrincipal } from "../auth/principal-cache.ts";
 import { revokeKeySessions, revokeSession } from "../auth/revocation.ts";
 import { toHex } from "../platform/encoding.ts";
-import type { AppContext, AppEnv } from "../env.ts";
+import type { AppContext, AppEnv } from "../http/context.ts";
 import { pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
 import { notFound, problemResponses } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
-import { readAs, writeAs } from "../platform/transactions.ts";
+import { readAs, writeAs } from "../http/transactions.ts";
 import { inviteRoutes } from "./invite-routes.ts";
 import { idParam, roleInfoSchema, toUser, updateUserSchema, userSchema } from "./schemas.ts";
 import { getUser, listUsers, updateUser, type EndedSession, type UserChanges } from "./users.ts";

@@ -6,7 +6,7 @@ import { apiKeys, users, userSessions, type Role } from "../../db/schema.ts";
 import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
 import { notFound, ProblemError } from "../http/problem.ts";
 import type { Database } from "../platform/database.ts";
-import type { Audit } from "../platform/transactions.ts";
+import type { Audit } from "../http/transactions.ts";
 import type { UserRow } from "./schemas.ts";
 
 export type UserStatus = UserRow["status"];

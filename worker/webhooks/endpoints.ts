@@ -9,7 +9,7 @@ import type { Emit } from "../events/outbox.ts";
 import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
 import type { Database } from "../platform/database.ts";
 import { decrypt, encryptWithCurrent } from "../platform/encryption.ts";
-import type { Audit } from "../platform/transactions.ts";
+import type { Audit } from "../http/transactions.ts";
 import { newSigningSecret } from "./signing.ts";
 
 export type EndpointRow = typeof webhookEndpoints.$inferSelect;

@@ -1,14 +1,14 @@
 // /v1/webhooks: endpoints (CRUD, enable/disable, rotate-secret, test), the delivery log, retry
 // and recover. Thin: validate, authorize, call ./endpoints.ts or ./deliveries.ts, shape.
 import { OpenAPIHono, type z } from "@hono/zod-openapi";
-import type { AppContext, AppEnv } from "../env.ts";
+import type { AppContext, AppEnv } from "../http/context.ts";
 import { sendAll, workMessages } from "../events/messages.ts";
 import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
 import { invalidField, notFound, problemResponses } from "../http/problem.ts";
 import type { ApiTag } from "../http/openapi-tags.ts";
 import { secured } from "../http/routes.ts";
-import { readAs, writeAs } from "../platform/transactions.ts";
-import { getDelivery, listDeliveries, recoverEndpoint, retryDelivery } from "./deliveries.ts";
+import { readAs, writeAs } from "../http/transactions.ts";
+import { getDelivery, listDeliveries, recoverEndpoint, retryDelivery } from "./delivery-log.ts";
 import {
   createEndpoint,
   deleteEndpoint,

@@ -9,7 +9,22 @@
 // errs towards allowing.
 import { DurableObject } from "cloudflare:workers";
 
-import type { RateLimitDecision, RateLimitLease } from "./rate-limit.ts";
+export interface RateLimitDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Seconds until the window resets. */
+  resetSeconds: number;
+}
+
+export interface RateLimitLease {
+  /** Requests granted to the caller's isolate out of the current window. */
+  granted: number;
+  limit: number;
+  /** What the window has left after this grant (not counting any isolate's unspent lease). */
+  remaining: number;
+  resetSeconds: number;
+}
 
 export class RateLimiter extends DurableObject {
   #windowStart = 0;
@@ -32,7 +47,7 @@ export class RateLimiter extends DurableObject {
 
   /**
    * Grants up to `want` requests of the current window to one isolate, which spends them
-   * locally (worker/platform/rate-limit.ts). Granted counts as used: the window can never
+   * locally (worker/platform/rate-limit-client.ts). Granted counts as used: the window can never
    * serve more than `limit`, however many isolates hold leases.
    */
   lease(limit: number, windowSeconds: number, want: number): RateLimitLease {

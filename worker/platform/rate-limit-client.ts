@@ -1,24 +1,9 @@
 // Calling the rate limiter from a request: the decision and its RateLimit-* headers. Kept apart
-// from the Durable Object class (rate-limiter.ts), which needs the Workers runtime to load, so
+// from the Durable Object class (rate-limit-counter.ts), which needs the Workers runtime to load, so
 // the route graph also loads in Node (e.g. to generate the OpenAPI document).
-import type { RateLimiter } from "./rate-limiter.ts";
+import type { RateLimitDecision, RateLimiter, RateLimitLease } from "./rate-limit-counter.ts";
 
-export interface RateLimitDecision {
-  allowed: boolean;
-  limit: number;
-  remaining: number;
-  /** Seconds until the window resets. */
-  resetSeconds: number;
-}
-
-export interface RateLimitLease {
-  /** Requests granted to the caller's isolate out of the current window. */
-  granted: number;
-  limit: number;
-  /** What the window has left after this grant (not counting any isolate's unspent lease). */
-  remaining: number;
-  resetSeconds: number;
-}
+export type { RateLimitDecision, RateLimitLease };
 
 /** An exact, sequential check: logins, invite acceptance — where every attempt must count. */
 export async function consumeRateLimit(

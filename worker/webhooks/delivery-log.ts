@@ -7,7 +7,7 @@ import { webhookDeliveries, webhookDeliveryAttempts, webhookEndpoints } from "..
 import { ProblemError } from "../http/problem.ts";
 import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
 import type { Database } from "../platform/database.ts";
-import type { Audit } from "../platform/transactions.ts";
+import type { Audit } from "../http/transactions.ts";
 
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 

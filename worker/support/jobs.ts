@@ -9,7 +9,8 @@
 import { sql } from "drizzle-orm";
 import { auditEvents, outboxEvents, type TicketPriority } from "../../db/schema.ts";
 import { outboxRow } from "../events/outbox.ts";
-import type { Database } from "../platform/database.ts";
+import type { Env } from "../env.ts";
+import { type Database, withJobsDatabase } from "../platform/database.ts";
 
 /** Closed tickets (and their comments) are kept this long after closing (seed TTL). */
 export const CLOSED_TICKET_RETENTION_DAYS = 90;
@@ -141,4 +142,15 @@ export async function purgeClosedTickets(db: Database): Promise<{ purged_tickets
     );
   }
   return { purged_tickets: purged.length };
+}
+
+/** Job (every 5 minutes): record SLA breaches once each and emit ticket.sla_breached. */
+export async function sweepSupportSla(env: Env): Promise<Record<string, unknown>> {
+  const breaches = await withJobsDatabase(env, (db) => sweepSlaBreaches(db));
+  return { first_response_breaches: breaches.first_response, resolution_breaches: breaches.resolution };
+}
+
+/** Job (daily): purge tickets closed past retention, with their comments, audited. */
+export function purgeSupportTickets(env: Env): Promise<Record<string, unknown>> {
+  return withJobsDatabase(env, (db) => purgeClosedTickets(db));
 }

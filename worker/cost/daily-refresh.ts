@@ -2,17 +2,17 @@
 // newly crossed threshold once), and drop cached forecasts past their 90-day retention. Each
 // batch of customers is its own jobs-role transaction, so one bad batch does not undo the rest.
 import { and, asc, eq, gt } from "drizzle-orm";
-import { customers } from "../db/schema.ts";
-import type { Env } from "../worker/env.ts";
-import { checkBudgets } from "../worker/cost/budgets.ts";
-import { purgeExpiredForecasts, refreshForecasts } from "../worker/cost/forecasts.ts";
-import { publish } from "../worker/events/outbox.ts";
-import type { EventMessage } from "../worker/events/messages.ts";
-import { withJobsDatabase } from "../worker/platform/database.ts";
+import { customers } from "../../db/schema.ts";
+import type { Env } from "../env.ts";
+import { checkBudgets } from "./budgets.ts";
+import { purgeExpiredForecasts, refreshForecasts } from "./forecast-cache.ts";
+import { publish } from "../events/outbox.ts";
+import type { EventMessage } from "../events/messages.ts";
+import { withJobsDatabase } from "../platform/database.ts";
 
 const BATCH = 200;
 
-export async function runDailyCost(env: Env, now: Date): Promise<Record<string, unknown>> {
+export async function refreshCostForecasts(env: Env, now: Date): Promise<Record<string, unknown>> {
   let after = "00000000-0000-0000-0000-000000000000";
   let forecasts = 0;
   let insufficient = 0;

@@ -9,8 +9,8 @@ import { outboxEvents, webhookDeliveries, webhookEndpoints } from "../../db/sche
 import type { PgInsertValue } from "drizzle-orm/pg-core";
 import { notify } from "../notifications/notify.ts";
 import type { Database } from "../platform/database.ts";
-import { isEventType } from "./catalogue.ts";
-import { SEALED_FIELD } from "./outbox.ts";
+import { isEventType } from "../events/catalogue.ts";
+import { SEALED_FIELD } from "../events/outbox.ts";
 
 interface ClaimedEvent {
   id: string;
@@ -20,10 +20,13 @@ interface ClaimedEvent {
   created_at: string;
 }
 
-export async function fanOut(
-  db: Database,
-  eventIds: string[],
-): Promise<{ events: number; deliveryIds: string[]; emailIds: string[] }> {
+export interface FanOutResult {
+  events: number;
+  deliveryIds: string[];
+  emailIds: string[];
+}
+
+export async function fanOut(db: Database, eventIds: string[]): Promise<FanOutResult> {
   if (eventIds.length === 0) return { events: 0, deliveryIds: [], emailIds: [] };
   const result = await db.execute<Record<string, unknown>>(sql`
     UPDATE outbox_events o SET published_at = now(), payload = o.payload - ${SEALED_FIELD}::text

@@ -3,10 +3,11 @@
 // same transaction (SPEC §2: an audited change and its audit event commit or fail together).
 import { OutboxBuffer, publish, toMessage, type Emit } from "../events/outbox.ts";
 import { actorOf, tenantContextOf } from "../auth/principal.ts";
-import type { AppContext } from "../env.ts";
-import { insertFromJson } from "./commit-batch.ts";
-import { RequestDatabase, type Database } from "./database.ts";
-import type { TenantContext } from "./tenant-context.ts";
+import type { AppContext } from "./context.ts";
+import { clientIp } from "./client-ip.ts";
+import { insertFromJson } from "../platform/commit-batch.ts";
+import { RequestDatabase, type Database } from "../platform/database.ts";
+import type { TenantContext } from "../platform/tenant-context.ts";
 
 export interface AuditEntry {
   action: string;
@@ -17,15 +18,6 @@ export interface AuditEntry {
 }
 export type Audit = (entry: AuditEntry) => Promise<void>;
 export type Actor = { type: "user" | "api_key" | "staff" | "system"; id: string };
-
-const IPV4 = /^(\d{1,3}\.){3}\d{1,3}$/;
-const IPV6 = /^[0-9a-f:.]+$/i;
-
-/** The caller's address as Cloudflare saw it; anything unparseable is recorded as unknown. */
-export function clientIp(c: AppContext): string | null {
-  const ip = c.req.header("cf-connecting-ip")?.trim() ?? "";
-  return IPV4.test(ip) || (ip.includes(":") && IPV6.test(ip)) ? ip : null;
-}
 
 const AUDIT_COLUMNS = {
   customer_id: "uuid",

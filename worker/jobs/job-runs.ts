@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
-import { jobRuns } from "../db/schema.ts";
-import type { Env } from "../worker/env.ts";
-import { withJobsDatabase } from "../worker/platform/database.ts";
+import { jobRuns } from "../../db/schema.ts";
+import type { Env } from "../env.ts";
+import { withJobsDatabase } from "../platform/database.ts";
 
 /** Records a job's start, runs it, records how it ended; a failure is recorded, then rethrown. */
 export async function runJob(

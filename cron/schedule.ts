@@ -1,0 +1,20 @@
+// The schedule: which job each Cron Trigger expression runs (the expressions are wrangler.toml's
+// [triggers] crons; test/deploy/wrangler-environments.test.ts keeps the two equal). Plain data
+// with no imports, so worker/admin/status.ts can list every job without loading any of them.
+export const schedule = {
+  "0 * * * *": {
+    job: "hourly-sweep",
+    does: "purges rows past retention (events, emails, notifications, receipts, job runs)",
+  },
+  "0 0 1 * *": { job: "monthly-billing", does: "bills the month that just ended" },
+  "* * * * *": {
+    job: "events-sweep",
+    does: "re-publishes lost events, re-queues due deliveries and emails, failing endpoints",
+  },
+  "30 0 * * *": { job: "daily-cost", does: "refits cost forecasts, checks budgets" },
+  "*/5 * * * *": { job: "support-sla-sweep", does: "records SLA breaches" },
+  "30 3 * * *": { job: "support-daily-purge", does: "purges tickets closed past retention" },
+} as const;
+
+export type CronExpression = keyof typeof schedule;
+export type JobName = (typeof schedule)[CronExpression]["job"];
