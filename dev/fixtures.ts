@@ -103,7 +103,7 @@ const DISCOUNT_BANDS = [
   { fromCents: 500_000, bps: 500 },
 ];
 
-/** The seed's invoice arithmetic (SPEC §5 defaults): per-line half-up rounding, band discount, tax. */
+/** The invoice arithmetic of docs/billing.md (default rates): per-line half-up rounding, band discount, tax. */
 export function priceInvoice(lines: LineItemInput[], taxRateBps: number) {
   const priced = lines.map((line) => ({ ...line, amountCents: microsToCents(line.quantity * line.unitAmountMicros) }));
   const subtotalCents = priced.reduce((sum, line) => sum + line.amountCents, 0);
@@ -168,7 +168,7 @@ export async function createInvoice(
   });
 }
 
-/** Base fee + log storage + NAT processing at the SPEC §5 default rates. */
+/** Base fee + log storage + NAT processing at the default rates (docs/billing.md). */
 export function standardLines(basePriceCents: number, logGb: number, natGb: number): LineItemInput[] {
   return [
     {

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import pg from "pg";
 import { startLocalStack } from "../dev/local-stack.ts";
 import { reachableDataDir } from "../dev/postgres-binaries.ts";
@@ -18,7 +18,8 @@ import { startLocalSink } from "../dev/local-sink.ts";
 import { seedDemoTickets } from "../dev/seed/support.ts";
 
 const root = new URL("..", import.meta.url).pathname;
-const dataDir = join(root, ".data");
+// DEV_DATA_DIR: another data directory (`npm run tour` starts a throwaway stack with its own).
+const dataDir = process.env.DEV_DATA_DIR ? resolve(process.env.DEV_DATA_DIR) : join(root, ".data");
 const started = performance.now();
 const port = Number(process.env.PORT ?? 8787);
 

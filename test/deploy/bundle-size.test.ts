@@ -1,7 +1,7 @@
 // The Worker's bundle stays within its budget (BUNDLE_BUDGET_KIB in dev/bench/startup.ts,
 // explained there): every isolate parses and runs it before its first request, so size is startup
 // time. Size is deterministic, so it is checked here; startup time is not, so `npm run bench`
-// measures it (README "Cold start").
+// measures it (docs/operations.md, "Cold start and bundle size").
 import { beforeAll, describe, expect, it } from "vitest";
 import { BUNDLE_BUDGET_KIB, measureBundle, type BundleSize } from "../../dev/bench/startup.ts";
 import { deployedEnvironments, wranglerConfig } from "./wrangler.ts";

@@ -81,7 +81,7 @@ describe("GET /v1/invoices/{id}", () => {
     expect(response.status).toBe(200);
     const invoice = await response.json<InvoiceBody>();
     expect(invoice).toMatchObject({ id: alice.invoiceIds[0], object: "invoice" });
-    // standard tier, 100 GB logs, 1,000 GB NAT: the SPEC §5 worked example.
+    // standard tier, 100 GB logs, 1,000 GB NAT: the worked example of docs/billing.md.
     expect(invoice).toMatchObject({
       subtotal_cents: 205_500,
       discount_cents: 0,

@@ -1,4 +1,4 @@
-// The tenancy rules of SPEC §2, checked on the live catalog, so a table added later without
+// The tenancy rules of docs/data-model.md, checked on the live catalog, so a table added later without
 // them fails the build: RLS enabled and forced, a policy per operation on the context (read
 // once per statement), an index that leads with the policy column, and least-privilege roles.
 import { describe, expect, it } from "vitest";

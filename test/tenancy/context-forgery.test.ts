@@ -1,5 +1,5 @@
 // The tenant context is signed by the Worker and verified by Postgres with a key the API role
-// cannot read (SPEC §2, "even SQL injection cannot bypass RLS"). Each test plays an attacker who
+// cannot read (docs/data-model.md: even SQL injection cannot bypass RLS). Each test plays an attacker who
 // can run any SQL as the API role inside tenant A's request and wants tenant B's data.
 import { beforeAll, describe, expect, it } from "vitest";
 import { asCustomer } from "../../dev/fixtures.ts";

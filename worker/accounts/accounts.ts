@@ -1,4 +1,4 @@
-// Managed AWS accounts (seeds 000, 003). A slot is reserved atomically against the tier's
+// Managed AWS accounts (docs/billing.md). A slot is reserved atomically against the tier's
 // max_accounts by app.reserve_managed_account (migration 0006: it locks the customer's row, so
 // concurrent creates can never over-allocate); closing an account frees its slot.
 import { and, desc, eq, sql } from "drizzle-orm";

@@ -1,4 +1,4 @@
-// Platform administration (SPEC §4 "platform admin"): SecureBase staff onboard customers, change
+// Platform administration (docs/auth.md, "Permissions"): SecureBase staff onboard customers, change
 // their tier and tax rate, and suspend or reactivate them. Every route is `super_admin` only.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { tiers } from "../../db/schema.ts";

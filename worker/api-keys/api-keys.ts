@@ -1,4 +1,4 @@
-// API keys (SPEC §3): create, list, read, revoke, rotate. Every function runs inside the caller's
+// API keys (docs/auth.md): create, list, read, revoke, rotate. Every function runs inside the caller's
 // tenant transaction (RLS already limits rows to the caller; the explicit customer filter keeps
 // the (customer_id, id) index in play). Writes record their audit event and outbox event in the
 // same transaction as the change. The secret leaves this module only in the create/rotate result;

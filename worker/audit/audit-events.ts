@@ -1,4 +1,4 @@
-// Reading the audit trail (SPEC §2): the customer's hash-chained audit events, their
+// Reading the audit trail (docs/data-model.md): the customer's hash-chained audit events, their
 // verification by Postgres (app.verify_audit_chain walks the caller's chain), and the readable
 // activity feed (the activity_feed view: the same events without the chain internals).
 // Everything runs inside the caller's tenant transaction, where RLS limits rows to its customer;

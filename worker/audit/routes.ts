@@ -1,4 +1,4 @@
-// The audit trail and the activity feed (SPEC §2, §4 "activity, audit"). Audit events carry the
+// The audit trail and the activity feed (docs/data-model.md, "Audit"). Audit events carry the
 // whole record (request id, ip, user agent, data, chain hashes) and need `audit:read`; the
 // activity feed is the readable summary any caller of the customer may see.
 import { OpenAPIHono, z } from "@hono/zod-openapi";

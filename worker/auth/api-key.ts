@@ -1,6 +1,6 @@
 // API key format: sb_<mode>_<32 base62 chars> (≈190 random bits). Stored as SHA-256 + a short
 // display prefix; the key itself is shown once. A fast hash is right for high-entropy secrets
-// (SPEC §1): bcrypt would spend the Workers CPU budget and add nothing against brute force.
+// (docs/auth.md): bcrypt would spend the Workers CPU budget and add nothing against brute force.
 import { sha256, toHex } from "../platform/encoding.ts";
 
 export type KeyMode = "live" | "test";

@@ -6,7 +6,7 @@
 // (salt = salt ‖ round). An attacker must still do all 600,000 HMACs in sequence per guess.
 // Memory-hard alternatives (scrypt, argon2) exist only in JavaScript here and cost seconds of
 // Workers CPU at OWASP parameters (measured: scrypt N=2^14,r=8,p=5 ≈ 4.3 s), so PBKDF2 on
-// WebCrypto (native, ≈ 70 ms) is the choice; see README.
+// WebCrypto (native, ≈ 70 ms) is the choice; see docs/auth.md.
 import { fromBase64, toBase64 } from "../platform/encoding.ts";
 
 export const PASSWORD_ROUNDS = 6;

@@ -1,4 +1,4 @@
-// Roles and permissions (seed 004). The matrix mirrors the role_permissions table (migration
+// Roles and permissions (docs/auth.md). The matrix mirrors the role_permissions table (migration
 // 0004); a test keeps the two identical. Code reads this copy so authorization needs no query.
 // There is no `usage:write`: billable usage is reported by the platform (super_admin), never by
 // the customer it bills (migration 0012 removed it from role_permissions).

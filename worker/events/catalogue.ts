@@ -1,4 +1,4 @@
-// The catalogue of events (SPEC §6): every type the outbox may carry, with the zod schema of its
+// The catalogue of events (docs/events-and-webhooks.md): every type the outbox may carry, with the zod schema of its
 // payload (checked when it is emitted, and published as the OpenAPI document's `webhooks`), its
 // notification category and a one-line description. Adding an event is one entry here.
 import { z } from "@hono/zod-openapi";

@@ -1,4 +1,4 @@
-// The outbox (SPEC §6): an event is written in the same transaction as the change that causes
+// The outbox (docs/events-and-webhooks.md): an event is written in the same transaction as the change that causes
 // it, published to the EVENTS queue after commit, and re-published by the minute sweep if that
 // send was lost — so an event can be late, never lost.
 //

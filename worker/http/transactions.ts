@@ -1,6 +1,6 @@
 // Tenant transactions for route handlers: the context comes from the authenticated principal
 // (never from the request), and writes get an `audit` function that records the change in the
-// same transaction (SPEC §2: an audited change and its audit event commit or fail together).
+// same transaction (docs/data-model.md: an audited change and its audit event commit or fail together).
 import { OutboxBuffer, publish, toMessage, type Emit } from "../events/outbox.ts";
 import { actorOf, tenantContextOf } from "../auth/principal.ts";
 import type { AppContext } from "./context.ts";

@@ -1,7 +1,7 @@
 // SLA clocks and the ticket lifecycle, as pure functions of a ticket row and "now" (so the
 // boundaries are testable to the millisecond) plus the SQL forms the queries and the sweep use.
 //
-// The rules (README "Support" documents them for customers):
+// The rules (docs/support.md documents them for customers):
 // - First response: due `first_response_hours` after the ticket is opened (sla_policies, by the
 //   customer's tier and the ticket's priority). The first public staff reply stops it; internal
 //   notes do not. Met when that reply is at or before the deadline; breached one millisecond

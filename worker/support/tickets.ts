@@ -1,4 +1,4 @@
-// Support tickets as customers see them (SPEC §7): open, list, read, edit, close, reopen, and
+// Support tickets as customers see them (docs/support.md): open, list, read, edit, close, reopen, and
 // public comments. Every function runs in the caller's tenant transaction; the explicit
 // customer filter matters here beyond the index: a staff context may read every customer's
 // tickets (migration 0050), and these customer routes must still show only the caller's own.

@@ -1,4 +1,4 @@
-// Users and roles of the caller's customer (SPEC §3, seed 004). Invites live in
+// Users and roles of the caller's customer (docs/auth.md). Invites live in
 // invite-routes.ts and are served through this router too.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { roles } from "../../db/schema.ts";

@@ -1,4 +1,4 @@
-# CloudWatch alarms from the design seeds, to one encrypted SNS topic for operators:
+# CloudWatch alarms of the original design (listed in this module's README.md), to one encrypted SNS topic for operators:
 # Aurora CPU > 80 %, capacity at its maximum ACU, proxy connections near the proxy's maximum,
 # proxy connection failures, and the WebSocket proxy's 5xx and unhealthy targets.
 data "aws_caller_identity" "current" {}
