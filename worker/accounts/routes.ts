@@ -4,7 +4,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { accountEnvironments, accountStatuses } from "../../db/schema.ts";
 import type { AppEnv } from "../http/context.ts";
 import { text } from "../http/input.ts";
-import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
+import { idParam, pageSchema, paginationQuerySchema, pageOf } from "../http/pagination.ts";
 import { notFound, PROBLEM_CONTENT_TYPE, problemResponses, problemSchema } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../http/transactions.ts";
@@ -134,8 +134,7 @@ export const accountRoutes = new OpenAPIHono<AppEnv>()
   .openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
     const rows = await readAs(c, (db) => listAccounts(db, c.var.principal.customerId, query));
-    const { data, has_more, next_cursor } = toPage(rows, query.limit);
-    return c.json({ data: data.map(toAccount), has_more, next_cursor }, 200);
+    return c.json(pageOf(rows, query.limit, toAccount), 200);
   })
   .openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");

@@ -6,7 +6,7 @@ import { actorOf } from "../auth/principal.ts";
 import { forgetPrincipal } from "../auth/principal-cache.ts";
 import { setCustomerSuspended } from "../auth/revocation.ts";
 import type { AppContext, AppEnv } from "../http/context.ts";
-import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
+import { idParam, pageSchema, paginationQuerySchema, pageOf } from "../http/pagination.ts";
 import { invalidField, notFound, PROBLEM_CONTENT_TYPE, problemResponses, problemSchema } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
 import { uuidv7 } from "../platform/ids.ts";
@@ -242,8 +242,7 @@ export const adminRoutes = new OpenAPIHono<AppEnv>()
     const query = c.req.valid("query");
     // The staff principal's own context is a super-admin one: the staff policy shows every customer.
     const rows = await readAs(c, (db) => listCustomers(db, query));
-    const { data, has_more, next_cursor } = toPage(rows, query.limit);
-    return c.json({ data: data.map(toCustomer), has_more, next_cursor }, 200);
+    return c.json(pageOf(rows, query.limit, toCustomer), 200);
   })
   .openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");

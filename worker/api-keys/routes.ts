@@ -5,7 +5,7 @@ import { actorOf } from "../auth/principal.ts";
 import { forgetPrincipal } from "../auth/principal-cache.ts";
 import { revokeKeySessions } from "../auth/revocation.ts";
 import type { AppEnv } from "../http/context.ts";
-import { pageSchema, toPage } from "../http/pagination.ts";
+import { pageSchema, pageOf } from "../http/pagination.ts";
 import { invalidField, notFound, problemResponses } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../http/transactions.ts";
@@ -141,8 +141,7 @@ export const apiKeyRoutes = new OpenAPIHono<AppEnv>()
     const query = c.req.valid("query");
     const { customerId } = c.var.principal;
     const rows = await readAs(c, (db) => listKeys(db, customerId, query));
-    const { data, has_more, next_cursor } = toPage(rows, query.limit);
-    return c.json({ data: data.map(toApiKey), has_more, next_cursor }, 200);
+    return c.json(pageOf(rows, query.limit, toApiKey), 200);
   })
   .openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");

@@ -4,7 +4,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { auditActorTypes } from "../../db/schema.ts";
 import type { AppEnv } from "../http/context.ts";
-import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
+import { idParam, pageSchema, paginationQuerySchema, pageOf } from "../http/pagination.ts";
 import { notFound, problemResponses } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
 import { readAs } from "../http/transactions.ts";
@@ -223,8 +223,7 @@ export const auditRoutes = new OpenAPIHono<AppEnv>()
     const query = c.req.valid("query");
     const { customerId } = c.var.principal;
     const rows = await readAs(c, (db) => listAuditEvents(db, customerId, query));
-    const { data, has_more, next_cursor } = toPage(rows, query.limit);
-    return c.json({ data: data.map(toAuditEvent), has_more, next_cursor }, 200);
+    return c.json(pageOf(rows, query.limit, toAuditEvent), 200);
   })
   // Declared before /{id}, so "verify" is never taken for an id.
   .openapi(verifyRoute, async (c) => {
@@ -241,6 +240,5 @@ export const auditRoutes = new OpenAPIHono<AppEnv>()
     const query = c.req.valid("query");
     const { customerId } = c.var.principal;
     const rows = await readAs(c, (db) => listActivity(db, customerId, query));
-    const { data, has_more, next_cursor } = toPage(rows, query.limit);
-    return c.json({ data: data.map(toActivity), has_more, next_cursor }, 200);
+    return c.json(pageOf(rows, query.limit, toActivity), 200);
   });

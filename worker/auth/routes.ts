@@ -10,9 +10,9 @@ import { consumeRateLimit, rateLimitHeaders } from "../platform/rate-limit-clien
 import { clientIp } from "../http/client-ip.ts";
 import { readAs, writeAs } from "../http/transactions.ts";
 import { verifyPassword } from "./passwords.ts";
-import { rolePermissions } from "./permissions.ts";
 import type { Principal } from "./principal.ts";
 import { revokeSession } from "./revocation.ts";
+import { insertUserSession, sessionExpiry, userSessionToken } from "./user-sessions.ts";
 import { issueSessionToken, USER_SESSION_TTL_SECONDS } from "./session-token.ts";
 import { text } from "../http/input.ts";
 
@@ -168,50 +168,32 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
 
     const superAdmin = row.platform_role === "super_admin";
     const context = { customerId: row.customer_id, userId: row.user_id, role: row.role, superAdmin };
-    const expiresAt = new Date(Date.now() + USER_SESSION_TTL_SECONDS * 1000);
+    const expiresAt = sessionExpiry();
     const sessionId = await writeAs(
       c,
       async (db, audit) => {
-        const [session] = await db
-          .insert(userSessions)
-          .values({
-            customerId: row.customer_id,
-            userId: row.user_id,
-            ip: clientIp(c),
-            userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
-            expiresAt,
-          })
-          .returning({ id: userSessions.id });
+        const id = await insertUserSession(c, db, { customerId: row.customer_id, userId: row.user_id, expiresAt });
         await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, row.user_id));
         await audit({
           action: "user.logged_in",
           resourceType: "user_session",
-          resourceId: session!.id,
+          resourceId: id,
           summary: `${address} logged in`,
         });
-        return session!.id;
+        return id;
       },
       { context, actor: { type: superAdmin ? "staff" : "user", id: row.user_id } },
     );
-    const principal: Principal = {
-      kind: "user_session",
+    const { token, expiresIn } = await userSessionToken(c, {
       customerId: row.customer_id,
-      keyId: null,
       userId: row.user_id,
       sessionId,
       role: row.role,
       superAdmin,
-      mode: "live",
       tier: row.tier,
-      scopes: [...rolePermissions[row.role]],
       rateLimitPerMinute: row.rate_limit_per_minute,
-      expiresAt: expiresAt.getTime(),
-    };
-    const { token, expiresIn } = await issueSessionToken(
-      c.env.SESSION_SIGNING_KEYS,
-      principal,
-      USER_SESSION_TTL_SECONDS,
-    );
+      expiresAt,
+    });
     return c.json(
       {
         session_token: token,

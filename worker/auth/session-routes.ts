@@ -4,7 +4,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, desc, eq, gt, isNull, sql, type SQL } from "drizzle-orm";
 import { userSessions } from "../../db/schema.ts";
 import type { AppEnv } from "../http/context.ts";
-import { afterCursor, idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
+import { afterCursor, idParam, pageSchema, paginationQuerySchema, pageOf } from "../http/pagination.ts";
 import { notFound, problemResponses, ProblemError } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../http/transactions.ts";
@@ -155,8 +155,10 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
         .orderBy(desc(userSessions.id))
         .limit(query.limit + 1),
     );
-    const { data, has_more, next_cursor } = toPage(rows, query.limit);
-    return c.json({ data: data.map((r) => toSession(r, principal)), has_more, next_cursor }, 200);
+    return c.json(
+      pageOf(rows, query.limit, (r) => toSession(r, principal)),
+      200,
+    );
   })
   .openapi(revokeRoute, async (c) => {
     const principal = c.var.principal;

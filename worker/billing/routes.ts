@@ -3,7 +3,7 @@
 // with the staff member's signed context; the request role never holds the jobs credentials.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/context.ts";
-import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
+import { idParam, pageSchema, paginationQuerySchema, pageOf } from "../http/pagination.ts";
 import { invalidField, notFound, problemResponses } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
 import { tenantContextOf } from "../auth/principal.ts";
@@ -122,8 +122,7 @@ export const billingRoutes = new OpenAPIHono<AppEnv>()
     const rows = await readAs(c, (db) =>
       listBillingRuns(db, { limit: query.limit + 1, startingAfter: query.starting_after }),
     );
-    const { data, has_more, next_cursor } = toPage(rows, query.limit);
-    return c.json({ data: data.map(toBillingRun), has_more, next_cursor }, 200);
+    return c.json(pageOf(rows, query.limit, toBillingRun), 200);
   })
   .openapi(getRunRoute, async (c) => {
     const { id } = c.req.valid("param");

@@ -47,6 +47,16 @@ export function afterCursor(id: AnyPgColumn, page: { starting_after?: string }):
   return page.starting_after ? lt(id, page.starting_after) : undefined;
 }
 
+/** Rows fetched with limit + 1 -> one page of response items. */
+export function pageOf<T extends { id: string }, R>(
+  rows: T[],
+  limit: number,
+  toItem: (row: T) => R,
+): { data: R[]; has_more: boolean; next_cursor: string | null } {
+  const page = toPage(rows, limit);
+  return { ...page, data: page.data.map(toItem) };
+}
+
 /** Rows fetched with limit + 1 -> one page. */
 export function toPage<T extends { id: string }>(
   rows: T[],

@@ -92,3 +92,12 @@ export const idempotencyHeaderSchema = z.object({
       example: "0b1c3f0e-6f7a-4a59-9f2e-1f1c8e0f6b2a",
     }),
 });
+
+/** The `content` of a JSON request body or response in a route definition. */
+export const jsonContent = <S>(schema: S) => ({ "application/json": { schema } });
+
+/** A JSON response in a route definition: `200: jsonResponse(ticketSchema, "The ticket")`. */
+export const jsonResponse = <S extends z.ZodType>(schema: S, description: string) => ({
+  description,
+  content: jsonContent(schema),
+});

@@ -3,7 +3,7 @@ import { every } from "hono/combine";
 import type { AppEnv } from "../http/context.ts";
 import { secured } from "../http/routes.ts";
 import { readAs } from "../http/transactions.ts";
-import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
+import { idParam, pageSchema, paginationQuerySchema, pageOf } from "../http/pagination.ts";
 import { notFound, ProblemError, problemResponses } from "../http/problem.ts";
 import { invoiceHtml, invoicesCsv } from "./documents.ts";
 import {
@@ -207,8 +207,7 @@ invoiceRoutes
     const page = c.req.valid("query");
     const { customerId } = c.var.principal;
     const rows = await readAs(c, (db) => listInvoices(db, customerId, page));
-    const { data, has_more, next_cursor } = toPage(rows, page.limit);
-    return c.json({ data: data.map(toInvoice), has_more, next_cursor }, 200);
+    return c.json(pageOf(rows, page.limit, toInvoice), 200);
   })
   .openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");

@@ -3,10 +3,10 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { notificationCategories, notificationChannels } from "../../db/schema.ts";
 import type { AppContext, AppEnv } from "../http/context.ts";
-import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
+import { idParam, pageSchema, paginationQuerySchema, pageOf } from "../http/pagination.ts";
 import { invalidField, notFound, ProblemError, problemResponses } from "../http/problem.ts";
 import type { ApiTag } from "../http/openapi-tags.ts";
-import { secured } from "../http/routes.ts";
+import { jsonResponse, secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../http/transactions.ts";
 import { userNotificationTypes, type NotificationType } from "./catalogue.ts";
 import {
@@ -20,10 +20,6 @@ import {
 } from "./notifications.ts";
 
 const tags: [ApiTag] = ["notifications"];
-const json = <S extends z.ZodType>(schema: S, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const typeEnum = z.enum(userNotificationTypes as [NotificationType, ...NotificationType[]]);
 
 const notificationSchema = z
@@ -101,7 +97,7 @@ const listRoute = secured("notifications:read", {
     }),
   },
   responses: {
-    200: json(pageSchema(notificationSchema, "NotificationList"), "A page of notifications"),
+    200: jsonResponse(pageSchema(notificationSchema, "NotificationList"), "A page of notifications"),
     ...problemResponses(400, 401, 403, 429),
   },
 });
@@ -114,7 +110,10 @@ const readRoute = secured("notifications:write", {
   summary: "Mark a notification read",
   description: "Marking a read notification again changes nothing.",
   request: { params: idParam },
-  responses: { 200: json(notificationSchema, "The notification"), ...problemResponses(400, 401, 403, 404, 429) },
+  responses: {
+    200: jsonResponse(notificationSchema, "The notification"),
+    ...problemResponses(400, 401, 403, 404, 429),
+  },
 });
 
 const readAllRoute = secured("notifications:write", {
@@ -125,7 +124,7 @@ const readAllRoute = secured("notifications:write", {
   summary: "Mark all your notifications read",
   description: "Returns how many changed.",
   responses: {
-    200: json(z.object({ updated: z.number().int() }).openapi("ReadAllNotificationsResult"), "Count"),
+    200: jsonResponse(z.object({ updated: z.number().int() }).openapi("ReadAllNotificationsResult"), "Count"),
     ...problemResponses(401, 403, 429),
   },
 });
@@ -137,7 +136,7 @@ const getPreferencesRoute = secured("notifications:read", {
   tags,
   summary: "Your notification preferences (every event type × channel)",
   description: "Needs a portal user (an API key has no preferences: 403).",
-  responses: { 200: json(preferencesSchema, "Preferences"), ...problemResponses(401, 403, 429) },
+  responses: { 200: jsonResponse(preferencesSchema, "Preferences"), ...problemResponses(401, 403, 429) },
 });
 
 const putPreferencesRoute = secured("notifications:write", {
@@ -148,7 +147,7 @@ const putPreferencesRoute = secured("notifications:write", {
   summary: "Change notification preferences",
   description: "Only the entries sent change. Locked entries (security mail) cannot be switched off (422).",
   request: { body: { content: { "application/json": { schema: putPreferencesSchema } }, required: true } },
-  responses: { 200: json(preferencesSchema, "Preferences"), ...problemResponses(401, 403, 422, 429) },
+  responses: { 200: jsonResponse(preferencesSchema, "Preferences"), ...problemResponses(401, 403, 422, 429) },
 });
 
 function userOf(c: AppContext): string {
@@ -168,8 +167,7 @@ export const notificationRoutes = new OpenAPIHono<AppEnv>()
     const query = c.req.valid("query");
     const { customerId, userId } = c.var.principal;
     const rows = await readAs(c, (db) => listNotifications(db, customerId, userId, query));
-    const page = toPage(rows, query.limit);
-    return c.json({ ...page, data: page.data.map(toNotification) }, 200);
+    return c.json(pageOf(rows, query.limit, toNotification), 200);
   })
   .openapi(getPreferencesRoute, async (c) => {
     const userId = userOf(c);

@@ -4,9 +4,9 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { customers } from "../../db/schema.ts";
 import type { AppContext, AppEnv } from "../http/context.ts";
-import { idParam, pageSchema, toPage } from "../http/pagination.ts";
+import { idParam, pageOf, pageSchema } from "../http/pagination.ts";
 import { notFound, problemResponses } from "../http/problem.ts";
-import { secured } from "../http/routes.ts";
+import { jsonContent, secured } from "../http/routes.ts";
 import type { Database } from "../platform/database.ts";
 import { readAs, writeAs, type Actor, type Audit } from "../http/transactions.ts";
 import { actorOf } from "../auth/principal.ts";
@@ -26,7 +26,6 @@ import { getTicket, listComments } from "./tickets.ts";
 import type { TicketRow } from "./sla.ts";
 
 const tags: ["support", "admin"] = ["support", "admin"];
-const json = <T>(schema: T) => ({ "application/json": { schema } });
 
 const queueRoute = secured("super_admin", {
   method: "get",
@@ -39,7 +38,10 @@ const queueRoute = secured("super_admin", {
     "tickets last). Filter by `status`, `priority`, `breached` and `customer_id`.",
   request: { query: staffQueueQuerySchema },
   responses: {
-    200: { description: "A page of tickets", content: json(pageSchema(staffTicketSchema, "StaffSupportTicketList")) },
+    200: {
+      description: "A page of tickets",
+      content: jsonContent(pageSchema(staffTicketSchema, "StaffSupportTicketList")),
+    },
     ...problemResponses(401, 403, 429),
   },
 });
@@ -53,7 +55,7 @@ const getRoute = secured("super_admin", {
   description: "The ticket with its customer, assignee and SLA clocks.",
   request: { params: idParam },
   responses: {
-    200: { description: "The ticket", content: json(staffTicketSchema) },
+    200: { description: "The ticket", content: jsonContent(staffTicketSchema) },
     ...problemResponses(401, 403, 404, 429),
   },
 });
@@ -70,9 +72,9 @@ const updateRoute = secured("super_admin", {
     "waiting_on_customer → in_progress | resolved | closed; resolved → in_progress | closed; closed → nothing. " +
     "Anything else is a 409 naming the allowed moves. `waiting_on_customer` pauses the resolution clock. Audited in " +
     "the customer's trail; emits `ticket.updated`.",
-  request: { params: idParam, body: { content: json(staffUpdateTicketBodySchema), required: true } },
+  request: { params: idParam, body: { content: jsonContent(staffUpdateTicketBodySchema), required: true } },
   responses: {
-    200: { description: "The ticket after the change", content: json(staffTicketSchema) },
+    200: { description: "The ticket after the change", content: jsonContent(staffTicketSchema) },
     ...problemResponses(401, 403, 404, 409, 422, 429),
   },
 });
@@ -88,9 +90,9 @@ const createCommentRoute = secured("super_admin", {
     "the first-response clock. An internal note (`internal: true`) is readable by staff only: no customer " +
     "credential can read it through any endpoint, no event or notification carries it, and its audit event names " +
     "it by id only. A closed ticket takes no comments (409).",
-  request: { params: idParam, body: { content: json(staffCommentBodySchema), required: true } },
+  request: { params: idParam, body: { content: jsonContent(staffCommentBodySchema), required: true } },
   responses: {
-    201: { description: "The comment", content: json(staffCommentSchema) },
+    201: { description: "The comment", content: jsonContent(staffCommentSchema) },
     ...problemResponses(401, 403, 404, 409, 422, 429),
   },
 });
@@ -104,7 +106,10 @@ const listCommentsRoute = secured("super_admin", {
   description: "Customer comments, staff replies and internal notes (`internal: true`), oldest first.",
   request: { params: idParam, query: commentsQuerySchema },
   responses: {
-    200: { description: "A page of comments", content: json(pageSchema(staffCommentSchema, "StaffTicketCommentList")) },
+    200: {
+      description: "A page of comments",
+      content: jsonContent(pageSchema(staffCommentSchema, "StaffTicketCommentList")),
+    },
     ...problemResponses(401, 403, 404, 429),
   },
 });
@@ -146,17 +151,13 @@ export const supportAdminRoutes = new OpenAPIHono<AppEnv>()
     const rows = await readAs(c, (db) =>
       staffQueue(db, { ...query, breached: query.breached === undefined ? undefined : query.breached === "true" }),
     );
-    const { data, has_more } = toPage(
-      rows.map((r) => ({ ...r, id: r.ticket.id })),
-      query.limit,
-    );
     const now = new Date();
     return c.json(
-      {
-        data: data.map((r) => toStaffTicket(r.ticket, r.customer, now)),
-        has_more,
-        next_cursor: has_more ? data[data.length - 1]!.id : null,
-      },
+      pageOf(
+        rows.map((r) => ({ ...r, id: r.ticket.id })),
+        query.limit,
+        (r) => toStaffTicket(r.ticket, r.customer, now),
+      ),
       200,
     );
   })
@@ -198,6 +199,5 @@ export const supportAdminRoutes = new OpenAPIHono<AppEnv>()
       if (!customerId) throw notFound("support ticket", id);
       return listComments(db, customerId, id, query, { includeInternal: true });
     });
-    const { data, has_more, next_cursor } = toPage(rows, query.limit);
-    return c.json({ data: data.map(toStaffComment), has_more, next_cursor }, 200);
+    return c.json(pageOf(rows, query.limit, toStaffComment), 200);
   });

@@ -3,9 +3,9 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { actorOf } from "../auth/principal.ts";
 import type { AppEnv } from "../http/context.ts";
-import { idParam, pageSchema, toPage } from "../http/pagination.ts";
+import { idParam, pageOf, pageSchema } from "../http/pagination.ts";
 import { notFound, problemResponses } from "../http/problem.ts";
-import { secured } from "../http/routes.ts";
+import { jsonContent, secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../http/transactions.ts";
 import {
   commentSchema,
@@ -21,7 +21,6 @@ import {
 import { addCustomerComment, createTicket, getTicket, listComments, listTickets, updateTicket } from "./tickets.ts";
 
 const tags: ["support"] = ["support"];
-const json = <T>(schema: T) => ({ "application/json": { schema } });
 
 const createRoute = secured("support:write", {
   method: "post",
@@ -33,9 +32,9 @@ const createRoute = secured("support:write", {
     "Opens a ticket with SLA deadlines from your tier and its priority (first response and resolution; see " +
     "`sla` in the response). `related_resource` may name one of your invoices or managed accounts (422 if it " +
     "names none). Emits `ticket.created`. Safe to retry with `Idempotency-Key`.",
-  request: { body: { content: json(createTicketBodySchema), required: true } },
+  request: { body: { content: jsonContent(createTicketBodySchema), required: true } },
   responses: {
-    201: { description: "The new ticket with its SLA", content: json(ticketSchema) },
+    201: { description: "The new ticket with its SLA", content: jsonContent(ticketSchema) },
     ...problemResponses(401, 403, 409, 422, 429),
   },
 });
@@ -50,7 +49,7 @@ const listRoute = secured("support:read", {
     "Filter by `status`, `priority` and creation time (`created_after` inclusive, `created_before` exclusive). Each ticket shows its SLA clocks.",
   request: { query: listTicketsQuerySchema },
   responses: {
-    200: { description: "A page of tickets", content: json(pageSchema(ticketSchema, "SupportTicketList")) },
+    200: { description: "A page of tickets", content: jsonContent(pageSchema(ticketSchema, "SupportTicketList")) },
     ...problemResponses(401, 403, 429),
   },
 });
@@ -65,7 +64,7 @@ const getRoute = secured("support:read", {
     "The ticket, its status, and both SLA clocks: deadline, time remaining, and whether each was met or breached.",
   request: { params: idParam },
   responses: {
-    200: { description: "The ticket", content: json(ticketSchema) },
+    200: { description: "The ticket", content: jsonContent(ticketSchema) },
     ...problemResponses(401, 403, 404, 429),
   },
 });
@@ -80,9 +79,9 @@ const updateRoute = secured("support:write", {
     "Edit `subject`/`description` while the ticket is `open` (409 after that: comment instead). `status: closed` " +
     "closes it; `status: open` reopens it within 7 days of its resolution (409 otherwise, naming what is allowed). " +
     "Emits `ticket.updated`.",
-  request: { params: idParam, body: { content: json(updateTicketBodySchema), required: true } },
+  request: { params: idParam, body: { content: jsonContent(updateTicketBodySchema), required: true } },
   responses: {
-    200: { description: "The ticket after the change", content: json(ticketSchema) },
+    200: { description: "The ticket after the change", content: jsonContent(ticketSchema) },
     ...problemResponses(401, 403, 404, 409, 422, 429),
   },
 });
@@ -97,9 +96,9 @@ const createCommentRoute = secured("support:write", {
     "Adds your comment to the conversation. On a ticket `waiting_on_customer` it is the awaited reply: the ticket " +
     "returns to `in_progress` and its resolution clock resumes. A closed ticket takes no comments (409). Emits " +
     "`ticket.comment.created`.",
-  request: { params: idParam, body: { content: json(createCommentBodySchema), required: true } },
+  request: { params: idParam, body: { content: jsonContent(createCommentBodySchema), required: true } },
   responses: {
-    201: { description: "The comment", content: json(commentSchema) },
+    201: { description: "The comment", content: jsonContent(commentSchema) },
     ...problemResponses(401, 403, 404, 409, 422, 429),
   },
 });
@@ -113,7 +112,7 @@ const listCommentsRoute = secured("support:read", {
   description: "Your comments and SecureBase staff replies, oldest first. Staff-internal notes are never included.",
   request: { params: idParam, query: commentsQuerySchema },
   responses: {
-    200: { description: "A page of comments", content: json(pageSchema(commentSchema, "TicketCommentList")) },
+    200: { description: "A page of comments", content: jsonContent(pageSchema(commentSchema, "TicketCommentList")) },
     ...problemResponses(401, 403, 404, 429),
   },
 });
@@ -137,9 +136,11 @@ export const supportRoutes = new OpenAPIHono<AppEnv>()
     const query = c.req.valid("query");
     const { customerId } = c.var.principal;
     const rows = await readAs(c, (db) => listTickets(db, customerId, query));
-    const { data, has_more, next_cursor } = toPage(rows, query.limit);
     const now = new Date();
-    return c.json({ data: data.map((t) => toTicket(t, now)), has_more, next_cursor }, 200);
+    return c.json(
+      pageOf(rows, query.limit, (t) => toTicket(t, now)),
+      200,
+    );
   })
   .openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");
@@ -174,6 +175,5 @@ export const supportRoutes = new OpenAPIHono<AppEnv>()
       if (!(await getTicket(db, customerId, id))) throw notFound("support ticket", id);
       return listComments(db, customerId, id, query, { includeInternal: false });
     });
-    const { data, has_more, next_cursor } = toPage(rows, query.limit);
-    return c.json({ data: data.map(toComment), has_more, next_cursor }, 200);
+    return c.json(pageOf(rows, query.limit, toComment), 200);
   });

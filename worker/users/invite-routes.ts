@@ -1,7 +1,7 @@
 // Invites: create, list, revoke (users:write / users:read), and the public acceptance.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/context.ts";
-import { pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
+import { pageSchema, paginationQuerySchema, pageOf } from "../http/pagination.ts";
 import { problemResponses, ProblemError } from "../http/problem.ts";
 import { open, secured } from "../http/routes.ts";
 import { consumeRateLimit, rateLimitHeaders } from "../platform/rate-limit-client.ts";
@@ -116,8 +116,10 @@ export const inviteRoutes = new OpenAPIHono<AppEnv>()
   .openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
     const rows = await readAs(c, (db) => listInvites(db, c.var.principal.customerId, query));
-    const { data, has_more, next_cursor } = toPage(rows, query.limit);
-    return c.json({ data: data.map((row) => toInvite(row)), has_more, next_cursor }, 200);
+    return c.json(
+      pageOf(rows, query.limit, (row) => toInvite(row)),
+      200,
+    );
   })
   .openapi(revokeRoute, async (c) => {
     const { id } = c.req.valid("param");

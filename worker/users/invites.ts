@@ -1,18 +1,15 @@
 // Invites: an admin invites an email address with a role; the invitee accepts with the emailed
 // single-use token (7 days), which creates their user and signs them in.
 import { and, desc, eq, gt, gte, isNotNull, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
-import { customers, tierFeatures, userInvites, users, userSessions, type Role } from "../../db/schema.ts";
+import { customers, tierFeatures, userInvites, users, type Role } from "../../db/schema.ts";
 import { hashPassword, passwordProblem } from "../auth/passwords.ts";
-import { rolePermissions } from "../auth/permissions.ts";
-import type { Principal } from "../auth/principal.ts";
-import { issueSessionToken, USER_SESSION_TTL_SECONDS } from "../auth/session-token.ts";
+import { insertUserSession, sessionExpiry, userSessionToken } from "../auth/user-sessions.ts";
 import type { AppContext } from "../http/context.ts";
 import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
 import { invalidField, notFound, ProblemError } from "../http/problem.ts";
 import type { Database } from "../platform/database.ts";
 import { uuidv7 } from "../platform/ids.ts";
 import type { Emit } from "../events/outbox.ts";
-import { clientIp } from "../http/client-ip.ts";
 import { writeAs, type Audit } from "../http/transactions.ts";
 import { toHex } from "../platform/encoding.ts";
 import { hashInviteToken, newInviteToken, PORTAL_ACCEPT_URL } from "./invite-token.ts";
@@ -216,7 +213,7 @@ export async function acceptInvite(
 
   const customerId = invite.customer_id;
   const userId = uuidv7();
-  const expiresAt = new Date(Date.now() + USER_SESSION_TTL_SECONDS * 1000);
+  const expiresAt = sessionExpiry();
   const created = await writeAs(
     c,
     async (db, audit) => {
@@ -255,16 +252,7 @@ export async function acceptInvite(
         }
         throw error;
       }
-      const [session] = await db
-        .insert(userSessions)
-        .values({
-          customerId,
-          userId,
-          ip: clientIp(c),
-          userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
-          expiresAt,
-        })
-        .returning({ id: userSessions.id });
+      const sessionId = await insertUserSession(c, db, { customerId, userId, expiresAt });
       const [plan] = await db
         .select({ tier: customers.tier, status: customers.status, rateLimit: tierFeatures.apiRateLimitPerMinute })
         .from(customers)
@@ -276,27 +264,22 @@ export async function acceptInvite(
         resourceType: "user",
         resourceId: userId,
         summary: `${invite.email} accepted the invite and joined as ${invite.role}`,
-        data: { invite_id: invite.invite_id, email: invite.email, role: invite.role, session_id: session!.id },
+        data: { invite_id: invite.invite_id, email: invite.email, role: invite.role, session_id: sessionId },
       });
-      return { user, sessionId: session!.id, plan };
+      return { user, sessionId, plan };
     },
     { context: { customerId, userId, role: invite.role }, actor: { type: "user", id: userId } },
   );
 
-  const principal: Principal = {
-    kind: "user_session",
+  const { token, expiresIn } = await userSessionToken(c, {
     customerId,
-    keyId: null,
     userId,
     sessionId: created.sessionId,
     role: invite.role,
     superAdmin: false,
-    mode: "live",
     tier: created.plan.tier,
-    scopes: [...rolePermissions[invite.role]],
     rateLimitPerMinute: created.plan.rateLimit,
-    expiresAt: expiresAt.getTime(),
-  };
-  const { token, expiresIn } = await issueSessionToken(c.env.SESSION_SIGNING_KEYS, principal, USER_SESSION_TTL_SECONDS);
+    expiresAt,
+  });
   return { user: created.user, sessionId: created.sessionId, token, expiresIn };
 }

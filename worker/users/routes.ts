@@ -7,7 +7,7 @@ import { forgetPrincipal } from "../auth/principal-cache.ts";
 import { revokeKeySessions, revokeSession } from "../auth/revocation.ts";
 import { toHex } from "../platform/encoding.ts";
 import type { AppContext, AppEnv } from "../http/context.ts";
-import { pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
+import { pageSchema, paginationQuerySchema, pageOf } from "../http/pagination.ts";
 import { notFound, problemResponses } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../http/transactions.ts";
@@ -156,8 +156,7 @@ export const userRoutes = new OpenAPIHono<AppEnv>()
   .openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
     const rows = await readAs(c, (db) => listUsers(db, c.var.principal.customerId, query));
-    const { data, has_more, next_cursor } = toPage(rows, query.limit);
-    return c.json({ data: data.map(toUser), has_more, next_cursor }, 200);
+    return c.json(pageOf(rows, query.limit, toUser), 200);
   })
   .openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");

@@ -3,10 +3,10 @@
 import { OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppContext, AppEnv } from "../http/context.ts";
 import { sendAll, workMessages } from "../events/messages.ts";
-import { idParam, pageSchema, paginationQuerySchema, toPage } from "../http/pagination.ts";
+import { idParam, pageSchema, paginationQuerySchema, pageOf } from "../http/pagination.ts";
 import { invalidField, notFound, problemResponses } from "../http/problem.ts";
 import type { ApiTag } from "../http/openapi-tags.ts";
-import { secured } from "../http/routes.ts";
+import { jsonResponse, secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../http/transactions.ts";
 import { getDelivery, listDeliveries, recoverEndpoint, retryDelivery } from "./delivery-log.ts";
 import {
@@ -38,10 +38,6 @@ import {
 import { checkEndpointUrl } from "./url-policy.ts";
 
 const tags: [ApiTag] = ["webhooks"];
-const json = <S extends z.ZodType>(schema: S, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const body = <S extends z.ZodType>(schema: S, required = true) => ({
   content: { "application/json": { schema } },
   required,
@@ -57,7 +53,10 @@ const endpointAction = <P extends string>(operationId: string, path: P, summary:
     summary,
     description,
     request: { params: idParam },
-    responses: { 200: json(webhookEndpointSchema, "The endpoint"), ...problemResponses(400, 401, 403, 404, 429) },
+    responses: {
+      200: jsonResponse(webhookEndpointSchema, "The endpoint"),
+      ...problemResponses(400, 401, 403, 404, 429),
+    },
   });
 
 const createRoute = secured("webhooks:write", {
@@ -71,7 +70,7 @@ const createRoute = secured("webhooks:write", {
     "Outside development the URL must be https on port 443, without credentials, naming a host that resolves only to public addresses.",
   request: { body: body(createEndpointBodySchema) },
   responses: {
-    201: json(webhookEndpointWithSecretSchema, "The endpoint, with its secret"),
+    201: jsonResponse(webhookEndpointWithSecretSchema, "The endpoint, with its secret"),
     ...problemResponses(400, 401, 403, 422, 429),
   },
 });
@@ -85,7 +84,7 @@ const listRoute = secured("webhooks:read", {
   description: "Never includes secrets.",
   request: { query: paginationQuerySchema },
   responses: {
-    200: json(pageSchema(webhookEndpointSchema, "WebhookEndpointList"), "A page of endpoints"),
+    200: jsonResponse(pageSchema(webhookEndpointSchema, "WebhookEndpointList"), "A page of endpoints"),
     ...problemResponses(400, 401, 403, 429),
   },
 });
@@ -98,7 +97,7 @@ const getRoute = secured("webhooks:read", {
   summary: "Retrieve a webhook endpoint",
   description: "Never includes its secret.",
   request: { params: idParam },
-  responses: { 200: json(webhookEndpointSchema, "The endpoint"), ...problemResponses(400, 401, 403, 404, 429) },
+  responses: { 200: jsonResponse(webhookEndpointSchema, "The endpoint"), ...problemResponses(400, 401, 403, 404, 429) },
 });
 
 const updateRoute = secured("webhooks:write", {
@@ -109,7 +108,10 @@ const updateRoute = secured("webhooks:write", {
   summary: "Change a webhook endpoint's URL, description or event types",
   description: "Only the fields sent change. A new URL is checked like at creation.",
   request: { params: idParam, body: body(updateEndpointBodySchema) },
-  responses: { 200: json(webhookEndpointSchema, "The endpoint"), ...problemResponses(400, 401, 403, 404, 422, 429) },
+  responses: {
+    200: jsonResponse(webhookEndpointSchema, "The endpoint"),
+    ...problemResponses(400, 401, 403, 404, 422, 429),
+  },
 });
 
 const deleteRoute = secured("webhooks:write", {
@@ -147,7 +149,7 @@ const rotateRoute = secured("webhooks:write", {
     "messages; `expire_previous_now: true` stops the old one at once.",
   request: { params: idParam, body: body(rotateSecretBodySchema, false) },
   responses: {
-    200: json(webhookEndpointWithSecretSchema, "The endpoint, with its new secret"),
+    200: jsonResponse(webhookEndpointWithSecretSchema, "The endpoint, with its new secret"),
     ...problemResponses(400, 401, 403, 404, 422, 429),
   },
 });
@@ -160,7 +162,10 @@ const testRoute = secured("webhooks:write", {
   summary: "Send a webhook.test event to this endpoint",
   description: "Delivered like any event (even to a disabled endpoint) and shown in the delivery log.",
   request: { params: idParam },
-  responses: { 202: json(testEventSchema, "The test event is queued"), ...problemResponses(400, 401, 403, 404, 429) },
+  responses: {
+    202: jsonResponse(testEventSchema, "The test event is queued"),
+    ...problemResponses(400, 401, 403, 404, 429),
+  },
 });
 
 const listDeliveriesRoute = secured("webhooks:read", {
@@ -172,7 +177,7 @@ const listDeliveriesRoute = secured("webhooks:read", {
   description: "Filter by `status` and `event_type`.",
   request: { params: idParam, query: listDeliveriesQuerySchema },
   responses: {
-    200: json(pageSchema(deliverySchema, "WebhookDeliveryList"), "A page of deliveries"),
+    200: jsonResponse(pageSchema(deliverySchema, "WebhookDeliveryList"), "A page of deliveries"),
     ...problemResponses(400, 401, 403, 404, 429),
   },
 });
@@ -185,7 +190,10 @@ const getDeliveryRoute = secured("webhooks:read", {
   summary: "A delivery with every attempt",
   description: "Each attempt: status code, latency, error, first 1 KB of the response.",
   request: { params: idParam },
-  responses: { 200: json(deliveryWithAttemptsSchema, "The delivery"), ...problemResponses(400, 401, 403, 404, 429) },
+  responses: {
+    200: jsonResponse(deliveryWithAttemptsSchema, "The delivery"),
+    ...problemResponses(400, 401, 403, 404, 429),
+  },
 });
 
 const retryRoute = secured("webhooks:write", {
@@ -198,7 +206,10 @@ const retryRoute = secured("webhooks:write", {
     "Same event id and body (the receiver can deduplicate on `webhook-id`); a dead delivery gets a fresh retry schedule. " +
     "409 `endpoint-disabled` while its endpoint is disabled.",
   request: { params: idParam },
-  responses: { 202: json(deliverySchema, "The delivery, due now"), ...problemResponses(400, 401, 403, 404, 409, 429) },
+  responses: {
+    202: jsonResponse(deliverySchema, "The delivery, due now"),
+    ...problemResponses(400, 401, 403, 404, 409, 429),
+  },
 });
 
 const recoverRoute = secured("webhooks:write", {
@@ -210,7 +221,7 @@ const recoverRoute = secured("webhooks:write", {
   description: "Use after fixing (and enabling) an endpoint.",
   request: { params: idParam, body: body(recoverBodySchema) },
   responses: {
-    202: json(recoverResultSchema, "How many deliveries were queued"),
+    202: jsonResponse(recoverResultSchema, "How many deliveries were queued"),
     ...problemResponses(400, 401, 403, 404, 422, 429),
   },
 });
@@ -244,8 +255,7 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
   .openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
     const rows = await readAs(c, (db) => listEndpoints(db, c.var.principal.customerId, query));
-    const page = toPage(rows, query.limit);
-    return c.json({ ...page, data: page.data.map(toEndpoint) }, 200);
+    return c.json(pageOf(rows, query.limit, toEndpoint), 200);
   })
   .openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");
@@ -308,8 +318,7 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
       (await getEndpoint(db, customerId, id)) ? listDeliveries(db, customerId, id, query) : undefined,
     );
     if (!rows) throw notFound("webhook endpoint", id);
-    const page = toPage(rows, query.limit);
-    return c.json({ ...page, data: page.data.map(toDelivery) }, 200);
+    return c.json(pageOf(rows, query.limit, toDelivery), 200);
   })
   .openapi(getDeliveryRoute, async (c) => {
     const { id } = c.req.valid("param");
