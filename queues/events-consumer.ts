@@ -23,6 +23,7 @@ import {
 import { sendDueEmails } from "../worker/notifications/email.ts";
 import { withJobsDatabase } from "../worker/platform/database.ts";
 import { deliverWebhooks } from "../worker/webhooks/delivery.ts";
+import { safeError } from "../worker/platform/log-safe.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -90,7 +91,7 @@ async function consumeEventMessages(queue: string, messages: Parsed<EventMessage
       return fanOut(db, [...new Set(outbox)]);
     });
   } catch (error) {
-    console.error(`processing ${messages.length} event messages failed, retrying:`, error);
+    console.error(`processing ${messages.length} event messages failed, retrying: ${safeError(error)}`);
     for (const { message } of messages) message.retry({ delaySeconds: 5 });
     return;
   }
@@ -101,14 +102,14 @@ async function consumeEventMessages(queue: string, messages: Parsed<EventMessage
   const now = fannedOut.deliveryIds.slice(0, DELIVER_INLINE);
   const later = fannedOut.deliveryIds.slice(DELIVER_INLINE);
   await sendAll(env.EVENTS, [...workMessages("webhook_deliveries", later)]).catch((error) =>
-    console.error("queueing deliveries failed; the sweep will pick them up:", error),
+    console.error(`queueing deliveries failed; the sweep will pick them up: ${safeError(error)}`),
   );
   await Promise.all([
     deliverWebhooks(env, now).catch((error) =>
-      console.error("inline deliveries failed; the sweep will retry them:", error),
+      console.error(`inline deliveries failed; the sweep will retry them: ${safeError(error)}`),
     ),
     sendDueEmails(env, fannedOut.emailIds).catch((error) =>
-      console.error("sending emails failed; the sweep will retry them:", error),
+      console.error(`sending emails failed; the sweep will retry them: ${safeError(error)}`),
     ),
   ]);
 }
@@ -125,7 +126,7 @@ async function consumeWork(messages: Parsed<WorkMessage>[], env: Env): Promise<v
       for (const { message } of mine) message.ack();
     } catch (error) {
       // Attempts already recorded are not repeated (a retry only claims what is still due).
-      console.error(`${kind} work failed, retrying:`, error);
+      console.error(`${kind} work failed, retrying: ${safeError(error)}`);
       for (const { message } of mine) message.retry({ delaySeconds: 5 });
     }
   };

@@ -5,6 +5,7 @@
 import type { AppContext } from "../env.ts";
 import { newEvent } from "../events/messages.ts";
 import type { Principal } from "./principal.ts";
+import { safeError } from "../platform/log-safe.ts";
 
 export const SAMPLE_MS = 5 * 60_000;
 const reported = new Map<string, number>();
@@ -17,6 +18,6 @@ export function noteKeyUsed(c: AppContext, principal: Principal, now = Date.now(
   c.executionCtx.waitUntil(
     c.env.EVENTS.send(
       newEvent("api_key.used", principal.customerId, { api_key_id: keyId, used_at: new Date(now).toISOString() }),
-    ).catch((error: unknown) => console.warn("could not report key use:", error)),
+    ).catch((error: unknown) => console.warn(`could not report key use: ${safeError(error)}`)),
   );
 }

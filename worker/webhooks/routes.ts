@@ -36,6 +36,7 @@ import {
   webhookEndpointWithSecretSchema,
 } from "./schemas.ts";
 import { checkEndpointUrl } from "./url-policy.ts";
+import { safeError } from "../platform/log-safe.ts";
 
 const tags: [ApiTag] = ["webhooks"];
 const json = <S extends z.ZodType>(schema: S, description: string) => ({
@@ -223,7 +224,7 @@ async function assertDeliverable(c: AppContext, url: string): Promise<void> {
 const queueDeliveries = (c: AppContext, ids: string[]) =>
   c.executionCtx.waitUntil(
     sendAll(c.env.EVENTS, workMessages("webhook_deliveries", ids)).catch((error) =>
-      console.error("queueing deliveries failed; the sweep will:", error),
+      console.error(`queueing deliveries failed; the sweep will: ${safeError(error)}`),
     ),
   );
 
