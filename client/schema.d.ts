@@ -3181,7 +3181,7 @@ export interface components {
             latency_ms: number | null;
             /** @example HTTP 503 */
             error: string | null;
-            /** @description First 1 KB of the response body */
+            /** @description Always null: the receiver's response body is not stored (a stored body would let an endpoint URL read what it reaches). Status code and latency are kept. */
             response_excerpt: string | null;
             /** Format: date-time */
             attempted_at: string;

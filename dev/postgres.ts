@@ -121,6 +121,25 @@ export async function copyDatabase(adminUrl: string, template: string, database:
     await client.query(
       `CREATE DATABASE ${quoteIdent(database)} TEMPLATE ${quoteIdent(template)} OWNER ${quoteIdent(rows[0].owner as string)}`,
     );
+    // A database's own privileges (pg_database.datacl, e.g. 0070's REVOKE TEMPORARY … FROM PUBLIC)
+    // are not part of what TEMPLATE copies: the copy starts with the defaults. Give it the template's.
+    const acl = await client.query<{ grantee: string | null; privilege: string }>(
+      `SELECT CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee) END AS grantee, a.privilege_type AS privilege
+       FROM pg_database d CROSS JOIN aclexplode(d.datacl) a
+       WHERE d.datname = $1 AND a.grantee <> d.datdba`,
+      [template],
+    );
+    const hasAcl = await client.query("SELECT 1 FROM pg_database WHERE datname = $1 AND datacl IS NOT NULL", [
+      template,
+    ]);
+    if (hasAcl.rowCount) {
+      await client.query(`REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM PUBLIC`);
+      for (const { grantee, privilege } of acl.rows) {
+        await client.query(
+          `GRANT ${privilege} ON DATABASE ${quoteIdent(database)} TO ${grantee === null ? "PUBLIC" : quoteIdent(grantee)}`,
+        );
+      }
+    }
   } finally {
     await client.end();
   }

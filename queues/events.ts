@@ -10,6 +10,7 @@ import {
 } from "../worker/events/messages.ts";
 import { doWork, processEvents, sendFannedOut } from "../worker/dispatch/consumer.ts";
 import type { Env } from "../worker/env.ts";
+import { safeError } from "../worker/platform/log-safe.ts";
 
 type Parsed<T> = { message: Message<QueueMessage>; body: T };
 
@@ -48,7 +49,7 @@ async function consumeEventMessages(env: Env, queue: string, messages: Parsed<Ev
       messages.map(({ message, body }) => ({ messageId: message.id, attempts: message.attempts, body })),
     );
   } catch (error) {
-    console.error(`processing ${messages.length} event messages failed, retrying:`, error);
+    console.error(`processing ${messages.length} event messages failed, retrying: ${safeError(error)}`);
     for (const { message } of messages) message.retry({ delaySeconds: 5 });
     return;
   }
@@ -62,7 +63,7 @@ async function consumeWork(env: Env, kind: WorkMessage["work"], messages: Parsed
     await doWork(env, kind, [...new Set(messages.flatMap((m) => m.body.ids))]);
     for (const { message } of messages) message.ack();
   } catch (error) {
-    console.error(`${kind} work failed, retrying:`, error);
+    console.error(`${kind} work failed, retrying: ${safeError(error)}`);
     for (const { message } of messages) message.retry({ delaySeconds: 5 });
   }
 }

@@ -14,6 +14,7 @@ import { requestLog } from "./http/request-log.ts";
 import { problem, ProblemError, type FieldError } from "./http/problem.ts";
 import { RequestDatabase } from "./platform/database.ts";
 import { databaseProblem } from "./http/database-problem.ts";
+import { safeError } from "./platform/log-safe.ts";
 
 /** The document's top level; `scripts/openapi.ts` writes the same document for linters and the client. */
 export const documentConfig = {
@@ -94,9 +95,7 @@ export function createPlatformApp(modules: readonly RouteModule[]) {
     }
     const unavailable = databaseProblem(error);
     if (unavailable) {
-      console.warn(
-        `request ${c.get("requestId")}: database ${unavailable.slug}: ${error instanceof Error ? error.message : error}`,
-      );
+      console.warn(`request ${c.get("requestId")}: database ${unavailable.slug}: ${safeError(error)}`);
       return problem(
         c,
         unavailable.status,
@@ -106,7 +105,7 @@ export function createPlatformApp(modules: readonly RouteModule[]) {
         unavailable.extra,
       );
     }
-    console.error(`request ${c.get("requestId")} failed:`, error);
+    console.error(`request ${c.get("requestId")} failed: ${safeError(error)}`);
     return problem(
       c,
       500,

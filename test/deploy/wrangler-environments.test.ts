@@ -14,6 +14,7 @@ import {
   wrangler,
   wranglerConfig,
 } from "./wrangler.ts";
+import { isLocalEnvironment } from "../../worker/webhooks/url-policy.ts";
 
 const config = wranglerConfig();
 let scratch: string;
@@ -28,6 +29,12 @@ afterAll(async () => {
 describe("the schedule", () => {
   it("has a job for every cron wrangler.toml triggers, and no job without a trigger", () => {
     expect(Object.keys(schedule).sort()).toEqual([...config.triggers!.crons].sort());
+  });
+});
+
+describe("the top level (what `wrangler deploy` without --env deploys)", () => {
+  it("keeps the webhook SSRF guard on: development and test are set by npm run dev and the tests, not here", () => {
+    expect(isLocalEnvironment({ ENVIRONMENT: config.vars?.ENVIRONMENT ?? "" })).toBe(false);
   });
 });
 
@@ -57,6 +64,11 @@ describe.each(deployedEnvironments)("[env.%s]", (name) => {
     // Locally (and in the tests) IAM auth is off: the role's password in the URL.
     expect(config.vars?.DB_IAM_AUTH_REGION).toBe("");
     expect(env.observability?.enabled).toBe(true);
+  });
+
+  it("fetches only public addresses (global_fetch_strictly_public) and runs the webhook SSRF guard", () => {
+    expect(env.compatibility_flags).toContain("global_fetch_strictly_public");
+    expect(isLocalEnvironment({ ENVIRONMENT: env.vars!.ENVIRONMENT! })).toBe(false);
   });
 
   it("bundles and binds everything (wrangler deploy --dry-run)", () => {

@@ -23,6 +23,7 @@ export const workerSecrets = [
 ];
 
 export interface WranglerSection {
+  compatibility_flags?: string[];
   name?: string;
   vars?: Record<string, string>;
   kv_namespaces?: { binding: string; id: string }[];

@@ -169,3 +169,52 @@ describe("a context that was signed but has expired", () => {
     expect(outcome).toContain("expired");
   });
 });
+
+describe("a context signed with the real key but without an expiry", () => {
+  /** Signs exactly `context` with DB_CONTEXT_KEY, as the Worker would, whatever it contains. */
+  async function signRaw(context: string): Promise<{ context: string; signature: string }> {
+    const config = (await import("cloudflare:workers")).env.DB_CONTEXT_KEY;
+    const secret = Uint8Array.from(
+      atob(
+        config
+          .slice(config.indexOf(":") + 1)
+          .replaceAll("-", "+")
+          .replaceAll("_", "/"),
+      ),
+      (ch) => ch.charCodeAt(0),
+    );
+    const key = await crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(context)));
+    return { context, signature: [...mac].map((b) => b.toString(16).padStart(2, "0")).join("") };
+  }
+
+  const read = (signed: { context: string; signature: string }) =>
+    asApiRole(async (client) => {
+      try {
+        await client.query("BEGIN");
+        await client.query("SELECT set_config('app.context', $1, true), set_config('app.context_sig', $2, true)", [
+          signed.context,
+          signed.signature,
+        ]);
+        const { rows } = await client.query("SELECT customer_id::text AS id FROM invoices");
+        return { ids: [...new Set(rows.map((r) => r.id as string))] };
+      } catch (error) {
+        return { error: (error as Error).message, code: (error as { code: string }).code };
+      } finally {
+        await client.query("ROLLBACK");
+      }
+    });
+
+  it.each([
+    ["missing", (cid: string) => ({ kid: "ctxtest", cid, uid: null, role: null, sa: false })],
+    ["null", (cid: string) => ({ kid: "ctxtest", cid, uid: null, role: null, sa: false, exp: null })],
+    ["a string", (cid: string) => ({ kid: "ctxtest", cid, uid: null, role: null, sa: false, exp: "9999999999" })],
+  ])("is rejected when exp is %s", async (_case, build) => {
+    const kid = (await import("cloudflare:workers")).env.DB_CONTEXT_KEY.split(":")[0];
+    const body = { ...build(a.customerId), kid };
+    expect(await read(await signRaw(JSON.stringify(body)))).toMatchObject({ code: "28000" });
+    // The same context with a valid exp is accepted: only the expiry is at fault.
+    const valid = { ...body, exp: Math.floor(Date.now() / 1000) + 60 };
+    expect(await read(await signRaw(JSON.stringify(valid)))).toEqual({ ids: [a.customerId] });
+  });
+});

@@ -49,6 +49,21 @@ describe("classifyAddress", () => {
     ["fd00:ec2::254", "metadata"],
     ["2001:db8::1", "reserved"],
     ["2606:4700:4700::1111", "public"],
+    // 6to4 carries an IPv4 address in its second and third groups: classified by it.
+    ["2002:7f00:1::1", "loopback"],
+    ["2002:a9fe:a9fe::", "metadata"],
+    ["2002:c0a8:101::1", "private"],
+    ["2002:5db8:d822::1", "public"],
+    // Local-use NAT64 and Teredo can reach anything behind a translator or relay: never public.
+    ["64:ff9b:1::a00:1", "reserved"],
+    ["64:ff9b:1:abcd::5db8:d822", "reserved"],
+    ["2001:0:4136:e378:8000:63bf:3fff:fdd2", "reserved"],
+    ["2001::1", "reserved"],
+    // IPv4-mapped and IPv4-translated (::ffff:0:a.b.c.d) addresses, by their IPv4 address.
+    ["::ffff:a9fe:a9fe", "metadata"],
+    ["::ffff:0:7f00:1", "loopback"],
+    ["::ffff:0:10.0.0.1", "private"],
+    ["::ffff:0:169.254.169.254", "metadata"],
   ])("%s is %s", (address, kind) => {
     expect(classifyAddress(address)).toBe(kind);
   });
@@ -90,6 +105,15 @@ describe("checkEndpointUrl outside development/test", () => {
     expect(
       await checkEndpointUrl({ ENVIRONMENT: "staging", DOH_URL: env.DOH_URL }, "http://127.0.0.1:9999/x"),
     ).toMatchObject({ ok: false });
+  });
+
+  it("keeps the guard on for an unset, empty or unknown ENVIRONMENT (fail closed)", async () => {
+    for (const ENVIRONMENT of [undefined, "", "Development", "dev", "preview", "local"]) {
+      expect(
+        await checkEndpointUrl({ ENVIRONMENT: ENVIRONMENT as string, DOH_URL: env.DOH_URL }, "http://127.0.0.1:9999/x"),
+        String(ENVIRONMENT),
+      ).toMatchObject({ ok: false });
+    }
   });
 
   it("answers 422 naming body.url when the Worker runs with ENVIRONMENT=production", async () => {

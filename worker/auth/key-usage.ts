@@ -8,6 +8,7 @@ import type { AppContext } from "../http/context.ts";
 import { newEvent } from "../events/messages.ts";
 import type { Database } from "../platform/database.ts";
 import type { Principal } from "./principal.ts";
+import { safeError } from "../platform/log-safe.ts";
 
 export const SAMPLE_MS = 5 * 60_000;
 const reported = new Map<string, number>();
@@ -20,7 +21,7 @@ export function noteKeyUsed(c: AppContext, principal: Principal, now = Date.now(
   c.executionCtx.waitUntil(
     c.env.EVENTS.send(
       newEvent("api_key.used", principal.customerId, { api_key_id: keyId, used_at: new Date(now).toISOString() }),
-    ).catch((error: unknown) => console.warn("could not report key use:", error)),
+    ).catch((error: unknown) => console.warn(`could not report key use: ${safeError(error)}`)),
   );
 }
 

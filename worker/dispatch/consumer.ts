@@ -15,6 +15,7 @@ import { sendDueEmails } from "../notifications/email.ts";
 import { withJobsDatabase } from "../platform/database.ts";
 import { deliverWebhooks } from "../webhooks/delivery-attempts.ts";
 import { type FanOutResult, fanOut } from "./fan-out.ts";
+import { safeError } from "../platform/log-safe.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -75,14 +76,14 @@ export async function sendFannedOut(env: Env, fannedOut: FanOutResult): Promise<
   const now = fannedOut.deliveryIds.slice(0, DELIVER_INLINE);
   const later = fannedOut.deliveryIds.slice(DELIVER_INLINE);
   await sendAll(env.EVENTS, [...workMessages("webhook_deliveries", later)]).catch((error) =>
-    console.error("queueing deliveries failed; the sweep will pick them up:", error),
+    console.error(`queueing deliveries failed; the sweep will pick them up: ${safeError(error)}`),
   );
   await Promise.all([
     deliverWebhooks(env, now).catch((error) =>
-      console.error("inline deliveries failed; the sweep will retry them:", error),
+      console.error(`inline deliveries failed; the sweep will retry them: ${safeError(error)}`),
     ),
     sendDueEmails(env, fannedOut.emailIds).catch((error) =>
-      console.error("sending emails failed; the sweep will retry them:", error),
+      console.error(`sending emails failed; the sweep will retry them: ${safeError(error)}`),
     ),
   ]);
 }

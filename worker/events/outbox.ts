@@ -12,6 +12,7 @@ import { encryptWithCurrent } from "../platform/encryption.ts";
 import { uuidv7 } from "../platform/ids.ts";
 import { checkedPayload, type EventPayload, type EventType } from "./catalogue.ts";
 import type { EventMessage } from "./messages.ts";
+import { safeError } from "../platform/log-safe.ts";
 
 export const SEALED_FIELD = "_sealed";
 
@@ -97,7 +98,7 @@ export async function publish(queue: Queue<EventMessage>, messages: EventMessage
     try {
       await queue.sendBatch(messages.slice(i, i + 100).map((body) => ({ body, contentType: "json" as const })));
     } catch (error) {
-      console.error(`publishing ${messages.length} outbox events failed; the sweep will retry:`, error);
+      console.error(`publishing ${messages.length} outbox events failed; the sweep will retry: ${safeError(error)}`);
       return;
     }
   }

@@ -10,6 +10,7 @@ import type { Env } from "../env.ts";
 import { withJobsDatabase } from "../platform/database.ts";
 import { decrypt } from "../platform/encryption.ts";
 import { notificationKind } from "./catalogue.ts";
+import { safeError } from "../platform/log-safe.ts";
 
 export const MAX_EMAIL_ATTEMPTS = 10;
 const LEASE_SECONDS = 120;
@@ -98,7 +99,7 @@ export async function sendDueEmails(env: Env, ids?: string[], limit = 50): Promi
         const providerId = await sendEmail(env, row.toAddress, await renderEmail(env, row));
         return { row, providerId, error: null };
       } catch (error) {
-        return { row, providerId: null, error: error instanceof Error ? error.message : String(error) };
+        return { row, providerId: null, error: safeError(error) };
       }
     }),
   );
@@ -127,6 +128,6 @@ export async function sendDueEmails(env: Env, ids?: string[], limit = 50): Promi
     }
   });
   const failed = outcomes.filter((o) => o.error !== null).length;
-  for (const o of outcomes) if (o.error) console.error(`email ${o.row.id} to ${o.row.toAddress} failed: ${o.error}`);
+  for (const o of outcomes) if (o.error) console.error(`email ${o.row.id} failed: ${o.error}`);
   return { sent: outcomes.length - failed, failed };
 }

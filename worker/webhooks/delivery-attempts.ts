@@ -23,6 +23,7 @@ import { withJobsDatabase, type Database } from "../platform/database.ts";
 import { signingSecrets } from "./endpoints.ts";
 import { webhookHeaders } from "./signing.ts";
 import { checkEndpointUrl, isLocalEnvironment } from "./url-policy.ts";
+import { safeError } from "../platform/log-safe.ts";
 
 /** Delay after failed attempt n (1-based); after the 8th there is none: the delivery is dead. */
 export const RETRY_DELAYS_SECONDS = [5, 300, 1800, 7200, 18_000, 36_000, 36_000] as const;
@@ -32,7 +33,6 @@ export const ATTEMPT_TIMEOUT_MS = 15_000;
 export const CLAIM_LEASE_SECONDS = 60;
 export const ENDPOINT_CONCURRENCY = 2;
 export const INVOCATION_CONCURRENCY = 50;
-export const EXCERPT_BYTES = 1024;
 /** Longest Retry-After honoured (a receiver cannot park a delivery for longer). */
 export const MAX_RETRY_AFTER_SECONDS = 24 * 3600;
 
@@ -54,24 +54,6 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   if (/^\d+$/.test(value.trim())) return Number(value.trim());
   const at = Date.parse(value);
   return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
-}
-
-async function readExcerpt(response: Response): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (size < EXCERPT_BYTES) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.length;
-  }
-  await reader.cancel().catch(() => undefined);
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) bytes.set(chunk, (offset += chunk.length) - chunk.length);
-  return new TextDecoder().decode(bytes.slice(0, EXCERPT_BYTES)).replaceAll("\u0000", "").slice(0, EXCERPT_BYTES);
 }
 
 type Claimed = Awaited<ReturnType<typeof claim>>[number];
@@ -144,7 +126,10 @@ async function attempt(env: Env, delivery: Claimed): Promise<Outcome> {
       redirect: "manual",
       signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
     });
-    const excerpt = await readExcerpt(response);
+    // The body is never read or stored: a stored excerpt would turn a blind SSRF into a readable
+    // one (docs/security.md). Status and latency are what the delivery log keeps.
+    await response.body?.cancel().catch(() => undefined);
+    const excerpt = null;
     return {
       delivery,
       statusCode: response.status,
@@ -314,7 +299,9 @@ async function record(env: Env, outcomes: Outcome[]): Promise<DeliveryRunSummary
   await sendAll(
     env.EVENTS,
     retries.flatMap((p) => workMessages("webhook_deliveries", [p.delivery.id], p.delay!)),
-  ).catch((error) => console.error("scheduling webhook retries failed; the sweep will pick them up:", error));
+  ).catch((error) =>
+    console.error(`scheduling webhook retries failed; the sweep will pick them up: ${safeError(error)}`),
+  );
   return {
     attempted: plan.length,
     succeeded: plan.filter((p) => p.ok).length,

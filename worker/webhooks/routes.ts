@@ -36,6 +36,7 @@ import {
   webhookEndpointWithSecretSchema,
 } from "./schemas.ts";
 import { checkEndpointUrl } from "./url-policy.ts";
+import { safeError } from "../platform/log-safe.ts";
 
 const tags: [ApiTag] = ["webhooks"];
 const body = <S extends z.ZodType>(schema: S, required = true) => ({
@@ -234,7 +235,7 @@ async function assertDeliverable(c: AppContext, url: string): Promise<void> {
 const queueDeliveries = (c: AppContext, ids: string[]) =>
   c.executionCtx.waitUntil(
     sendAll(c.env.EVENTS, workMessages("webhook_deliveries", ids)).catch((error) =>
-      console.error("queueing deliveries failed; the sweep will:", error),
+      console.error(`queueing deliveries failed; the sweep will: ${safeError(error)}`),
     ),
   );
 

@@ -119,7 +119,10 @@ export const attemptSchema = z
       .openapi({ description: "null when no response arrived (timeout, connection error)", example: 503 }),
     latency_ms: z.number().int().nullable().openapi({ example: 120 }),
     error: z.string().nullable().openapi({ example: "HTTP 503" }),
-    response_excerpt: z.string().nullable().openapi({ description: "First 1 KB of the response body" }),
+    response_excerpt: z.string().nullable().openapi({
+      description:
+        "Always null: the receiver's response body is not stored (a stored body would let an endpoint URL read what it reaches). Status code and latency are kept.",
+    }),
     attempted_at: time,
   })
   .openapi("WebhookDeliveryAttempt");

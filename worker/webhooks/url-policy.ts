@@ -1,4 +1,6 @@
-// Which webhook URLs the platform will call (SSRF). Outside ENVIRONMENT development/test an
+// Which webhook URLs the platform will call (SSRF). Unless ENVIRONMENT is exactly "development"
+// or "test" (set by `npm run dev` and the tests, never by wrangler.toml: an unset or unknown value
+// keeps the guard on) an
 // endpoint must be https on port 443, carry no credentials, name a host (not an IP literal), and
 // every address that host resolves to (DNS over HTTPS, A and AAAA) must be public: not loopback,
 // private, link-local, CGNAT, multicast, reserved or a cloud metadata address, IPv4 or IPv6.
@@ -7,7 +9,9 @@
 // What a Worker cannot check: it has no DNS API and fetch() resolves the name again, so a host
 // that answers DoH with a public address and fetch with a private one (DNS rebinding) is not
 // caught here. Cloudflare's egress does not reach private networks from fetch(), which closes
-// most of that window; the `global_fetch_strictly_public` compatibility flag makes it explicit.
+// most of that window; the `global_fetch_strictly_public` compatibility flag (set for
+// [env.staging] and [env.production] in wrangler.toml; locally it would refuse the 127.0.0.1
+// receivers of the tests and `npm run dev`) makes it explicit. See docs/security.md.
 import type { Env } from "../env.ts";
 
 export type AddressClass =
@@ -79,7 +83,15 @@ function classifyIpv6(g: number[]): AddressClass {
   if (g.slice(0, 7).every((x) => x === 0) && g[7] === 1) return "loopback";
   // IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::/96) carry an IPv4 address.
   if (g.slice(0, 5).every((x) => x === 0) && (g[5] === 0xffff || g[5] === 0)) return classifyIpv4(embeddedV4());
+  // IPv4-translated (::ffff:0:a.b.c.d, RFC 2765) likewise.
+  if (g.slice(0, 4).every((x) => x === 0) && g[4] === 0xffff && g[5] === 0) return classifyIpv4(embeddedV4());
   if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return classifyIpv4(embeddedV4());
+  // Local-use NAT64 (64:ff9b:1::/48) translates to whatever the operator's network holds, and
+  // Teredo (2001::/32) tunnels to an address we cannot check: neither is public.
+  if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return "reserved";
+  if (g[0] === 0x2001 && g[1] === 0) return "reserved";
+  // 6to4 (2002::/16) carries the IPv4 address of its relay in groups 2 and 3.
+  if (g[0] === 0x2002) return classifyIpv4([g[1]! >> 8, g[1]! & 0xff, g[2]! >> 8, g[2]! & 0xff]);
   if (g[0] === 0xfd00 && g[1] === 0x0ec2 && g.slice(2, 7).every((x) => x === 0) && g[7] === 0x254) return "metadata";
   if ((g[0]! & 0xfe00) === 0xfc00) return "private";
   if ((g[0]! & 0xffc0) === 0xfe80) return "link_local";
