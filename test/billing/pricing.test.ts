@@ -1,6 +1,6 @@
 // app.billing_lines: the one calculation behind invoices, the preview and the metrics' costs.
 // Every tier, every discount band boundary, half-up rounding per line, the rate card in force
-// on the period's first day, and the seed's worked example to the cent.
+// on the period's first day, and the worked example of docs/billing.md to the cent.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { as, asOwner } from "../helpers/database.ts";
 import { asCustomer } from "../../dev/fixtures.ts";
@@ -75,7 +75,7 @@ async function customerWith(
 }
 
 describe("app.billing_lines", () => {
-  it("reproduces the seed example exactly: standard, 100 GB-month logs, 1,000 GB NAT → $2,219.40", async () => {
+  it("reproduces the worked example of docs/billing.md exactly: standard, 100 GB-month logs, 1,000 GB NAT → $2,219.40", async () => {
     const customer = await customerWith("standard", { logs: "100", nat: "1000" });
     const priced = await lines(customer);
     expect(priced.map((l) => [l.kind, l.description, Number(l.amount_cents)])).toEqual([

@@ -39,7 +39,7 @@ async function run(period: string, options: { dry_run?: boolean; batch_size?: nu
   return response.json<Run>();
 }
 
-/** Customers that existed in `month` (YYYY-MM), with the seed example's usage. */
+/** Customers that existed in `month` (YYYY-MM), with the worked example's usage (docs/billing.md). */
 async function customersIn(month: string, count: number, tier: Tier = "standard"): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {

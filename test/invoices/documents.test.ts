@@ -33,7 +33,7 @@ beforeAll(async () => {
 });
 
 describe("GET /v1/invoices/{id}.html", () => {
-  it("renders a print-ready page with the seed example's amounts", async () => {
+  it("renders a print-ready page with the worked example's amounts (docs/billing.md)", async () => {
     const response = await call(`/v1/invoices/${invoiceId}.html`, { token: alice.key });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");

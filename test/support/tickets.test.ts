@@ -71,7 +71,7 @@ describe("POST /v1/support/tickets", () => {
     expect(audit.data.map((e) => e.action)).toEqual(["ticket.created"]);
   });
 
-  it("takes the seed's minimal body (subject and priority; the description defaults to the subject)", async () => {
+  it("takes a minimal body (subject and priority; the description defaults to the subject)", async () => {
     const ticket = await ok<Ticket>(
       await send("POST", "/v1/support/tickets", acme.key, { subject: "Test", priority: "medium" }),
       201,

@@ -12,7 +12,7 @@ import { outboxRow } from "../events/outbox.ts";
 import type { Env } from "../env.ts";
 import { type Database, withJobsDatabase } from "../platform/database.ts";
 
-/** Closed tickets (and their comments) are kept this long after closing (seed TTL). */
+/** Closed tickets (and their comments) are kept this long after closing (docs/support.md). */
 export const CLOSED_TICKET_RETENTION_DAYS = 90;
 /** Upper bound of breaches marked per clock and run; the next run takes the rest. */
 export const BREACH_BATCH = 500;
