@@ -21,7 +21,12 @@ describe("rotation grace", () => {
     });
     expect(rotated.status).toBe(201);
     expect((await call("/v1/invoices", { token: session_token })).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, rotatedAt + graceSeconds * 1000 + 500 - Date.now()));
+    // The cutoff is the old key's expires_at as the server set it (not this test's clock at the
+    // call: on a loaded machine the request can take longer than any fixed margin).
+    const old = await (await call(`/v1/api-keys/${tenant.keyId}`, { token: admin })).json<{ expires_at: string }>();
+    const cutoff = Date.parse(old.expires_at);
+    expect(cutoff).toBeGreaterThanOrEqual(rotatedAt + graceSeconds * 1000);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, cutoff + 500 - Date.now())));
     expect((await call("/v1/invoices", { token: session_token })).status).toBe(401);
     expect((await call("/v1/invoices", { token: tenant.key })).status).toBe(401);
   });
