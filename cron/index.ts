@@ -23,9 +23,12 @@ export const schedules: Record<
 
 export async function runScheduled(cron: string, env: Env, now: Date): Promise<void> {
   const schedule = schedules[cron];
-  if (!schedule) {
-    console.error(`no job is scheduled for cron '${cron}'`);
-    return;
-  }
+  // Thrown, not logged: the caller (Cron Trigger, /__scheduled in dev) sees the failure.
+  if (!schedule)
+    throw new Error(
+      `no job is scheduled for cron '${cron}'; known: ${Object.keys(schedules)
+        .map((known) => `'${known}'`)
+        .join(", ")}`,
+    );
   await runJob(env, schedule.job, cron, () => schedule.run(env, now));
 }
