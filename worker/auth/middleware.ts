@@ -105,16 +105,13 @@ const unauthorizedError = () =>
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/**
- * Whether the principal's subject still exists and may act (as app.resolve_api_key judges a key),
- * read under the request's own tenant context: its active user, else its unrevoked, unexpired key.
- */
+/** Whether the principal's user (active) or API key (unrevoked, unexpired) still exists: app.subject_alive. */
 export function subjectAliveSql(principal: Principal): string {
   const id = principal.userId ?? principal.keyId;
   if (!id || !UUID.test(id)) return "SELECT false AS alive";
   return principal.userId
-    ? `SELECT EXISTS (SELECT 1 FROM users WHERE id = '${id}' AND status = 'active') AS alive`
-    : `SELECT EXISTS (SELECT 1 FROM api_keys WHERE id = '${id}' AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())) AS alive`;
+    ? `SELECT app.subject_alive('${id}'::uuid, NULL) AS alive`
+    : `SELECT app.subject_alive(NULL, '${id}'::uuid) AS alive`;
 }
 
 export function requirePermission(permission: string) {
