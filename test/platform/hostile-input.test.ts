@@ -1,7 +1,7 @@
 // Hostile input is a 4xx problem on every route, never a 5xx. The routes and their string inputs
 // come from the served OpenAPI document, so a route added later is covered without editing this.
 import { beforeAll, describe, expect, it } from "vitest";
-import { BODY_LIMITS } from "../../worker/http/input.ts";
+import { BODY_LIMITS, JSON_LIMITS, jsonShapeProblem } from "../../worker/http/input.ts";
 import { staffToken, userToken } from "../helpers/identity.ts";
 import {
   concretePath,
@@ -189,6 +189,61 @@ describe("malformed bodies", () => {
         "body",
       );
     }
+  });
+});
+
+describe("deeply nested and oversized JSON", () => {
+  const nestedObject = (depth: number) => `${'{"a":'.repeat(depth - 1)}{}${"}".repeat(depth - 1)}`;
+  const nestedArray = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
+  // The one bulk route (BODY_LIMITS.bulk); every other body is "standard".
+  const bodyKind = (op: Operation) => (op.path === "/v1/admin/usage" ? "bulk" : "standard");
+
+  it("5,000 nested objects or arrays are a 400 naming the depth limit on every body route, never a 500", async () => {
+    let cases = 0;
+    for (const op of operations.filter(withBody)) {
+      for (const [label, body] of [
+        ["objects", nestedObject(5000)],
+        ["arrays", nestedArray(5000)],
+      ]) {
+        const response = await send(op, { body });
+        expect(response.status, `${opName(op)} 5,000 nested ${label}`).toBe(400);
+        const problem = await expectProblem(response, 400, "validation-error", "body");
+        expect(problem.errors?.[0]?.code, opName(op)).toBe("too_deep");
+        expect(problem.detail).toContain(`${JSON_LIMITS.depth} levels`);
+        cases++;
+      }
+    }
+    expect(cases).toBeGreaterThan(40);
+  });
+
+  it("the depth limit is exact, and brackets inside strings do not count", async () => {
+    const op = operations.find((o) => o.method === "POST" && o.path === "/v1/api-keys")!;
+    for (const body of [nestedObject(JSON_LIMITS.depth), nestedArray(JSON_LIMITS.depth)]) {
+      const response = await send(op, { body });
+      const problem = await expectProblem(response, 422, "validation-error");
+      expect(problem.errors?.map((e) => e.code)).not.toContain("too_deep");
+    }
+    await expectProblem(await send(op, { body: nestedArray(JSON_LIMITS.depth + 1) }), 400, "validation-error", "body");
+    const bracketName = JSON.stringify({ name: `${"[{".repeat(40)}`, scopes: ["invoices:read"] });
+    expect((await send(op, { body: bracketName })).status).toBe(201);
+  });
+
+  it("more keys and elements than the route allows are a 400 naming the limit, on every body route", async () => {
+    for (const op of operations.filter(withBody)) {
+      const limit = JSON_LIMITS.values[bodyKind(op)];
+      const response = await send(op, { body: `[${"0,".repeat(limit)}0]` });
+      expect(response.status, opName(op)).toBe(400);
+      const problem = await expectProblem(response, 400, "validation-error", "body");
+      expect(problem.errors?.[0]?.code, opName(op)).toBe("too_many_values");
+      expect(problem.detail).toContain(String(limit));
+    }
+  });
+
+  it("the largest legitimate batch (1,000 usage events) is within the limits", () => {
+    const event = { event_id: "e", customer_id: "c", metric: "m", quantity: "1", occurred_at: "t", account_id: "a" };
+    const batch = JSON.stringify({ events: Array.from({ length: 1000 }, () => event) });
+    expect(jsonShapeProblem(batch, JSON_LIMITS.values.bulk)).toBeNull();
+    expect(jsonShapeProblem(batch, JSON_LIMITS.values.standard)).toBeNull();
   });
 });
 

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { asCustomer } from "../../dev/fixtures.ts";
 import { addMonths, monthOf } from "../../worker/billing/periods.ts";
 import { asApiRole, asOwner } from "../helpers/database.ts";
-import { adminQuery } from "../helpers/billing.ts";
+import { adminQuery, backdate } from "../helpers/billing.ts";
 import { staffToken, userToken } from "../helpers/identity.ts";
 import { expectProblem } from "../helpers/problems.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
@@ -20,6 +20,8 @@ let alice: TestTenant;
 let bob: TestTenant;
 let tag = 0;
 const eventId = () => `evt-${Date.now()}-${tag++}`;
+// Events at the first minutes of today: in the past (or within the 5-minute future allowance)
+// whatever the time of day the suite runs, and after the start of the tenant's first month.
 const today = new Date().toISOString().slice(0, 10);
 const thisMonth = monthOf(new Date());
 
@@ -90,7 +92,7 @@ describe("POST /v1/admin/usage", () => {
       customer_id: alice.customerId,
       metric: "log_storage_gb_month",
       quantity: "5",
-      occurred_at: `${today}T01:00:00Z`,
+      occurred_at: `${today}T00:02:00Z`,
     };
     expect((await (await ingest([event])).json<IngestBody>()).accepted).toBe(1);
     const again = await (
@@ -115,6 +117,7 @@ describe("POST /v1/admin/usage", () => {
   it("puts a late event in the day and month it occurred (UTC), not the day it arrived", async () => {
     const customer = await createTenant();
     const lastMonth = addMonths(thisMonth, -1);
+    await backdate(customer.customerId, lastMonth); // usage before the customer's first month is refused
     const at = `${lastMonth.slice(0, 8)}15T23:30:00-02:00`; // the 16th in UTC
     expect(
       (
@@ -146,7 +149,7 @@ describe("POST /v1/admin/usage", () => {
         customer_id: bob.customerId,
         metric: "nat_processing_gb",
         quantity: 1,
-        occurred_at: `${today}T02:00:00Z`,
+        occurred_at: `${today}T00:03:00Z`,
       },
     ]);
     const requestId = response.headers.get("x-request-id");
@@ -231,6 +234,39 @@ describe("POST /v1/admin/usage validation: 422 naming body.events.N.field, nothi
     const body = await expectProblem(await ingest([good(), { ...good(), ...change }]), 422, "validation-error");
     expect(body.errors!.map((e) => e.field).some((f) => f === `body.events.1${field ? `.${field}` : ""}`)).toBe(true);
     expect(await eventsOf(alice.customerId)).toBe(before);
+  });
+
+  it("refuses usage from before the customer's first month (never billed), naming the earliest accepted time", async () => {
+    const customer = await createTenant();
+    const twoMonthsAgo = addMonths(thisMonth, -2);
+    const lastMonth = addMonths(thisMonth, -1);
+    // Onboarded mid-month: the billing run bills it from that month on (created before the month ended).
+    await backdate(customer.customerId, `${lastMonth.slice(0, 8)}15T12:00:00Z`);
+    const event = (occurred_at: string) => ({
+      event_id: eventId(),
+      customer_id: customer.customerId,
+      metric: "nat_processing_gb",
+      quantity: 1,
+      occurred_at,
+    });
+    const justBefore = new Date(Date.parse(`${lastMonth}T00:00:00Z`) - 1).toISOString();
+    for (const early of [justBefore, `${twoMonthsAgo}T00:00:00Z`]) {
+      const body = await expectProblem(
+        await ingest([event(`${today}T00:00:00Z`), event(early)]),
+        422,
+        "validation-error",
+        "body.events.1.occurred_at",
+      );
+      const error = body.errors!.find((e) => e.field === "body.events.1.occurred_at")!;
+      expect(error.code).toBe("before_customer");
+      expect(error.message).toContain(`is before ${lastMonth}T00:00:00Z`);
+      expect(body.errors!.map((e) => e.field)).toEqual(["body.events.1.occurred_at"]);
+    }
+    expect(await eventsOf(customer.customerId)).toBe(0);
+    // From the first instant of the month it was created in, usage is accepted (and billed).
+    const accepted = await ingest([event(`${lastMonth}T00:00:00Z`), event(`${lastMonth.slice(0, 8)}02T09:00:00Z`)]);
+    expect(accepted.status).toBe(200);
+    expect((await accepted.json<IngestBody>()).accepted).toBe(2);
   });
 
   it("refuses an account of another customer (or none)", async () => {

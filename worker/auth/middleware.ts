@@ -77,6 +77,8 @@ export function authenticate(options: { apiKeyOnly?: boolean } = {}) {
       return unauthorized(c, INVALID_CREDENTIALS);
     }
     c.set("principal", principal);
+    // Caches (KV, this isolate) may hold a principal whose user or key is gone: writes verify it.
+    c.var.db.checkSubjectOnWrites(subjectAliveSql(principal), () => unauthorizedError());
     if (principal.kind === "api_key") return next();
     // Revoked by this isolate (logout, revocation here): refused at once, with no work done.
     if (revokedHere(principal)) return unauthorized(c, INVALID_CREDENTIALS);
@@ -88,10 +90,7 @@ export function authenticate(options: { apiKeyOnly?: boolean } = {}) {
     const revoked = isRevoked(c.env.AUTH_CACHE, principal);
     c.var.db.holdCommitsUntil(
       revoked.then((yes) => {
-        if (yes)
-          throw new ProblemError(401, "unauthorized", "Unauthorized", INVALID_CREDENTIALS, {
-            headers: WWW_AUTHENTICATE,
-          });
+        if (yes) throw unauthorizedError();
       }),
     );
     await next();
@@ -100,6 +99,20 @@ export function authenticate(options: { apiKeyOnly?: boolean } = {}) {
 }
 
 const INVALID_CREDENTIALS = "The credentials are invalid, expired or revoked.";
+
+const unauthorizedError = () =>
+  new ProblemError(401, "unauthorized", "Unauthorized", INVALID_CREDENTIALS, { headers: WWW_AUTHENTICATE });
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether the principal's user (active) or API key (unrevoked, unexpired) still exists: app.subject_alive. */
+export function subjectAliveSql(principal: Principal): string {
+  const id = principal.userId ?? principal.keyId;
+  if (!id || !UUID.test(id)) return "SELECT false AS alive";
+  return principal.userId
+    ? `SELECT app.subject_alive('${id}'::uuid, NULL) AS alive`
+    : `SELECT app.subject_alive(NULL, '${id}'::uuid) AS alive`;
+}
 
 export function requirePermission(permission: string) {
   return createMiddleware<AppEnv>(async (c, next) => {

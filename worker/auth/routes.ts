@@ -248,6 +248,17 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
         "Unauthorized",
         "The customer behind these credentials no longer exists.",
       );
+    // A session outliving its user (deleted, deactivated, or a database replaced) authenticates nobody.
+    if (principal.userId && user?.status !== "active")
+      throw new ProblemError(
+        401,
+        "unauthorized",
+        "Unauthorized",
+        "The user behind these credentials no longer exists.",
+        {
+          headers: { "www-authenticate": 'Bearer realm="securebase"' },
+        },
+      );
     return c.json(
       {
         object: "principal" as const,

@@ -4,7 +4,8 @@
 //   (not well-formed Unicode; `jsonb` rejects its escape), in every body string and key, every
 //   query value and the path;
 // - bodies: bounded before they are parsed (413), JSON only (415), strict UTF-8 (400, never
-//   decoded into U+FFFD), syntactically valid JSON (400);
+//   decoded into U+FFFD), syntactically valid JSON (400), at most JSON_LIMITS.depth levels deep
+//   and JSON_LIMITS.values keys + elements (400), checked on the text before it is parsed or walked;
 // - lengths: every string schema is bounded — `text({ max })` for free text; a test reads the
 //   OpenAPI document and fails for a request string without a bound.
 import { z } from "@hono/zod-openapi";
@@ -22,6 +23,16 @@ export const BODY_LIMITS = {
   bulk: 1024 * 1024,
 } as const;
 export type BodyKind = keyof typeof BODY_LIMITS;
+
+/**
+ * Shape limits of a JSON body, checked on its text before anything parses or walks it: a walk over
+ * 5,000 nested objects overflows the call stack (a 500). No request shape nests more than ~5
+ * levels; the largest legitimate body (1,000 usage events of 7 fields) holds ~8,000 keys + elements.
+ */
+export const JSON_LIMITS = {
+  depth: 32,
+  values: { standard: 10_000, bulk: 100_000 } satisfies Record<BodyKind, number>,
+} as const;
 
 /** Why a string is not text the API accepts, or null when it is. */
 export function textProblem(value: string): string | null {
@@ -66,6 +77,53 @@ function findBadText(value: unknown, path: string): FieldError | null {
         };
       const found = findBadText(child, `${path}.${key}`);
       if (found) return found;
+    }
+  }
+  return null;
+}
+
+/**
+ * How `json` exceeds the depth or value-count limit, or null. One pass over the text, no recursion;
+ * a value is an object key or an array element (the root counts as one). Invalid JSON may be
+ * miscounted, which only decides whether it is refused for its shape or by JSON.parse.
+ */
+export function jsonShapeProblem(json: string, maxValues: number): FieldError | null {
+  let depth = 0;
+  let values = 1;
+  let inString = false;
+  let escaped = false;
+  let opened = false; // just after "{" or "[": the next token is a first member, unless it closes
+  for (let i = 0; i < json.length; i++) {
+    const ch = json.charCodeAt(i);
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (ch === 0x5c) escaped = true;
+      else if (ch === 0x22) inString = false;
+      continue;
+    }
+    if (ch === 0x20 || ch === 0x0a || ch === 0x0d || ch === 0x09) continue;
+    if (ch === 0x7d || ch === 0x5d) {
+      depth--;
+      opened = false;
+      continue;
+    }
+    if (opened || ch === 0x2c) values++;
+    opened = false;
+    if (values > maxValues)
+      return {
+        field: "body",
+        code: "too_many_values",
+        message: `holds more than ${maxValues} object keys and array elements in all`,
+      };
+    if (ch === 0x22) inString = true;
+    else if (ch === 0x7b || ch === 0x5b) {
+      if (++depth > JSON_LIMITS.depth)
+        return {
+          field: "body",
+          code: "too_deep",
+          message: `nests objects and arrays more than ${JSON_LIMITS.depth} levels deep`,
+        };
+      opened = true;
     }
   }
   return null;
@@ -123,7 +181,7 @@ const isJson = (contentType: string | undefined) =>
   /^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i.test(contentType ?? "");
 
 /** Reads, decodes and parses a JSON body once, and hands the result to the validators. */
-async function checkBody(c: Context): Promise<Response | null> {
+async function checkBody(c: Context, maxValues: number): Promise<Response | null> {
   if (!c.req.raw.body) return null;
   const bytes = new Uint8Array(await c.req.arrayBuffer());
   if (bytes.length === 0) return null;
@@ -148,6 +206,8 @@ async function checkBody(c: Context): Promise<Response | null> {
       "The body is not valid UTF-8.",
     );
   }
+  const shape = jsonShapeProblem(decoded, maxValues);
+  if (shape) return invalid(c, 400, shape, `The body ${shape.message}.`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(decoded);
@@ -185,7 +245,7 @@ export function inputGuard(kind: BodyKind = "standard") {
     if (urlProblem) return urlProblem;
     let refused: Response | null = null;
     const limited = await sizeLimit(c, async () => {
-      refused = await checkBody(c);
+      refused = await checkBody(c, JSON_LIMITS.values[kind]);
     });
     if (limited) return limited;
     if (refused) return refused;

@@ -101,6 +101,7 @@ export class RequestDatabase {
   #pending: Promise<unknown>[] = [];
   #closing = false;
   #commitGate?: Promise<void>;
+  #subjectCheck?: { sql: string; gone: () => Error };
   readonly #url: string;
   readonly #env: Env;
 
@@ -140,6 +141,15 @@ export class RequestDatabase {
     this.#commitGate = gate;
   }
 
+  /**
+   * Every write transaction also runs `sql` (one row, a boolean column `alive`) in its first round
+   * trip, under its context, and fails with `gone()` unless it is true. Auth uses it so a caller
+   * whose user or key no longer exists cannot write, whatever a cache said about it.
+   */
+  checkSubjectOnWrites(sql: string, gone: () => Error): void {
+    this.#subjectCheck = { sql, gone };
+  }
+
   /** A query with no tenant context: for checks and SECURITY DEFINER lookups only. */
   async system<T extends Record<string, unknown>>(text: string, values: unknown[] = []): Promise<T[]> {
     const client = await this.#connect();
@@ -160,7 +170,17 @@ export class RequestDatabase {
   ): Promise<T> {
     const signed = await signTenantContext(this.#env.DB_CONTEXT_KEY, context);
     const client = await this.#connect();
-    await client.query(`BEGIN${mode === "read" ? " READ ONLY" : ""}; ${setContextSql(signed)}`);
+    const check = mode === "write" ? this.#subjectCheck : undefined;
+    const begun: unknown = await client.query(
+      `BEGIN${mode === "read" ? " READ ONLY" : ""}; ${setContextSql(signed)}${check ? `; ${check.sql}` : ""}`,
+    );
+    if (check) {
+      const last = (begun as { rows: { alive?: unknown }[] }[]).at(-1);
+      if (last?.rows[0]?.alive !== true) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw check.gone();
+      }
+    }
     let result: T;
     try {
       result = await work(drizzle({ client }));
