@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { asCustomer } from "../../dev/fixtures.ts";
 import { asApiRole, asOwner } from "../helpers/database.ts";
 import { staffToken, userToken } from "../helpers/identity.ts";
-import { expectProblem } from "../helpers/problems.ts";
+import { expectProblem } from "../helpers/http.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 
 interface JobStatus {
@@ -113,13 +113,16 @@ describe("GET /v1/admin/status", () => {
 
 describe("GET /v1/admin/status security", () => {
   it("needs credentials", async () => {
-    await expectProblem(await call("/v1/admin/status"), 401);
+    await expectProblem(await call("/v1/admin/status"), { status: 401 });
   });
 
   it("refuses a customer's own admin and an API key (403)", async () => {
     const { token } = await userToken(tenant.customerId, "admin");
-    await expectProblem(await call("/v1/admin/status", { token }), 403, "insufficient-permission");
-    await expectProblem(await call("/v1/admin/status", { token: tenant.key }), 403, "insufficient-permission");
+    await expectProblem(await call("/v1/admin/status", { token }), { status: 403, type: "insufficient-permission" });
+    await expectProblem(await call("/v1/admin/status", { token: tenant.key }), {
+      status: 403,
+      type: "insufficient-permission",
+    });
   });
 
   it("the database refuses the status function without a super_admin context, and the API role cannot read job_runs", async () => {

@@ -5,7 +5,7 @@ import { asCustomer, createApiKey } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { userToken } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
-import { expectSameAsMissing } from "../helpers/problems.ts";
+import { expectSameAsMissing } from "../helpers/http.ts";
 
 interface ApiKeyBody {
   id: string;

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { connect, databaseUrl } from "../helpers/database.ts";
 import { createUser, randomIp, userToken, type TestUser } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
-import { expectSameAsMissing } from "../helpers/problems.ts";
+import { expectSameAsMissing } from "../helpers/http.ts";
 
 interface AuditEventBody {
   id: string;

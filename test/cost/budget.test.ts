@@ -5,8 +5,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { asCustomer } from "../../dev/fixtures.ts";
 import worker from "../../worker/index.ts";
 import { asOwner } from "../helpers/database.ts";
-import { eventually } from "../helpers/sink.ts";
-import { expectProblem } from "../helpers/problems.ts";
+import { eventually } from "../helpers/wait.ts";
+import { expectProblem } from "../helpers/http.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 import { growingUsage, monthFromNow, seedUsage } from "./usage-history.ts";
 
@@ -113,17 +113,17 @@ describe("PUT /v1/cost/budget", () => {
     [{ monthly_limit_cents: 100, currency: "eur" }, "body"], // the message names `currency`
   ])("rejects %j with a 422 naming %s and changes nothing", async (body, field) => {
     const other = await createTenant({ scopes: SCOPES });
-    await expectProblem(await put(other, body), 422, undefined, field);
-    await expectProblem(await call("/v1/cost/budget", { token: other.key }), 404);
+    await expectProblem(await put(other, body), { status: 422, field: field });
+    await expectProblem(await call("/v1/cost/budget", { token: other.key }), { status: 404 });
   });
 
   it("needs cost:write to set and cost:read to read; another tenant's budget is not visible", async () => {
     const reader = await createTenant({ scopes: ["cost:read"] });
-    await expectProblem(await put(reader, { monthly_limit_cents: 100 }), 403);
-    await expectProblem(await call("/v1/cost/budget", { token: reader.key }), 404);
+    await expectProblem(await put(reader, { monthly_limit_cents: 100 }), { status: 403 });
+    await expectProblem(await call("/v1/cost/budget", { token: reader.key }), { status: 404 });
     const noCost = await createTenant({ scopes: ["invoices:read"] });
-    await expectProblem(await call("/v1/cost/budget", { token: noCost.key }), 403);
-    await expectProblem(await call("/v1/cost/budget"), 401);
+    await expectProblem(await call("/v1/cost/budget", { token: noCost.key }), { status: 403 });
+    await expectProblem(await call("/v1/cost/budget"), { status: 401 });
   });
 });
 
@@ -144,10 +144,11 @@ describe("budget alerts (daily job)", () => {
       percent_of_budget: 93,
     });
     // Through the outbox and the queue to the customer's notifications, category cost_alerts.
-    const notices = await eventually(
-      () => costAlertNotifications(tenant.customerId),
-      (rows) => rows.length >= 2,
-    );
+    const notices = await eventually(async () => {
+      const rows = await costAlertNotifications(tenant.customerId);
+      expect(rows.length >= 2, "rows.length >= 2").toBe(true);
+      return rows;
+    });
     expect(notices.map((n) => [n.event_type, n.title])).toEqual([
       ["cost.budget_exceeded", "Budget: 100 % reached (forecast)"],
       ["cost.budget_exceeded", "Budget: 80 % reached"],

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { asCustomer, createInvoice, standardLines } from "../../dev/fixtures.ts";
 import worker from "../../worker/index.ts";
 import { asOwner } from "../helpers/database.ts";
-import { expectProblem } from "../helpers/problems.ts";
+import { expectProblem } from "../helpers/http.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 import { growingUsage, monthFromNow, seedUsage } from "./usage-history.ts";
 
@@ -164,12 +164,12 @@ describe("GET /v1/cost/forecast", () => {
     ["level=100", "query.level"],
     ["level=80.5", "query.level"],
   ])("rejects %s with a 400 naming %s", async (query, field) => {
-    await expectProblem(await call(`/v1/cost/forecast?${query}`, { token: long.key }), 400, undefined, field);
+    await expectProblem(await call(`/v1/cost/forecast?${query}`, { token: long.key }), { status: 400, field: field });
   });
 
   it("needs credentials and the cost:read permission", async () => {
-    await expectProblem(await call("/v1/cost/forecast"), 401);
+    await expectProblem(await call("/v1/cost/forecast"), { status: 401 });
     const noCost = await createTenant({ scopes: ["invoices:read"] });
-    await expectProblem(await call("/v1/cost/forecast", { token: noCost.key }), 403);
+    await expectProblem(await call("/v1/cost/forecast", { token: noCost.key }), { status: 403 });
   });
 });

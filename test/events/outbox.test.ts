@@ -15,7 +15,8 @@ import { eventCatalogue } from "../../worker/events/catalogue.ts";
 import type { QueueMessage } from "../../worker/events/messages.ts";
 import { as, proxyStats } from "../helpers/database.ts";
 import { userToken } from "../helpers/identity.ts";
-import { eventually, received, receiver } from "../helpers/sink.ts";
+import { received, receiver } from "../helpers/sink.ts";
+import { eventually } from "../helpers/wait.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 
 let tenant: TestTenant;
@@ -83,15 +84,17 @@ describe("outbox", () => {
       })
     ).json<{ id: string }>();
     await call(`/v1/api-keys/${key.id}`, { method: "DELETE", token });
-    const [row] = await eventually(
-      () => outboxRow("type = 'api_key.revoked' AND payload->>'id' = $1", [key.id]),
-      (r) => r[0]?.published_at != null,
-    );
+    const [row] = await eventually(async () => {
+      const r = await outboxRow("type = 'api_key.revoked' AND payload->>'id' = $1", [key.id]);
+      expect(r[0]?.published_at != null, "r[0]?.published_at != null").toBe(true);
+      return r;
+    });
     expect(row!.published_at).not.toBeNull();
-    await eventually(
-      () => received(hook.name),
-      (r) => r.length === 1,
-    );
+    await eventually(async () => {
+      const r = await received(hook.name);
+      expect(r.length === 1, "r.length === 1").toBe(true);
+      return r;
+    });
 
     // At-least-once in: the same message again changes nothing and sends nothing.
     const batch = createMessageBatch<QueueMessage>("securebase-events", [
@@ -141,15 +144,17 @@ describe("outbox", () => {
     // The sweep re-publishes rows older than 30 s: run it as if a minute had passed.
     const controller = createScheduledController({ scheduledTime: new Date(Date.now() + 60_000), cron: "* * * * *" });
     await worker.scheduled(controller, env);
-    const [published] = await eventually(
-      () => outboxRow("payload->>'id' = $1", [id]),
-      (r) => r[0]?.published_at != null,
-    );
+    const [published] = await eventually(async () => {
+      const r = await outboxRow("payload->>'id' = $1", [id]);
+      expect(r[0]?.published_at != null, "r[0]?.published_at != null").toBe(true);
+      return r;
+    });
     expect(published!.attempts).toBeGreaterThanOrEqual(1);
-    const requests = await eventually(
-      () => received(hook.name),
-      (r) => r.length > 0,
-    );
+    const requests = await eventually(async () => {
+      const r = await received(hook.name);
+      expect(r.length > 0, "r.length > 0").toBe(true);
+      return r;
+    });
     expect(requests).toHaveLength(1);
     expect(requests[0]!.headers["webhook-id"]).toBe(lost!.id);
   });
@@ -216,10 +221,11 @@ describe("outbox", () => {
       await worker.queue(batch, env);
       expect((await getQueueResult(batch, ctx)).explicitAcks.length).toBe(3);
     }
-    await eventually(
-      () => received(hook.name),
-      (r) => r.length >= 3,
-    );
+    await eventually(async () => {
+      const r = await received(hook.name);
+      expect(r.length >= 3, "r.length >= 3").toBe(true);
+      return r;
+    });
     await new Promise((r) => setTimeout(r, 1500));
     expect((await received(hook.name)).map((r) => r.headers["webhook-id"]).sort()).toEqual([...ids].sort());
     const log = await (await call(`/v1/webhooks/endpoints/${endpoint.id}/deliveries`, { token })).json<{

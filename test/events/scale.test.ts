@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import worker from "../../worker/index.ts";
 import { as } from "../helpers/database.ts";
 import { userToken } from "../helpers/identity.ts";
-import { configureReceiver, eventually, received, receiver } from "../helpers/sink.ts";
+import { configureReceiver, received, receiver } from "../helpers/sink.ts";
+import { eventually } from "../helpers/wait.ts";
 import { call, createTenant } from "../helpers/tenants.ts";
 
 const EVENTS = 1000;
@@ -50,8 +51,8 @@ describe("scale", () => {
       );
     let probes = 0;
     const delivered = await eventually(
-      () =>
-        as("admin", async (client) => {
+      async () => {
+        const n = await as("admin", async (client) => {
           const { rows } = await client.query(
             `SELECT (SELECT count(*) FROM outbox_events WHERE customer_id = $1 AND published_at IS NULL) AS unpublished,
                     (SELECT count(*) FROM webhook_deliveries WHERE customer_id = $1 AND status = 'succeeded') AS succeeded`,
@@ -59,10 +60,11 @@ describe("scale", () => {
           );
           if (probes++ % 10 === 0 && Number(rows[0]!.unpublished) > 0) await sweep();
           return Number(rows[0]!.succeeded);
-        }),
-      (n) => n >= EVENTS * ENDPOINTS,
-      280_000,
-      500,
+        });
+        expect(n >= EVENTS * ENDPOINTS, "n >= EVENTS * ENDPOINTS").toBe(true);
+        return n;
+      },
+      { timeoutMs: 280_000, intervalMs: 500 },
     );
     const seconds = (Date.now() - started) / 1000;
     console.log(

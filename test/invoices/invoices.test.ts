@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
-import { expectSameAsMissing } from "../helpers/problems.ts";
+import { expectSameAsMissing } from "../helpers/http.ts";
 
 interface InvoiceBody {
   id: string;
