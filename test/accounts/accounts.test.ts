@@ -2,17 +2,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { adminQuery } from "../helpers/billing.ts";
 import { userToken } from "../helpers/identity.ts";
-import { expectProblem, expectSameAsMissing } from "../helpers/http.ts";
+import { expectProblem, expectSameAsMissing, type Schemas } from "../helpers/http.ts";
 import { call, createTenant } from "../helpers/tenants.ts";
 
-interface Account {
-  id: string;
-  object: string;
-  name: string;
-  environment: string;
-  status: string;
-  closed_at: string | null;
-}
+type Account = Schemas["ManagedAccount"];
 
 const create = (token: string, body: unknown) =>
   call("/v1/accounts", {

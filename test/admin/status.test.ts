@@ -5,26 +5,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { asCustomer } from "../../dev/fixtures.ts";
 import { asApiRole, asOwner } from "../helpers/database.ts";
 import { staffToken, userToken } from "../helpers/identity.ts";
-import { expectProblem } from "../helpers/http.ts";
+import { expectProblem, type Schemas } from "../helpers/http.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 
-interface JobStatus {
-  job: string;
-  cron: string | null;
-  last_status: string;
-  last_started_at: string | null;
-  last_finished_at: string | null;
-  seconds_since_last_start: number | null;
-}
-interface PlatformStatus {
-  object: string;
-  environment: string;
-  checked_at: string;
-  jobs: JobStatus[];
-  outbox: { unpublished: number; oldest_unpublished_at: string | null; oldest_unpublished_age_seconds: number | null };
-  webhooks: { dead_deliveries: number };
-  queues: { events: { dead_letter_queue: string; redelivered_last_24h: number; hint: string } };
-}
+type PlatformStatus = Schemas["PlatformStatus"];
 
 let staff: string;
 let tenant: TestTenant;

@@ -3,16 +3,9 @@ import { SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { staffToken, userToken } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
+import type { Schemas } from "../helpers/http.ts";
 
-interface Me {
-  type: string;
-  customer: { id: string; tier: string };
-  api_key_id: string | null;
-  user: { id: string; role: string } | null;
-  super_admin: boolean;
-  permissions: string[];
-  rate_limit_per_minute: number;
-}
+type Me = Schemas["Me"];
 
 let tenant: TestTenant;
 beforeAll(async () => {

@@ -8,18 +8,10 @@ import { monthOf } from "../../worker/billing/periods.ts";
 import { asOwner } from "../helpers/database.ts";
 import { adminQuery, backdate, ingestAsJobs, invoicesFor } from "../helpers/billing.ts";
 import { userToken } from "../helpers/identity.ts";
-import { expectProblem } from "../helpers/http.ts";
+import { expectProblem, type Schemas } from "../helpers/http.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 
-interface Preview {
-  object: string;
-  period_start: string;
-  subtotal_cents: number;
-  discount_cents: number;
-  tax_cents: number;
-  total_cents: number;
-  line_items: { kind: string; description: string; quantity: string; amount_cents: number }[];
-}
+type Preview = Schemas["BillingPreview"];
 
 let big: TestTenant;
 const PERIOD = "2025-09";

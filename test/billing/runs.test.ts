@@ -6,20 +6,11 @@ import { asCustomer, createApiKey } from "../../dev/fixtures.ts";
 import { as, asOwner } from "../helpers/database.ts";
 import { adminQuery, backdate, ingestAsJobs, invoicesFor, numberingOf } from "../helpers/billing.ts";
 import { staffToken, userToken } from "../helpers/identity.ts";
-import { expectProblem } from "../helpers/http.ts";
+import { expectProblem, type Schemas } from "../helpers/http.ts";
 import { call, createTenant } from "../helpers/tenants.ts";
 import type { Tier } from "../../db/schema.ts";
 
-interface Run {
-  id: string;
-  status: string;
-  dry_run: boolean;
-  customers_billed: number;
-  customers_failed: number;
-  total_cents: number;
-  error: string | null;
-  errors: { customer_id: string; error: string }[];
-}
+type Run = Schemas["BillingRun"];
 
 let staff: string;
 const year = new Date().getUTCFullYear();

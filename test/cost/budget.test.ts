@@ -5,24 +5,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { asCustomer } from "../../dev/fixtures.ts";
 import worker from "../../worker/index.ts";
 import { asOwner } from "../helpers/database.ts";
-import { eventually } from "../helpers/wait.ts";
-import { expectProblem } from "../helpers/http.ts";
+import { eventually, expectNothingAfter } from "../helpers/wait.ts";
+import { expectProblem, type Schemas } from "../helpers/http.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 import { growingUsage, monthFromNow, seedUsage } from "./usage-history.ts";
 
-interface Budget {
-  id: string;
-  object: string;
-  monthly_limit_cents: number;
-  alert_thresholds: number[];
-  current_month: {
-    month: string;
-    month_to_date_cents: number;
-    forecast_cents: number | null;
-    percent_used: number;
-    alerts: { threshold_percent: number; basis: string; amount_cents: number }[];
-  };
-}
+type Budget = Schemas["CostBudget"];
 
 const SCOPES = ["cost:read", "cost:write"];
 const put = (tenant: TestTenant, body: unknown) =>
@@ -49,14 +37,16 @@ async function costAlertNotifications(
   );
 }
 
-async function budgetEvents(customerId: string): Promise<{ type: string; payload: Record<string, unknown> }[]> {
+async function budgetEvents(
+  customerId: string,
+): Promise<{ type: string; payload: Record<string, unknown>; published_at: Date | null }[]> {
   return asOwner((client) =>
     asCustomer(client, customerId, async () => {
       const { rows } = await client.query(
-        "SELECT type, payload FROM outbox_events WHERE customer_id = $1 AND type = 'cost.budget_exceeded' ORDER BY id",
+        "SELECT type, payload, published_at FROM outbox_events WHERE customer_id = $1 AND type = 'cost.budget_exceeded' ORDER BY id",
         [customerId],
       );
-      return rows as { type: string; payload: Record<string, unknown> }[];
+      return rows as { type: string; payload: Record<string, unknown>; published_at: Date | null }[];
     }),
   );
 }
@@ -158,9 +148,16 @@ describe("budget alerts (daily job)", () => {
     // The actual amount now passes 100 % too: already alerted this month, so nothing new.
     await seedUsage(tenant.customerId, [], { nat_processing_gb: 20_000 });
     await Promise.all([runDailyJob(), runDailyJob()]);
-    expect(await budgetEvents(tenant.customerId)).toHaveLength(2);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(await costAlertNotifications(tenant.customerId)).toHaveLength(2);
+    // Notifications come only from published outbox events: with the same two rows, both
+    // published (fanned out), no third notification can follow.
+    await expectNothingAfter(
+      async () => {
+        const events = await budgetEvents(tenant.customerId);
+        expect(events).toHaveLength(2);
+        expect(events.every((e) => e.published_at !== null)).toBe(true);
+      },
+      async () => expect(await costAlertNotifications(tenant.customerId)).toHaveLength(2),
+    );
 
     const budget = await (await call("/v1/cost/budget", { token: tenant.key })).json<Budget>();
     expect(budget.current_month.alerts.map((a) => [a.threshold_percent, a.basis])).toEqual([

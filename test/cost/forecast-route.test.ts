@@ -5,28 +5,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { asCustomer, createInvoice, standardLines } from "../../dev/fixtures.ts";
 import worker from "../../worker/index.ts";
 import { asOwner } from "../helpers/database.ts";
-import { expectProblem } from "../helpers/http.ts";
+import { expectProblem, type Schemas } from "../helpers/http.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 import { growingUsage, monthFromNow, seedUsage } from "./usage-history.ts";
 
-interface Amounts {
-  expected_cents: number;
-  lower_cents: number;
-  upper_cents: number;
-}
-interface Forecast {
-  object: string;
-  level: number;
-  status: string;
-  method: string;
-  source: string;
-  history: { months: number; from: string | null; through: string | null };
-  months: {
-    month: string;
-    total: Amounts | null;
-    components: { component: string; method: string; amounts: Amounts | null }[];
-  }[];
-}
+type Forecast = Schemas["CostForecast"];
 
 const SCOPES = ["cost:read", "cost:write"];
 let long: TestTenant;

@@ -8,7 +8,7 @@ import { as } from "../helpers/database.ts";
 import { userToken, type TestUser } from "../helpers/identity.ts";
 import { expectProblem, expectSameAsMissing } from "../helpers/http.ts";
 import { sentEmails, type SentEmail } from "../helpers/sink.ts";
-import { eventually } from "../helpers/wait.ts";
+import { eventually, expectNothingAfter } from "../helpers/wait.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 
 let tenant: TestTenant;
@@ -23,6 +23,17 @@ beforeAll(async () => {
 const json = { "content-type": "application/json" };
 const emailsTo = async (address: string) =>
   (await sentEmails()).filter((e) => e.body.Destination.ToAddresses.includes(address));
+
+/** The email rows the consumer wrote for an invoice.created event, by the invoice's id. */
+const emailRowsFor = async (invoiceId: string) =>
+  (
+    await as("admin", (client) =>
+      client.query(
+        "SELECT m.to_address, m.status FROM email_messages m JOIN outbox_events o ON o.id = m.event_id WHERE o.payload->>'id' = $1",
+        [invoiceId],
+      ),
+    )
+  ).rows as { to_address: string; status: string }[];
 
 async function invoiceCreated(number: string, totalCents: number): Promise<string> {
   const invoiceId = crypto.randomUUID();
@@ -143,19 +154,23 @@ describe("email", () => {
       locked: true,
     });
 
-    await invoiceCreated("SB-2026-0043", 100);
-    await eventually(async () => {
-      const m = await emailsTo(admin.user.email);
-      expect(
-        m.some((e) => e.body.Content.Simple.Subject.Data.includes("SB-2026-0043")),
-        'm.some((e) => e.body.Content.Simple.Subject.Data.includes("SB-2026-0043"))',
-      ).toBe(true);
-      return m;
-    });
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(
-      (await emailsTo(billing.user.email)).some((e) => e.body.Content.Simple.Subject.Data.includes("SB-2026-0043")),
-    ).toBe(false);
+    const invoiceId = await invoiceCreated("SB-2026-0043", 100);
+    // The consumer writes every recipient's email row in one transaction: once the admin's has
+    // been sent, the billing user's would exist too.
+    await expectNothingAfter(
+      async () => {
+        expect(await emailRowsFor(invoiceId)).toContainEqual({ to_address: admin.user.email, status: "sent" });
+        expect(
+          (await emailsTo(admin.user.email)).some((e) => e.body.Content.Simple.Subject.Data.includes("SB-2026-0043")),
+        ).toBe(true);
+      },
+      async () => {
+        expect((await emailRowsFor(invoiceId)).map((r) => r.to_address)).not.toContain(billing.user.email);
+        expect(
+          (await emailsTo(billing.user.email)).some((e) => e.body.Content.Simple.Subject.Data.includes("SB-2026-0043")),
+        ).toBe(false);
+      },
+    );
 
     await expectProblem(
       await call("/v1/notifications/preferences", {

@@ -11,19 +11,9 @@ import { sentEmails } from "../helpers/sink.ts";
 import { eventually } from "../helpers/wait.ts";
 import { asOwner } from "../helpers/database.ts";
 import { createUser, staffToken, userToken } from "../helpers/identity.ts";
-import { expectProblem } from "../helpers/http.ts";
+import { expectProblem, send, type Page } from "../helpers/http.ts";
 import { call, type TestTenant } from "../helpers/tenants.ts";
-import {
-  age,
-  ok,
-  openTicket,
-  outboxFor,
-  send,
-  supportTenant,
-  type Comment,
-  type Page,
-  type Ticket,
-} from "./support-helpers.ts";
+import { age, ok, openTicket, outboxFor, supportTenant, type Comment, type Ticket } from "./support-helpers.ts";
 
 const HOUR = 3600_000;
 const NOTE = "Customer's CFO is difficult; refund approved up to $500 — do not mention";

@@ -5,15 +5,10 @@ import { addMonths, monthOf } from "../../worker/billing/periods.ts";
 import { asApiRole, asOwner } from "../helpers/database.ts";
 import { adminQuery } from "../helpers/billing.ts";
 import { staffToken, userToken } from "../helpers/identity.ts";
-import { expectProblem } from "../helpers/http.ts";
+import { expectProblem, type Schemas } from "../helpers/http.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 
-interface IngestBody {
-  accepted: number;
-  duplicates: number;
-  conflicts: number;
-  data: { index: number; event_id: string; customer_id: string; status: string }[];
-}
+type IngestBody = Schemas["UsageIngestResult"];
 
 let staff: string;
 let alice: TestTenant;

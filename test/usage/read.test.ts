@@ -4,14 +4,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { monthOf } from "../../worker/billing/periods.ts";
 import { ingestAsJobs } from "../helpers/billing.ts";
 import { userToken } from "../helpers/identity.ts";
-import { expectProblem } from "../helpers/http.ts";
+import { expectProblem, type Schemas } from "../helpers/http.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 
-interface Metrics {
-  period_start: string;
-  period_end: string;
-  data: { metric: string; quantity: string; events: number; unit_amount_micros: number; preview_cost_cents: number }[];
-}
+type Metrics = Schemas["Metrics"];
 
 let alice: TestTenant;
 let bob: TestTenant;

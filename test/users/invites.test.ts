@@ -5,29 +5,10 @@ import { asCustomer } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { createUser, login, randomIp, userToken, type TestUser } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
-import { expectProblem, type Problem as ProblemBody } from "../helpers/http.ts";
+import { expectProblem, type Problem as ProblemBody, type Schemas } from "../helpers/http.ts";
 
-interface InviteBody {
-  id: string;
-  object: string;
-  email: string;
-  role: string;
-  status: string;
-  invited_by: string | null;
-  expires_at: string;
-  accepted_at: string | null;
-  revoked_at: string | null;
-  created_at: string;
-  accept_token?: string;
-}
-interface AcceptBody {
-  user: { id: string; email: string; role: string; name: string; status: string; object: string };
-  session_token: string;
-  token_type: string;
-  customer_id: string;
-  expires_in: number;
-  session_id: string;
-}
+type InviteBody = Schemas["CreatedInvite"];
+type AcceptBody = Schemas["AcceptedInvite"];
 
 let counter = 0;
 const uniqueEmail = (tag = "invitee") =>

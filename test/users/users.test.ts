@@ -5,24 +5,9 @@ import { asCustomer } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { createUser, randomIp, userToken, type TestUser } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
-import { expectProblem } from "../helpers/http.ts";
+import { expectProblem, type Page, type Schemas } from "../helpers/http.ts";
 
-interface UserBody {
-  id: string;
-  object: string;
-  email: string;
-  name: string;
-  role: string;
-  status: string;
-  super_admin: boolean;
-  last_login_at: string | null;
-  created_at: string;
-}
-interface Page {
-  data: UserBody[];
-  has_more: boolean;
-  next_cursor: string | null;
-}
+type UserBody = Schemas["User"];
 
 const jsonBody = (method: string, body: unknown, token?: string) => ({
   method,
@@ -72,7 +57,7 @@ describe("GET /v1/users", () => {
   it("lists only the caller's users, newest first, without password hashes or platform roles", async () => {
     const response = await call("/v1/users?limit=100", { token: admin.token });
     expect(response.status).toBe(200);
-    const page = await response.json<Page>();
+    const page = await response.json<Page<UserBody>>();
     const ids = page.data.map((u) => u.id);
     expect(ids).toEqual(expect.arrayContaining([admin.user.id, viewer.user.id]));
     expect(ids).not.toContain(bobUser.id);
@@ -100,7 +85,9 @@ describe("GET /v1/users", () => {
     let cursor: string | null = null;
     do {
       const query: string = cursor ? `?limit=2&starting_after=${cursor}` : "?limit=2";
-      const page: Page = await (await call(`/v1/users${query}`, { token: tenant.key })).json<Page>();
+      const page: Page<UserBody> = await (await call(`/v1/users${query}`, { token: tenant.key })).json<
+        Page<UserBody>
+      >();
       expect(page.data.length).toBeLessThanOrEqual(2);
       seen.push(...page.data.map((u) => u.id));
       cursor = page.next_cursor;
@@ -111,12 +98,14 @@ describe("GET /v1/users", () => {
 
   it("filters by role and by status", async () => {
     const gone = await createUser(alice.customerId, { role: "support", status: "deactivated" });
-    const viewers = await (await call("/v1/users?role=viewer&limit=100", { token: admin.token })).json<Page>();
+    const viewers = await (await call("/v1/users?role=viewer&limit=100", { token: admin.token })).json<
+      Page<UserBody>
+    >();
     expect(viewers.data.map((u) => u.id)).toContain(viewer.user.id);
     expect(viewers.data.every((u) => u.role === "viewer")).toBe(true);
-    const deactivated = await (
-      await call("/v1/users?status=deactivated&limit=100", { token: admin.token })
-    ).json<Page>();
+    const deactivated = await (await call("/v1/users?status=deactivated&limit=100", { token: admin.token })).json<
+      Page<UserBody>
+    >();
     expect(deactivated.data.map((u) => u.id)).toContain(gone.id);
     expect(deactivated.data.every((u) => u.status === "deactivated")).toBe(true);
   });
@@ -330,7 +319,9 @@ describe("PATCH /v1/users/{id}", () => {
     ]);
     const responses = await Promise.all([patch(a.id, { role: "viewer" }, tenant.key), remove(b.id, tenant.key)]);
     expect(responses.map((r) => r.status).sort()).toEqual([200, 409]);
-    const admins = await (await call("/v1/users?role=admin&status=active", { token: tenant.key })).json<Page>();
+    const admins = await (await call("/v1/users?role=admin&status=active", { token: tenant.key })).json<
+      Page<UserBody>
+    >();
     expect(admins.data).toHaveLength(1);
   });
 

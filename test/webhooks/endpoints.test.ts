@@ -3,10 +3,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { as } from "../helpers/database.ts";
 import { userToken } from "../helpers/identity.ts";
-import { expectProblem, expectSameAsMissing } from "../helpers/http.ts";
+import { expectProblem, expectSameAsMissing, send } from "../helpers/http.ts";
 import { receiver } from "../helpers/sink.ts";
 import { eventually } from "../helpers/wait.ts";
-import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
+import { createTenant, type TestTenant } from "../helpers/tenants.ts";
 
 let tenant: TestTenant;
 let admin: string;
@@ -18,14 +18,6 @@ beforeAll(async () => {
   viewer = (await userToken(tenant.customerId, "viewer")).token;
   developer = (await userToken(tenant.customerId, "developer")).token;
 });
-
-const send = (method: string, path: string, token: string | undefined, body?: unknown) =>
-  call(path, {
-    method,
-    token,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
 
 describe("/v1/webhooks/endpoints", () => {
   it("creates an endpoint with a whsec_ secret shown once and stored only encrypted, audited", async () => {
