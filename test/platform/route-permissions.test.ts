@@ -3,24 +3,17 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { permissions } from "../../worker/auth/permissions.ts";
 import { createApp } from "../../worker/app.ts";
-import { documentPath } from "../helpers/openapi.ts";
+import { documentPath, type Operation } from "../helpers/openapi.ts";
 import { credentials, documentedOperations, expectAccessMatrix, type Credentials } from "../helpers/access.ts";
 import { userToken } from "../helpers/identity.ts";
-import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
+import { createTenant, type TestTenant } from "../helpers/tenants.ts";
 
 const PUBLIC = ["GET /health", "GET /health/live", "POST /v1/auth/login", "POST /v1/invites/accept"];
 /** Served by the app but not API operations: the document itself and its viewer. */
 const NOT_OPERATIONS = ["GET /openapi.json", "GET /docs", "GET /docs/", "GET /docs/assets/*"];
 
-type Operation = { "x-required-permission"?: string; "x-public"?: boolean; security?: unknown[] };
-
 async function operations(): Promise<Map<string, Operation>> {
-  const doc = await (await call("/openapi.json")).json<{ paths: Record<string, Record<string, Operation>> }>();
-  const ops = new Map<string, Operation>();
-  for (const [path, methods] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(methods)) ops.set(`${method.toUpperCase()} ${path}`, op);
-  }
-  return ops;
+  return new Map((await documentedOperations()).map((op) => [`${op.method} ${op.path}`, op]));
 }
 
 describe("route permissions", () => {
