@@ -2,17 +2,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { adminQuery } from "../helpers/billing.ts";
 import { userToken } from "../helpers/identity.ts";
-import { expectProblem, expectSameAsMissing } from "../helpers/problems.ts";
+import { expectProblem, expectSameAsMissing, type Schemas } from "../helpers/http.ts";
 import { call, createTenant } from "../helpers/tenants.ts";
 
-interface Account {
-  id: string;
-  object: string;
-  name: string;
-  environment: string;
-  status: string;
-  closed_at: string | null;
-}
+type Account = Schemas["ManagedAccount"];
 
 const create = (token: string, body: unknown) =>
   call("/v1/accounts", {
@@ -73,7 +66,7 @@ describe("/v1/accounts", () => {
     expect(statuses.filter((s) => s === 201)).toHaveLength(9);
     expect(statuses.filter((s) => s === 409)).toHaveLength(41);
     const refused = responses.find((r) => r.status === 409)!;
-    const problem = await expectProblem(refused, 409, "account-limit-reached");
+    const problem = await expectProblem(refused, { status: 409, type: "account-limit-reached" });
     expect(problem.detail).toContain("at most 10 open managed accounts");
     const [open] = await adminQuery<{ n: number }>(
       "SELECT count(*)::int AS n FROM managed_accounts WHERE customer_id = $1 AND status <> 'closed'",
@@ -84,11 +77,10 @@ describe("/v1/accounts", () => {
     // Closing frees a slot for exactly one more.
     await call(`/v1/accounts/${first.id}`, { method: "DELETE", token });
     expect((await create(token, { name: "after-close", environment: "staging" })).status).toBe(201);
-    await expectProblem(
-      await create(token, { name: "one-too-many", environment: "staging" }),
-      409,
-      "account-limit-reached",
-    );
+    await expectProblem(await create(token, { name: "one-too-many", environment: "staging" }), {
+      status: 409,
+      type: "account-limit-reached",
+    });
   });
 
   it("is a 404 for another tenant's account, like a missing one", async () => {
@@ -99,7 +91,10 @@ describe("/v1/accounts", () => {
       await call(`/v1/accounts/${account.id}`, { token: admin }),
       await call(`/v1/accounts/0192a000-0000-7000-8000-0000000fffff`, { token: admin }),
     );
-    await expectProblem(await call(`/v1/accounts/${account.id}`, { method: "DELETE", token: admin }), 404, "not-found");
+    await expectProblem(await call(`/v1/accounts/${account.id}`, { method: "DELETE", token: admin }), {
+      status: 404,
+      type: "not-found",
+    });
     const [row] = await adminQuery<{ status: string }>("SELECT status FROM managed_accounts WHERE id = $1", [
       account.id,
     ]);
@@ -107,36 +102,35 @@ describe("/v1/accounts", () => {
   });
 
   it("needs accounts:write to change and accounts:read to see", async () => {
-    await expectProblem(await call("/v1/accounts"), 401);
+    await expectProblem(await call("/v1/accounts"), { status: 401 });
     const viewer = (await userToken(customerId, "viewer")).token;
     expect((await call("/v1/accounts", { token: viewer })).status).toBe(200);
-    await expectProblem(
-      await create(viewer, { name: "nope", environment: "production" }),
-      403,
-      "insufficient-permission",
-    );
+    await expectProblem(await create(viewer, { name: "nope", environment: "production" }), {
+      status: 403,
+      type: "insufficient-permission",
+    });
     const limited = await createTenant({ scopes: ["invoices:read"] });
-    await expectProblem(await call("/v1/accounts", { token: limited.key }), 403, "insufficient-permission");
+    await expectProblem(await call("/v1/accounts", { token: limited.key }), {
+      status: 403,
+      type: "insufficient-permission",
+    });
   });
 
   it("validates the body (422 naming the field)", async () => {
-    await expectProblem(
-      await create(admin, { name: "x", environment: "moon" }),
-      422,
-      "validation-error",
-      "body.environment",
-    );
-    await expectProblem(
-      await create(admin, { name: "", environment: "production" }),
-      422,
-      "validation-error",
-      "body.name",
-    );
-    await expectProblem(
-      await create(admin, { name: "y".repeat(101), environment: "production" }),
-      422,
-      "validation-error",
-      "body.name",
-    );
+    await expectProblem(await create(admin, { name: "x", environment: "moon" }), {
+      status: 422,
+      type: "validation-error",
+      field: "body.environment",
+    });
+    await expectProblem(await create(admin, { name: "", environment: "production" }), {
+      status: 422,
+      type: "validation-error",
+      field: "body.name",
+    });
+    await expectProblem(await create(admin, { name: "y".repeat(101), environment: "production" }), {
+      status: 422,
+      type: "validation-error",
+      field: "body.name",
+    });
   });
 });

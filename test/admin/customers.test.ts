@@ -2,6 +2,7 @@
 // reactivate customers; nobody else may, not even a customer's own admin.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../helpers/wait.ts";
 import { asCustomer } from "../../dev/fixtures.ts";
 import { hashApiKey } from "../../worker/auth/api-key.ts";
 import { toHex as hex } from "../../worker/platform/encoding.ts";
@@ -9,52 +10,13 @@ import { hashInviteToken } from "../../worker/users/invite-token.ts";
 import { asApiRole, asOwner } from "../helpers/database.ts";
 import { createUser, randomIp, staffToken, userToken } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
+import { send, type Page, type Problem, type Schemas } from "../helpers/http.ts";
 
-interface CustomerBody {
-  id: string;
-  object: string;
-  name: string;
-  email: string;
-  tier: string;
-  status: string;
-  tax_rate_bps: number;
-  created_at: string;
-}
-interface Onboarded {
-  customer: CustomerBody;
-  admin_invite: {
-    id: string;
-    email: string;
-    role: string;
-    expires_at: string;
-    accept_token: string;
-    accept_url: string;
-  };
-}
-interface Page<T> {
-  data: T[];
-  has_more: boolean;
-  next_cursor: string | null;
-}
-interface ProblemBody {
-  status: number;
-  type: string;
-  title: string;
-  detail: string;
-  errors?: { field: string }[];
-}
+type CustomerBody = Schemas["Customer"];
+type Onboarded = Schemas["OnboardedCustomer"];
 
 let counter = 0;
 const unique = () => `${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-
-function send(method: string, path: string, token: string | undefined, body?: unknown): Promise<Response> {
-  return call(path, {
-    method,
-    token,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
 
 const newCustomerBody = (overrides: Record<string, unknown> = {}) => {
   const tag = unique();
@@ -99,7 +61,7 @@ async function verifyChain(customerId: string) {
 async function expectFields(response: Response, status: number, fields: string[]) {
   expect(response.status).toBe(status);
   expect(response.headers.get("content-type")).toBe("application/problem+json");
-  const body = await response.json<ProblemBody>();
+  const body = await response.json<Problem>();
   expect(body.errors!.map((e) => e.field)).toEqual(expect.arrayContaining(fields));
 }
 
@@ -134,7 +96,7 @@ describe("who may administer customers", () => {
   it.each(routes)("%s %s by a customer's own admin user is a 403", async (method, path, body) => {
     const response = await send(method, path(), tenantAdmin, body);
     expect(response.status).toBe(403);
-    expect((await response.json<ProblemBody>()).detail).toMatch(/super_admin/);
+    expect((await response.json<Problem>()).detail).toMatch(/super_admin/);
   });
 
   it.each(routes)("%s %s with an API key is a 403", async (method, path, body) => {
@@ -455,7 +417,7 @@ describe("PATCH /v1/admin/customers/{id}", () => {
   it("rejects an empty patch with a 422", async () => {
     const response = await send("PATCH", `/v1/admin/customers/${tenant.customerId}`, staff, {});
     expect(response.status).toBe(422);
-    expect((await response.json<ProblemBody>()).errors![0]!.field).toBe("body");
+    expect((await response.json<Problem>()).errors![0]!.field).toBe("body");
   });
 
   it("refuses to change a closed customer with a 409", async () => {
@@ -509,8 +471,7 @@ describe("suspension", () => {
     // The key has been used, so its principal is cached (memory and KV).
     expect((await call("/v1/invoices", { token: victim.key })).status).toBe(200);
     const kvKey = `principal:v1:${await hashApiKey(victim.key)}`;
-    for (let i = 0; i < 50 && !(await env.AUTH_CACHE.get(kvKey)); i++) await new Promise((r) => setTimeout(r, 20));
-    expect(await env.AUTH_CACHE.get(kvKey)).not.toBeNull();
+    await eventually(async () => expect(await env.AUTH_CACHE.get(kvKey)).not.toBeNull());
     expect((await call("/v1/invoices", { token: userSession })).status).toBe(200);
     expect((await call("/v1/invoices", { token: keySession })).status).toBe(200);
 

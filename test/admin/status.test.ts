@@ -5,26 +5,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { asCustomer } from "../../dev/fixtures.ts";
 import { asApiRole, asOwner } from "../helpers/database.ts";
 import { staffToken, userToken } from "../helpers/identity.ts";
-import { expectProblem } from "../helpers/problems.ts";
+import { expectProblem, type Schemas } from "../helpers/http.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 
-interface JobStatus {
-  job: string;
-  cron: string | null;
-  last_status: string;
-  last_started_at: string | null;
-  last_finished_at: string | null;
-  seconds_since_last_start: number | null;
-}
-interface PlatformStatus {
-  object: string;
-  environment: string;
-  checked_at: string;
-  jobs: JobStatus[];
-  outbox: { unpublished: number; oldest_unpublished_at: string | null; oldest_unpublished_age_seconds: number | null };
-  webhooks: { dead_deliveries: number };
-  queues: { events: { dead_letter_queue: string; redelivered_last_24h: number; hint: string } };
-}
+type PlatformStatus = Schemas["PlatformStatus"];
 
 let staff: string;
 let tenant: TestTenant;
@@ -113,13 +97,16 @@ describe("GET /v1/admin/status", () => {
 
 describe("GET /v1/admin/status security", () => {
   it("needs credentials", async () => {
-    await expectProblem(await call("/v1/admin/status"), 401);
+    await expectProblem(await call("/v1/admin/status"), { status: 401 });
   });
 
   it("refuses a customer's own admin and an API key (403)", async () => {
     const { token } = await userToken(tenant.customerId, "admin");
-    await expectProblem(await call("/v1/admin/status", { token }), 403, "insufficient-permission");
-    await expectProblem(await call("/v1/admin/status", { token: tenant.key }), 403, "insufficient-permission");
+    await expectProblem(await call("/v1/admin/status", { token }), { status: 403, type: "insufficient-permission" });
+    await expectProblem(await call("/v1/admin/status", { token: tenant.key }), {
+      status: 403,
+      type: "insufficient-permission",
+    });
   });
 
   it("the database refuses the status function without a super_admin context, and the API role cannot read job_runs", async () => {

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { asCustomer, createApiKey, createInvoice, standardLines } from "../../dev/fixtures.ts";
 import { asOwner, proxyStats } from "../helpers/database.ts";
-import { expectProblem } from "../helpers/problems.ts";
+import { expectProblem } from "../helpers/http.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 
 interface Report<R = Record<string, unknown>> {
@@ -213,15 +213,18 @@ describe("validation and access", () => {
     ["cost?format=xlsx", "query.format"],
     ["sla?from=2025-01-01%00", "query.from"],
   ])("rejects %s with a 400 naming %s", async (path, field) => {
-    await expectProblem(await call(`/v1/analytics/reports/${path}`, { token: acme.key }), 400, undefined, field);
+    await expectProblem(await call(`/v1/analytics/reports/${path}`, { token: acme.key }), {
+      status: 400,
+      field: field,
+    });
   });
 
   it("needs credentials and reports:read", async () => {
-    await expectProblem(await call("/v1/analytics/reports/usage"), 401);
+    await expectProblem(await call("/v1/analytics/reports/usage"), { status: 401 });
     const noReports = await createTenant({ scopes: ["invoices:read"] });
     for (const kind of ["usage", "cost", "sla", "api-keys"]) {
-      await expectProblem(await call(`/v1/analytics/reports/${kind}`, { token: noReports.key }), 403);
+      await expectProblem(await call(`/v1/analytics/reports/${kind}`, { token: noReports.key }), { status: 403 });
     }
-    await expectProblem(await call("/v1/analytics/reports/tickets", { token: acme.key }), 404);
+    await expectProblem(await call("/v1/analytics/reports/tickets", { token: acme.key }), { status: 404 });
   });
 });

@@ -6,29 +6,10 @@ import { hashApiKey } from "../../worker/auth/api-key.ts";
 import { asOwner } from "../helpers/database.ts";
 import { userToken, type TestUser } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
+import type { Problem, Schemas } from "../helpers/http.ts";
 
-interface ApiKeyBody {
-  id: string;
-  object: string;
-  name: string;
-  mode: string;
-  prefix: string;
-  scopes: string[];
-  expires_at: string | null;
-  last_used_at: string | null;
-  revoked_at: string | null;
-  created_at: string;
-  rotated_from: string | null;
-  rotated_to: string | null;
-  created_by: { type: string; id: string } | null;
-  key?: string;
-}
-interface ProblemBody {
-  type: string;
-  status: number;
-  detail: string;
-  errors?: { field: string; code: string }[];
-}
+/** An API key; `key` (the secret) only in the answer that created it. */
+type ApiKeyBody = Schemas["ApiKey"] & { key?: string };
 
 const createKey = (token: string | undefined, body: unknown, headers: Record<string, string> = {}) =>
   call("/v1/api-keys", {
@@ -90,7 +71,7 @@ describe("POST /v1/api-keys", () => {
     expect((await invoices.json<{ data: { id: string }[] }>()).data.map((i) => i.id)).toEqual(tenant.invoiceIds);
     const outside = await call("/v1/api-keys", { token: key });
     expect(outside.status).toBe(403);
-    expect((await outside.json<ProblemBody>()).detail).toContain("api_keys:read");
+    expect((await outside.json<Problem>()).detail).toContain("api_keys:read");
   });
 
   it("a key expiring in a few seconds works now", async () => {
@@ -182,7 +163,7 @@ describe("POST /v1/api-keys", () => {
     const viewer = await userToken(tenant.customerId, "viewer");
     const response = await createKey(viewer.token, { name: "x", scopes: ["invoices:read"] });
     expect(response.status).toBe(403);
-    expect((await response.json<ProblemBody>()).detail).toContain("api_keys:write");
+    expect((await response.json<Problem>()).detail).toContain("api_keys:write");
   });
 
   it("answers 403 to a key whose scopes lack api_keys:write", async () => {
@@ -202,7 +183,7 @@ describe("POST /v1/api-keys refuses scopes beyond the creator's own", () => {
     });
     expect(response.status).toBe(403);
     expect(response.headers.get("content-type")).toBe("application/problem+json");
-    const problem = await response.json<ProblemBody>();
+    const problem = await response.json<Problem>();
     expect(problem.type).toMatch(/scope-exceeds-creator$/);
     expect(problem.detail).toContain("users:write");
     expect(problem.detail).toContain("audit:read");
@@ -214,7 +195,7 @@ describe("POST /v1/api-keys refuses scopes beyond the creator's own", () => {
     const writer = await asOwner((client) => createApiKey(client, tenant.customerId, { scopes: ["api_keys:write"] }));
     const response = await createKey(writer.key, { name: "Escalation", scopes: ["invoices:read"] });
     expect(response.status).toBe(403);
-    expect((await response.json<ProblemBody>()).detail).toContain("invoices:read");
+    expect((await response.json<Problem>()).detail).toContain("invoices:read");
   });
 
   it("a developer may create a key within the developer permissions", async () => {
@@ -248,7 +229,7 @@ describe("POST /v1/api-keys validates the body (422 naming the fields)", () => {
     const response = await createKey(admin.token, body);
     expect(response.status).toBe(422);
     expect(response.headers.get("content-type")).toBe("application/problem+json");
-    const problem = await response.json<ProblemBody>();
+    const problem = await response.json<Problem>();
     expect(problem.errors!.map((e) => e.field).sort()).toEqual(fields);
   });
 });

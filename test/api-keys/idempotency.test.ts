@@ -5,11 +5,10 @@ import { asCustomer } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { userToken } from "../helpers/identity.ts";
 import { call, createTenant } from "../helpers/tenants.ts";
+import type { Schemas } from "../helpers/http.ts";
 
-interface ApiKeyBody {
-  id: string;
-  key?: string;
-}
+/** An API key; `key` (the secret) only in the answer that created it. */
+type ApiKeyBody = Schemas["ApiKey"] & { key?: string };
 
 let customerId: string;
 let admin: string;

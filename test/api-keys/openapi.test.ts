@@ -1,29 +1,10 @@
 // The API-key endpoints in the OpenAPI document: named schemas, permissions, documented problems.
 import { describe, expect, it } from "vitest";
-import { call } from "../helpers/tenants.ts";
-
-interface Operation {
-  summary?: string;
-  description?: string;
-  security?: unknown[];
-  "x-required-permission"?: string;
-  responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }>;
-  parameters?: { name: string; in: string }[];
-  requestBody?: { required?: boolean; content: Record<string, { schema: { $ref?: string } }> };
-}
-interface SchemaObject {
-  $ref?: string;
-  allOf?: SchemaObject[];
-  properties?: Record<string, { description?: string; example?: unknown; maximum?: number }>;
-}
-interface Doc {
-  paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, SchemaObject> };
-}
+import { fetchDocument } from "../helpers/openapi.ts";
 
 describe("the API-key endpoints in GET /openapi.json", () => {
   it("declares every operation with its permission, named schemas and problem responses", async () => {
-    const doc = await (await call("/openapi.json")).json<Doc>();
+    const doc = await fetchDocument();
     const keys = doc.paths["/v1/api-keys"]!;
     const one = doc.paths["/v1/api-keys/{id}"]!;
     const rotate = doc.paths["/v1/api-keys/{id}/rotate"]!.post!;

@@ -1,28 +1,14 @@
 // GET /v1/api-keys and GET /v1/api-keys/{id}: newest first with cursors, status filters, only
 // the caller's keys, never a secret, and last_used_at filled in by the queue consumer.
 import { beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../helpers/wait.ts";
 import { asCustomer, createApiKey } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { userToken } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
-import { expectSameAsMissing } from "../helpers/problems.ts";
+import { expectSameAsMissing, type Page, type Schemas } from "../helpers/http.ts";
 
-interface ApiKeyBody {
-  id: string;
-  object: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  last_used_at: string | null;
-  revoked_at: string | null;
-  expires_at: string | null;
-  key?: string;
-}
-interface Page {
-  data: ApiKeyBody[];
-  has_more: boolean;
-  next_cursor: string | null;
-}
+type ApiKeyBody = Schemas["ApiKey"];
 
 const createKey = async (token: string, body: Record<string, unknown>) => {
   const response = await call("/v1/api-keys", {
@@ -62,14 +48,14 @@ beforeAll(async () => {
   });
 });
 
-const ids = (page: Page) => page.data.map((k) => k.id);
+const ids = (page: Page<ApiKeyBody>) => page.data.map((k) => k.id);
 
 describe("GET /v1/api-keys", () => {
   it("lists only the caller's active keys, newest first, without any secret", async () => {
     const response = await call("/v1/api-keys", { token: aliceAdmin });
     expect(response.status).toBe(200);
     const text = await response.text();
-    const page = JSON.parse(text) as Page;
+    const page = JSON.parse(text) as Page<ApiKeyBody>;
     expect(ids(page)).toEqual([...created.map((k) => k.id)].reverse().concat(alice.keyId));
     expect(page).toMatchObject({ has_more: false, next_cursor: null });
     expect(page.data.every((k) => k.object === "api_key" && !("key" in k))).toBe(true);
@@ -82,7 +68,9 @@ describe("GET /v1/api-keys", () => {
     let pages = 0;
     do {
       const query: string = cursor ? `?limit=2&starting_after=${cursor}` : "?limit=2";
-      const page: Page = await (await call(`/v1/api-keys${query}`, { token: aliceAdmin })).json<Page>();
+      const page: Page<ApiKeyBody> = await (await call(`/v1/api-keys${query}`, { token: aliceAdmin })).json<
+        Page<ApiKeyBody>
+      >();
       expect(page.data.length).toBeLessThanOrEqual(2);
       seen.push(...ids(page));
       cursor = page.next_cursor;
@@ -98,7 +86,7 @@ describe("GET /v1/api-keys", () => {
     ["expired", () => [expiredId]],
     ["all", () => [expiredId, revokedId, ...[...created.map((k) => k.id)].reverse(), alice.keyId]],
   ])("filters by status=%s", async (status, expected) => {
-    const page = await (await call(`/v1/api-keys?status=${status}`, { token: aliceAdmin })).json<Page>();
+    const page = await (await call(`/v1/api-keys?status=${status}`, { token: aliceAdmin })).json<Page<ApiKeyBody>>();
     expect(ids(page)).toEqual(expected());
   });
 
@@ -106,7 +94,7 @@ describe("GET /v1/api-keys", () => {
     const bobAdmin = (await userToken(bob.customerId, "admin")).token;
     const page = await (
       await call("/v1/api-keys?status=all&starting_after=ffffffff-ffff-7fff-bfff-ffffffffffff", { token: bobAdmin })
-    ).json<Page>();
+    ).json<Page<ApiKeyBody>>();
     expect(ids(page)).toEqual([bob.keyId]);
   });
 
@@ -136,7 +124,7 @@ describe("GET /v1/api-keys", () => {
     const reader = await asOwner((client) => createApiKey(client, alice.customerId, { scopes: ["api_keys:read"] }));
     const response = await call("/v1/api-keys", { token: reader.key });
     expect(response.status).toBe(200);
-    expect(ids(await response.json<Page>())).toContain(reader.id);
+    expect(ids(await response.json<Page<ApiKeyBody>>())).toContain(reader.id);
   });
 });
 
@@ -172,13 +160,11 @@ describe("GET /v1/api-keys/{id}", () => {
     const fresh = await createKey(aliceAdmin, { name: "Used", scopes: ["invoices:read"] });
     const before = Date.now();
     expect((await call("/v1/invoices", { token: fresh.key })).status).toBe(200);
-    let lastUsedAt: string | null = null;
-    for (let i = 0; i < 50 && lastUsedAt === null; i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      lastUsedAt = (await (await call(`/v1/api-keys/${fresh.id}`, { token: aliceAdmin })).json<ApiKeyBody>())
-        .last_used_at;
-    }
-    expect(lastUsedAt).not.toBeNull();
+    const lastUsedAt = await eventually(async () => {
+      const key = await (await call(`/v1/api-keys/${fresh.id}`, { token: aliceAdmin })).json<Schemas["ApiKey"]>();
+      expect(key.last_used_at).not.toBeNull();
+      return key.last_used_at;
+    });
     expect(Date.parse(lastUsedAt!)).toBeGreaterThanOrEqual(before - 1_000);
     expect(Date.parse(lastUsedAt!)).toBeLessThanOrEqual(Date.now());
   });

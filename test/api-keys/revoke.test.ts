@@ -5,14 +5,10 @@ import { asCustomer, createApiKey } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { userToken } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
+import type { Schemas } from "../helpers/http.ts";
 
-interface ApiKeyBody {
-  id: string;
-  object: string;
-  name: string;
-  revoked_at: string | null;
-  key?: string;
-}
+/** An API key; `key` (the secret) only in the answer that created it. */
+type ApiKeyBody = Schemas["ApiKey"] & { key?: string };
 
 let tenant: TestTenant;
 let other: TestTenant;

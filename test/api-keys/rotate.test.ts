@@ -5,25 +5,10 @@ import { asCustomer, createApiKey } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { userToken } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
+import type { Problem, Schemas } from "../helpers/http.ts";
 
-interface ApiKeyBody {
-  id: string;
-  name: string;
-  mode: string;
-  prefix: string;
-  scopes: string[];
-  expires_at: string | null;
-  revoked_at: string | null;
-  rotated_from: string | null;
-  rotated_to: string | null;
-  created_by: { type: string; id: string } | null;
-  key?: string;
-}
-interface ProblemBody {
-  type: string;
-  detail: string;
-  errors?: { field: string }[];
-}
+/** An API key; `key` (the secret) only in the answer that created it. */
+type ApiKeyBody = Schemas["ApiKey"] & { key?: string };
 
 let tenant: TestTenant;
 let other: TestTenant;
@@ -167,7 +152,7 @@ describe("POST /v1/api-keys/{id}/rotate", () => {
     const again = await rotate(old.id, { grace_period_seconds: 60 });
     expect(again.status).toBe(409);
     expect(again.headers.get("content-type")).toBe("application/problem+json");
-    expect((await again.json<ProblemBody>()).type).toMatch(/api-key-already-rotated$/);
+    expect((await again.json<Problem>()).type).toMatch(/api-key-already-rotated$/);
   });
 
   it("answers 409 for a revoked key", async () => {
@@ -175,7 +160,7 @@ describe("POST /v1/api-keys/{id}/rotate", () => {
     expect((await call(`/v1/api-keys/${old.id}`, { method: "DELETE", token: admin })).status).toBe(200);
     const response = await rotate(old.id, { grace_period_seconds: 60 });
     expect(response.status).toBe(409);
-    expect((await response.json<ProblemBody>()).type).toMatch(/api-key-revoked$/);
+    expect((await response.json<Problem>()).type).toMatch(/api-key-revoked$/);
   });
 
   it("answers 409 for an expired key", async () => {
@@ -184,7 +169,7 @@ describe("POST /v1/api-keys/{id}/rotate", () => {
     );
     const response = await rotate(expired.id, { grace_period_seconds: 60 });
     expect(response.status).toBe(409);
-    expect((await response.json<ProblemBody>()).type).toMatch(/api-key-expired$/);
+    expect((await response.json<Problem>()).type).toMatch(/api-key-expired$/);
   });
 
   it("refuses with 403 to rotate a key holding scopes the caller lacks (it would hand out the secret)", async () => {
@@ -192,7 +177,7 @@ describe("POST /v1/api-keys/{id}/rotate", () => {
     const developer = await userToken(tenant.customerId, "developer");
     const response = await rotate(powerful.id, { grace_period_seconds: 60 }, developer.token);
     expect(response.status).toBe(403);
-    const problem = await response.json<ProblemBody>();
+    const problem = await response.json<Problem>();
     expect(problem.type).toMatch(/scope-exceeds-creator$/);
     expect(problem.detail).toContain("users:write");
     expect((await getKey(powerful.id)).rotated_to).toBeNull();
@@ -207,7 +192,7 @@ describe("POST /v1/api-keys/{id}/rotate", () => {
   it("rejects a malformed id with a 400 problem naming param.id", async () => {
     const response = await rotate("123", { grace_period_seconds: 60 });
     expect(response.status).toBe(400);
-    expect((await response.json<ProblemBody>()).errors![0]!.field).toBe("param.id");
+    expect((await response.json<Problem>()).errors![0]!.field).toBe("param.id");
   });
 
   it.each([
@@ -220,7 +205,7 @@ describe("POST /v1/api-keys/{id}/rotate", () => {
     const old = await newKey();
     const response = await rotate(old.id, body);
     expect(response.status).toBe(422);
-    expect((await response.json<ProblemBody>()).errors!.map((e) => e.field)).toEqual([field]);
+    expect((await response.json<Problem>()).errors!.map((e) => e.field)).toEqual([field]);
     expect((await getKey(old.id)).rotated_to).toBeNull();
   });
 

@@ -3,21 +3,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { userToken } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
+import type { Page, Schemas } from "../helpers/http.ts";
 
-interface ActivityBody {
-  id: string;
-  object: string;
-  occurred_at: string;
-  action: string;
-  summary: string;
-  actor: { type: string; id: string | null };
-  resource: { type: string; id: string | null };
-}
-interface Page<T> {
-  data: T[];
-  has_more: boolean;
-  next_cursor: string | null;
-}
+type ActivityBody = Schemas["Activity"];
 
 let alice: TestTenant;
 let aliceAdmin: string;

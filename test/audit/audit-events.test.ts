@@ -6,39 +6,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { connect, databaseUrl } from "../helpers/database.ts";
 import { createUser, randomIp, userToken, type TestUser } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
-import { expectSameAsMissing } from "../helpers/problems.ts";
+import { expectSameAsMissing, type Page, type Schemas } from "../helpers/http.ts";
 
-interface AuditEventBody {
-  id: string;
-  object: string;
-  seq: number;
-  occurred_at: string;
-  actor: { type: string; id: string | null };
-  action: string;
-  resource: { type: string; id: string | null };
-  request_id: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  summary: string;
-  data: Record<string, unknown>;
-  prev_hash: string;
-  hash: string;
-}
-interface Page<T> {
-  data: T[];
-  has_more: boolean;
-  next_cursor: string | null;
-}
-interface Verification {
-  valid: boolean;
-  checked: number;
-  first_broken: { seq: number; id: string; reason: string } | null;
-}
-interface LoginBody {
-  session_token: string;
-  session_id: string;
-  user_id: string;
-}
+type AuditEventBody = Schemas["AuditEvent"];
+type Verification = Schemas["AuditChainVerification"];
+type LoginBody = Schemas["LoginResult"];
 
 /** What a request that caused an audit event looked like, and what the API answered. */
 interface Sent {

@@ -3,16 +3,9 @@ import { SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { staffToken, userToken } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
+import { api, type Schemas } from "../helpers/http.ts";
 
-interface Me {
-  type: string;
-  customer: { id: string; tier: string };
-  api_key_id: string | null;
-  user: { id: string; role: string } | null;
-  super_admin: boolean;
-  permissions: string[];
-  rate_limit_per_minute: number;
-}
+type Me = Schemas["Me"];
 
 let tenant: TestTenant;
 beforeAll(async () => {
@@ -21,7 +14,10 @@ beforeAll(async () => {
 
 describe("GET /v1/me", () => {
   it("describes an API key: its customer, tier, scopes and rate limit", async () => {
-    const me = await (await call("/v1/me", { token: tenant.key })).json<Me>();
+    // Through the typed client: the path, and the body's type, come from the generated schema.
+    const { data: me, response } = await api(tenant.key).GET("/v1/me");
+    expect(response.status).toBe(200);
+    if (!me) throw new Error("no body");
     expect(me).toMatchObject({
       type: "api_key",
       customer: { id: tenant.customerId, tier: "healthcare" },

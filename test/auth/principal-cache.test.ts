@@ -5,23 +5,17 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey } from "../../worker/auth/api-key.ts";
-import { proxyStats } from "../helpers/database.ts";
+import { proxySettled } from "../helpers/database.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
-
-async function settle(): Promise<void> {
-  // The connection is closed and the KV write happens after the response (ctx.waitUntil).
-  for (let i = 0; i < 50 && (await proxyStats()).open > 0; i++) await new Promise((r) => setTimeout(r, 20));
-}
 
 async function measure(
   work: () => Promise<Response>,
 ): Promise<{ status: number; connections: number; roundTrips: number }> {
-  await settle();
-  const before = await proxyStats();
+  // The connection is closed and the KV write happens after the response (ctx.waitUntil).
+  const before = await proxySettled();
   const response = await work();
   await response.arrayBuffer();
-  await settle();
-  const after = await proxyStats();
+  const after = await proxySettled();
   const api = (stats: typeof before) => stats.byUser.sb_api ?? { connections: 0, roundTrips: 0 };
   return {
     status: response.status,

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { asCustomer } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { createUser, randomIp } from "../helpers/identity.ts";
-import { expectProblem } from "../helpers/problems.ts";
+import { expectProblem } from "../helpers/http.ts";
 import { call, createTenant } from "../helpers/tenants.ts";
 
 async function logIn(customerId: string) {
@@ -44,7 +44,7 @@ describe("session token revoked elsewhere (mark in KV only)", () => {
     expect((await create("before revocation")).status).toBe(201);
 
     await markRevokedInKv(session.session_id);
-    await expectProblem(await create("after revocation"), 401, "unauthorized");
+    await expectProblem(await create("after revocation"), { status: 401, type: "unauthorized" });
     expect(await keysNamed(tenant.customerId, "before revocation")).toBe(1);
     expect(await keysNamed(tenant.customerId, "after revocation")).toBe(0);
   });
@@ -55,7 +55,7 @@ describe("session token revoked elsewhere (mark in KV only)", () => {
     expect((await call("/v1/invoices", { token: session.session_token })).status).toBe(200);
     await markRevokedInKv(session.session_id);
     const response = await call("/v1/invoices", { token: session.session_token });
-    const problem = await expectProblem(response, 401, "unauthorized");
+    const problem = await expectProblem(response, { status: 401, type: "unauthorized" });
     expect(JSON.stringify(problem)).not.toContain(tenant.invoiceIds[0]!);
   });
 });

@@ -1,13 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { createUser, login, userToken, type TestUser } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
+import type { Schemas } from "../helpers/http.ts";
 
-interface Session {
-  id: string;
-  user_id: string;
-  revoked_at: string | null;
-  current: boolean;
-}
+type Session = Schemas["Session"];
 
 let tenant: TestTenant;
 let admin: { user: TestUser; token: string };

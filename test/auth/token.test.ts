@@ -5,13 +5,9 @@ import { generateApiKey } from "../../worker/auth/api-key.ts";
 import { asCustomer, createApiKey } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
+import type { Schemas } from "../helpers/http.ts";
 
-interface TokenBody {
-  session_token: string;
-  token_type: string;
-  customer_id: string;
-  expires_in: number;
-}
+type TokenBody = Schemas["SessionToken"];
 
 let tenant: TestTenant;
 beforeAll(async () => {

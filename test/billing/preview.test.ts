@@ -8,18 +8,10 @@ import { monthOf } from "../../worker/billing/periods.ts";
 import { asOwner } from "../helpers/database.ts";
 import { adminQuery, backdate, ingestAsJobs, invoicesFor } from "../helpers/billing.ts";
 import { userToken } from "../helpers/identity.ts";
-import { expectProblem } from "../helpers/problems.ts";
+import { expectProblem, type Schemas } from "../helpers/http.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 
-interface Preview {
-  object: string;
-  period_start: string;
-  subtotal_cents: number;
-  discount_cents: number;
-  tax_cents: number;
-  total_cents: number;
-  line_items: { kind: string; description: string; quantity: string; amount_cents: number }[];
-}
+type Preview = Schemas["BillingPreview"];
 
 let big: TestTenant;
 const PERIOD = "2025-09";
@@ -107,14 +99,16 @@ describe("the monthly cron and the preview", () => {
   });
 
   it("needs billing:read and a well-formed month", async () => {
-    await expectProblem(await call("/v1/billing/preview"), 401);
-    await expectProblem(await call("/v1/billing/preview", { token: big.key }), 403, "insufficient-permission"); // key scopes lack billing:read
+    await expectProblem(await call("/v1/billing/preview"), { status: 401 });
+    await expectProblem(await call("/v1/billing/preview", { token: big.key }), {
+      status: 403,
+      type: "insufficient-permission",
+    }); // key scopes lack billing:read
     const viewer = await userToken(big.customerId, "viewer");
-    await expectProblem(
-      await call("/v1/billing/preview?period=2025-9", { token: viewer.token }),
-      400,
-      "validation-error",
-      "query.period",
-    );
+    await expectProblem(await call("/v1/billing/preview?period=2025-9", { token: viewer.token }), {
+      status: 400,
+      type: "validation-error",
+      field: "query.period",
+    });
   });
 });

@@ -6,20 +6,11 @@ import { asCustomer, createApiKey } from "../../dev/fixtures.ts";
 import { as, asOwner } from "../helpers/database.ts";
 import { adminQuery, backdate, ingestAsJobs, invoicesFor, numberingOf } from "../helpers/billing.ts";
 import { staffToken, userToken } from "../helpers/identity.ts";
-import { expectProblem } from "../helpers/problems.ts";
+import { expectProblem, type Schemas } from "../helpers/http.ts";
 import { call, createTenant } from "../helpers/tenants.ts";
 import type { Tier } from "../../db/schema.ts";
 
-interface Run {
-  id: string;
-  status: string;
-  dry_run: boolean;
-  customers_billed: number;
-  customers_failed: number;
-  total_cents: number;
-  error: string | null;
-  errors: { customer_id: string; error: string }[];
-}
+type Run = Schemas["BillingRun"];
 
 let staff: string;
 const year = new Date().getUTCFullYear();
@@ -278,21 +269,34 @@ describe("POST /v1/admin/billing-runs", () => {
         headers: { "content-type": "application/json" },
         body: JSON.stringify(body),
       });
-    await expectProblem(await post({ period: "2025-01" }), 401);
+    await expectProblem(await post({ period: "2025-01" }), { status: 401 });
     const { customerId, key } = await createTenant();
     const admin = await userToken(customerId, "admin");
-    await expectProblem(await post({ period: "2025-01" }, admin.token), 403, "insufficient-permission");
-    await expectProblem(await post({ period: "2025-01" }, key), 403, "insufficient-permission");
-    await expectProblem(await call("/v1/admin/billing-runs", { token: admin.token }), 403);
+    await expectProblem(await post({ period: "2025-01" }, admin.token), {
+      status: 403,
+      type: "insufficient-permission",
+    });
+    await expectProblem(await post({ period: "2025-01" }, key), { status: 403, type: "insufficient-permission" });
+    await expectProblem(await call("/v1/admin/billing-runs", { token: admin.token }), { status: 403 });
     const thisMonth = new Date().toISOString().slice(0, 7);
-    await expectProblem(await post({ period: thisMonth }, staff), 422, "validation-error", "body.period");
-    await expectProblem(await post({ period: "2025-1" }, staff), 422, "validation-error", "body.period");
-    await expectProblem(await post({ period: "2025-01", surprise: 1 }, staff), 422, "validation-error");
-    await expectProblem(
-      await call("/v1/admin/billing-runs/0192a000-0000-7000-8000-0000000fffff", { token: staff }),
-      404,
-      "not-found",
-    );
+    await expectProblem(await post({ period: thisMonth }, staff), {
+      status: 422,
+      type: "validation-error",
+      field: "body.period",
+    });
+    await expectProblem(await post({ period: "2025-1" }, staff), {
+      status: 422,
+      type: "validation-error",
+      field: "body.period",
+    });
+    await expectProblem(await post({ period: "2025-01", surprise: 1 }, staff), {
+      status: 422,
+      type: "validation-error",
+    });
+    await expectProblem(await call("/v1/admin/billing-runs/0192a000-0000-7000-8000-0000000fffff", { token: staff }), {
+      status: 404,
+      type: "not-found",
+    });
     // The request role cannot reach the run functions without a staff context.
     await expect(
       as("api", (client) => client.query("SELECT * FROM app.start_billing_run('2025-01-01', true, 'manual', null)")),

@@ -1,13 +1,12 @@
 // The typed client (client/securebase.ts over the generated client/schema.d.ts) compiles under
 // `npm run typecheck` and works against the real Worker: paths, params and bodies are typed.
-import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { allInvoices, createSecureBaseClient } from "../../client/securebase.ts";
+import { BASE_URL, workerFetch } from "../helpers/http.ts";
 import { userToken } from "../helpers/identity.ts";
 import { createTenant } from "../helpers/tenants.ts";
 
-const workerFetch = (request: Request) => exports.default.fetch(request);
-const baseUrl = "https://api.securebase.test";
+const baseUrl = BASE_URL;
 
 describe("typed TypeScript client", () => {
   it("lists every invoice across pages with the generated types", async () => {

@@ -5,24 +5,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { asCustomer } from "../../dev/fixtures.ts";
 import worker from "../../worker/index.ts";
 import { asOwner } from "../helpers/database.ts";
-import { eventually } from "../helpers/sink.ts";
-import { expectProblem } from "../helpers/problems.ts";
+import { eventually, expectNothingAfter } from "../helpers/wait.ts";
+import { expectProblem, type Schemas } from "../helpers/http.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 import { growingUsage, monthFromNow, seedUsage } from "./usage-history.ts";
 
-interface Budget {
-  id: string;
-  object: string;
-  monthly_limit_cents: number;
-  alert_thresholds: number[];
-  current_month: {
-    month: string;
-    month_to_date_cents: number;
-    forecast_cents: number | null;
-    percent_used: number;
-    alerts: { threshold_percent: number; basis: string; amount_cents: number }[];
-  };
-}
+type Budget = Schemas["CostBudget"];
 
 const SCOPES = ["cost:read", "cost:write"];
 const put = (tenant: TestTenant, body: unknown) =>
@@ -49,14 +37,16 @@ async function costAlertNotifications(
   );
 }
 
-async function budgetEvents(customerId: string): Promise<{ type: string; payload: Record<string, unknown> }[]> {
+async function budgetEvents(
+  customerId: string,
+): Promise<{ type: string; payload: Record<string, unknown>; published_at: Date | null }[]> {
   return asOwner((client) =>
     asCustomer(client, customerId, async () => {
       const { rows } = await client.query(
-        "SELECT type, payload FROM outbox_events WHERE customer_id = $1 AND type = 'cost.budget_exceeded' ORDER BY id",
+        "SELECT type, payload, published_at FROM outbox_events WHERE customer_id = $1 AND type = 'cost.budget_exceeded' ORDER BY id",
         [customerId],
       );
-      return rows as { type: string; payload: Record<string, unknown> }[];
+      return rows as { type: string; payload: Record<string, unknown>; published_at: Date | null }[];
     }),
   );
 }
@@ -113,17 +103,17 @@ describe("PUT /v1/cost/budget", () => {
     [{ monthly_limit_cents: 100, currency: "eur" }, "body"], // the message names `currency`
   ])("rejects %j with a 422 naming %s and changes nothing", async (body, field) => {
     const other = await createTenant({ scopes: SCOPES });
-    await expectProblem(await put(other, body), 422, undefined, field);
-    await expectProblem(await call("/v1/cost/budget", { token: other.key }), 404);
+    await expectProblem(await put(other, body), { status: 422, field: field });
+    await expectProblem(await call("/v1/cost/budget", { token: other.key }), { status: 404 });
   });
 
   it("needs cost:write to set and cost:read to read; another tenant's budget is not visible", async () => {
     const reader = await createTenant({ scopes: ["cost:read"] });
-    await expectProblem(await put(reader, { monthly_limit_cents: 100 }), 403);
-    await expectProblem(await call("/v1/cost/budget", { token: reader.key }), 404);
+    await expectProblem(await put(reader, { monthly_limit_cents: 100 }), { status: 403 });
+    await expectProblem(await call("/v1/cost/budget", { token: reader.key }), { status: 404 });
     const noCost = await createTenant({ scopes: ["invoices:read"] });
-    await expectProblem(await call("/v1/cost/budget", { token: noCost.key }), 403);
-    await expectProblem(await call("/v1/cost/budget"), 401);
+    await expectProblem(await call("/v1/cost/budget", { token: noCost.key }), { status: 403 });
+    await expectProblem(await call("/v1/cost/budget"), { status: 401 });
   });
 });
 
@@ -144,10 +134,11 @@ describe("budget alerts (daily job)", () => {
       percent_of_budget: 93,
     });
     // Through the outbox and the queue to the customer's notifications, category cost_alerts.
-    const notices = await eventually(
-      () => costAlertNotifications(tenant.customerId),
-      (rows) => rows.length >= 2,
-    );
+    const notices = await eventually(async () => {
+      const rows = await costAlertNotifications(tenant.customerId);
+      expect(rows.length >= 2, "rows.length >= 2").toBe(true);
+      return rows;
+    });
     expect(notices.map((n) => [n.event_type, n.title])).toEqual([
       ["cost.budget_exceeded", "Budget: 100 % reached (forecast)"],
       ["cost.budget_exceeded", "Budget: 80 % reached"],
@@ -157,9 +148,16 @@ describe("budget alerts (daily job)", () => {
     // The actual amount now passes 100 % too: already alerted this month, so nothing new.
     await seedUsage(tenant.customerId, [], { nat_processing_gb: 20_000 });
     await Promise.all([runDailyJob(), runDailyJob()]);
-    expect(await budgetEvents(tenant.customerId)).toHaveLength(2);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(await costAlertNotifications(tenant.customerId)).toHaveLength(2);
+    // Notifications come only from published outbox events: with the same two rows, both
+    // published (fanned out), no third notification can follow.
+    await expectNothingAfter(
+      async () => {
+        const events = await budgetEvents(tenant.customerId);
+        expect(events).toHaveLength(2);
+        expect(events.every((e) => e.published_at !== null)).toBe(true);
+      },
+      async () => expect(await costAlertNotifications(tenant.customerId)).toHaveLength(2),
+    );
 
     const budget = await (await call("/v1/cost/budget", { token: tenant.key })).json<Budget>();
     expect(budget.current_month.alerts.map((a) => [a.threshold_percent, a.basis])).toEqual([

@@ -5,28 +5,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { asCustomer, createInvoice, standardLines } from "../../dev/fixtures.ts";
 import worker from "../../worker/index.ts";
 import { asOwner } from "../helpers/database.ts";
-import { expectProblem } from "../helpers/problems.ts";
+import { expectProblem, type Schemas } from "../helpers/http.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 import { growingUsage, monthFromNow, seedUsage } from "./usage-history.ts";
 
-interface Amounts {
-  expected_cents: number;
-  lower_cents: number;
-  upper_cents: number;
-}
-interface Forecast {
-  object: string;
-  level: number;
-  status: string;
-  method: string;
-  source: string;
-  history: { months: number; from: string | null; through: string | null };
-  months: {
-    month: string;
-    total: Amounts | null;
-    components: { component: string; method: string; amounts: Amounts | null }[];
-  }[];
-}
+type Forecast = Schemas["CostForecast"];
 
 const SCOPES = ["cost:read", "cost:write"];
 let long: TestTenant;
@@ -164,12 +147,12 @@ describe("GET /v1/cost/forecast", () => {
     ["level=100", "query.level"],
     ["level=80.5", "query.level"],
   ])("rejects %s with a 400 naming %s", async (query, field) => {
-    await expectProblem(await call(`/v1/cost/forecast?${query}`, { token: long.key }), 400, undefined, field);
+    await expectProblem(await call(`/v1/cost/forecast?${query}`, { token: long.key }), { status: 400, field: field });
   });
 
   it("needs credentials and the cost:read permission", async () => {
-    await expectProblem(await call("/v1/cost/forecast"), 401);
+    await expectProblem(await call("/v1/cost/forecast"), { status: 401 });
     const noCost = await createTenant({ scopes: ["invoices:read"] });
-    await expectProblem(await call("/v1/cost/forecast", { token: noCost.key }), 403);
+    await expectProblem(await call("/v1/cost/forecast", { token: noCost.key }), { status: 403 });
   });
 });

@@ -8,7 +8,8 @@ import worker from "../../worker/index.ts";
 import { eventCatalogue } from "../../worker/events/catalogue.ts";
 import { backdate, ingestAsJobs, invoicesFor } from "../helpers/billing.ts";
 import { staffToken, userToken } from "../helpers/identity.ts";
-import { configureReceiver, eventually, received, receiver, sentEmails } from "../helpers/sink.ts";
+import { configureReceiver, received, receiver, sentEmails } from "../helpers/sink.ts";
+import { eventually } from "../helpers/wait.ts";
 import { call, createTenant } from "../helpers/tenants.ts";
 
 describe("invoice.created from the monthly billing run", () => {
@@ -45,10 +46,11 @@ describe("invoice.created from the monthly billing run", () => {
       createScheduledController({ scheduledTime: new Date(Date.now() + 60_000), cron: "* * * * *" }),
       env,
     );
-    const [delivery] = await eventually(
-      () => received(hook.name),
-      (r) => r.length > 0,
-    );
+    const [delivery] = await eventually(async () => {
+      const r = await received(hook.name);
+      expect(r.length > 0, "r.length > 0").toBe(true);
+      return r;
+    });
     expect(delivery!.verified).toBe(true);
     const body = JSON.parse(delivery!.body) as { type: string; data: Record<string, unknown> };
     expect(body.type).toBe("invoice.created");
@@ -61,10 +63,11 @@ describe("invoice.created from the monthly billing run", () => {
       currency: "usd",
     });
 
-    const mails = await eventually(
-      async () => (await sentEmails()).filter((m) => m.body.Destination.ToAddresses.includes(billing.user.email)),
-      (m) => m.length > 0,
-    );
+    const mails = await eventually(async () => {
+      const m = await (await sentEmails()).filter((m) => m.body.Destination.ToAddresses.includes(billing.user.email));
+      expect(m.length > 0, "m.length > 0").toBe(true);
+      return m;
+    });
     const dollars = (Number(invoice!.total_cents) / 100).toFixed(2);
     expect(mails[0]!.body.Content.Simple.Subject.Data).toBe(`Invoice ${invoice!.number}: $${dollars}`);
     expect(mails[0]!.body.Content.Simple.Body.Text.Data).toContain(

@@ -5,6 +5,7 @@ import { env } from "cloudflare:workers";
 import { inject } from "vitest";
 import { fixtureClient, type FixtureClient } from "../../dev/fixtures.ts";
 import { configureDriver } from "../../worker/platform/database.ts";
+import { eventually } from "./wait.ts";
 
 export async function connect(url: string): Promise<Client> {
   configureDriver(env);
@@ -67,4 +68,16 @@ export async function proxyStats(): Promise<ProxyStats> {
   if (!tag) throw new Error(`DB_WS_PROXY_URL has no per-file tag: ${env.DB_WS_PROXY_URL}`);
   const response = await fetch(`${inject("proxyStatsUrl")}/${tag}`);
   return (await response.json()) as ProxyStats;
+}
+
+/**
+ * Waits until this file has no connection open through the proxy: the Worker closes its
+ * connection after the response (ctx.waitUntil), so counters read before that miss round trips.
+ */
+export async function proxySettled(): Promise<ProxyStats> {
+  return eventually(async () => {
+    const stats = await proxyStats();
+    if (stats.open > 0) throw new Error(`${stats.open} connections still open`);
+    return stats;
+  });
 }

@@ -1,6 +1,7 @@
 // One row in every tenant-owned table for a customer, so the isolation suite can attack each
 // table. A tenant table added without a row here makes the suite fail (it checks the catalog).
 import { asCustomer, type FixtureClient } from "../../dev/fixtures.ts";
+import { sinkUrl } from "./sink.ts";
 
 export async function populateEveryTable(client: FixtureClient, customerId: string, tag: string): Promise<void> {
   await asCustomer(client, customerId, async () => {
@@ -44,9 +45,11 @@ export async function populateEveryTable(client: FixtureClient, customerId: stri
       "INSERT INTO idempotency_keys (customer_id, key, method, path, request_hash) VALUES ($1, $2, 'POST', '/v1/x', gen_random_bytes(32))",
       [c, `idem-${tag}`],
     );
+    // The local sink, not a made-up host: events of this customer (e.g. a billing run's
+    // invoice.created) are really delivered, and a host that does not resolve makes workerd log.
     const endpoint = await one(
-      "INSERT INTO webhook_endpoints (customer_id, url, secret_ciphertext) VALUES ($1, 'https://hooks.example.com/x', gen_random_bytes(48)) RETURNING id",
-      [c],
+      "INSERT INTO webhook_endpoints (customer_id, url, secret_ciphertext) VALUES ($1, $2, gen_random_bytes(48)) RETURNING id",
+      [c, `${sinkUrl()}/webhooks/every-table-${tag}`],
     );
     const delivery = await one(
       "INSERT INTO webhook_deliveries (customer_id, endpoint_id, event_id, event_type, payload) VALUES ($1, $2, gen_random_uuid(), 'fixture.created', '{}') RETURNING id",

@@ -21,6 +21,7 @@ export interface JsonSchema {
   additionalProperties?: boolean | JsonSchema;
   example?: unknown;
   default?: unknown;
+  description?: string;
 }
 
 export interface Parameter {
@@ -40,7 +41,7 @@ export interface Operation {
   security?: unknown[];
   parameters?: Parameter[];
   requestBody?: { required?: boolean; content: Record<string, { schema: JsonSchema }> };
-  responses: Record<string, unknown>;
+  responses: Record<string, { description?: string; content?: Record<string, { schema: JsonSchema }> }>;
   "x-required-permission"?: string;
   "x-public"?: boolean;
 }

@@ -52,19 +52,3 @@ export async function received(name: string): Promise<ReceivedWebhook[]> {
 export async function sentEmails(): Promise<SentEmail[]> {
   return (await fetch(`${sinkUrl()}/emails`)).json();
 }
-
-/** Polls `probe` until `done` holds (or the time is up), returning the last value. */
-export async function eventually<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 10_000,
-  intervalMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-    value = await probe();
-  }
-  return value;
-}

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { asCustomer, createInvoice, standardLines } from "../../dev/fixtures.ts";
 import { csvCell, formatCents, formatMicros } from "../../worker/invoices/documents.ts";
 import { asOwner } from "../helpers/database.ts";
-import { expectProblem, expectSameAsMissing } from "../helpers/problems.ts";
+import { expectProblem, expectSameAsMissing } from "../helpers/http.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 
 const HOSTILE_NAME = `<script>alert("name")</script> & Sons`;
@@ -66,19 +66,17 @@ describe("GET /v1/invoices/{id}.html", () => {
       await call(`/v1/invoices/${bob.invoiceIds[0]}.html`, { token: alice.key }),
       await call(`/v1/invoices/0192a000-0000-7000-8000-0000000fffff.html`, { token: alice.key }),
     );
-    await expectProblem(
-      await call(`/v1/invoices/not-an-id.html`, { token: alice.key }),
-      400,
-      "validation-error",
-      "param.id",
-    );
-    await expectProblem(await call(`/v1/invoices/${invoiceId}.html`), 401);
+    await expectProblem(await call(`/v1/invoices/not-an-id.html`, { token: alice.key }), {
+      status: 400,
+      type: "validation-error",
+      field: "param.id",
+    });
+    await expectProblem(await call(`/v1/invoices/${invoiceId}.html`), { status: 401 });
     const limited = await createTenant({ scopes: ["usage:read"] });
-    await expectProblem(
-      await call(`/v1/invoices/${invoiceId}.html`, { token: limited.key }),
-      403,
-      "insufficient-permission",
-    );
+    await expectProblem(await call(`/v1/invoices/${invoiceId}.html`, { token: limited.key }), {
+      status: 403,
+      type: "insufficient-permission",
+    });
   });
 
   it("leaves the JSON invoice route as it was", async () => {
@@ -103,9 +101,12 @@ describe("GET /v1/invoices.csv", () => {
   });
 
   it("needs invoices:read", async () => {
-    await expectProblem(await call("/v1/invoices.csv"), 401);
+    await expectProblem(await call("/v1/invoices.csv"), { status: 401 });
     const limited = await createTenant({ scopes: ["usage:read"] });
-    await expectProblem(await call("/v1/invoices.csv", { token: limited.key }), 403, "insufficient-permission");
+    await expectProblem(await call("/v1/invoices.csv", { token: limited.key }), {
+      status: 403,
+      type: "insufficient-permission",
+    });
   });
 });
 

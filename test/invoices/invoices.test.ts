@@ -1,22 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
-import { expectSameAsMissing } from "../helpers/problems.ts";
+import { expectSameAsMissing, type Page, type Schemas } from "../helpers/http.ts";
 
-interface InvoiceBody {
-  id: string;
-  object: string;
-  number: string;
-  total_cents: number;
-  subtotal_cents: number;
-  discount_cents: number;
-  tax_cents: number;
-  line_items: { kind: string; amount_cents: number; description: string }[];
-}
-interface Page {
-  data: InvoiceBody[];
-  has_more: boolean;
-  next_cursor: string | null;
-}
+type InvoiceBody = Schemas["InvoiceWithLineItems"];
 
 let alice: TestTenant;
 let bob: TestTenant;
@@ -29,11 +15,11 @@ describe("GET /v1/invoices", () => {
   it("lists only the caller's invoices, newest first", async () => {
     const response = await call("/v1/invoices", { token: alice.key });
     expect(response.status).toBe(200);
-    const page = await response.json<Page>();
+    const page = await response.json<Page<Schemas["Invoice"]>>();
     expect(page.data.map((i) => i.id)).toEqual([...alice.invoiceIds].reverse());
     expect(page).toMatchObject({ has_more: false, next_cursor: null });
 
-    const bobs = await (await call("/v1/invoices", { token: bob.key })).json<Page>();
+    const bobs = await (await call("/v1/invoices", { token: bob.key })).json<Page<Schemas["Invoice"]>>();
     expect(bobs.data.map((i) => i.id)).toEqual([...bob.invoiceIds].reverse());
   });
 
@@ -43,7 +29,9 @@ describe("GET /v1/invoices", () => {
     let pages = 0;
     do {
       const query: string = cursor ? `?limit=2&starting_after=${cursor}` : "?limit=2";
-      const page: Page = await (await call(`/v1/invoices${query}`, { token: alice.key })).json<Page>();
+      const page: Page<Schemas["Invoice"]> = await (await call(`/v1/invoices${query}`, { token: alice.key })).json<
+        Page<Schemas["Invoice"]>
+      >();
       expect(page.data.length).toBeLessThanOrEqual(2);
       seen.push(...page.data.map((i) => i.id));
       cursor = page.next_cursor;
@@ -57,7 +45,7 @@ describe("GET /v1/invoices", () => {
   it("does not reveal another tenant's invoices through a cursor", async () => {
     const page = await (
       await call(`/v1/invoices?starting_after=ffffffff-ffff-7fff-bfff-ffffffffffff`, { token: bob.key })
-    ).json<Page>();
+    ).json<Page<Schemas["Invoice"]>>();
     expect(page.data.map((i) => i.id).sort()).toEqual([...bob.invoiceIds].sort());
   });
 

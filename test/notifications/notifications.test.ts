@@ -6,8 +6,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../worker/index.ts";
 import { as } from "../helpers/database.ts";
 import { userToken, type TestUser } from "../helpers/identity.ts";
-import { expectProblem, expectSameAsMissing } from "../helpers/problems.ts";
-import { eventually, sentEmails, type SentEmail } from "../helpers/sink.ts";
+import { expectProblem, expectSameAsMissing } from "../helpers/http.ts";
+import { sentEmails, type SentEmail } from "../helpers/sink.ts";
+import { eventually, expectNothingAfter } from "../helpers/wait.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 
 let tenant: TestTenant;
@@ -22,6 +23,17 @@ beforeAll(async () => {
 const json = { "content-type": "application/json" };
 const emailsTo = async (address: string) =>
   (await sentEmails()).filter((e) => e.body.Destination.ToAddresses.includes(address));
+
+/** The email rows the consumer wrote for an invoice.created event, by the invoice's id. */
+const emailRowsFor = async (invoiceId: string) =>
+  (
+    await as("admin", (client) =>
+      client.query(
+        "SELECT m.to_address, m.status FROM email_messages m JOIN outbox_events o ON o.id = m.event_id WHERE o.payload->>'id' = $1",
+        [invoiceId],
+      ),
+    )
+  ).rows as { to_address: string; status: string }[];
 
 async function invoiceCreated(number: string, totalCents: number): Promise<string> {
   const invoiceId = crypto.randomUUID();
@@ -57,10 +69,11 @@ describe("email", () => {
     });
     expect(response.status).toBe(201);
     const { accept_token: token, id } = await response.json<{ accept_token: string; id: string }>();
-    const [mail] = await eventually(
-      () => emailsTo(email),
-      (m) => m.length > 0,
-    );
+    const [mail] = await eventually(async () => {
+      const m = await emailsTo(email);
+      expect(m.length > 0, "m.length > 0").toBe(true);
+      return m;
+    });
     expect(mail!.signature_valid).toBe(true);
     expect(mail!.headers.authorization).toMatch(
       /^AWS4-HMAC-SHA256 Credential=AKIATESTSINK\/\d{8}\/us-east-1\/ses\/aws4_request, SignedHeaders=[^,]*host;[^,]*x-amz-date[^,]*, Signature=[0-9a-f]{64}$/,
@@ -73,24 +86,24 @@ describe("email", () => {
       `href="https://portal.securebase.io/invites/accept?token=${token}"`,
     );
 
-    const rest = await eventually(
-      () =>
-        as("admin", async (client) => ({
-          outbox: (
-            await client.query(
-              "SELECT payload::text AS p, published_at FROM outbox_events WHERE payload->>'invite_id' = $1",
-              [id],
-            )
-          ).rows,
-          emails: (
-            await client.query(
-              "SELECT status, secret_ciphertext, data::text AS d FROM email_messages WHERE data->>'invite_id' = $1",
-              [id],
-            )
-          ).rows,
-        })),
-      (r) => r.emails[0]?.status === "sent",
-    );
+    const rest = await eventually(async () => {
+      const r = await as("admin", async (client) => ({
+        outbox: (
+          await client.query(
+            "SELECT payload::text AS p, published_at FROM outbox_events WHERE payload->>'invite_id' = $1",
+            [id],
+          )
+        ).rows,
+        emails: (
+          await client.query(
+            "SELECT status, secret_ciphertext, data::text AS d FROM email_messages WHERE data->>'invite_id' = $1",
+            [id],
+          )
+        ).rows,
+      }));
+      expect(r.emails[0]?.status === "sent", 'r.emails[0]?.status === "sent"').toBe(true);
+      return r;
+    });
     expect(rest.emails).toMatchObject([{ status: "sent", secret_ciphertext: null }]);
     expect(JSON.stringify(rest)).not.toContain(token);
     expect(rest.outbox[0]!.p).not.toContain("_sealed");
@@ -98,10 +111,14 @@ describe("email", () => {
 
   it("emails admins and billing users an invoice with its number, total and HTML link, and notifies them in-app", async () => {
     const invoiceId = await invoiceCreated("SB-2026-0042", 123_456);
-    const [mail] = await eventually(
-      () => emailsTo(billing.user.email),
-      (m) => m.some((e) => e.body.Content.Simple.Subject.Data.includes("SB-2026-0042")),
-    );
+    const [mail] = await eventually(async () => {
+      const m = await emailsTo(billing.user.email);
+      expect(
+        m.some((e) => e.body.Content.Simple.Subject.Data.includes("SB-2026-0042")),
+        'm.some((e) => e.body.Content.Simple.Subject.Data.includes("SB-2026-0042"))',
+      ).toBe(true);
+      return m;
+    });
     const text = (mail as SentEmail).body.Content.Simple.Body.Text.Data;
     expect(mail!.body.Content.Simple.Subject.Data).toBe("Invoice SB-2026-0042: $1234.56");
     expect(text).toContain(`${env.PUBLIC_API_URL}/v1/invoices/${invoiceId}.html`);
@@ -137,15 +154,23 @@ describe("email", () => {
       locked: true,
     });
 
-    await invoiceCreated("SB-2026-0043", 100);
-    await eventually(
-      () => emailsTo(admin.user.email),
-      (m) => m.some((e) => e.body.Content.Simple.Subject.Data.includes("SB-2026-0043")),
+    const invoiceId = await invoiceCreated("SB-2026-0043", 100);
+    // The consumer writes every recipient's email row in one transaction: once the admin's has
+    // been sent, the billing user's would exist too.
+    await expectNothingAfter(
+      async () => {
+        expect(await emailRowsFor(invoiceId)).toContainEqual({ to_address: admin.user.email, status: "sent" });
+        expect(
+          (await emailsTo(admin.user.email)).some((e) => e.body.Content.Simple.Subject.Data.includes("SB-2026-0043")),
+        ).toBe(true);
+      },
+      async () => {
+        expect((await emailRowsFor(invoiceId)).map((r) => r.to_address)).not.toContain(billing.user.email);
+        expect(
+          (await emailsTo(billing.user.email)).some((e) => e.body.Content.Simple.Subject.Data.includes("SB-2026-0043")),
+        ).toBe(false);
+      },
     );
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(
-      (await emailsTo(billing.user.email)).some((e) => e.body.Content.Simple.Subject.Data.includes("SB-2026-0043")),
-    ).toBe(false);
 
     await expectProblem(
       await call("/v1/notifications/preferences", {
@@ -154,11 +179,9 @@ describe("email", () => {
         headers: json,
         body: JSON.stringify({ preferences: [{ event_type: "api_key.revoked", channel: "email", enabled: false }] }),
       }),
-      422,
-      "validation-error",
-      "body.preferences.0.enabled",
+      { status: 422, type: "validation-error", field: "body.preferences.0.enabled" },
     );
-    await expectProblem(await call("/v1/notifications/preferences", { token: tenant.key }), 403);
+    await expectProblem(await call("/v1/notifications/preferences", { token: tenant.key }), { status: 403 });
   });
 
   it("refuses the same event type and channel twice in one change with a 422 naming the repeat (found by the fuzzer: was a 500)", async () => {
@@ -176,9 +199,7 @@ describe("email", () => {
           ],
         }),
       }),
-      422,
-      "validation-error",
-      "body.preferences.2",
+      { status: 422, type: "validation-error", field: "body.preferences.2" },
     );
     expect(JSON.stringify(problem)).toContain("appears more than once");
   });
@@ -187,13 +208,16 @@ describe("email", () => {
 describe("in-app notifications", () => {
   it("lists unread, marks one and then all read; another user's notification looks missing", async () => {
     await invoiceCreated("SB-2026-0050", 5000);
-    const unread = await eventually(
-      async () =>
-        (await call("/v1/notifications?unread=true&limit=100", { token: admin.token })).json<{
-          data: { id: string; title: string }[];
-        }>(),
-      (l) => l.data.some((n) => n.title.includes("SB-2026-0050")),
-    );
+    const unread = await eventually(async () => {
+      const l = await (await call("/v1/notifications?unread=true&limit=100", { token: admin.token })).json<{
+        data: { id: string; title: string }[];
+      }>();
+      expect(
+        l.data.some((n) => n.title.includes("SB-2026-0050")),
+        'l.data.some((n) => n.title.includes("SB-2026-0050"))',
+      ).toBe(true);
+      return l;
+    });
     const one = unread.data.find((n) => n.title.includes("SB-2026-0050"))!;
     const read = await call(`/v1/notifications/${one.id}/read`, { method: "POST", token: admin.token });
     expect(await read.json()).toMatchObject({ id: one.id, read_at: expect.any(String) });
@@ -214,7 +238,7 @@ describe("in-app notifications", () => {
       data: unknown[];
     }>();
     expect(after.data).toEqual([]);
-    await expectProblem(await call("/v1/notifications"), 401);
+    await expectProblem(await call("/v1/notifications"), { status: 401 });
   });
 
   it("purges notifications past their 30 days in the hourly sweep", async () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { asCustomer } from "../../dev/fixtures.ts";
 import { classifyDatabaseError } from "../../worker/platform/database-errors.ts";
 import { userToken } from "../helpers/identity.ts";
-import { expectProblem } from "../helpers/problems.ts";
+import { expectProblem } from "../helpers/http.ts";
 import { asApiRole, asOwner } from "../helpers/database.ts";
 import { call, createTenant } from "../helpers/tenants.ts";
 
@@ -75,7 +75,7 @@ describe("a write that waits on a lock too long", () => {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ role: "billing" }),
       });
-      await expectProblem(response, 504, "database-timeout");
+      await expectProblem(response, { status: 504, type: "database-timeout" });
       expect(response.headers.get("retry-after")).toBe("2");
       expect(Date.now() - started).toBeLessThan(8_000);
     } finally {

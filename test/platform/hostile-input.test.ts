@@ -16,7 +16,7 @@ import {
   type OpenApiDocument,
   type Operation,
 } from "../helpers/openapi.ts";
-import { expectProblem } from "../helpers/problems.ts";
+import { expectProblem } from "../helpers/http.ts";
 import { call, createTenant } from "../helpers/tenants.ts";
 
 let doc: OpenApiDocument;
@@ -67,7 +67,7 @@ describe("hostile strings in request bodies", () => {
         for (const [label, value] of Object.entries(HOSTILE_JSON)) {
           const response = await send(op, { body: JSON.stringify(withField(base, field.path, value)) });
           expect(response.status, `${opName(op)} body.${field.path} = ${label}`).toBe(422);
-          await expectProblem(response, 422, "validation-error", `body.${field.path}`);
+          await expectProblem(response, { status: 422, type: "validation-error", field: `body.${field.path}` });
           cases++;
         }
       }
@@ -78,7 +78,7 @@ describe("hostile strings in request bodies", () => {
   it("NUL in a field name is refused too", async () => {
     const op = operations.find((o) => o.method === "POST" && o.path === "/v1/api-keys")!;
     const response = await send(op, { body: '{"name":"ok","scopes":["invoices:read"],"evil\\u0000":1}' });
-    await expectProblem(response, 422, "validation-error");
+    await expectProblem(response, { status: 422, type: "validation-error" });
   });
 
   it("over-long strings are a 4xx naming the field, on every bounded body string", async () => {
@@ -91,8 +91,9 @@ describe("hostile strings in request bodies", () => {
           body: JSON.stringify(withField(base, field.path, "y".repeat(field.schema.maxLength! + 1))),
         });
         expect(response.status, `${opName(op)} body.${field.path} too long`).toBeLessThan(500);
-        if (response.status === 422) await expectProblem(response, 422, "validation-error", `body.${field.path}`);
-        else await expectProblem(response, response.status);
+        if (response.status === 422)
+          await expectProblem(response, { status: 422, type: "validation-error", field: `body.${field.path}` });
+        else await expectProblem(response, { status: response.status });
         cases++;
       }
     }
@@ -128,7 +129,7 @@ describe("hostile strings in request bodies", () => {
       const base = sampleOf(doc, jsonBodySchema(doc, op)!) as Record<string, unknown>;
       const response = await send(op, { body: JSON.stringify({ ...base, surprise_field: 1 }) });
       expect(response.status, opName(op)).toBe(422);
-      const problem = await expectProblem(response, 422, "validation-error");
+      const problem = await expectProblem(response, { status: 422, type: "validation-error" });
       expect(JSON.stringify(problem.errors), opName(op)).toContain("surprise_field");
     }
   });
@@ -139,7 +140,7 @@ describe("malformed bodies", () => {
     for (const op of operations.filter(withBody)) {
       const padding = "z".repeat(BODY_LIMITS.bulk + 1); // over every route kind's limit
       const response = await send(op, { body: `{"padding":"${padding}"}` });
-      await expectProblem(response, 413, "payload-too-large");
+      await expectProblem(response, { status: 413, type: "payload-too-large" });
     }
   });
 
@@ -161,7 +162,7 @@ describe("malformed bodies", () => {
       // @ts-expect-error: required by the fetch spec for stream bodies, missing from the types
       duplex: "half",
     });
-    await expectProblem(response, 413, "payload-too-large");
+    await expectProblem(response, { status: 413, type: "payload-too-large" });
   });
 
   it("invalid UTF-8 is a 400, never stored as replacement characters", async () => {
@@ -174,20 +175,22 @@ describe("malformed bodies", () => {
         ...new TextEncoder().encode('"}'),
       ]);
       const response = await send(op, { body: bytes });
-      await expectProblem(response, 400, "validation-error", "body");
+      await expectProblem(response, { status: 400, type: "validation-error", field: "body" });
     }
   });
 
   it("a non-JSON content type is a 415 and syntactically broken JSON a 400", async () => {
     for (const op of operations.filter(withBody)) {
       const json = JSON.stringify(sampleOf(doc, jsonBodySchema(doc, op)!));
-      await expectProblem(await send(op, { body: json, contentType: "text/plain" }), 415, "unsupported-media-type");
-      await expectProblem(
-        await send(op, { body: '{"name": ', contentType: "application/json" }),
-        400,
-        "validation-error",
-        "body",
-      );
+      await expectProblem(await send(op, { body: json, contentType: "text/plain" }), {
+        status: 415,
+        type: "unsupported-media-type",
+      });
+      await expectProblem(await send(op, { body: '{"name": ', contentType: "application/json" }), {
+        status: 400,
+        type: "validation-error",
+        field: "body",
+      });
     }
   });
 });
@@ -255,7 +258,7 @@ describe("hostile strings in URLs", () => {
         for (const [label, value] of Object.entries(HOSTILE_URL)) {
           const response = await send(op, { query: `?${param.name}=${value}` });
           expect(response.status, `${opName(op)} query.${param.name} = ${label}`).toBe(400);
-          await expectProblem(response, 400, "validation-error", `query.${param.name}`);
+          await expectProblem(response, { status: 400, type: "validation-error", field: `query.${param.name}` });
           cases++;
         }
       }
@@ -267,7 +270,7 @@ describe("hostile strings in URLs", () => {
     for (const op of operations) {
       for (const param of (op.parameters ?? []).filter((p) => p.in === "query" && p.schema.maxLength !== undefined)) {
         const response = await send(op, { query: `?${param.name}=${"q".repeat(param.schema.maxLength! + 1)}` });
-        await expectProblem(response, 400, "validation-error", `query.${param.name}`);
+        await expectProblem(response, { status: 400, type: "validation-error", field: `query.${param.name}` });
       }
     }
   });
@@ -281,7 +284,7 @@ describe("hostile strings in URLs", () => {
           ...(withBody(op) ? { body: "{}" } : {}),
         });
         expect(response.status, `${opName(op)} path = ${value}`).toBe(400);
-        await expectProblem(response, 400);
+        await expectProblem(response, { status: 400 });
         cases++;
       }
     }

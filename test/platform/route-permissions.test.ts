@@ -1,24 +1,19 @@
 // Every route declares the permission it needs (or is on the explicit public list), so a new
 // endpoint cannot ship unguarded by accident.
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { permissions } from "../../worker/auth/permissions.ts";
 import { createApp } from "../../worker/app.ts";
-import { documentPath } from "../helpers/openapi.ts";
-import { call } from "../helpers/tenants.ts";
+import { documentPath, type Operation } from "../helpers/openapi.ts";
+import { credentials, documentedOperations, expectAccessMatrix, type Credentials } from "../helpers/access.ts";
+import { userToken } from "../helpers/identity.ts";
+import { createTenant, type TestTenant } from "../helpers/tenants.ts";
 
 const PUBLIC = ["GET /health", "GET /health/live", "POST /v1/auth/login", "POST /v1/invites/accept"];
 /** Served by the app but not API operations: the document itself and its viewer. */
 const NOT_OPERATIONS = ["GET /openapi.json", "GET /docs", "GET /docs/", "GET /docs/assets/*"];
 
-type Operation = { "x-required-permission"?: string; "x-public"?: boolean; security?: unknown[] };
-
 async function operations(): Promise<Map<string, Operation>> {
-  const doc = await (await call("/openapi.json")).json<{ paths: Record<string, Record<string, Operation>> }>();
-  const ops = new Map<string, Operation>();
-  for (const [path, methods] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(methods)) ops.set(`${method.toUpperCase()} ${path}`, op);
-  }
-  return ops;
+  return new Map((await documentedOperations()).map((op) => [`${op.method} ${op.path}`, op]));
 }
 
 describe("route permissions", () => {
@@ -47,5 +42,31 @@ describe("route permissions", () => {
       if (NOT_OPERATIONS.includes(route)) continue;
       expect(documented, `${route} is served but not in /openapi.json`).toContain(route);
     }
+  });
+
+  describe("every operation enforces the permission it declares", async () => {
+    const ops = await documentedOperations();
+    let tenant: TestTenant;
+    let who: Credentials;
+    beforeAll(async () => {
+      // The highest rate limit: the same users send three requests per operation.
+      tenant = await createTenant({ tier: "gov_federal" });
+      who = credentials(tenant.customerId);
+    });
+    /** Routes whose holder is not the default (an admin user, or staff). */
+    const holders: Record<string, () => Promise<string>> = {
+      // Logging out ends the credential: give it one of its own.
+      "POST /v1/auth/logout": async () => (await userToken(tenant.customerId, "viewer")).token,
+      // The token exchange is for API keys.
+      "POST /v1/auth/token": async () => tenant.key,
+    };
+
+    it("covers the document", () => expect(ops.length).toBeGreaterThan(5));
+    it.each(ops.map((op) => [`${op.method} ${op.path}`, op] as const))(
+      "%s: 401 without a credential, 403 lacking its permission, past authorization holding it",
+      async (name, op) => {
+        await expectAccessMatrix(op, who, { holder: holders[name] });
+      },
+    );
   });
 });

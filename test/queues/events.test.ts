@@ -1,6 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../helpers/wait.ts";
 import worker from "../../worker/index.ts";
 import { newEvent, type EventMessage } from "../../worker/events/messages.ts";
 import { asOwner } from "../helpers/database.ts";
@@ -27,12 +28,11 @@ describe("EVENTS queue", () => {
   it("carries an event from the API's producer through Queues to the consumer, which records it", async () => {
     const response = await call("/v1/auth/token", { method: "POST", token: tenant.key });
     expect(response.status).toBe(200);
-    let receipts: Awaited<ReturnType<typeof receiptsFor>> = [];
-    for (let i = 0; i < 100 && receipts.length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      receipts = await receiptsFor(tenant.customerId);
-    }
-    expect(receipts).toHaveLength(1);
+    const receipts = await eventually(async () => {
+      const rows = await receiptsFor(tenant.customerId);
+      expect(rows).toHaveLength(1);
+      return rows;
+    });
     expect(receipts[0]).toMatchObject({ event_type: "auth.session_token.issued", attempts: 1 });
   });
 

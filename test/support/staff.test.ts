@@ -7,22 +7,13 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { asCustomer } from "../../dev/fixtures.ts";
 import worker from "../../worker/index.ts";
-import { eventually, sentEmails } from "../helpers/sink.ts";
+import { sentEmails } from "../helpers/sink.ts";
+import { eventually } from "../helpers/wait.ts";
 import { asOwner } from "../helpers/database.ts";
 import { createUser, staffToken, userToken } from "../helpers/identity.ts";
-import { expectProblem } from "../helpers/problems.ts";
+import { expectProblem, send, type Page } from "../helpers/http.ts";
 import { call, type TestTenant } from "../helpers/tenants.ts";
-import {
-  age,
-  ok,
-  openTicket,
-  outboxFor,
-  send,
-  supportTenant,
-  type Comment,
-  type Page,
-  type Ticket,
-} from "./support-helpers.ts";
+import { age, ok, openTicket, outboxFor, supportTenant, type Comment, type Ticket } from "./support-helpers.ts";
 
 const HOUR = 3600_000;
 const NOTE = "Customer's CFO is difficult; refund approved up to $500 — do not mention";
@@ -88,16 +79,15 @@ describe("staff queue", () => {
     const ticket = await openTicket(acme.key);
     const { token: customerAdmin } = await userToken(acme.customerId, "admin");
     for (const token of [customerAdmin, acme.key]) {
-      await expectProblem(await call(admin(""), { token }), 403);
-      await expectProblem(await call(admin(`/${ticket.id}`), { token }), 403);
-      await expectProblem(await call(admin(`/${ticket.id}/comments`), { token }), 403);
-      await expectProblem(await send("PATCH", admin(`/${ticket.id}`), token, { status: "closed" }), 403);
-      await expectProblem(
-        await send("POST", admin(`/${ticket.id}/comments`), token, { body: "x", internal: true }),
-        403,
-      );
+      await expectProblem(await call(admin(""), { token }), { status: 403 });
+      await expectProblem(await call(admin(`/${ticket.id}`), { token }), { status: 403 });
+      await expectProblem(await call(admin(`/${ticket.id}/comments`), { token }), { status: 403 });
+      await expectProblem(await send("PATCH", admin(`/${ticket.id}`), token, { status: "closed" }), { status: 403 });
+      await expectProblem(await send("POST", admin(`/${ticket.id}/comments`), token, { body: "x", internal: true }), {
+        status: 403,
+      });
     }
-    await expectProblem(await call(admin("")), 401);
+    await expectProblem(await call(admin("")), { status: 401 });
   });
 });
 
@@ -110,12 +100,11 @@ describe("assignment and transitions", () => {
     expect(seen.assigned).toBe(true);
     expect(seen).not.toHaveProperty("assignee_id");
     const customerUser = await createUser(acme.customerId, { role: "admin" });
-    await expectProblem(
-      await patch(ticket.id, { assignee_id: customerUser.id }),
-      422,
-      "validation-error",
-      "body.assignee_id",
-    );
+    await expectProblem(await patch(ticket.id, { assignee_id: customerUser.id }), {
+      status: 422,
+      type: "validation-error",
+      field: "body.assignee_id",
+    });
     const unassigned = await ok<Ticket>(await patch(ticket.id, { assignee_id: null }));
     expect(unassigned.assignee_id).toBeNull();
   });
@@ -125,24 +114,22 @@ describe("assignment and transitions", () => {
     for (const status of ["in_progress", "waiting_on_customer", "resolved", "closed"]) {
       expect((await ok<Ticket>(await patch(ticket.id, { status }))).status).toBe(status);
     }
-    const closedMove = await expectProblem(
-      await patch(ticket.id, { status: "open" }),
-      409,
-      "illegal-ticket-transition",
-    );
+    const closedMove = await expectProblem(await patch(ticket.id, { status: "open" }), {
+      status: 409,
+      type: "illegal-ticket-transition",
+    });
     expect(closedMove.detail).toContain("No change is allowed from closed");
 
     const other = await openTicket(globex.key);
     await ok(await patch(other.id, { status: "resolved" }));
-    const illegal = await expectProblem(
-      await patch(other.id, { status: "waiting_on_customer" }),
-      409,
-      "illegal-ticket-transition",
-    );
+    const illegal = await expectProblem(await patch(other.id, { status: "waiting_on_customer" }), {
+      status: 409,
+      type: "illegal-ticket-transition",
+    });
     expect(illegal.detail).toContain("Allowed from resolved: in_progress, closed");
     const inProgress = await openTicket(globex.key);
     await ok(await patch(inProgress.id, { status: "in_progress" }));
-    const back = await expectProblem(await patch(inProgress.id, { status: "open" }), 409);
+    const back = await expectProblem(await patch(inProgress.id, { status: "open" }), { status: 409 });
     expect(back.detail).toContain("Allowed from in_progress: waiting_on_customer, resolved, closed");
 
     const updates = (await outboxFor(globex.customerId)).filter(
@@ -164,15 +151,16 @@ describe("assignment and transitions", () => {
     await age(acme.customerId, late.id, 7 * 24 * HOUR + 60_000);
     const refused = await expectProblem(
       await send("PATCH", `/v1/support/tickets/${late.id}`, acme.key, { status: "open" }),
-      409,
-      "illegal-ticket-transition",
+      { status: 409, type: "illegal-ticket-transition" },
     );
     expect(refused.detail).toContain("Allowed from resolved: closed");
   });
 
   it("another customer's ticket id is a 404 for staff only when it does not exist at all", async () => {
-    await expectProblem(await call(admin("/019a0000-0000-7000-8000-00000000dead"), { token: staff.token }), 404);
-    await expectProblem(await patch("019a0000-0000-7000-8000-00000000dead", { status: "closed" }), 404);
+    await expectProblem(await call(admin("/019a0000-0000-7000-8000-00000000dead"), { token: staff.token }), {
+      status: 404,
+    });
+    await expectProblem(await patch("019a0000-0000-7000-8000-00000000dead", { status: "closed" }), { status: 404 });
   });
 });
 
@@ -309,19 +297,25 @@ describe("internal notes", () => {
       createScheduledController({ scheduledTime: new Date(Date.now() + 60_000), cron: "* * * * *" }),
       env,
     );
-    const notices = await eventually(
-      async () =>
-        (await ok<Page<{ title: string; body: string }>>(await call("/v1/notifications?limit=100", { token }))).data,
-      (list) => list.some((n) => n.title === "SecureBase support replied to your ticket"),
-    );
+    const notices = await eventually(async () => {
+      const list = await (
+        await ok<Page<{ title: string; body: string }>>(await call("/v1/notifications?limit=100", { token }))
+      ).data;
+      expect(
+        list.some((n) => n.title === "SecureBase support replied to your ticket"),
+        'list.some((n) => n.title === "SecureBase support replied to your ticket")',
+      ).toBe(true);
+      return list;
+    });
     const replies = notices.filter((n) => n.title === "SecureBase support replied to your ticket");
     expect(replies).toHaveLength(1);
     expect(replies[0]!.body).toContain("We have restored the export.");
     expect(JSON.stringify(notices)).not.toContain("refund approved");
-    const mail = await eventually(
-      async () => (await sentEmails()).filter((e) => e.body.Destination.ToAddresses.includes(user.email)),
-      (list) => list.length > 0,
-    );
+    const mail = await eventually(async () => {
+      const list = await (await sentEmails()).filter((e) => e.body.Destination.ToAddresses.includes(user.email));
+      expect(list.length > 0, "list.length > 0").toBe(true);
+      return list;
+    });
     expect(JSON.stringify(mail)).toContain("We have restored the export.");
     expect(JSON.stringify(mail)).not.toContain("refund approved");
   });
@@ -330,9 +324,7 @@ describe("internal notes", () => {
     const ticket = await openTicket(acme.key);
     await expectProblem(
       await send("POST", `/v1/support/tickets/${ticket.id}/comments`, acme.key, { body: "x", internal: true }),
-      422,
-      undefined,
-      "body",
+      { status: 422, field: "body" },
     );
   });
 });

@@ -3,60 +3,20 @@
 import { expect } from "vitest";
 import { asCustomer } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
-import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
+import { send, type Schemas } from "../helpers/http.ts";
+import { createTenant, type TestTenant } from "../helpers/tenants.ts";
 
-export interface Clock {
-  due_at: string;
-  status: "pending" | "paused" | "met" | "breached";
-  remaining_seconds: number | null;
-  stopped_at: string | null;
-  breach_recorded_at: string | null;
-}
-export interface Ticket {
-  id: string;
-  object: string;
-  subject: string;
-  description: string;
-  priority: string;
-  status: string;
-  category: string | null;
-  related_resource: { type: string; id: string } | null;
-  assigned?: boolean;
-  assignee_id?: string | null;
-  customer?: { id: string; name: string; tier: string };
-  sla: { tier: string | null; first_response: Clock; resolution: Clock; breached: boolean };
-  created_at: string;
-  updated_at: string;
-  resolved_at: string | null;
-  closed_at: string | null;
-}
-export interface Comment {
-  id: string;
-  ticket_id: string;
-  author_type: string;
-  body: string;
-  internal?: boolean;
-}
-export interface Page<T> {
-  data: T[];
-  has_more: boolean;
-  next_cursor: string | null;
-}
+export type Clock = Schemas["SlaClock"];
+/** A ticket as the customer sees it; the staff routes add assignment and the customer. */
+export type Ticket = Schemas["SupportTicket"] & Partial<Schemas["StaffSupportTicket"]>;
+/** A comment; `internal` only on the staff routes. */
+export type Comment = Schemas["TicketComment"] & Partial<Schemas["StaffTicketComment"]>;
 
 export const SUPPORT_SCOPES = ["support:read", "support:write"];
 
 export const supportTenant = (
   tier: "standard" | "fintech" | "healthcare" | "gov_federal" = "standard",
 ): Promise<TestTenant> => createTenant({ tier, scopes: [...SUPPORT_SCOPES, "audit:read"] });
-
-export function send(method: string, path: string, token: string, body?: unknown): Promise<Response> {
-  return call(path, {
-    method,
-    token,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
 
 export async function openTicket(token: string, body: Record<string, unknown> = {}): Promise<Ticket> {
   const response = await send("POST", "/v1/support/tickets", token, {

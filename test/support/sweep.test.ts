@@ -10,7 +10,8 @@ import worker from "../../worker/index.ts";
 import { asOwner } from "../helpers/database.ts";
 import { staffToken } from "../helpers/identity.ts";
 import { call, type TestTenant } from "../helpers/tenants.ts";
-import { age, ok, openTicket, outboxFor, send, supportTenant, type Ticket } from "./support-helpers.ts";
+import { send } from "../helpers/http.ts";
+import { age, ok, openTicket, outboxFor, supportTenant, type Ticket } from "./support-helpers.ts";
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;

@@ -3,19 +3,9 @@
 // resolution, comments; tenancy (another customer's ticket is a 404 on every route), permissions.
 import { beforeAll, describe, expect, it } from "vitest";
 import { staffToken, userToken } from "../helpers/identity.ts";
-import { expectProblem, expectSameAsMissing } from "../helpers/problems.ts";
+import { expectProblem, expectSameAsMissing, send, type Page } from "../helpers/http.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
-import {
-  age,
-  ok,
-  openTicket,
-  outboxFor,
-  send,
-  supportTenant,
-  type Comment,
-  type Page,
-  type Ticket,
-} from "./support-helpers.ts";
+import { age, ok, openTicket, outboxFor, supportTenant, type Comment, type Ticket } from "./support-helpers.ts";
 
 const HOUR = 3600_000;
 const MISSING = "019a0000-0000-7000-8000-00000000dead";
@@ -90,42 +80,32 @@ describe("POST /v1/support/tickets", () => {
       priority: "low",
       related_resource: { type: "invoice", id: withInvoice.invoiceIds[0] },
     });
-    await expectProblem(theirs, 422, "validation-error", "body.related_resource.id");
+    await expectProblem(theirs, { status: 422, type: "validation-error", field: "body.related_resource.id" });
   });
 
   it("refuses bad input with a 422 naming the field, and writes nothing", async () => {
-    await expectProblem(
-      await send("POST", "/v1/support/tickets", acme.key, { subject: "x", priority: "urgent" }),
-      422,
-      undefined,
-      "body.priority",
-    );
-    await expectProblem(
-      await send("POST", "/v1/support/tickets", acme.key, { subject: "", priority: "low" }),
-      422,
-      undefined,
-      "body.subject",
-    );
+    await expectProblem(await send("POST", "/v1/support/tickets", acme.key, { subject: "x", priority: "urgent" }), {
+      status: 422,
+      field: "body.priority",
+    });
+    await expectProblem(await send("POST", "/v1/support/tickets", acme.key, { subject: "", priority: "low" }), {
+      status: 422,
+      field: "body.subject",
+    });
     await expectProblem(
       await send("POST", "/v1/support/tickets", acme.key, { subject: "x".repeat(201), priority: "low" }),
-      422,
-      undefined,
-      "body.subject",
+      { status: 422, field: "body.subject" },
     );
     await expectProblem(
       await send("POST", "/v1/support/tickets", acme.key, { subject: "x", description: "   ", priority: "low" }),
-      422,
-      undefined,
-      "body.description",
+      { status: 422, field: "body.description" },
     );
     await expectProblem(
       await send("POST", "/v1/support/tickets", acme.key, { subject: "x", priority: "low", status: "resolved" }),
-      422,
-      undefined,
-      "body",
+      { status: 422, field: "body" },
     );
     const list = await ok<Page<Ticket>>(await call("/v1/support/tickets?limit=100", { token: acme.key }));
-    expect(list.data.some((t) => t.subject === "" || t.priority === "urgent")).toBe(false);
+    expect(list.data.some((t) => t.subject === "" || (t.priority as string) === "urgent")).toBe(false);
   });
 
   it("stores text as given (markup is data, not HTML)", async () => {
@@ -170,18 +150,14 @@ describe("GET /v1/support/tickets", () => {
   });
 
   it("refuses bad filters with a 400 naming the parameter", async () => {
-    await expectProblem(
-      await call("/v1/support/tickets?status=done", { token: acme.key }),
-      400,
-      undefined,
-      "query.status",
-    );
-    await expectProblem(
-      await call("/v1/support/tickets?created_after=yesterday", { token: acme.key }),
-      400,
-      undefined,
-      "query.created_after",
-    );
+    await expectProblem(await call("/v1/support/tickets?status=done", { token: acme.key }), {
+      status: 400,
+      field: "query.status",
+    });
+    await expectProblem(await call("/v1/support/tickets?created_after=yesterday", { token: acme.key }), {
+      status: 400,
+      field: "query.created_after",
+    });
   });
 });
 
@@ -198,8 +174,7 @@ describe("PATCH /v1/support/tickets/{id}", () => {
     await ok(await send("PATCH", `/v1/support/tickets/${ticket.id}`, acme.key, { status: "closed" }));
     const refused = await expectProblem(
       await send("PATCH", `/v1/support/tickets/${ticket.id}`, acme.key, { subject: "Too late" }),
-      409,
-      "ticket-not-editable",
+      { status: 409, type: "ticket-not-editable" },
     );
     expect(refused.detail).toContain("closed");
     const events = (await outboxFor(acme.customerId)).filter(
@@ -217,27 +192,22 @@ describe("PATCH /v1/support/tickets/{id}", () => {
     expect(closed.closed_at).not.toBeNull();
     const refused = await expectProblem(
       await send("PATCH", `/v1/support/tickets/${ticket.id}`, acme.key, { status: "open" }),
-      409,
-      "illegal-ticket-transition",
+      { status: 409, type: "illegal-ticket-transition" },
     );
     expect(refused.detail).toContain("No change is allowed from closed");
   });
 
   it("needs at least one field and no unknown ones", async () => {
     const ticket = await openTicket(acme.key);
-    await expectProblem(await send("PATCH", `/v1/support/tickets/${ticket.id}`, acme.key, {}), 422);
-    await expectProblem(
-      await send("PATCH", `/v1/support/tickets/${ticket.id}`, acme.key, { status: "resolved" }),
-      422,
-      undefined,
-      "body.status",
-    );
-    await expectProblem(
-      await send("PATCH", `/v1/support/tickets/${ticket.id}`, acme.key, { priority: "low" }),
-      422,
-      undefined,
-      "body",
-    );
+    await expectProblem(await send("PATCH", `/v1/support/tickets/${ticket.id}`, acme.key, {}), { status: 422 });
+    await expectProblem(await send("PATCH", `/v1/support/tickets/${ticket.id}`, acme.key, { status: "resolved" }), {
+      status: 422,
+      field: "body.status",
+    });
+    await expectProblem(await send("PATCH", `/v1/support/tickets/${ticket.id}`, acme.key, { priority: "low" }), {
+      status: 422,
+      field: "body",
+    });
   });
 });
 
@@ -270,18 +240,15 @@ describe("comments", () => {
 
   it("refuses a blank comment (422) and any comment on a closed ticket (409)", async () => {
     const ticket = await openTicket(acme.key);
-    await expectProblem(
-      await send("POST", `/v1/support/tickets/${ticket.id}/comments`, acme.key, { body: " \n " }),
-      422,
-      undefined,
-      "body.body",
-    );
+    await expectProblem(await send("POST", `/v1/support/tickets/${ticket.id}/comments`, acme.key, { body: " \n " }), {
+      status: 422,
+      field: "body.body",
+    });
     await ok(await send("PATCH", `/v1/support/tickets/${ticket.id}`, acme.key, { status: "closed" }));
-    await expectProblem(
-      await send("POST", `/v1/support/tickets/${ticket.id}/comments`, acme.key, { body: "hello?" }),
-      409,
-      "ticket-closed",
-    );
+    await expectProblem(await send("POST", `/v1/support/tickets/${ticket.id}/comments`, acme.key, { body: "hello?" }), {
+      status: 409,
+      type: "ticket-closed",
+    });
   });
 });
 
@@ -311,16 +278,17 @@ describe("security", () => {
   });
 
   it("needs credentials (401) and the support permissions (403)", async () => {
-    await expectProblem(await call("/v1/support/tickets"), 401);
+    await expectProblem(await call("/v1/support/tickets"), { status: 401 });
     const noSupport = await createTenant({ scopes: ["invoices:read"] });
-    await expectProblem(await call("/v1/support/tickets", { token: noSupport.key }), 403);
-    await expectProblem(
-      await send("POST", "/v1/support/tickets", noSupport.key, { subject: "x", priority: "low" }),
-      403,
-    );
+    await expectProblem(await call("/v1/support/tickets", { token: noSupport.key }), { status: 403 });
+    await expectProblem(await send("POST", "/v1/support/tickets", noSupport.key, { subject: "x", priority: "low" }), {
+      status: 403,
+    });
     const { token: viewer } = await userToken(acme.customerId, "viewer");
     expect((await call("/v1/support/tickets", { token: viewer })).status).toBe(200);
-    await expectProblem(await send("POST", "/v1/support/tickets", viewer, { subject: "x", priority: "low" }), 403);
+    await expectProblem(await send("POST", "/v1/support/tickets", viewer, { subject: "x", priority: "low" }), {
+      status: 403,
+    });
   });
 
   it("staff credentials on the customer routes still see only their own organization's tickets", async () => {

@@ -5,15 +5,10 @@ import { addMonths, monthOf } from "../../worker/billing/periods.ts";
 import { asApiRole, asOwner } from "../helpers/database.ts";
 import { adminQuery, backdate } from "../helpers/billing.ts";
 import { staffToken, userToken } from "../helpers/identity.ts";
-import { expectProblem } from "../helpers/problems.ts";
+import { expectProblem, type Schemas } from "../helpers/http.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 
-interface IngestBody {
-  accepted: number;
-  duplicates: number;
-  conflicts: number;
-  data: { index: number; event_id: string; customer_id: string; status: string }[];
-}
+type IngestBody = Schemas["UsageIngestResult"];
 
 let staff: string;
 let alice: TestTenant;
@@ -179,15 +174,15 @@ describe("POST /v1/admin/usage is platform-only", () => {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ events: [event()] }),
       }),
-      401,
+      { status: 401 },
     );
   });
 
   it("refuses a customer's own admin and its API keys: a tenant never creates billable usage", async () => {
     const before = await eventsOf(alice.customerId);
     const admin = await userToken(alice.customerId, "admin");
-    await expectProblem(await ingest([event()], admin.token), 403, "insufficient-permission");
-    await expectProblem(await ingest([event()], alice.key), 403, "insufficient-permission");
+    await expectProblem(await ingest([event()], admin.token), { status: 403, type: "insufficient-permission" });
+    await expectProblem(await ingest([event()], alice.key), { status: 403, type: "insufficient-permission" });
     expect(await eventsOf(alice.customerId)).toBe(before);
   });
 
@@ -231,7 +226,10 @@ describe("POST /v1/admin/usage validation: 422 naming body.events.N.field, nothi
     ["an unknown field", { extra: true }, ""],
   ])("%s", async (_label, change, field) => {
     const before = await eventsOf(alice.customerId);
-    const body = await expectProblem(await ingest([good(), { ...good(), ...change }]), 422, "validation-error");
+    const body = await expectProblem(await ingest([good(), { ...good(), ...change }]), {
+      status: 422,
+      type: "validation-error",
+    });
     expect(body.errors!.map((e) => e.field).some((f) => f === `body.events.1${field ? `.${field}` : ""}`)).toBe(true);
     expect(await eventsOf(alice.customerId)).toBe(before);
   });
@@ -277,18 +275,21 @@ describe("POST /v1/admin/usage validation: 422 naming body.events.N.field, nothi
         async () => (await client.query("SELECT id FROM app.reserve_managed_account('bob-prod', 'production')")).rows,
       ),
     );
-    await expectProblem(
-      await ingest([good(), { ...good(), account_id: account!.id }]),
-      422,
-      "validation-error",
-      "body.events.1.account_id",
-    );
+    await expectProblem(await ingest([good(), { ...good(), account_id: account!.id }]), {
+      status: 422,
+      type: "validation-error",
+      field: "body.events.1.account_id",
+    });
     const ok = await ingest([{ ...good(), customer_id: bob.customerId, account_id: account!.id }]);
     expect((await ok.json<IngestBody>()).accepted).toBe(1);
   });
 
   it("takes at most 1,000 events, and at least one", async () => {
-    await expectProblem(await ingest(Array.from({ length: 1001 }, good)), 422, "validation-error", "body.events");
-    await expectProblem(await ingest([]), 422, "validation-error", "body.events");
+    await expectProblem(await ingest(Array.from({ length: 1001 }, good)), {
+      status: 422,
+      type: "validation-error",
+      field: "body.events",
+    });
+    await expectProblem(await ingest([]), { status: 422, type: "validation-error", field: "body.events" });
   });
 });

@@ -4,14 +4,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { monthOf } from "../../worker/billing/periods.ts";
 import { ingestAsJobs } from "../helpers/billing.ts";
 import { userToken } from "../helpers/identity.ts";
-import { expectProblem } from "../helpers/problems.ts";
+import { expectProblem, type Schemas } from "../helpers/http.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 
-interface Metrics {
-  period_start: string;
-  period_end: string;
-  data: { metric: string; quantity: string; events: number; unit_amount_micros: number; preview_cost_cents: number }[];
-}
+type Metrics = Schemas["Metrics"];
 
 let alice: TestTenant;
 let bob: TestTenant;
@@ -55,18 +51,20 @@ describe("GET /v1/metrics", () => {
     const body = await (await call("/v1/metrics?period=2020-02", { token: alice.key })).json<Metrics>();
     expect(body).toMatchObject({ period_start: "2020-02-01", period_end: "2020-03-01" });
     expect(body.data.every((m) => m.quantity === "0" && m.preview_cost_cents === 0)).toBe(true);
-    await expectProblem(
-      await call("/v1/metrics?period=2020-13", { token: alice.key }),
-      400,
-      "validation-error",
-      "query.period",
-    );
+    await expectProblem(await call("/v1/metrics?period=2020-13", { token: alice.key }), {
+      status: 400,
+      type: "validation-error",
+      field: "query.period",
+    });
   });
 
   it("needs metrics:read", async () => {
-    await expectProblem(await call("/v1/metrics"), 401);
+    await expectProblem(await call("/v1/metrics"), { status: 401 });
     const limited = await createTenant({ scopes: ["invoices:read"] });
-    await expectProblem(await call("/v1/metrics", { token: limited.key }), 403, "insufficient-permission");
+    await expectProblem(await call("/v1/metrics", { token: limited.key }), {
+      status: 403,
+      type: "insufficient-permission",
+    });
   });
 });
 
@@ -85,35 +83,34 @@ describe("GET /v1/usage", () => {
   });
 
   it("refuses a reversed or too long range and bad dates (400 naming the query field)", async () => {
-    await expectProblem(
-      await call("/v1/usage?from=2026-05-01&to=2026-04-01", { token: alice.key }),
-      400,
-      "validation-error",
-      "query.to",
-    );
-    await expectProblem(
-      await call("/v1/usage?from=2020-01-01&to=2026-01-01", { token: alice.key }),
-      400,
-      "validation-error",
-      "query.to",
-    );
-    await expectProblem(
-      await call("/v1/usage?from=2026-02-30", { token: alice.key }),
-      400,
-      "validation-error",
-      "query.from",
-    );
-    await expectProblem(
-      await call("/v1/usage?granularity=hour", { token: alice.key }),
-      400,
-      "validation-error",
-      "query.granularity",
-    );
+    await expectProblem(await call("/v1/usage?from=2026-05-01&to=2026-04-01", { token: alice.key }), {
+      status: 400,
+      type: "validation-error",
+      field: "query.to",
+    });
+    await expectProblem(await call("/v1/usage?from=2020-01-01&to=2026-01-01", { token: alice.key }), {
+      status: 400,
+      type: "validation-error",
+      field: "query.to",
+    });
+    await expectProblem(await call("/v1/usage?from=2026-02-30", { token: alice.key }), {
+      status: 400,
+      type: "validation-error",
+      field: "query.from",
+    });
+    await expectProblem(await call("/v1/usage?granularity=hour", { token: alice.key }), {
+      status: 400,
+      type: "validation-error",
+      field: "query.granularity",
+    });
   });
 
   it("needs usage:read", async () => {
-    await expectProblem(await call("/v1/usage"), 401);
+    await expectProblem(await call("/v1/usage"), { status: 401 });
     const limited = await createTenant({ scopes: ["invoices:read"] });
-    await expectProblem(await call("/v1/usage", { token: limited.key }), 403, "insufficient-permission");
+    await expectProblem(await call("/v1/usage", { token: limited.key }), {
+      status: 403,
+      type: "insufficient-permission",
+    });
   });
 });

@@ -5,29 +5,10 @@ import { asCustomer } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { createUser, login, randomIp, userToken, type TestUser } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
-import { expectProblem, type ProblemBody } from "../helpers/problems.ts";
+import { expectProblem, type Problem as ProblemBody, type Schemas } from "../helpers/http.ts";
 
-interface InviteBody {
-  id: string;
-  object: string;
-  email: string;
-  role: string;
-  status: string;
-  invited_by: string | null;
-  expires_at: string;
-  accepted_at: string | null;
-  revoked_at: string | null;
-  created_at: string;
-  accept_token?: string;
-}
-interface AcceptBody {
-  user: { id: string; email: string; role: string; name: string; status: string; object: string };
-  session_token: string;
-  token_type: string;
-  customer_id: string;
-  expires_in: number;
-  session_id: string;
-}
+type InviteBody = Schemas["CreatedInvite"];
+type AcceptBody = Schemas["AcceptedInvite"];
 
 let counter = 0;
 const uniqueEmail = (tag = "invitee") =>
@@ -136,16 +117,18 @@ describe("POST /v1/invites", () => {
   });
 
   it("answers 409 for an email that already has a user in the customer", async () => {
-    await expectProblem(
-      await invite({ email: viewer.user.email.toUpperCase(), role: "viewer" }, admin.token),
-      409,
-      "user-exists",
-    );
+    await expectProblem(await invite({ email: viewer.user.email.toUpperCase(), role: "viewer" }, admin.token), {
+      status: 409,
+      type: "user-exists",
+    });
   });
 
   it("answers 409 while a pending invite for the email exists, and invites again once it is revoked", async () => {
     const first = await newInvite(admin.token);
-    await expectProblem(await invite({ email: first.email, role: "admin" }, admin.token), 409, "invite-pending");
+    await expectProblem(await invite({ email: first.email, role: "admin" }, admin.token), {
+      status: 409,
+      type: "invite-pending",
+    });
     expect((await revoke(first.id, admin.token)).status).toBe(200);
     expect((await invite({ email: first.email, role: "admin" }, admin.token)).status).toBe(201);
   });
@@ -160,34 +143,30 @@ describe("POST /v1/invites", () => {
   });
 
   it("rejects invalid bodies with 422 naming the fields", async () => {
-    await expectProblem(
-      await invite({ email: "not-an-email", role: "viewer" }, admin.token),
-      422,
-      "validation-error",
-      "body.email",
-    );
-    await expectProblem(
-      await invite({ email: uniqueEmail(), role: "owner" }, admin.token),
-      422,
-      "validation-error",
-      "body.role",
-    );
-    const missing = await expectProblem(await invite({}, admin.token), 422, "validation-error");
+    await expectProblem(await invite({ email: "not-an-email", role: "viewer" }, admin.token), {
+      status: 422,
+      type: "validation-error",
+      field: "body.email",
+    });
+    await expectProblem(await invite({ email: uniqueEmail(), role: "owner" }, admin.token), {
+      status: 422,
+      type: "validation-error",
+      field: "body.role",
+    });
+    const missing = await expectProblem(await invite({}, admin.token), { status: 422, type: "validation-error" });
     expect(missing.errors!.map((e) => e.field).sort()).toEqual(["body.email", "body.role"]);
   });
 
   it("answers 401 without credentials and 403 without users:write", async () => {
-    await expectProblem(await invite({ email: uniqueEmail(), role: "viewer" }), 401);
-    await expectProblem(
-      await invite({ email: uniqueEmail(), role: "viewer" }, viewer.token),
-      403,
-      "insufficient-permission",
-    );
-    await expectProblem(
-      await invite({ email: uniqueEmail(), role: "viewer" }, alice.key),
-      403,
-      "insufficient-permission",
-    );
+    await expectProblem(await invite({ email: uniqueEmail(), role: "viewer" }), { status: 401 });
+    await expectProblem(await invite({ email: uniqueEmail(), role: "viewer" }, viewer.token), {
+      status: 403,
+      type: "insufficient-permission",
+    });
+    await expectProblem(await invite({ email: uniqueEmail(), role: "viewer" }, alice.key), {
+      status: 403,
+      type: "insufficient-permission",
+    });
   });
 });
 
@@ -250,14 +229,16 @@ describe("GET /v1/invites", () => {
   });
 
   it("answers 400 for a bad status filter, 401 without credentials, 403 without users:read", async () => {
-    await expectProblem(
-      await call("/v1/invites?status=lost", { token: admin.token }),
-      400,
-      "validation-error",
-      "query.status",
-    );
-    await expectProblem(await call("/v1/invites"), 401);
-    await expectProblem(await call("/v1/invites", { token: viewer.token }), 403, "insufficient-permission");
+    await expectProblem(await call("/v1/invites?status=lost", { token: admin.token }), {
+      status: 400,
+      type: "validation-error",
+      field: "query.status",
+    });
+    await expectProblem(await call("/v1/invites"), { status: 401 });
+    await expectProblem(await call("/v1/invites", { token: viewer.token }), {
+      status: 403,
+      type: "insufficient-permission",
+    });
   });
 });
 
@@ -274,11 +255,10 @@ describe("DELETE /v1/invites/{id}", () => {
       [pending.id],
     );
     expect(audit.map((a) => a.action)).toEqual(["user.invited", "user.invite_revoked"]);
-    await expectProblem(
-      await accept({ token: pending.accept_token, name: "Too Late", password: PASSWORD }),
-      404,
-      "invite-invalid",
-    );
+    await expectProblem(await accept({ token: pending.accept_token, name: "Too Late", password: PASSWORD }), {
+      status: 404,
+      type: "invite-invalid",
+    });
     // Revoking again changes nothing.
     expect((await revoke(pending.id, admin.token)).status).toBe(200);
   });
@@ -286,12 +266,12 @@ describe("DELETE /v1/invites/{id}", () => {
   it("answers 409 for an accepted invite", async () => {
     const used = await newInvite(admin.token);
     expect((await accept({ token: used.accept_token, name: "Joined", password: PASSWORD })).status).toBe(201);
-    await expectProblem(await revoke(used.id, admin.token), 409, "invite-accepted");
+    await expectProblem(await revoke(used.id, admin.token), { status: 409, type: "invite-accepted" });
   });
 
   it("answers 404 for another tenant's invite, which stays pending", async () => {
     const bobs = await newInvite(bobAdmin.token);
-    await expectProblem(await revoke(bobs.id, admin.token), 404, "not-found");
+    await expectProblem(await revoke(bobs.id, admin.token), { status: 404, type: "not-found" });
     const list = await (await call("/v1/invites?status=pending&limit=100", { token: bobAdmin.token })).json<{
       data: InviteBody[];
     }>();
@@ -300,9 +280,13 @@ describe("DELETE /v1/invites/{id}", () => {
 
   it("answers 400 for a malformed id, 401 without credentials, 403 without users:write", async () => {
     const pending = await newInvite(admin.token);
-    await expectProblem(await revoke("nope", admin.token), 400, "validation-error", "param.id");
-    await expectProblem(await revoke(pending.id), 401);
-    await expectProblem(await revoke(pending.id, viewer.token), 403, "insufficient-permission");
+    await expectProblem(await revoke("nope", admin.token), {
+      status: 400,
+      type: "validation-error",
+      field: "param.id",
+    });
+    await expectProblem(await revoke(pending.id), { status: 401 });
+    await expectProblem(await revoke(pending.id, viewer.token), { status: 403, type: "insufficient-permission" });
   });
 });
 
@@ -350,11 +334,10 @@ describe("POST /v1/invites/accept", () => {
   it("accepts an invite once only", async () => {
     const sent = await newInvite(admin.token);
     expect((await accept({ token: sent.accept_token, name: "First", password: PASSWORD })).status).toBe(201);
-    const second = await expectProblem(
-      await accept({ token: sent.accept_token, name: "Second", password: PASSWORD }),
-      404,
-      "invite-invalid",
-    );
+    const second = await expectProblem(await accept({ token: sent.accept_token, name: "Second", password: PASSWORD }), {
+      status: 404,
+      type: "invite-invalid",
+    });
     expect(second.detail).toBe("This invite is invalid, expired or has already been used.");
   });
 
@@ -379,8 +362,12 @@ describe("POST /v1/invites/accept", () => {
     const details = new Set<string>();
     for (const token of [expired.accept_token, revoked.accept_token, "made-up-token"]) {
       details.add(
-        (await expectProblem(await accept({ token, name: "Nobody", password: PASSWORD }), 404, "invite-invalid"))
-          .detail,
+        (
+          await expectProblem(await accept({ token, name: "Nobody", password: PASSWORD }), {
+            status: 404,
+            type: "invite-invalid",
+          })
+        ).detail,
       );
     }
     expect(details.size).toBe(1);
@@ -391,55 +378,49 @@ describe("POST /v1/invites/accept", () => {
     const tenantAdmin = await userToken(tenant.customerId, "admin");
     const sent = await newInvite(tenantAdmin.token);
     await owner(tenant.customerId, "UPDATE customers SET status = 'suspended' WHERE id = $1", [tenant.customerId]);
-    await expectProblem(
-      await accept({ token: sent.accept_token, name: "Late", password: PASSWORD }),
-      404,
-      "invite-invalid",
-    );
+    await expectProblem(await accept({ token: sent.accept_token, name: "Late", password: PASSWORD }), {
+      status: 404,
+      type: "invite-invalid",
+    });
   });
 
   it("refuses a weak password with 422 naming body.password, and the invite stays usable", async () => {
     const sent = await newInvite(admin.token);
-    await expectProblem(
-      await accept({ token: sent.accept_token, name: "Weak", password: "short" }),
-      422,
-      "validation-error",
-      "body.password",
-    );
-    await expectProblem(
-      await accept({ token: sent.accept_token, name: "Weak", password: sent.email }),
-      422,
-      "validation-error",
-      "body.password",
-    );
-    await expectProblem(
-      await accept({ token: sent.accept_token, name: "Weak", password: "x".repeat(257) }),
-      422,
-      "validation-error",
-      "body.password",
-    );
+    await expectProblem(await accept({ token: sent.accept_token, name: "Weak", password: "short" }), {
+      status: 422,
+      type: "validation-error",
+      field: "body.password",
+    });
+    await expectProblem(await accept({ token: sent.accept_token, name: "Weak", password: sent.email }), {
+      status: 422,
+      type: "validation-error",
+      field: "body.password",
+    });
+    await expectProblem(await accept({ token: sent.accept_token, name: "Weak", password: "x".repeat(257) }), {
+      status: 422,
+      type: "validation-error",
+      field: "body.password",
+    });
     expect((await accept({ token: sent.accept_token, name: "Strong", password: PASSWORD })).status).toBe(201);
   });
 
   it("rejects invalid bodies with 422 naming the fields", async () => {
-    const missing = await expectProblem(await accept({}), 422, "validation-error");
+    const missing = await expectProblem(await accept({}), { status: 422, type: "validation-error" });
     expect(missing.errors!.map((e) => e.field).sort()).toEqual(["body.name", "body.password", "body.token"]);
-    await expectProblem(
-      await accept({ token: "t", name: "", password: PASSWORD }),
-      422,
-      "validation-error",
-      "body.name",
-    );
+    await expectProblem(await accept({ token: "t", name: "", password: PASSWORD }), {
+      status: 422,
+      type: "validation-error",
+      field: "body.name",
+    });
   });
 
   it("answers 409 email-taken when the address got a user elsewhere meanwhile, and the invite stays pending", async () => {
     const sent = await newInvite(admin.token);
     await createUser(bob.customerId, { email: sent.email });
-    await expectProblem(
-      await accept({ token: sent.accept_token, name: "Taken", password: PASSWORD }),
-      409,
-      "email-taken",
-    );
+    await expectProblem(await accept({ token: sent.accept_token, name: "Taken", password: PASSWORD }), {
+      status: 409,
+      type: "email-taken",
+    });
     const [row] = await owner<{ accepted_at: string | null }>(
       alice.customerId,
       "SELECT accepted_at FROM user_invites WHERE id = $1",

@@ -5,24 +5,9 @@ import { asCustomer } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { createUser, randomIp, userToken, type TestUser } from "../helpers/identity.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
-import { expectProblem } from "../helpers/problems.ts";
+import { expectProblem, type Page, type Schemas } from "../helpers/http.ts";
 
-interface UserBody {
-  id: string;
-  object: string;
-  email: string;
-  name: string;
-  role: string;
-  status: string;
-  super_admin: boolean;
-  last_login_at: string | null;
-  created_at: string;
-}
-interface Page {
-  data: UserBody[];
-  has_more: boolean;
-  next_cursor: string | null;
-}
+type UserBody = Schemas["User"];
 
 const jsonBody = (method: string, body: unknown, token?: string) => ({
   method,
@@ -72,7 +57,7 @@ describe("GET /v1/users", () => {
   it("lists only the caller's users, newest first, without password hashes or platform roles", async () => {
     const response = await call("/v1/users?limit=100", { token: admin.token });
     expect(response.status).toBe(200);
-    const page = await response.json<Page>();
+    const page = await response.json<Page<UserBody>>();
     const ids = page.data.map((u) => u.id);
     expect(ids).toEqual(expect.arrayContaining([admin.user.id, viewer.user.id]));
     expect(ids).not.toContain(bobUser.id);
@@ -100,7 +85,9 @@ describe("GET /v1/users", () => {
     let cursor: string | null = null;
     do {
       const query: string = cursor ? `?limit=2&starting_after=${cursor}` : "?limit=2";
-      const page: Page = await (await call(`/v1/users${query}`, { token: tenant.key })).json<Page>();
+      const page: Page<UserBody> = await (await call(`/v1/users${query}`, { token: tenant.key })).json<
+        Page<UserBody>
+      >();
       expect(page.data.length).toBeLessThanOrEqual(2);
       seen.push(...page.data.map((u) => u.id));
       cursor = page.next_cursor;
@@ -111,44 +98,49 @@ describe("GET /v1/users", () => {
 
   it("filters by role and by status", async () => {
     const gone = await createUser(alice.customerId, { role: "support", status: "deactivated" });
-    const viewers = await (await call("/v1/users?role=viewer&limit=100", { token: admin.token })).json<Page>();
+    const viewers = await (await call("/v1/users?role=viewer&limit=100", { token: admin.token })).json<
+      Page<UserBody>
+    >();
     expect(viewers.data.map((u) => u.id)).toContain(viewer.user.id);
     expect(viewers.data.every((u) => u.role === "viewer")).toBe(true);
-    const deactivated = await (
-      await call("/v1/users?status=deactivated&limit=100", { token: admin.token })
-    ).json<Page>();
+    const deactivated = await (await call("/v1/users?status=deactivated&limit=100", { token: admin.token })).json<
+      Page<UserBody>
+    >();
     expect(deactivated.data.map((u) => u.id)).toContain(gone.id);
     expect(deactivated.data.every((u) => u.status === "deactivated")).toBe(true);
   });
 
   it("rejects bad query parameters with 400 naming them", async () => {
-    await expectProblem(
-      await call("/v1/users?role=owner", { token: admin.token }),
-      400,
-      "validation-error",
-      "query.role",
-    );
-    await expectProblem(
-      await call("/v1/users?status=gone", { token: admin.token }),
-      400,
-      "validation-error",
-      "query.status",
-    );
-    await expectProblem(
-      await call("/v1/users?starting_after=nope", { token: admin.token }),
-      400,
-      "validation-error",
-      "query.starting_after",
-    );
+    await expectProblem(await call("/v1/users?role=owner", { token: admin.token }), {
+      status: 400,
+      type: "validation-error",
+      field: "query.role",
+    });
+    await expectProblem(await call("/v1/users?status=gone", { token: admin.token }), {
+      status: 400,
+      type: "validation-error",
+      field: "query.status",
+    });
+    await expectProblem(await call("/v1/users?starting_after=nope", { token: admin.token }), {
+      status: 400,
+      type: "validation-error",
+      field: "query.starting_after",
+    });
   });
 
   it("answers 401 without credentials", async () => {
-    await expectProblem(await call("/v1/users"), 401);
+    await expectProblem(await call("/v1/users"), { status: 401 });
   });
 
   it("answers 403 to a viewer and to an API key without users:read", async () => {
-    await expectProblem(await call("/v1/users", { token: viewer.token }), 403, "insufficient-permission");
-    await expectProblem(await call("/v1/users", { token: alice.key }), 403, "insufficient-permission");
+    await expectProblem(await call("/v1/users", { token: viewer.token }), {
+      status: 403,
+      type: "insufficient-permission",
+    });
+    await expectProblem(await call("/v1/users", { token: alice.key }), {
+      status: 403,
+      type: "insufficient-permission",
+    });
   });
 });
 
@@ -165,26 +157,27 @@ describe("GET /v1/users/{id}", () => {
   });
 
   it("answers 404 for another tenant's user, like for an id that does not exist", async () => {
-    await expectProblem(await call(`/v1/users/${bobUser.id}`, { token: admin.token }), 404, "not-found");
-    await expectProblem(
-      await call("/v1/users/01900000-0000-7000-8000-000000000000", { token: admin.token }),
-      404,
-      "not-found",
-    );
+    await expectProblem(await call(`/v1/users/${bobUser.id}`, { token: admin.token }), {
+      status: 404,
+      type: "not-found",
+    });
+    await expectProblem(await call("/v1/users/01900000-0000-7000-8000-000000000000", { token: admin.token }), {
+      status: 404,
+      type: "not-found",
+    });
   });
 
   it("answers 400 for a malformed id", async () => {
-    await expectProblem(
-      await call("/v1/users/not-a-uuid", { token: admin.token }),
-      400,
-      "validation-error",
-      "param.id",
-    );
+    await expectProblem(await call("/v1/users/not-a-uuid", { token: admin.token }), {
+      status: 400,
+      type: "validation-error",
+      field: "param.id",
+    });
   });
 
   it("answers 401 without credentials and 403 without users:read", async () => {
-    await expectProblem(await call(`/v1/users/${viewer.user.id}`), 401);
-    await expectProblem(await call(`/v1/users/${viewer.user.id}`, { token: viewer.token }), 403);
+    await expectProblem(await call(`/v1/users/${viewer.user.id}`), { status: 401 });
+    await expectProblem(await call(`/v1/users/${viewer.user.id}`, { token: viewer.token }), { status: 403 });
   });
 });
 
@@ -221,23 +214,42 @@ describe("PATCH /v1/users/{id}", () => {
 
   it("rejects invalid bodies with 422 naming the fields", async () => {
     const id = viewer.user.id;
-    await expectProblem(await patch(id, {}, admin.token), 422, "validation-error", "body");
-    await expectProblem(await patch(id, { role: "owner" }, admin.token), 422, "validation-error", "body.role");
-    await expectProblem(await patch(id, { status: "suspended" }, admin.token), 422, "validation-error", "body.status");
-    await expectProblem(await patch(id, { name: "" }, admin.token), 422, "validation-error", "body.name");
-    await expectProblem(await patch(id, { name: "x".repeat(201) }, admin.token), 422, "validation-error", "body.name");
+    await expectProblem(await patch(id, {}, admin.token), { status: 422, type: "validation-error", field: "body" });
+    await expectProblem(await patch(id, { role: "owner" }, admin.token), {
+      status: 422,
+      type: "validation-error",
+      field: "body.role",
+    });
+    await expectProblem(await patch(id, { status: "suspended" }, admin.token), {
+      status: 422,
+      type: "validation-error",
+      field: "body.status",
+    });
+    await expectProblem(await patch(id, { name: "" }, admin.token), {
+      status: 422,
+      type: "validation-error",
+      field: "body.name",
+    });
+    await expectProblem(await patch(id, { name: "x".repeat(201) }, admin.token), {
+      status: 422,
+      type: "validation-error",
+      field: "body.name",
+    });
     // Fields the API never sets (email, platform role) are refused, not silently dropped.
-    await expectProblem(
-      await patch(id, { name: "Ok", super_admin: true }, admin.token),
-      422,
-      "validation-error",
-      "body",
-    );
+    await expectProblem(await patch(id, { name: "Ok", super_admin: true }, admin.token), {
+      status: 422,
+      type: "validation-error",
+      field: "body",
+    });
   });
 
   it("answers 400 for a malformed id and 404 for another tenant's user", async () => {
-    await expectProblem(await patch("123", { name: "X" }, admin.token), 400, "validation-error", "param.id");
-    await expectProblem(await patch(bobUser.id, { role: "viewer" }, admin.token), 404, "not-found");
+    await expectProblem(await patch("123", { name: "X" }, admin.token), {
+      status: 400,
+      type: "validation-error",
+      field: "param.id",
+    });
+    await expectProblem(await patch(bobUser.id, { role: "viewer" }, admin.token), { status: 404, type: "not-found" });
     const stillAdmin = await asOwner((client) =>
       asCustomer(
         client,
@@ -249,34 +261,49 @@ describe("PATCH /v1/users/{id}", () => {
   });
 
   it("answers 401 without credentials and 403 without users:write", async () => {
-    await expectProblem(await patch(viewer.user.id, { name: "X" }), 401);
-    await expectProblem(await patch(viewer.user.id, { name: "X" }, viewer.token), 403, "insufficient-permission");
+    await expectProblem(await patch(viewer.user.id, { name: "X" }), { status: 401 });
+    await expectProblem(await patch(viewer.user.id, { name: "X" }, viewer.token), {
+      status: 403,
+      type: "insufficient-permission",
+    });
     const reader = await createTenant({ scopes: ["users:read"] });
     const someone = await createUser(reader.customerId, { role: "viewer" });
-    await expectProblem(await patch(someone.id, { name: "X" }, reader.key), 403, "insufficient-permission");
+    await expectProblem(await patch(someone.id, { name: "X" }, reader.key), {
+      status: 403,
+      type: "insufficient-permission",
+    });
   });
 
   it("refuses a change of one's own role (409) but allows renaming oneself", async () => {
-    await expectProblem(await patch(admin.user.id, { role: "viewer" }, admin.token), 409, "self-role-change");
+    await expectProblem(await patch(admin.user.id, { role: "viewer" }, admin.token), {
+      status: 409,
+      type: "self-role-change",
+    });
     const renamed = await patch(admin.user.id, { name: "Admin Herself" }, admin.token);
     expect(renamed.status).toBe(200);
     expect(await renamed.json()).toMatchObject({ name: "Admin Herself", role: "admin" });
   });
 
   it("refuses to deactivate oneself (409)", async () => {
-    await expectProblem(await patch(admin.user.id, { status: "deactivated" }, admin.token), 409, "self-deactivation");
-    await expectProblem(await remove(admin.user.id, admin.token), 409, "self-deactivation");
+    await expectProblem(await patch(admin.user.id, { status: "deactivated" }, admin.token), {
+      status: 409,
+      type: "self-deactivation",
+    });
+    await expectProblem(await remove(admin.user.id, admin.token), { status: 409, type: "self-deactivation" });
   });
 
   it("never leaves the customer without an active admin (409 last-admin)", async () => {
     const tenant = await createTenant({ scopes: ["users:read", "users:write"] });
     const only = await createUser(tenant.customerId, { role: "admin" });
-    await expectProblem(await patch(only.id, { role: "billing" }, tenant.key), 409, "last-admin");
-    await expectProblem(await patch(only.id, { status: "deactivated" }, tenant.key), 409, "last-admin");
-    await expectProblem(await remove(only.id, tenant.key), 409, "last-admin");
+    await expectProblem(await patch(only.id, { role: "billing" }, tenant.key), { status: 409, type: "last-admin" });
+    await expectProblem(await patch(only.id, { status: "deactivated" }, tenant.key), {
+      status: 409,
+      type: "last-admin",
+    });
+    await expectProblem(await remove(only.id, tenant.key), { status: 409, type: "last-admin" });
     // A deactivated admin does not count.
     await createUser(tenant.customerId, { role: "admin", status: "deactivated" });
-    await expectProblem(await patch(only.id, { role: "viewer" }, tenant.key), 409, "last-admin");
+    await expectProblem(await patch(only.id, { role: "viewer" }, tenant.key), { status: 409, type: "last-admin" });
     // With a second active admin, the first may go.
     await createUser(tenant.customerId, { role: "admin" });
     const demoted = await patch(only.id, { role: "viewer" }, tenant.key);
@@ -292,7 +319,9 @@ describe("PATCH /v1/users/{id}", () => {
     ]);
     const responses = await Promise.all([patch(a.id, { role: "viewer" }, tenant.key), remove(b.id, tenant.key)]);
     expect(responses.map((r) => r.status).sort()).toEqual([200, 409]);
-    const admins = await (await call("/v1/users?role=admin&status=active", { token: tenant.key })).json<Page>();
+    const admins = await (await call("/v1/users?role=admin&status=active", { token: tenant.key })).json<
+      Page<UserBody>
+    >();
     expect(admins.data).toHaveLength(1);
   });
 
@@ -300,7 +329,7 @@ describe("PATCH /v1/users/{id}", () => {
     const dev = await userToken(alice.customerId, "developer");
     expect((await call("/v1/me", { token: dev.token })).status).toBe(200);
     expect((await patch(dev.user.id, { role: "viewer" }, admin.token)).status).toBe(200);
-    await expectProblem(await call("/v1/me", { token: dev.token }), 401);
+    await expectProblem(await call("/v1/me", { token: dev.token }), { status: 401 });
     expect(await loginStatus(dev.user)).toBe(200);
   });
 
@@ -309,7 +338,7 @@ describe("PATCH /v1/users/{id}", () => {
     const response = await patch(dev.user.id, { status: "deactivated" }, admin.token);
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ status: "deactivated" });
-    await expectProblem(await call("/v1/me", { token: dev.token }), 401);
+    await expectProblem(await call("/v1/me", { token: dev.token }), { status: 401 });
     expect(await loginStatus(dev.user)).toBe(401);
     expect((await patch(dev.user.id, { status: "active" }, admin.token)).status).toBe(200);
     expect(await loginStatus(dev.user)).toBe(200);
@@ -334,7 +363,7 @@ describe("DELETE /v1/users/{id}", () => {
       status: "deactivated",
       role: "billing",
     });
-    await expectProblem(await call("/v1/invoices", { token: victim.token }), 401);
+    await expectProblem(await call("/v1/invoices", { token: victim.token }), { status: 401 });
     expect(await loginStatus(victim.user)).toBe(401);
 
     const sessions = await asOwner((client) =>
@@ -366,13 +395,17 @@ describe("DELETE /v1/users/{id}", () => {
   });
 
   it("answers 404 for another tenant's user and leaves it active", async () => {
-    await expectProblem(await remove(bobUser.id, admin.token), 404, "not-found");
+    await expectProblem(await remove(bobUser.id, admin.token), { status: 404, type: "not-found" });
     expect(await loginStatus(bobUser)).toBe(200);
   });
 
   it("answers 400 for a malformed id, 401 without credentials, 403 without users:write", async () => {
-    await expectProblem(await remove("not-a-uuid", admin.token), 400, "validation-error", "param.id");
-    await expectProblem(await remove(viewer.user.id), 401);
-    await expectProblem(await remove(viewer.user.id, viewer.token), 403, "insufficient-permission");
+    await expectProblem(await remove("not-a-uuid", admin.token), {
+      status: 400,
+      type: "validation-error",
+      field: "param.id",
+    });
+    await expectProblem(await remove(viewer.user.id), { status: 401 });
+    await expectProblem(await remove(viewer.user.id, viewer.token), { status: 403, type: "insufficient-permission" });
   });
 });

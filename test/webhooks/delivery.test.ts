@@ -12,8 +12,12 @@ import {
 } from "../../worker/webhooks/delivery-attempts.ts";
 import { as } from "../helpers/database.ts";
 import { userToken } from "../helpers/identity.ts";
-import { eventually, received, receiver } from "../helpers/sink.ts";
+import { received, receiver } from "../helpers/sink.ts";
+import { eventually } from "../helpers/wait.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
+import type { Schemas } from "../helpers/http.ts";
+
+type Delivery = Schemas["WebhookDeliveryDetail"];
 
 let tenant: TestTenant;
 let token: string;
@@ -36,22 +40,6 @@ async function register(url: string, eventTypes: string[] = []): Promise<{ id: s
   return response.json();
 }
 
-interface Delivery {
-  id: string;
-  status: string;
-  attempt_count: number;
-  event_type: string;
-  event_id: string;
-  next_attempt_at: string | null;
-  attempts?: {
-    attempt_number: number;
-    status_code: number | null;
-    error: string | null;
-    latency_ms: number;
-    response_excerpt: string | null;
-  }[];
-}
-
 const deliveriesOf = async (endpointId: string, query = ""): Promise<Delivery[]> =>
   (
     await (
@@ -64,7 +52,7 @@ const delivery = async (id: string): Promise<Delivery> =>
 /** Time travel on the Postgres schedule: the delivery is due now; then run the delivery step. */
 async function attemptNow(deliveryId: string) {
   // Only once no attempt is in flight (the queue's own delayed retry may be running one).
-  for (let i = 0; i < 100; i++) {
+  await eventually(async () => {
     const { rows } = await as("admin", (client) =>
       client.query(
         `UPDATE webhook_deliveries d SET next_attempt_at = now() WHERE id = $1
@@ -72,9 +60,8 @@ async function attemptNow(deliveryId: string) {
         [deliveryId],
       ),
     );
-    if (rows.length === 1) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    expect(rows, "an attempt is still in flight").toHaveLength(1);
+  });
   return deliverWebhooks(env, [deliveryId]);
 }
 
@@ -92,10 +79,11 @@ describe("webhook delivery", () => {
     await fetch(`${hook.url}`, { method: "PUT", body: JSON.stringify({ secrets: [endpoint.secret] }) });
 
     const keyId = await createKey("delivered");
-    const requests = await eventually(
-      () => received(hook.name),
-      (r) => r.length > 0,
-    );
+    const requests = await eventually(async () => {
+      const r = await received(hook.name);
+      expect(r.length > 0, "r.length > 0").toBe(true);
+      return r;
+    });
     expect(requests).toHaveLength(1);
     const [request] = requests;
     expect(request!.verified).toBe(true);
@@ -104,10 +92,11 @@ describe("webhook delivery", () => {
     expect(request!.headers["webhook-id"]).toBe(body.id);
     expect(Number(request!.headers["webhook-timestamp"])).toBeCloseTo(Date.now() / 1000, -2);
 
-    const log = await eventually(
-      () => deliveriesOf(endpoint.id),
-      (d) => d[0]?.status === "succeeded",
-    );
+    const log = await eventually(async () => {
+      const d = await deliveriesOf(endpoint.id);
+      expect(d[0]?.status === "succeeded", 'd[0]?.status === "succeeded"').toBe(true);
+      return d;
+    });
     expect(log).toMatchObject([
       { event_type: "api_key.created", event_id: body.id, status: "succeeded", attempt_count: 1 },
     ]);
@@ -124,14 +113,19 @@ describe("webhook delivery", () => {
     await register(other.url, ["api_key.created"]);
     const keyId = await createKey("to revoke");
     await call(`/v1/api-keys/${keyId}`, { method: "DELETE", token });
-    await eventually(
-      () => received(hook.name),
-      (r) => r.length > 0,
-    );
-    const log = await eventually(
-      () => deliveriesOf(endpoint.id),
-      (d) => d.length > 0 && d.every((x) => x.status === "succeeded"),
-    );
+    await eventually(async () => {
+      const r = await received(hook.name);
+      expect(r.length > 0, "r.length > 0").toBe(true);
+      return r;
+    });
+    const log = await eventually(async () => {
+      const d = await deliveriesOf(endpoint.id);
+      expect(
+        d.length > 0 && d.every((x) => x.status === "succeeded"),
+        'd.length > 0 && d.every((x) => x.status === "succeeded")',
+      ).toBe(true);
+      return d;
+    });
     expect(log.map((d) => d.event_type)).toEqual(["api_key.revoked"]);
   });
 
@@ -140,10 +134,14 @@ describe("webhook delivery", () => {
     const endpoint = await register(hook.url, ["api_key.created"]);
     await fetch(hook.url, { method: "PUT", body: JSON.stringify({ secrets: [endpoint.secret] }) });
     await createKey("flaky");
-    const [first] = await eventually(
-      () => deliveriesOf(endpoint.id),
-      (d) => d[0]?.attempt_count === 1 && d[0].status === "failed",
-    );
+    const [first] = await eventually(async () => {
+      const d = await deliveriesOf(endpoint.id);
+      expect(
+        d[0]?.attempt_count === 1 && d[0].status === "failed",
+        'd[0]?.attempt_count === 1 && d[0].status === "failed"',
+      ).toBe(true);
+      return d;
+    });
     expect(first).toMatchObject({ status: "failed", attempt_count: 1 });
 
     await attemptNow(first!.id); // 302: redirects are failures, not followed
@@ -166,7 +164,7 @@ describe("webhook delivery", () => {
       [3, 503],
       [4, 200],
     ]);
-    expect(detail.attempts!.every((a) => a.latency_ms >= 0)).toBe(true);
+    expect(detail.attempts!.every((a) => a.latency_ms !== null && a.latency_ms >= 0)).toBe(true);
     // Delivered: running the step again sends nothing.
     expect(await deliverWebhooks(env, [first!.id])).toMatchObject({ attempted: 0 });
     expect(await received(hook.name)).toHaveLength(4);
@@ -176,10 +174,11 @@ describe("webhook delivery", () => {
     const hook = await receiver({ then_status: 500 });
     const endpoint = await register(hook.url, ["api_key.created"]);
     await createKey("dead letter");
-    const [first] = await eventually(
-      () => deliveriesOf(endpoint.id),
-      (d) => d[0]?.attempt_count === 1,
-    );
+    const [first] = await eventually(async () => {
+      const d = await deliveriesOf(endpoint.id);
+      expect(d[0]?.attempt_count === 1, "d[0]?.attempt_count === 1").toBe(true);
+      return d;
+    });
     for (let n = 2; n <= MAX_ATTEMPTS; n++) await attemptNow(first!.id);
     const detail = await delivery(first!.id);
     expect(detail).toMatchObject({ status: "dead", attempt_count: MAX_ATTEMPTS, next_attempt_at: null });
@@ -192,10 +191,11 @@ describe("webhook delivery", () => {
     await fetch(hook.url, { method: "PUT", body: JSON.stringify({ then_status: 204 }) });
     const retry = await post(`/v1/webhooks/deliveries/${first!.id}/retry`);
     expect(retry.status).toBe(202);
-    const done = await eventually(
-      () => delivery(first!.id),
-      (d) => d.status === "succeeded",
-    );
+    const done = await eventually(async () => {
+      const d = await delivery(first!.id);
+      expect(d.status === "succeeded", 'd.status === "succeeded"').toBe(true);
+      return d;
+    });
     expect(done.attempt_count).toBe(MAX_ATTEMPTS + 1);
   });
 
@@ -205,19 +205,20 @@ describe("webhook delivery", () => {
     const watcher = await receiver();
     await register(watcher.url, ["webhook.endpoint.disabled"]);
     await createKey("gone");
-    const state = await eventually(
-      async () =>
-        (await call(`/v1/webhooks/endpoints/${endpoint.id}`, { token })).json<{
-          status: string;
-          disabled_reason: string;
-        }>(),
-      (e) => e.status === "disabled",
-    );
+    const state = await eventually(async () => {
+      const e = await (await call(`/v1/webhooks/endpoints/${endpoint.id}`, { token })).json<{
+        status: string;
+        disabled_reason: string;
+      }>();
+      expect(e.status === "disabled", 'e.status === "disabled"').toBe(true);
+      return e;
+    });
     expect(state).toMatchObject({ status: "disabled", disabled_reason: "gone" });
-    const announced = await eventually(
-      () => received(watcher.name),
-      (r) => r.length > 0,
-    );
+    const announced = await eventually(async () => {
+      const r = await received(watcher.name);
+      expect(r.length > 0, "r.length > 0").toBe(true);
+      return r;
+    });
     expect(JSON.parse(announced[0]!.body)).toMatchObject({
       type: "webhook.endpoint.disabled",
       data: { endpoint_id: endpoint.id, reason: "gone" },
@@ -234,10 +235,11 @@ describe("webhook delivery", () => {
     expect(new Date(rotated.previous_secret_expires_at).getTime() - Date.now()).toBeGreaterThan(23.9 * 3600 * 1000);
     await fetch(hook.url, { method: "PUT", body: JSON.stringify({ secrets: [endpoint.secret, rotated.secret] }) });
     expect((await post(`/v1/webhooks/endpoints/${endpoint.id}/test`)).status).toBe(202);
-    const [first] = await eventually(
-      () => received(hook.name),
-      (r) => r.length > 0,
-    );
+    const [first] = await eventually(async () => {
+      const r = await received(hook.name);
+      expect(r.length > 0, "r.length > 0").toBe(true);
+      return r;
+    });
     expect(first!.headers["webhook-signature"]!.split(" ")).toHaveLength(2);
     expect(first!.verified_with).toEqual([0, 1]);
 
@@ -247,10 +249,11 @@ describe("webhook delivery", () => {
     expect(now.previous_secret_expires_at).toBeNull();
     await fetch(hook.url, { method: "PUT", body: JSON.stringify({ secrets: [rotated.secret, now.secret] }) });
     await post(`/v1/webhooks/endpoints/${endpoint.id}/test`);
-    const requests = await eventually(
-      () => received(hook.name),
-      (r) => r.length > 1,
-    );
+    const requests = await eventually(async () => {
+      const r = await received(hook.name);
+      expect(r.length > 1, "r.length > 1").toBe(true);
+      return r;
+    });
     expect(requests[1]!.verified_with).toEqual([1]);
     expect(requests[1]!.headers["webhook-signature"]!.split(" ")).toHaveLength(1);
   });
@@ -261,18 +264,20 @@ describe("webhook delivery", () => {
     const since = new Date().toISOString();
     await createKey("recover 1");
     await createKey("recover 2");
-    await eventually(
-      () => deliveriesOf(endpoint.id, "&status=failed"),
-      (d) => d.length === 2,
-    );
+    await eventually(async () => {
+      const d = await deliveriesOf(endpoint.id, "&status=failed");
+      expect(d.length === 2, "d.length === 2").toBe(true);
+      return d;
+    });
     await fetch(hook.url, { method: "PUT", body: JSON.stringify({ then_status: 200 }) });
     const response = await post(`/v1/webhooks/endpoints/${endpoint.id}/recover`, { since });
     expect(response.status).toBe(202);
     expect(await response.json()).toEqual({ requeued: 2 });
-    const log = await eventually(
-      () => deliveriesOf(endpoint.id, "&status=succeeded"),
-      (d) => d.length === 2,
-    );
+    const log = await eventually(async () => {
+      const d = await deliveriesOf(endpoint.id, "&status=succeeded");
+      expect(d.length === 2, "d.length === 2").toBe(true);
+      return d;
+    });
     expect(log).toHaveLength(2);
   });
 });

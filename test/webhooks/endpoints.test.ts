@@ -3,9 +3,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { as } from "../helpers/database.ts";
 import { userToken } from "../helpers/identity.ts";
-import { expectProblem, expectSameAsMissing } from "../helpers/problems.ts";
-import { eventually, receiver } from "../helpers/sink.ts";
-import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
+import { expectProblem, expectSameAsMissing, send } from "../helpers/http.ts";
+import { receiver } from "../helpers/sink.ts";
+import { eventually } from "../helpers/wait.ts";
+import { createTenant, type TestTenant } from "../helpers/tenants.ts";
 
 let tenant: TestTenant;
 let admin: string;
@@ -17,14 +18,6 @@ beforeAll(async () => {
   viewer = (await userToken(tenant.customerId, "viewer")).token;
   developer = (await userToken(tenant.customerId, "developer")).token;
 });
-
-const send = (method: string, path: string, token: string | undefined, body?: unknown) =>
-  call(path, {
-    method,
-    token,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
 
 describe("/v1/webhooks/endpoints", () => {
   it("creates an endpoint with a whsec_ secret shown once and stored only encrypted, audited", async () => {
@@ -89,69 +82,64 @@ describe("/v1/webhooks/endpoints", () => {
     expect((await send("POST", "/v1/api-keys", admin, { name: "delivered", scopes: ["invoices:read"] })).status).toBe(
       201,
     );
-    const deliveries = await eventually(
-      async () =>
-        (
-          await (
-            await send("GET", `/v1/webhooks/endpoints/${id}/deliveries`, admin)
-          ).json<{ data: { id: string; status: string }[] }>()
-        ).data,
-      (d) => d[0]?.status === "succeeded",
-    );
+    const deliveries = await eventually(async () => {
+      const d = await (
+        await (
+          await send("GET", `/v1/webhooks/endpoints/${id}/deliveries`, admin)
+        ).json<{ data: { id: string; status: string }[] }>()
+      ).data;
+      expect(d[0]?.status === "succeeded", 'd[0]?.status === "succeeded"').toBe(true);
+      return d;
+    });
     await send("POST", `/v1/webhooks/endpoints/${id}/disable`, admin);
-    await expectProblem(
-      await send("POST", `/v1/webhooks/deliveries/${deliveries[0]!.id}/retry`, admin),
-      409,
-      "endpoint-disabled",
-    );
+    await expectProblem(await send("POST", `/v1/webhooks/deliveries/${deliveries[0]!.id}/retry`, admin), {
+      status: 409,
+      type: "endpoint-disabled",
+    });
     expect((await send("DELETE", `/v1/webhooks/endpoints/${id}`, admin)).status).toBe(204);
-    await expectProblem(await send("GET", `/v1/webhooks/deliveries/${deliveries[0]!.id}`, admin), 404, "not-found");
-    await expectProblem(await send("GET", `/v1/webhooks/endpoints/${id}`, admin), 404, "not-found");
+    await expectProblem(await send("GET", `/v1/webhooks/deliveries/${deliveries[0]!.id}`, admin), {
+      status: 404,
+      type: "not-found",
+    });
+    await expectProblem(await send("GET", `/v1/webhooks/endpoints/${id}`, admin), { status: 404, type: "not-found" });
   });
 
   it("answers 422 naming the field for a bad URL, an unknown event type or an unknown field", async () => {
-    await expectProblem(
-      await send("POST", "/v1/webhooks/endpoints", admin, { url: "ftp://example.com/x" }),
-      422,
-      "validation-error",
-      "body.url",
-    );
-    await expectProblem(
-      await send("POST", "/v1/webhooks/endpoints", admin, { url: "not a url" }),
-      422,
-      "validation-error",
-      "body.url",
-    );
+    await expectProblem(await send("POST", "/v1/webhooks/endpoints", admin, { url: "ftp://example.com/x" }), {
+      status: 422,
+      type: "validation-error",
+      field: "body.url",
+    });
+    await expectProblem(await send("POST", "/v1/webhooks/endpoints", admin, { url: "not a url" }), {
+      status: 422,
+      type: "validation-error",
+      field: "body.url",
+    });
     await expectProblem(
       await send("POST", "/v1/webhooks/endpoints", admin, {
         url: "https://hooks.example.com",
         event_types: ["nope.never"],
       }),
-      422,
-      "validation-error",
-      "body.event_types.0",
+      { status: 422, type: "validation-error", field: "body.event_types.0" },
     );
     await expectProblem(
       await send("POST", "/v1/webhooks/endpoints", admin, { url: "https://hooks.example.com", extra: 1 }),
-      422,
-      "validation-error",
+      { status: 422, type: "validation-error" },
     );
-    await expectProblem(
-      await send("POST", "/v1/webhooks/deliveries/not-a-uuid/retry", admin),
-      400,
-      "validation-error",
-      "param.id",
-    );
+    await expectProblem(await send("POST", "/v1/webhooks/deliveries/not-a-uuid/retry", admin), {
+      status: 400,
+      type: "validation-error",
+      field: "param.id",
+    });
   });
 
   it("needs credentials and webhooks permissions", async () => {
-    await expectProblem(await send("GET", "/v1/webhooks/endpoints", undefined), 401);
-    await expectProblem(await send("GET", "/v1/webhooks/endpoints", viewer), 403);
-    await expectProblem(
-      await send("POST", "/v1/webhooks/endpoints", viewer, { url: "https://hooks.example.com" }),
-      403,
-    );
-    await expectProblem(await send("GET", "/v1/webhooks/endpoints", tenant.key), 403); // the fixture key holds no webhooks scope
+    await expectProblem(await send("GET", "/v1/webhooks/endpoints", undefined), { status: 401 });
+    await expectProblem(await send("GET", "/v1/webhooks/endpoints", viewer), { status: 403 });
+    await expectProblem(await send("POST", "/v1/webhooks/endpoints", viewer, { url: "https://hooks.example.com" }), {
+      status: 403,
+    });
+    await expectProblem(await send("GET", "/v1/webhooks/endpoints", tenant.key), { status: 403 }); // the fixture key holds no webhooks scope
   });
 
   it("treats another tenant's endpoint and delivery as missing, and changes nothing", async () => {

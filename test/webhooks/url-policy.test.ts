@@ -5,12 +5,13 @@ import { describe, expect, it } from "vitest";
 import worker from "../../worker/index.ts";
 import { checkEndpointUrl, classifyAddress } from "../../worker/webhooks/url-policy.ts";
 import { userToken } from "../helpers/identity.ts";
-import { expectProblem } from "../helpers/problems.ts";
+import { expectProblem } from "../helpers/http.ts";
 import { createTenant } from "../helpers/tenants.ts";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { deliverWebhooks } from "../../worker/webhooks/delivery-attempts.ts";
 import { as } from "../helpers/database.ts";
-import { eventually, received, receiver } from "../helpers/sink.ts";
+import { received, receiver } from "../helpers/sink.ts";
+import { eventually } from "../helpers/wait.ts";
 import { call } from "../helpers/tenants.ts";
 
 const production = { ENVIRONMENT: "production", DOH_URL: env.DOH_URL };
@@ -133,14 +134,17 @@ describe("checkEndpointUrl outside development/test", () => {
       await waitOnExecutionContext(ctx);
       return response;
     };
-    const refused = await expectProblem(
-      await create("https://hooks.private.test/x"),
-      422,
-      "validation-error",
-      "body.url",
-    );
+    const refused = await expectProblem(await create("https://hooks.private.test/x"), {
+      status: 422,
+      type: "validation-error",
+      field: "body.url",
+    });
     expect(refused.errors![0]).toMatchObject({ code: "address_not_public" });
-    await expectProblem(await create("http://127.0.0.1:8080/x"), 422, "validation-error", "body.url");
+    await expectProblem(await create("http://127.0.0.1:8080/x"), {
+      status: 422,
+      type: "validation-error",
+      field: "body.url",
+    });
     expect((await create("https://hooks.public.test/x")).status).toBe(201);
   });
 });
@@ -162,15 +166,18 @@ describe("at delivery time", () => {
     expect((await call(`/v1/webhooks/endpoints/${endpoint.id}/test`, { method: "POST", token })).status).toBe(202);
     // Failed, not only counted: an attempt counts itself when it claims the delivery, and one
     // still in flight would write its outcome over the next_attempt_at set below.
-    const [delivery] = await eventually(
-      async () =>
-        (
-          await (
-            await call(`/v1/webhooks/endpoints/${endpoint.id}/deliveries`, { token })
-          ).json<{ data: { id: string; attempt_count: number; status: string }[] }>()
-        ).data,
-      (d) => d[0]?.attempt_count === 1 && d[0].status === "failed",
-    );
+    const [delivery] = await eventually(async () => {
+      const d = await (
+        await (
+          await call(`/v1/webhooks/endpoints/${endpoint.id}/deliveries`, { token })
+        ).json<{ data: { id: string; attempt_count: number; status: string }[] }>()
+      ).data;
+      expect(
+        d[0]?.attempt_count === 1 && d[0].status === "failed",
+        'd[0]?.attempt_count === 1 && d[0].status === "failed"',
+      ).toBe(true);
+      return d;
+    });
     await as("admin", (client) =>
       client.query("UPDATE webhook_deliveries SET next_attempt_at = now() WHERE id = $1", [delivery!.id]),
     );

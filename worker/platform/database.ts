@@ -78,12 +78,22 @@ function newClient(connectionString: string, queryMs: number = DATABASE_TIMEOUTS
     connectionTimeoutMillis: DATABASE_TIMEOUTS.connectMs,
     query_timeout: queryMs,
   });
-  ended.set(client, new Promise<void>((resolve) => client.once("end", () => resolve())));
+  ended.set(
+    client,
+    new Promise<void>((resolve) =>
+      client.once("end", () => {
+        gone.add(client);
+        resolve();
+      }),
+    ),
+  );
   return client;
 }
 
 /** Settles when the client's connection has ended, for whatever reason (see endClient). */
 const ended = new WeakMap<Client, Promise<void>>();
+/** Clients whose connection has already ended. */
+const gone = new WeakSet<Client>();
 
 /**
  * Closes a client without hanging. `client.end()` waits for the connection's next "end" event,
@@ -93,6 +103,9 @@ const ended = new WeakMap<Client, Promise<void>>();
  * start, settles it in that case.
  */
 async function endClient(client: Client): Promise<void> {
+  // Already ended: client.end() would still write a Terminate to the dead WebSocket, and the
+  // driver sends it from a timer, where "send() after close()" is thrown with no caller to catch it.
+  if (gone.has(client)) return;
   await Promise.race([client.end().catch(() => undefined), ended.get(client)]);
 }
 
