@@ -6,7 +6,7 @@ import { asCustomer } from "../../dev/fixtures.ts";
 import { asOwner } from "../helpers/database.ts";
 import { adminQuery } from "../helpers/billing.ts";
 import { userToken } from "../helpers/identity.ts";
-import { expectProblem } from "../helpers/problems.ts";
+import { expectProblem } from "../helpers/http.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 
 let tenant: TestTenant;
@@ -35,10 +35,13 @@ describe("a session whose user is gone", () => {
     expect((await createKey(token, `before-${user.id}`)).status).toBe(201);
 
     await inTenant("DELETE FROM users WHERE id = $1", [user.id]);
-    await expectProblem(await call("/v1/me", { token }), 401, "unauthorized");
+    await expectProblem(await call("/v1/me", { token }), { status: 401, type: "unauthorized" });
     const name = `after-${user.id}`;
-    await expectProblem(await createKey(token, name), 401, "unauthorized");
-    await expectProblem(await createKey(token, name, { "idempotency-key": `k-${user.id}` }), 401, "unauthorized");
+    await expectProblem(await createKey(token, name), { status: 401, type: "unauthorized" });
+    await expectProblem(await createKey(token, name, { "idempotency-key": `k-${user.id}` }), {
+      status: 401,
+      type: "unauthorized",
+    });
     expect(await keysNamed(name)).toBe(0);
   });
 
@@ -46,7 +49,7 @@ describe("a session whose user is gone", () => {
     const { user, token } = await userToken(tenant.customerId, "admin");
     await inTenant("UPDATE users SET status = 'deactivated' WHERE id = $1", [user.id]);
     const name = `deactivated-${user.id}`;
-    await expectProblem(await createKey(token, name), 401, "unauthorized");
+    await expectProblem(await createKey(token, name), { status: 401, type: "unauthorized" });
     expect(await keysNamed(name)).toBe(0);
   });
 });
@@ -62,7 +65,7 @@ describe("an API key served from the principal cache", () => {
       expect((await call("/v1/invoices", { token: own.key })).status).toBe(200);
       await asOwner((client) => asCustomer(client, own.customerId, () => client.query(change, [own.keyId])));
       const name = `gone-key-${own.keyId}`;
-      await expectProblem(await createKey(own.key, name), 401, "unauthorized");
+      await expectProblem(await createKey(own.key, name), { status: 401, type: "unauthorized" });
       expect(await keysNamed(name)).toBe(0);
     }
   });

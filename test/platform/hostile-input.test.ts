@@ -210,7 +210,7 @@ describe("deeply nested and oversized JSON", () => {
       ]) {
         const response = await send(op, { body });
         expect(response.status, `${opName(op)} 5,000 nested ${label}`).toBe(400);
-        const problem = await expectProblem(response, 400, "validation-error", "body");
+        const problem = await expectProblem(response, { status: 400, type: "validation-error", field: "body" });
         expect(problem.errors?.[0]?.code, opName(op)).toBe("too_deep");
         expect(problem.detail).toContain(`${JSON_LIMITS.depth} levels`);
         cases++;
@@ -223,10 +223,14 @@ describe("deeply nested and oversized JSON", () => {
     const op = operations.find((o) => o.method === "POST" && o.path === "/v1/api-keys")!;
     for (const body of [nestedObject(JSON_LIMITS.depth), nestedArray(JSON_LIMITS.depth)]) {
       const response = await send(op, { body });
-      const problem = await expectProblem(response, 422, "validation-error");
+      const problem = await expectProblem(response, { status: 422, type: "validation-error" });
       expect(problem.errors?.map((e) => e.code)).not.toContain("too_deep");
     }
-    await expectProblem(await send(op, { body: nestedArray(JSON_LIMITS.depth + 1) }), 400, "validation-error", "body");
+    await expectProblem(await send(op, { body: nestedArray(JSON_LIMITS.depth + 1) }), {
+      status: 400,
+      type: "validation-error",
+      field: "body",
+    });
     const bracketName = JSON.stringify({ name: `${"[{".repeat(40)}`, scopes: ["invoices:read"] });
     expect((await send(op, { body: bracketName })).status).toBe(201);
   });
@@ -236,7 +240,7 @@ describe("deeply nested and oversized JSON", () => {
       const limit = JSON_LIMITS.values[bodyKind(op)];
       const response = await send(op, { body: `[${"0,".repeat(limit)}0]` });
       expect(response.status, opName(op)).toBe(400);
-      const problem = await expectProblem(response, 400, "validation-error", "body");
+      const problem = await expectProblem(response, { status: 400, type: "validation-error", field: "body" });
       expect(problem.errors?.[0]?.code, opName(op)).toBe("too_many_values");
       expect(problem.detail).toContain(String(limit));
     }

@@ -249,12 +249,11 @@ describe("POST /v1/admin/usage validation: 422 naming body.events.N.field, nothi
     });
     const justBefore = new Date(Date.parse(`${lastMonth}T00:00:00Z`) - 1).toISOString();
     for (const early of [justBefore, `${twoMonthsAgo}T00:00:00Z`]) {
-      const body = await expectProblem(
-        await ingest([event(`${today}T00:00:00Z`), event(early)]),
-        422,
-        "validation-error",
-        "body.events.1.occurred_at",
-      );
+      const body = await expectProblem(await ingest([event(`${today}T00:00:00Z`), event(early)]), {
+        status: 422,
+        type: "validation-error",
+        field: "body.events.1.occurred_at",
+      });
       const error = body.errors!.find((e) => e.field === "body.events.1.occurred_at")!;
       expect(error.code).toBe("before_customer");
       expect(error.message).toContain(`is before ${lastMonth}T00:00:00Z`);
