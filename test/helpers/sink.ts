@@ -68,3 +68,22 @@ export async function eventually<T>(
   }
   return value;
 }
+
+/**
+ * The invite tokens emailed to `address` (the accept link's `token`), oldest first, once at least
+ * `count` invite emails have reached the sink. The API returns the token to nobody else.
+ */
+export async function emailedInviteTokens(address: string, count = 1): Promise<string[]> {
+  const tokens = async () =>
+    (await sentEmails())
+      .filter((e) => e.body.Destination.ToAddresses.includes(address))
+      .map((e) => /\/invites\/accept\?token=([A-Za-z0-9_-]+)/.exec(e.body.Content.Simple.Body.Text.Data)?.[1])
+      .filter((t): t is string => t !== undefined);
+  const found = await eventually(tokens, (t) => t.length >= count);
+  if (found.length < count) throw new Error(`sink: ${found.length} invite email(s) to ${address}, expected ${count}`);
+  return found;
+}
+
+/** The newest invite token emailed to `address`. */
+export const emailedInviteToken = async (address: string): Promise<string> =>
+  (await emailedInviteTokens(address)).at(-1)!;
