@@ -71,7 +71,7 @@ export interface paths {
         put?: never;
         /**
          * Log a portal user in with email and password
-         * @description Returns a session token for the user (12 hours) and records a session you can list and revoke. Failures are deliberately generic. Throttled per account (10 per 15 min) and per IP (100 per 15 min).
+         * @description Returns a session token for the user (12 hours) and records a session you can list and revoke. Failures are deliberately generic. Throttled per network (100 attempts per 15 min per IPv4 address or IPv6 /64) and per account (10 failed attempts per 15 min; after that, until the window ends, only a login that sends a `device_token` this user got from an earlier login may sign in, with 10 failures of its own).
          */
         post: operations["logIn"];
         delete?: never;
@@ -391,7 +391,7 @@ export interface paths {
         put?: never;
         /**
          * Accept an invite: create your user and sign in
-         * @description Public. Exchanges the emailed token for a user with the invited role and email, and returns a session token (12 hours), like `POST /v1/auth/login`. A token works **once** and for **7 days**. Every failure — an unknown, used, revoked or expired token, or an address that meanwhile has an account — is the same 404 `invite-invalid`. Passwords: 12–256 characters, not the email address. Throttled per IP (30 per 15 min).
+         * @description Public. Exchanges the emailed token for a user with the invited role and email, and returns a session token (12 hours), like `POST /v1/auth/login`. A token works **once** and for **7 days**. Every failure — an unknown, used, revoked or expired token, or an address that meanwhile has an account — is the same 404 `invite-invalid`. Passwords: 12–256 characters, not the email address. Throttled per IPv4 address or IPv6 /64 (30 per 15 min).
          */
         post: operations["acceptInvite"];
         delete?: never;
@@ -1986,6 +1986,11 @@ export interface components {
             user_id: string;
             /** Format: uuid */
             session_id: string;
+            /**
+             * @description Known-device token (30 days). Send it with the next login from this client: once an account has 10 failed logins in 15 minutes, only a login that carries one of that user's device tokens may still sign in before the window ends. It is not a credential: it opens nothing by itself.
+             * @example eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0…
+             */
+            device_token: string;
         };
         LoginRequest: {
             /**
@@ -1995,6 +2000,8 @@ export interface components {
             email: string;
             /** @example correct horse battery staple */
             password: string;
+            /** @description The `device_token` of an earlier login from this client (see LoginResult). */
+            device_token?: string;
         };
         Me: {
             /** @enum {string} */

@@ -5,7 +5,7 @@ import { pageSchema, paginationQuerySchema, pageOf } from "../http/pagination.ts
 import { problemResponses, ProblemError } from "../http/problem.ts";
 import { open, secured } from "../http/routes.ts";
 import { consumeRateLimit, rateLimitHeaders } from "../platform/rate-limit-client.ts";
-import { clientIp } from "../http/client-ip.ts";
+import { clientIpBucket } from "../http/client-ip.ts";
 import { readAs, writeAs } from "../http/transactions.ts";
 import { acceptInvite, createInvite, listInvites, revokeInvite } from "./invites.ts";
 import {
@@ -93,7 +93,7 @@ const acceptRoute = open({
     "(12 hours), like `POST /v1/auth/login`. A token works **once** and for **7 days**. Every failure — an unknown, " +
     "used, revoked or expired token, or an address that meanwhile has an account — is the same 404 `invite-invalid`. " +
     "Passwords: 12–256 characters, not the email address. " +
-    "Throttled per IP (30 per 15 min).",
+    "Throttled per IPv4 address or IPv6 /64 (30 per 15 min).",
   request: { body: { content: { "application/json": { schema: acceptInviteSchema } }, required: true } },
   responses: {
     201: { description: "The new user, signed in", content: { "application/json": { schema: acceptedInviteSchema } } },
@@ -129,7 +129,7 @@ export const inviteRoutes = new OpenAPIHono<AppEnv>()
   .openapi(acceptRoute, async (c) => {
     const decision = await consumeRateLimit(
       c.env.RATE_LIMITER,
-      `invite-accept:ip:${clientIp(c) ?? "unknown"}`,
+      `invite-accept:ip:${clientIpBucket(c)}`,
       ACCEPT_LIMIT,
       ACCEPT_WINDOW_SECONDS,
     );
