@@ -71,7 +71,7 @@ export interface paths {
         put?: never;
         /**
          * Log a portal user in with email and password
-         * @description Returns a session token for the user (12 hours) and records a session you can list and revoke. Failures are deliberately generic. Throttled per account (10 per 15 min) and per IP (100 per 15 min).
+         * @description Returns a session token for the user (12 hours) and records a session you can list and revoke. Failures are deliberately generic. Throttled per network (100 attempts per 15 min per IPv4 address or IPv6 /64) and per account (10 failed attempts per 15 min; after that, until the window ends, only a login that sends a `device_token` this user got from an earlier login may sign in, with 10 failures of its own).
          */
         post: operations["logIn"];
         delete?: never;
@@ -351,7 +351,7 @@ export interface paths {
         put?: never;
         /**
          * Invite someone to the customer's portal with a role
-         * @description Creates a pending invite and emails a link with a **single-use** token that **expires after 7 days**. The token is also returned here, once (`accept_token`); only its SHA-256 is stored. One pending invite per address: revoke it to invite again (an expired one is replaced automatically). An address that already has a user in this customer is a 409.
+         * @description Creates a pending invite and emails a link with a **single-use** token that **expires after 7 days**. The token goes only to the invitee's email, never to the inviter; only its SHA-256 is stored. One pending invite per address: revoke it to invite again (an expired one is replaced automatically). An address that already has a user in this customer is a 409.
          */
         post: operations["createInvite"];
         delete?: never;
@@ -391,7 +391,7 @@ export interface paths {
         put?: never;
         /**
          * Accept an invite: create your user and sign in
-         * @description Public. Exchanges the emailed token for a user with the invited role and email, and returns a session token (12 hours), like `POST /v1/auth/login`. A token works **once** and for **7 days**; an unknown, used, revoked or expired token is the same 404 `invite-invalid`. Passwords: 12–256 characters, not the email address. Throttled per IP (30 per 15 min).
+         * @description Public. Exchanges the emailed token for a user with the invited role and email, and returns a session token (12 hours), like `POST /v1/auth/login`. A token works **once** and for **7 days**. Every failure — an unknown, used, revoked or expired token, or an address that meanwhile has an account — is the same 404 `invite-invalid`. Passwords: 12–256 characters, not the email address. Throttled per IPv4 address or IPv6 /64 (30 per 15 min).
          */
         post: operations["acceptInvite"];
         delete?: never;
@@ -415,7 +415,7 @@ export interface paths {
         put?: never;
         /**
          * Onboard a customer and invite its first admin (SecureBase staff)
-         * @description Creates the customer and a 7-day invite for its first `admin` user, queues the invite email, and records `customer.created` in the new customer's audit trail, all in one transaction. The invite token is returned once.
+         * @description Creates the customer and a 7-day invite for its first `admin` user, queues the invite email, and records `customer.created` in the new customer's audit trail, all in one transaction. The invite token goes only to the admin's email, never to staff.
          */
         post: operations["createCustomer"];
         delete?: never;
@@ -1986,6 +1986,11 @@ export interface components {
             user_id: string;
             /** Format: uuid */
             session_id: string;
+            /**
+             * @description Known-device token (30 days). Send it with the next login from this client: once an account has 10 failed logins in 15 minutes, only a login that carries one of that user's device tokens may still sign in before the window ends. It is not a credential: it opens nothing by itself.
+             * @example eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0…
+             */
+            device_token: string;
         };
         LoginRequest: {
             /**
@@ -1995,6 +2000,8 @@ export interface components {
             email: string;
             /** @example correct horse battery staple */
             password: string;
+            /** @description The `device_token` of an earlier login from this client (see LoginResult). */
+            device_token?: string;
         };
         Me: {
             /** @enum {string} */
@@ -2258,15 +2265,6 @@ export interface components {
                 [key: string]: string[];
             };
         };
-        CreatedInvite: components["schemas"]["Invite"] & {
-            /**
-             * @description The single-use acceptance token, shown only in this response (only its SHA-256 is stored). It expires after 7 days and stops working once accepted or revoked.
-             * @example q3Jx0c9V4mYbP2wz8TgLr1uKdHs6fEaN7oQiXyBvZ5M
-             */
-            accept_token: string;
-        };
-        /** @enum {string} */
-        InviteStatus: "pending" | "accepted" | "revoked" | "expired";
         Invite: {
             /** Format: uuid */
             id: string;
@@ -2293,6 +2291,8 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /** @enum {string} */
+        InviteStatus: "pending" | "accepted" | "revoked" | "expired";
         CreateInviteRequest: {
             /**
              * Format: email
@@ -2381,16 +2381,6 @@ export interface components {
             role: "admin";
             /** Format: date-time */
             expires_at: string;
-            /**
-             * @description Single-use invite token, shown only here (it is also emailed). Only its hash is stored.
-             * @example q3v9Yd0cQk1mJrZt8bVfX2nL5sPwA7eH4uK6gC1oR0E
-             */
-            accept_token: string;
-            /**
-             * Format: uri
-             * @example https://portal.securebase.io/invites/accept?token=q3v9Yd0cK2mXbP8wz4TgLr1uKdHs6fEaN7oQiXyBvZ5M
-             */
-            accept_url: string;
         };
         /**
          * @example {
@@ -5177,13 +5167,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The invite, with its token (shown only now) */
+            /** @description The invite (its token is emailed) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CreatedInvite"];
+                    "application/json": components["schemas"]["Invite"];
                 };
             };
             /** @description The request is malformed or a parameter is invalid */
@@ -5351,15 +5341,6 @@ export interface operations {
             };
             /** @description No such resource for this customer */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request conflicts with the resource's current state */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -133,12 +133,20 @@ say "invoice emails switched off for this user; all notifications marked read"
 step "Users and invites: invite, the email reaches the sink, the invitee accepts"
 INVITEE="grace+$RUN@acme-health.example"
 api "$TOKEN" 201 POST /v1/invites "{\"email\":\"$INVITEE\",\"role\":\"viewer\"}"
-INVITE_TOKEN=$(json accept_token)
 emailed() {
   curl -sSf "$SINK/emails" -o "$TMP/emails" || fail "the local sink does not answer at $SINK (set SINK or DEV_SINK_PORT)"
   grep -q "$INVITEE" "$TMP/emails"
 }
 eventually "the invite email in the sink ($SINK/emails)" emailed
+# The token travels only in the invitee's email (the inviter never gets it): read the link there.
+INVITE_TOKEN=$(node -e '
+  const [to, file] = process.argv.slice(1);
+  const mail = JSON.parse(require("node:fs").readFileSync(file, "utf8")).filter((e) => e.body.Destination.ToAddresses.includes(to)).at(-1);
+  const token = /\/invites\/accept\?token=([A-Za-z0-9_-]+)/.exec(mail.body.Content.Simple.Body.Text.Data)?.[1];
+  if (!token) process.exit(1);
+  console.log(token);
+' "$INVITEE" "$TMP/emails") || fail "no accept link in the invite email to $INVITEE"
+say "the invite email to $INVITEE carries the accept link"
 api - 201 POST /v1/invites/accept "{\"token\":\"$INVITE_TOKEN\",\"name\":\"Grace Hopper\",\"password\":\"correct horse battery staple\"}"
 api "$TOKEN" 200 GET "/v1/users?limit=100"
 grep -q "$INVITEE" "$TMP/body" || fail "the accepted invitee is not among the users"

@@ -22,6 +22,8 @@ export const idempotencyKeys = pgTable(
     method: text("method").notNull(),
     path: text("path").notNull(),
     requestHash: bytea("request_hash").notNull(),
+    /** The credential the stored response belongs to (0080): 'key:<id>' or 'user:<id>'. */
+    principal: text("principal"),
     statusCode: integer("status_code"),
     responseBody: jsonb("response_body").$type<unknown>(),
     responseHeaders: jsonb("response_headers").$type<Record<string, string>>(),

@@ -1,6 +1,7 @@
 // The local sink started by the test setup (dev/local-sink.ts): webhook receivers that verify
 // every delivery with `standardwebhooks`, the SES API stand-in, and a DNS-over-HTTPS zone.
 import { inject } from "vitest";
+import { eventually } from "./wait.ts";
 
 export interface ReceivedWebhook {
   headers: Record<string, string>;
@@ -52,3 +53,21 @@ export async function received(name: string): Promise<ReceivedWebhook[]> {
 export async function sentEmails(): Promise<SentEmail[]> {
   return (await fetch(`${sinkUrl()}/emails`)).json();
 }
+/**
+ * The invite tokens emailed to `address` (the accept link's `token`), oldest first, once at least
+ * `count` invite emails have reached the sink. The API returns the token to nobody else.
+ */
+export async function emailedInviteTokens(address: string, count = 1): Promise<string[]> {
+  return eventually(async () => {
+    const found = (await sentEmails())
+      .filter((e) => e.body.Destination.ToAddresses.includes(address))
+      .map((e) => /\/invites\/accept\?token=([A-Za-z0-9_-]+)/.exec(e.body.Content.Simple.Body.Text.Data)?.[1])
+      .filter((t): t is string => t !== undefined);
+    if (found.length < count) throw new Error(`sink: ${found.length} invite email(s) to ${address}, expected ${count}`);
+    return found;
+  });
+}
+
+/** The newest invite token emailed to `address`. */
+export const emailedInviteToken = async (address: string): Promise<string> =>
+  (await emailedInviteTokens(address)).at(-1)!;

@@ -4,6 +4,7 @@ import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../worker/index.ts";
+import { sha256, toHex } from "../../worker/platform/encoding.ts";
 import { as } from "../helpers/database.ts";
 import { userToken, type TestUser } from "../helpers/identity.ts";
 import { expectProblem, expectSameAsMissing } from "../helpers/http.ts";
@@ -68,12 +69,20 @@ describe("email", () => {
       body: JSON.stringify({ email, role: "viewer" }),
     });
     expect(response.status).toBe(201);
-    const { accept_token: token, id } = await response.json<{ accept_token: string; id: string }>();
+    const { id } = await response.json<{ id: string }>();
     const [mail] = await eventually(async () => {
       const m = await emailsTo(email);
       expect(m.length > 0, "m.length > 0").toBe(true);
       return m;
     });
+    // The email is the only place the token is given out: it is this invite's (its hash matches).
+    const token = /accept\?token=([A-Za-z0-9_-]{43})/.exec(mail!.body.Content.Simple.Body.Text.Data)?.[1] ?? "";
+    const stored = await as(
+      "admin",
+      async (client) =>
+        (await client.query("SELECT encode(token_hash, 'hex') AS h FROM user_invites WHERE id = $1", [id])).rows,
+    );
+    expect(stored).toEqual([{ h: toHex(await sha256(token)) }]);
     expect(mail!.signature_valid).toBe(true);
     expect(mail!.headers.authorization).toMatch(
       /^AWS4-HMAC-SHA256 Credential=AKIATESTSINK\/\d{8}\/us-east-1\/ses\/aws4_request, SignedHeaders=[^,]*host;[^,]*x-amz-date[^,]*, Signature=[0-9a-f]{64}$/,

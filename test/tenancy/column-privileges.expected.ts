@@ -98,6 +98,7 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
         "created_at",
         "completed_at",
         "expires_at",
+        "principal",
       ],
       UPDATE: [
         "customer_id",
@@ -111,6 +112,7 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
         "created_at",
         "completed_at",
         "expires_at",
+        "principal",
       ],
     },
     managed_accounts: {

@@ -1,48 +1,22 @@
-// /v1/invites: create (one-time token, outbox, audit), list with computed status, revoke, and
-// the public acceptance that creates the user and signs them in — once only.
+// /v1/invites: create (one-time token, emailed only, outbox, audit), list with computed status,
+// and revoke. Acceptance: invite-accept.test.ts.
 import { beforeAll, describe, expect, it } from "vitest";
-import { asCustomer } from "../../dev/fixtures.ts";
-import { asOwner } from "../helpers/database.ts";
-import { createUser, login, randomIp, userToken, type TestUser } from "../helpers/identity.ts";
+import { userToken, type TestUser } from "../helpers/identity.ts";
+import {
+  expireInvite,
+  invite,
+  type InviteBody,
+  newInvite,
+  owner,
+  PASSWORD,
+  accept,
+  revoke,
+  sha256hex,
+  tokenOf,
+  uniqueEmail,
+} from "../helpers/invites.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
-import { expectProblem, type Problem as ProblemBody, type Schemas } from "../helpers/http.ts";
-
-type InviteBody = Schemas["CreatedInvite"];
-type AcceptBody = Schemas["AcceptedInvite"];
-
-let counter = 0;
-const uniqueEmail = (tag = "invitee") =>
-  `${tag}-${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}@example.com`;
-const PASSWORD = "a perfectly long passphrase";
-
-const jsonBody = (body: unknown, token?: string, headers: Record<string, string> = {}) => ({
-  method: "POST",
-  token,
-  headers: { "content-type": "application/json", ...headers },
-  body: JSON.stringify(body),
-});
-const invite = (body: unknown, token?: string) => call("/v1/invites", jsonBody(body, token));
-const accept = (body: unknown) =>
-  call("/v1/invites/accept", jsonBody(body, undefined, { "cf-connecting-ip": randomIp() }));
-const revoke = (id: string, token?: string) => call(`/v1/invites/${id}`, { method: "DELETE", token });
-
-async function newInvite(
-  token: string,
-  role = "developer",
-  email = uniqueEmail(),
-): Promise<InviteBody & { accept_token: string }> {
-  const response = await invite({ email, role }, token);
-  expect(response.status).toBe(201);
-  return response.json();
-}
-
-const owner = <T>(customerId: string, sql: string, values: unknown[]) =>
-  asOwner((client) => asCustomer(client, customerId, async () => (await client.query(sql, values)).rows as T[]));
-
-const sha256hex = async (text: string) =>
-  [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))]
-    .map((b) => b.toString(16).padStart(2, "0"))
-    .join("");
+import { expectProblem } from "../helpers/http.ts";
 
 let alice: TestTenant;
 let bob: TestTenant;
@@ -71,7 +45,11 @@ describe("POST /v1/invites", () => {
       status: "pending",
       invited_by: admin.user.id,
     });
-    expect(body.accept_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // The token goes to the invitee only: never in the inviter's response.
+    expect(body).not.toHaveProperty("accept_token");
+    expect(JSON.stringify(body)).not.toMatch(/token/);
+    const token = await tokenOf(body);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const days = (Date.parse(body.expires_at) - Date.parse(body.created_at)) / 86_400_000;
     expect(days).toBeGreaterThan(6.99);
     expect(days).toBeLessThan(7.01);
@@ -81,7 +59,7 @@ describe("POST /v1/invites", () => {
       "SELECT encode(token_hash, 'hex') AS token_hash, invited_by FROM user_invites WHERE id = $1",
       [body.id],
     );
-    expect(row).toEqual({ token_hash: await sha256hex(body.accept_token!), invited_by: admin.user.id });
+    expect(row).toEqual({ token_hash: await sha256hex(token), invited_by: admin.user.id });
 
     const outbox = await owner<{ type: string; payload: Record<string, unknown> }>(
       alice.customerId,
@@ -100,7 +78,7 @@ describe("POST /v1/invites", () => {
       },
     ]);
     // The accept link is never readable at rest: sealed until the email is sent, then gone.
-    expect(JSON.stringify(outbox)).not.toContain(body.accept_token!);
+    expect(JSON.stringify(outbox)).not.toContain(token);
     expect(outbox[0]!.payload).not.toHaveProperty("accept_url");
     const audit = await owner<{ action: string; actor_id: string }>(
       alice.customerId,
@@ -170,14 +148,6 @@ describe("POST /v1/invites", () => {
   });
 });
 
-async function expireInvite(customerId: string, id: string) {
-  await owner(
-    customerId,
-    "UPDATE user_invites SET created_at = now() - interval '8 days', expires_at = now() - interval '1 day' WHERE id = $1",
-    [id],
-  );
-}
-
 describe("GET /v1/invites", () => {
   it("lists the customer's invites with computed status, filterable by status", async () => {
     const tenant = await createTenant();
@@ -186,7 +156,7 @@ describe("GET /v1/invites", () => {
     const accepted = await newInvite(tenantAdmin.token);
     const revoked = await newInvite(tenantAdmin.token);
     const expired = await newInvite(tenantAdmin.token);
-    expect((await accept({ token: accepted.accept_token, name: "Accepted", password: PASSWORD })).status).toBe(201);
+    expect((await accept({ token: await tokenOf(accepted), name: "Accepted", password: PASSWORD })).status).toBe(201);
     expect((await revoke(revoked.id, tenantAdmin.token)).status).toBe(200);
     await expireInvite(tenant.customerId, expired.id);
 
@@ -255,7 +225,7 @@ describe("DELETE /v1/invites/{id}", () => {
       [pending.id],
     );
     expect(audit.map((a) => a.action)).toEqual(["user.invited", "user.invite_revoked"]);
-    await expectProblem(await accept({ token: pending.accept_token, name: "Too Late", password: PASSWORD }), {
+    await expectProblem(await accept({ token: await tokenOf(pending), name: "Too Late", password: PASSWORD }), {
       status: 404,
       type: "invite-invalid",
     });
@@ -265,7 +235,7 @@ describe("DELETE /v1/invites/{id}", () => {
 
   it("answers 409 for an accepted invite", async () => {
     const used = await newInvite(admin.token);
-    expect((await accept({ token: used.accept_token, name: "Joined", password: PASSWORD })).status).toBe(201);
+    expect((await accept({ token: await tokenOf(used), name: "Joined", password: PASSWORD })).status).toBe(201);
     await expectProblem(await revoke(used.id, admin.token), { status: 409, type: "invite-accepted" });
   });
 
@@ -287,156 +257,5 @@ describe("DELETE /v1/invites/{id}", () => {
     });
     await expectProblem(await revoke(pending.id), { status: 401 });
     await expectProblem(await revoke(pending.id, viewer.token), { status: 403, type: "insufficient-permission" });
-  });
-});
-
-describe("POST /v1/invites/accept", () => {
-  it("invite -> accept -> the new user is signed in, can log in, and has the invited role", async () => {
-    const sent = await newInvite(admin.token, "support");
-    const response = await accept({ token: sent.accept_token, name: "Grace Hopper", password: PASSWORD });
-    expect(response.status).toBe(201);
-    const body = await response.json<AcceptBody>();
-    expect(body).toMatchObject({
-      user: { object: "user", email: sent.email, name: "Grace Hopper", role: "support", status: "active" },
-      token_type: "Bearer",
-      customer_id: alice.customerId,
-    });
-    // Ends with the 12-hour session it was recorded with (signed a moment later).
-    expect(body.expires_in).toBeGreaterThan(12 * 3600 - 10);
-    expect(body.expires_in).toBeLessThanOrEqual(12 * 3600);
-    const me = await (await call("/v1/me", { token: body.session_token })).json<{
-      user: { id: string; role: string };
-      customer: { id: string };
-    }>();
-    expect(me).toMatchObject({ user: { id: body.user.id, role: "support" }, customer: { id: alice.customerId } });
-
-    const token = await login(sent.email, PASSWORD);
-    const again = await (await call("/v1/me", { token })).json<{ user: { role: string }; permissions: string[] }>();
-    expect(again.user.role).toBe("support");
-    expect(again.permissions).toContain("support:write");
-
-    const listed = await (await call(`/v1/users/${body.user.id}`, { token: admin.token })).json<{ role: string }>();
-    expect(listed.role).toBe("support");
-    const audit = await owner<{ action: string; actor_type: string; actor_id: string }>(
-      alice.customerId,
-      "SELECT action, actor_type, actor_id FROM audit_events WHERE resource_id = $1 ORDER BY seq",
-      [body.user.id],
-    );
-    expect(audit).toEqual([{ action: "user.invite_accepted", actor_type: "user", actor_id: body.user.id }]);
-    const sessions = await owner<{ id: string }>(
-      alice.customerId,
-      "SELECT id FROM user_sessions WHERE user_id = $1 ORDER BY id",
-      [body.user.id],
-    );
-    expect(sessions[0]!.id).toBe(body.session_id);
-  });
-
-  it("accepts an invite once only", async () => {
-    const sent = await newInvite(admin.token);
-    expect((await accept({ token: sent.accept_token, name: "First", password: PASSWORD })).status).toBe(201);
-    const second = await expectProblem(await accept({ token: sent.accept_token, name: "Second", password: PASSWORD }), {
-      status: 404,
-      type: "invite-invalid",
-    });
-    expect(second.detail).toBe("This invite is invalid, expired or has already been used.");
-  });
-
-  it("accepts once only when two accepts race", async () => {
-    const sent = await newInvite(admin.token);
-    const responses = await Promise.all([
-      accept({ token: sent.accept_token, name: "Racer One", password: PASSWORD }),
-      accept({ token: sent.accept_token, name: "Racer Two", password: PASSWORD }),
-    ]);
-    expect(responses.map((r) => r.status).sort()).toEqual([201, 404]);
-    const loser = responses.find((r) => r.status === 404)!;
-    expect((await loser.json<ProblemBody>()).type).toMatch(/invite-invalid$/);
-    const users = await owner(alice.customerId, "SELECT id FROM users WHERE email = $1", [sent.email]);
-    expect(users).toHaveLength(1);
-  });
-
-  it("answers the same 404 for an expired, a revoked and an unknown token", async () => {
-    const expired = await newInvite(admin.token);
-    await expireInvite(alice.customerId, expired.id);
-    const revoked = await newInvite(admin.token);
-    await revoke(revoked.id, admin.token);
-    const details = new Set<string>();
-    for (const token of [expired.accept_token, revoked.accept_token, "made-up-token"]) {
-      details.add(
-        (
-          await expectProblem(await accept({ token, name: "Nobody", password: PASSWORD }), {
-            status: 404,
-            type: "invite-invalid",
-          })
-        ).detail,
-      );
-    }
-    expect(details.size).toBe(1);
-  });
-
-  it("answers the same 404 when the customer is no longer active", async () => {
-    const tenant = await createTenant();
-    const tenantAdmin = await userToken(tenant.customerId, "admin");
-    const sent = await newInvite(tenantAdmin.token);
-    await owner(tenant.customerId, "UPDATE customers SET status = 'suspended' WHERE id = $1", [tenant.customerId]);
-    await expectProblem(await accept({ token: sent.accept_token, name: "Late", password: PASSWORD }), {
-      status: 404,
-      type: "invite-invalid",
-    });
-  });
-
-  it("refuses a weak password with 422 naming body.password, and the invite stays usable", async () => {
-    const sent = await newInvite(admin.token);
-    await expectProblem(await accept({ token: sent.accept_token, name: "Weak", password: "short" }), {
-      status: 422,
-      type: "validation-error",
-      field: "body.password",
-    });
-    await expectProblem(await accept({ token: sent.accept_token, name: "Weak", password: sent.email }), {
-      status: 422,
-      type: "validation-error",
-      field: "body.password",
-    });
-    await expectProblem(await accept({ token: sent.accept_token, name: "Weak", password: "x".repeat(257) }), {
-      status: 422,
-      type: "validation-error",
-      field: "body.password",
-    });
-    expect((await accept({ token: sent.accept_token, name: "Strong", password: PASSWORD })).status).toBe(201);
-  });
-
-  it("rejects invalid bodies with 422 naming the fields", async () => {
-    const missing = await expectProblem(await accept({}), { status: 422, type: "validation-error" });
-    expect(missing.errors!.map((e) => e.field).sort()).toEqual(["body.name", "body.password", "body.token"]);
-    await expectProblem(await accept({ token: "t", name: "", password: PASSWORD }), {
-      status: 422,
-      type: "validation-error",
-      field: "body.name",
-    });
-  });
-
-  it("answers 409 email-taken when the address got a user elsewhere meanwhile, and the invite stays pending", async () => {
-    const sent = await newInvite(admin.token);
-    await createUser(bob.customerId, { email: sent.email });
-    await expectProblem(await accept({ token: sent.accept_token, name: "Taken", password: PASSWORD }), {
-      status: 409,
-      type: "email-taken",
-    });
-    const [row] = await owner<{ accepted_at: string | null }>(
-      alice.customerId,
-      "SELECT accepted_at FROM user_invites WHERE id = $1",
-      [sent.id],
-    );
-    expect(row!.accepted_at).toBeNull();
-  });
-
-  it("is public: it needs no credentials and ignores any that are sent", async () => {
-    const sent = await newInvite(admin.token, "viewer");
-    const response = await call("/v1/invites/accept", {
-      ...jsonBody({ token: sent.accept_token, name: "Public", password: PASSWORD }, bobAdmin.token, {
-        "cf-connecting-ip": randomIp(),
-      }),
-    });
-    expect(response.status).toBe(201);
-    expect((await response.json<AcceptBody>()).customer_id).toBe(alice.customerId);
   });
 });

@@ -91,7 +91,6 @@ describe("OpenAPI document", () => {
         "Invite",
         "InviteList",
         "CreateInviteRequest",
-        "CreatedInvite",
         "AcceptInviteRequest",
         "AcceptedInvite",
         "RoleInfo",
@@ -99,6 +98,9 @@ describe("OpenAPI document", () => {
         "PermissionMatrix",
       ]),
     );
+    // No response carries an invite's token: it goes only to the invitee's email.
+    expect(Object.keys(doc.components.schemas)).not.toContain("CreatedInvite");
+    expect(JSON.stringify(doc.components.schemas)).not.toContain("accept_token");
     const permissionOf = (path: string, method: string) => doc.paths[path]?.[method]?.["x-required-permission"];
     expect(permissionOf("/v1/users", "get")).toBe("users:read");
     expect(permissionOf("/v1/users/{id}", "get")).toBe("users:read");

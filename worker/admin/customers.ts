@@ -35,12 +35,9 @@ export interface OnboardInput {
 export interface Onboarded {
   customer: CustomerRow;
   invite: InviteRow;
-  /** The single-use invite token; only its hash is stored. */
-  acceptToken: string;
-  acceptUrl: string;
 }
 
-export const acceptUrlFor = (token: string) => `${PORTAL_ACCEPT_URL}?token=${encodeURIComponent(token)}`;
+const acceptUrlFor = (token: string) => `${PORTAL_ACCEPT_URL}?token=${encodeURIComponent(token)}`;
 
 /** Creates the customer, its first admin's invite and the `user.invited` outbox event, audited. */
 export async function onboardCustomer(db: Database, audit: Audit, emit: Emit, input: OnboardInput): Promise<Onboarded> {
@@ -93,7 +90,7 @@ export async function onboardCustomer(db: Database, audit: Audit, emit: Emit, in
       admin_email: invite!.email,
     },
   });
-  return { customer: customer!, invite: invite!, acceptToken: token, acceptUrl };
+  return { customer: customer!, invite: invite! };
 }
 
 export interface CustomerFilters extends PaginationQuery {

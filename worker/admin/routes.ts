@@ -43,13 +43,6 @@ const adminInviteSchema = z
     email: z.string().openapi({ example: "ada@acme-health.example" }),
     role: z.literal("admin"),
     expires_at: z.string().datetime({ offset: true }),
-    accept_token: z.string().openapi({
-      description: "Single-use invite token, shown only here (it is also emailed). Only its hash is stored.",
-      example: "q3v9Yd0cQk1mJrZt8bVfX2nL5sPwA7eH4uK6gC1oR0E",
-    }),
-    accept_url: z.string().url().openapi({
-      example: "https://portal.securebase.io/invites/accept?token=q3v9Yd0cK2mXbP8wz4TgLr1uKdHs6fEaN7oQiXyBvZ5M",
-    }),
   })
   .openapi("AdminInvite");
 
@@ -106,7 +99,7 @@ const createRoute = secured("super_admin", {
   summary: "Onboard a customer and invite its first admin (SecureBase staff)",
   description:
     "Creates the customer and a 7-day invite for its first `admin` user, queues the invite email, and records " +
-    "`customer.created` in the new customer's audit trail, all in one transaction. The invite token is returned once.",
+    "`customer.created` in the new customer's audit trail, all in one transaction. The invite token goes only to the admin's email, never to staff.",
   request: { body: { content: { "application/json": { schema: createBodySchema } }, required: true } },
   responses: {
     201: {
@@ -231,8 +224,6 @@ export const adminRoutes = new OpenAPIHono<AppEnv>()
           email: onboarded.invite.email,
           role: "admin" as const,
           expires_at: onboarded.invite.expiresAt.toISOString(),
-          accept_token: onboarded.acceptToken,
-          accept_url: onboarded.acceptUrl,
         },
       },
       201,

@@ -6,9 +6,9 @@ import type { AppEnv } from "../http/context.ts";
 import { newEvent } from "../events/messages.ts";
 import { problemResponses, ProblemError } from "../http/problem.ts";
 import { open, secured } from "../http/routes.ts";
-import { consumeRateLimit, rateLimitHeaders } from "../platform/rate-limit-client.ts";
-import { clientIp } from "../http/client-ip.ts";
 import { readAs, writeAs } from "../http/transactions.ts";
+import { issueDeviceToken, knownDevice } from "./device-token.ts";
+import { releaseLoginFailure, reserveLoginFailure, throttleLoginNetwork } from "./login-throttle.ts";
 import { verifyPassword } from "./passwords.ts";
 import type { Principal } from "./principal.ts";
 import { revokeSession } from "./revocation.ts";
@@ -25,8 +25,16 @@ const sessionTokenSchema = z
   })
   .openapi("SessionToken");
 
+const deviceTokenSchema = z.string().openapi({
+  description:
+    "Known-device token (30 days). Send it with the next login from this client: once an account has 10 failed " +
+    "logins in 15 minutes, only a login that carries one of that user's device tokens may still sign in before " +
+    "the window ends. It is not a credential: it opens nothing by itself.",
+  example: "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0…",
+});
+
 const loginResultSchema = sessionTokenSchema
-  .extend({ user_id: z.string().uuid(), session_id: z.string().uuid() })
+  .extend({ user_id: z.string().uuid(), session_id: z.string().uuid(), device_token: deviceTokenSchema })
   .openapi("LoginResult");
 
 const exchangeRoute = secured(
@@ -52,6 +60,9 @@ const loginBodySchema = z
   .strictObject({
     email: z.string().email().max(320).openapi({ example: "ada@acme-health.example" }),
     password: text({ min: 1, max: 256, trim: false }).openapi({ example: "correct horse battery staple" }),
+    device_token: text({ min: 1, max: 2048 }).optional().openapi({
+      description: "The `device_token` of an earlier login from this client (see LoginResult).",
+    }),
   })
   .openapi("LoginRequest");
 
@@ -63,7 +74,9 @@ const loginRoute = open({
   summary: "Log a portal user in with email and password",
   description:
     "Returns a session token for the user (12 hours) and records a session you can list and revoke. " +
-    "Failures are deliberately generic. Throttled per account (10 per 15 min) and per IP (100 per 15 min).",
+    "Failures are deliberately generic. Throttled per network (100 attempts per 15 min per IPv4 address or " +
+    "IPv6 /64) and per account (10 failed attempts per 15 min; after that, until the window ends, only a login " +
+    "that sends a `device_token` this user got from an earlier login may sign in, with 10 failures of its own).",
   request: { body: { content: { "application/json": { schema: loginBodySchema } }, required: true } },
   responses: {
     200: { description: "Logged in", content: { "application/json": { schema: loginResultSchema } } },
@@ -108,7 +121,6 @@ const meRoute = secured("authenticated", {
   },
 });
 
-const LOGIN_WINDOW_SECONDS = 15 * 60;
 const invalidLogin = () => new ProblemError(401, "invalid-credentials", "Unauthorized", "Invalid email or password.");
 
 interface LoginRow extends Record<string, unknown> {
@@ -141,30 +153,21 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     );
   })
   .openapi(loginRoute, async (c) => {
-    const { email, password } = c.req.valid("json");
+    const { email, password, device_token: deviceToken } = c.req.valid("json");
     const address = email.toLowerCase();
-    const ip = clientIp(c) ?? "unknown";
-    for (const [subject, limit] of [
-      [`login:email:${address}`, 10],
-      [`login:ip:${ip}`, 100],
-    ] as const) {
-      const decision = await consumeRateLimit(c.env.RATE_LIMITER, subject, limit, LOGIN_WINDOW_SECONDS);
-      if (!decision.allowed) {
-        throw new ProblemError(
-          429,
-          "rate-limited",
-          "Too many login attempts",
-          `Too many attempts; retry after ${decision.resetSeconds} s.`,
-          {
-            headers: rateLimitHeaders(decision),
-          },
-        );
-      }
-    }
-    const [row] = await c.var.db.system<LoginRow>("SELECT * FROM app.find_login($1)", [address]);
+    await throttleLoginNetwork(c);
+    let found: Promise<LoginRow | undefined> | undefined;
+    const findUser = () =>
+      (found ??= c.var.db.system<LoginRow>("SELECT * FROM app.find_login($1)", [address]).then(([row]) => row));
+    const reserved = await reserveLoginFailure(c, address, async () => {
+      const user = await findUser();
+      return user ? knownDevice(c.env.SESSION_SIGNING_KEYS, deviceToken, user.user_id) : null;
+    });
+    const row = await findUser();
     // Always verify (against a decoy when there is no user), so timing does not reveal accounts.
     const passwordOk = await verifyPassword(password, row?.password_hash ?? null);
     if (!row || !passwordOk || row.user_status !== "active" || row.customer_status !== "active") throw invalidLogin();
+    await releaseLoginFailure(c, reserved);
 
     const superAdmin = row.platform_role === "super_admin";
     const context = { customerId: row.customer_id, userId: row.user_id, role: row.role, superAdmin };
@@ -202,6 +205,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
         expires_in: expiresIn,
         user_id: row.user_id,
         session_id: sessionId,
+        device_token: await issueDeviceToken(c.env.SESSION_SIGNING_KEYS, row.user_id),
       },
       200,
     );

@@ -1,6 +1,9 @@
 // Idempotency-Key on POST (Stripe's semantics): the first response to a key is stored for 24 h
 // per customer and replayed to every retry with the same key; the same key with a different
-// request is a 422; a retry while the first is still running is a 409. The claim is an INSERT
+// request is a 422; a retry while the first is still running is a 409. A stored response belongs
+// to the credential that caused it: another key or user of the tenant sending the same key gets a
+// 409 and never the stored body, which may hold a secret meant for the first caller only
+// (docs/security.md, "Idempotency"). The claim is an INSERT
 // on the (customer_id, key) primary key, so concurrent duplicates cannot both execute.
 // Responses that did not run the operation (401, 429, validation 400/422) and server errors are
 // not stored: the client may retry those with the same key. Stored responses are encrypted
@@ -18,6 +21,10 @@ import { problem } from "./problem.ts";
 /** A request still unfinished after this long is presumed dead and may be retried. */
 const ABANDONED_AFTER_MS = 60_000;
 const NOT_STORED = new Set([400, 401, 422, 429]);
+
+/** The credential a stored response belongs to: a key (and its session tokens), or a user. */
+const principalOf = (principal: { keyId: string | null; userId: string | null }) =>
+  principal.keyId ? `key:${principal.keyId}` : `user:${principal.userId}`;
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
 
@@ -39,6 +46,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     );
   }
   const principal = c.var.principal;
+  const owner = principalOf(principal);
   const path = new URL(c.req.url).pathname;
   const requestHash = await sha256(`${c.req.method} ${path}\n${await c.req.text()}`);
   const context = tenantContextOf(principal);
@@ -47,7 +55,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const claim = await c.var.db.tenant(context, "write", async (db) => {
     const [inserted] = await db
       .insert(idempotencyKeys)
-      .values({ customerId: principal.customerId, key, method: c.req.method, path, requestHash })
+      .values({ customerId: principal.customerId, key, method: c.req.method, path, requestHash, principal: owner })
       .onConflictDoNothing()
       .returning({ key: idempotencyKeys.key });
     if (inserted) return { state: "claimed" as const };
@@ -62,6 +70,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
           method: c.req.method,
           path,
           requestHash,
+          principal: owner,
           statusCode: null,
           responseBody: null,
           responseHeaders: null,
@@ -72,11 +81,22 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
         .where(where);
       return { state: "claimed" as const };
     }
+    // Checked before the request and the progress: another credential learns nothing of either.
+    if (row.principal !== owner) return { state: "foreign" as const };
     if (!sameBytes(row.requestHash, requestHash)) return { state: "mismatch" as const };
     if (row.completedAt === null) return { state: "in_progress" as const };
     return { state: "replay" as const, row };
   });
 
+  if (claim.state === "foreign") {
+    return problem(
+      c,
+      409,
+      "idempotency-key-in-use",
+      "Idempotency key in use",
+      "Another credential used this Idempotency-Key within the last 24 hours. Use a new key.",
+    );
+  }
   if (claim.state === "mismatch") {
     return problem(
       c,

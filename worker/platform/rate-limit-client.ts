@@ -16,6 +16,11 @@ export async function consumeRateLimit(
   return stub.consume(limit, windowSeconds);
 }
 
+/** Gives back an attempt consumeRateLimit() counted, once it is known not to count. */
+export async function releaseRateLimit(namespace: DurableObjectNamespace<RateLimiter>, subject: string): Promise<void> {
+  await namespace.get(namespace.idFromName(subject)).release(1);
+}
+
 export function rateLimitHeaders(decision: RateLimitDecision): Record<string, string> {
   return {
     "RateLimit-Limit": String(decision.limit),

@@ -62,6 +62,16 @@ export class RateLimiter extends DurableObject {
     return this.#calls;
   }
 
+  /**
+   * Gives back what a consume() reserved, when the attempt turned out not to count (a login whose
+   * password was right: only failures count). Never below zero; a window that rolled meanwhile
+   * may get back one it did not take, which errs towards allowing.
+   */
+  release(cost = 1): void {
+    this.#calls += 1;
+    this.#count = Math.max(0, this.#count - cost);
+  }
+
   consume(limit: number, windowSeconds: number, cost = 1): RateLimitDecision {
     this.#calls += 1;
     const now = this.#roll(windowSeconds);

@@ -5,13 +5,12 @@ import { pageSchema, paginationQuerySchema, pageOf } from "../http/pagination.ts
 import { problemResponses, ProblemError } from "../http/problem.ts";
 import { open, secured } from "../http/routes.ts";
 import { consumeRateLimit, rateLimitHeaders } from "../platform/rate-limit-client.ts";
-import { clientIp } from "../http/client-ip.ts";
+import { clientIpBucket } from "../http/client-ip.ts";
 import { readAs, writeAs } from "../http/transactions.ts";
 import { acceptInvite, createInvite, listInvites, revokeInvite } from "./invites.ts";
 import {
   acceptedInviteSchema,
   acceptInviteSchema,
-  createdInviteSchema,
   createInviteSchema,
   idParam,
   inviteSchema,
@@ -27,14 +26,14 @@ const createRoute = secured("users:write", {
   summary: "Invite someone to the customer's portal with a role",
   description:
     "Creates a pending invite and emails a link with a **single-use** token that **expires after 7 days**. " +
-    "The token is also returned here, once (`accept_token`); only its SHA-256 is stored. One pending invite per " +
+    "The token goes only to the invitee's email, never to the inviter; only its SHA-256 is stored. One pending invite per " +
     "address: revoke it to invite again (an expired one is replaced automatically). An address that already has " +
     "a user in this customer is a 409.",
   request: { body: { content: { "application/json": { schema: createInviteSchema } }, required: true } },
   responses: {
     201: {
-      description: "The invite, with its token (shown only now)",
-      content: { "application/json": { schema: createdInviteSchema } },
+      description: "The invite (its token is emailed)",
+      content: { "application/json": { schema: inviteSchema } },
     },
     ...problemResponses(400, 401, 403, 409, 422),
   },
@@ -91,13 +90,14 @@ const acceptRoute = open({
   summary: "Accept an invite: create your user and sign in",
   description:
     "Public. Exchanges the emailed token for a user with the invited role and email, and returns a session token " +
-    "(12 hours), like `POST /v1/auth/login`. A token works **once** and for **7 days**; an unknown, used, revoked or " +
-    "expired token is the same 404 `invite-invalid`. Passwords: 12–256 characters, not the email address. " +
-    "Throttled per IP (30 per 15 min).",
+    "(12 hours), like `POST /v1/auth/login`. A token works **once** and for **7 days**. Every failure — an unknown, " +
+    "used, revoked or expired token, or an address that meanwhile has an account — is the same 404 `invite-invalid`. " +
+    "Passwords: 12–256 characters, not the email address. " +
+    "Throttled per IPv4 address or IPv6 /64 (30 per 15 min).",
   request: { body: { content: { "application/json": { schema: acceptInviteSchema } }, required: true } },
   responses: {
     201: { description: "The new user, signed in", content: { "application/json": { schema: acceptedInviteSchema } } },
-    ...problemResponses(404, 409, 422, 429),
+    ...problemResponses(404, 422, 429),
   },
 });
 
@@ -108,10 +108,10 @@ export const inviteRoutes = new OpenAPIHono<AppEnv>()
   .openapi(createRoute, async (c) => {
     const body = c.req.valid("json");
     const { customerId, userId } = c.var.principal;
-    const { invite, token } = await writeAs(c, (db, audit, emit) =>
-      createInvite(db, audit, emit, { customerId, userId }, body),
-    );
-    return c.json({ ...toInvite(invite), accept_token: token }, 201);
+    // The token is emailed to the invitee only (docs/auth.md, "Permissions"): whoever invites
+    // must not be able to accept for the address.
+    const invite = await writeAs(c, (db, audit, emit) => createInvite(db, audit, emit, { customerId, userId }, body));
+    return c.json(toInvite(invite), 201);
   })
   .openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
@@ -129,7 +129,7 @@ export const inviteRoutes = new OpenAPIHono<AppEnv>()
   .openapi(acceptRoute, async (c) => {
     const decision = await consumeRateLimit(
       c.env.RATE_LIMITER,
-      `invite-accept:ip:${clientIp(c) ?? "unknown"}`,
+      `invite-accept:ip:${clientIpBucket(c)}`,
       ACCEPT_LIMIT,
       ACCEPT_WINDOW_SECONDS,
     );

@@ -26,13 +26,17 @@ export function uniqueViolation(error: unknown): string | undefined {
 
 const conflict = (slug: string, title: string, detail: string) => new ProblemError(409, slug, title, detail);
 
-/** One generic answer for unknown, used, revoked and expired tokens and inactive customers. */
+/**
+ * The one answer to every failed acceptance: unknown, used, revoked or expired token, inactive
+ * customer, or an address that has an account by now (in any tenant: telling them apart would
+ * reveal accounts elsewhere).
+ */
 export const inviteInvalid = () =>
   new ProblemError(
     404,
     "invite-invalid",
     "Invite not valid",
-    "This invite is invalid, expired or has already been used.",
+    "This invite cannot be accepted: it is invalid, expired or already used, or its address already has an account (sign in instead).",
   );
 
 /** SQL for each computed status; must agree with inviteStatus() in schemas.ts. */
@@ -76,7 +80,8 @@ export async function listInvites(
 /**
  * Creates a pending invite and queues its email. Emails are unique platform-wide, but only the
  * caller's own users are checked here: looking across tenants would tell any admin whether an
- * address has an account elsewhere. Such an invite fails at acceptance (409 email-taken).
+ * address has an account elsewhere. Such an invite fails at acceptance (the generic 404). The
+ * token leaves only in the invitee's email: the inviter never sees it.
  */
 export async function createInvite(
   db: Database,
@@ -84,7 +89,7 @@ export async function createInvite(
   emit: Emit,
   caller: { customerId: string; userId: string | null },
   input: { email: string; role: Role },
-): Promise<{ invite: InviteRow; token: string }> {
+): Promise<InviteRow> {
   const { customerId } = caller;
   const email = input.email.toLowerCase();
   const [existing] = await db
@@ -146,7 +151,7 @@ export async function createInvite(
       superseded_invite_ids: superseded.map((s) => s.id),
     },
   });
-  return { invite, token };
+  return invite;
 }
 
 /** Revokes a pending (or expired) invite; revoking a revoked invite changes nothing. */
@@ -247,9 +252,7 @@ export async function acceptInvite(
           })
           .returning()) as [UserRow];
       } catch (error) {
-        if (uniqueViolation(error) !== undefined) {
-          throw conflict("email-taken", "Email taken", "A user with this email already exists; sign in instead.");
-        }
+        if (uniqueViolation(error) !== undefined) throw inviteInvalid();
         throw error;
       }
       const sessionId = await insertUserSession(c, db, { customerId, userId, expiresAt });

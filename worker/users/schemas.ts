@@ -108,17 +108,6 @@ export const createInviteSchema = z
   })
   .openapi("CreateInviteRequest");
 
-export const createdInviteSchema = inviteSchema
-  .extend({
-    accept_token: z.string().openapi({
-      description:
-        "The single-use acceptance token, shown only in this response (only its SHA-256 is stored). " +
-        "It expires after 7 days and stops working once accepted or revoked.",
-      example: "q3Jx0c9V4mYbP2wz8TgLr1uKdHs6fEaN7oQiXyBvZ5M",
-    }),
-  })
-  .openapi("CreatedInvite");
-
 export const acceptInviteSchema = z
   .strictObject({
     token: text({ min: 1, max: 256, trim: false }).openapi({
