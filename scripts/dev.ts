@@ -86,6 +86,9 @@ const ses = { accessKeyId: "AKIALOCALDEVSINK", secretAccessKey: secrets.sesSecre
 const sink = await startLocalSink({ port: sinkPort, ses });
 
 const vars: Record<string, string> = {
+  // wrangler.toml's top level says "default" (a deploy without --env keeps the SSRF guard on);
+  // locally webhooks go to the sink on 127.0.0.1.
+  ENVIRONMENT: "development",
   DATABASE_URL: stack.apiUrl,
   JOBS_DATABASE_URL: stack.jobsUrl,
   ANALYTICS_DATABASE_URL: stack.analyticsUrl,
