@@ -46,7 +46,7 @@ describe("/v1/webhooks/endpoints", () => {
         (r) => r.action,
       ),
     }));
-    expect(sealed).toMatch(/^v1\./); // AES-GCM envelope (worker/platform/encryption.ts)
+    expect(sealed).toMatch(/^v2\./); // AES-GCM bound to its place (worker/platform/encryption.ts)
     expect(sealed).not.toContain(created.secret.slice(6));
     expect(audit).toEqual(["webhook_endpoint.created"]);
   });

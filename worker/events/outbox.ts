@@ -8,7 +8,7 @@
 // and removed from the row when it is published (see fan-out.ts).
 import type { outboxEvents } from "../../db/schema.ts";
 import { insertFromJson } from "../platform/commit-batch.ts";
-import { encryptWithCurrent } from "../platform/encryption.ts";
+import { type SealedPlace, seal } from "../platform/encryption.ts";
 import { uuidv7 } from "../platform/ids.ts";
 import { checkedPayload, type EventPayload, type EventType } from "./catalogue.ts";
 import type { EventMessage } from "./messages.ts";
@@ -31,6 +31,17 @@ export type Emit = <T extends EventType>(
   options?: { secrets?: Record<string, string> },
 ) => Promise<string>;
 
+/**
+ * Where an event's sealed secrets belong: its outbox row. The fan-out copies the ciphertext to
+ * the event's email (email_messages.secret_ciphertext), which opens it with the same place.
+ */
+export const eventSecretsPlace = (customerId: string, eventId: string): SealedPlace => ({
+  table: "outbox_events",
+  column: "payload",
+  customerId,
+  rowId: eventId,
+});
+
 /** The events one transaction emits, sent with its COMMIT. */
 export class OutboxBuffer {
   readonly events: OutboxEvent[] = [];
@@ -44,9 +55,13 @@ export class OutboxBuffer {
 
   emit: Emit = async (type, payload, options) => {
     const checked: Record<string, unknown> = { ...checkedPayload(type, payload) };
-    if (options?.secrets)
-      checked[SEALED_FIELD] = await encryptWithCurrent(this.#encryptionKey, JSON.stringify(options.secrets));
     const id = uuidv7();
+    if (options?.secrets)
+      checked[SEALED_FIELD] = await seal(
+        this.#encryptionKey,
+        JSON.stringify(options.secrets),
+        eventSecretsPlace(this.#customerId, id),
+      );
     this.events.push({ id, customerId: this.#customerId, type, payload: checked, createdAt: new Date() });
     return id;
   };

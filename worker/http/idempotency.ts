@@ -15,7 +15,7 @@ import { idempotencyKeys } from "../../db/schema.ts";
 import { tenantContextOf } from "../auth/principal.ts";
 import type { AppEnv } from "./context.ts";
 import { sha256 } from "../platform/encoding.ts";
-import { decrypt, encryptWithCurrent } from "../platform/encryption.ts";
+import { open, type SealedPlace, seal } from "../platform/encryption.ts";
 import { problem } from "./problem.ts";
 
 /** A request still unfinished after this long is presumed dead and may be retried. */
@@ -51,6 +51,12 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const requestHash = await sha256(`${c.req.method} ${path}\n${await c.req.text()}`);
   const context = tenantContextOf(principal);
   const where = and(eq(idempotencyKeys.customerId, principal.customerId), eq(idempotencyKeys.key, key));
+  const place: SealedPlace = {
+    table: "idempotency_keys",
+    column: "response_body",
+    customerId: principal.customerId,
+    rowId: key,
+  };
 
   const claim = await c.var.db.tenant(context, "write", async (db) => {
     const [inserted] = await db
@@ -119,7 +125,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   if (claim.state === "replay") {
     const { row } = claim;
     const sealed = (row.responseBody as { sealed?: string } | null)?.sealed;
-    return new Response(sealed ? await decrypt(c.env.DATA_ENCRYPTION_KEY, sealed) : "null", {
+    return new Response(sealed ? await open(c.env.DATA_ENCRYPTION_KEY, sealed, place) : "null", {
       status: row.statusCode ?? 200,
       headers: {
         ...(row.responseHeaders as Record<string, string>),
@@ -136,7 +142,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   let body: { sealed: string } | null = null;
   if (store) {
     const text = await c.res.clone().text();
-    body = { sealed: await encryptWithCurrent(c.env.DATA_ENCRYPTION_KEY, text) };
+    body = { sealed: await seal(c.env.DATA_ENCRYPTION_KEY, text, place) };
   }
   await c.var.db.tenant(context, "write", async (db) => {
     if (body !== null) {

@@ -8,7 +8,8 @@ import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import { emailMessages } from "../../db/schema.ts";
 import type { Env } from "../env.ts";
 import { withJobsDatabase } from "../platform/database.ts";
-import { decrypt } from "../platform/encryption.ts";
+import { eventSecretsPlace } from "../events/outbox.ts";
+import { open } from "../platform/encryption.ts";
 import { notificationKind } from "./catalogue.ts";
 import { safeError } from "../platform/log-safe.ts";
 
@@ -24,10 +25,13 @@ export async function renderEmail(env: Env, row: EmailRow): Promise<{ subject: s
   const kind = notificationKind(row.eventType);
   if (!kind) throw new Error(`no email template for ${row.eventType}`);
   const secrets = row.secretCiphertext
-    ? (JSON.parse(await decrypt(env.DATA_ENCRYPTION_KEY, new TextDecoder().decode(row.secretCiphertext))) as Record<
-        string,
-        string
-      >)
+    ? (JSON.parse(
+        await open(
+          env.DATA_ENCRYPTION_KEY,
+          new TextDecoder().decode(row.secretCiphertext),
+          eventSecretsPlace(row.customerId, row.eventId ?? ""),
+        ),
+      ) as Record<string, string>)
     : {};
   const { title, text } = kind.render(row.data, { apiUrl: env.PUBLIC_API_URL.replace(/\/$/, ""), secrets });
   const html = `<p>${linkify(escapeHtml(text)).replaceAll("\n", "<br>")}</p>`;

@@ -8,7 +8,8 @@ import type { EventType } from "../events/catalogue.ts";
 import type { Emit } from "../events/outbox.ts";
 import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
 import type { Database } from "../platform/database.ts";
-import { decrypt, encryptWithCurrent } from "../platform/encryption.ts";
+import { open, type SealedPlace, seal } from "../platform/encryption.ts";
+import { uuidv7 } from "../platform/ids.ts";
 import type { Audit } from "../http/transactions.ts";
 import { newSigningSecret } from "./signing.ts";
 
@@ -20,18 +21,34 @@ export const ROTATION_OVERLAP_SECONDS = 24 * 3600;
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (value: Uint8Array) => new TextDecoder().decode(value);
 
-export const sealSecret = async (key: string, secret: string) => bytes(await encryptWithCurrent(key, secret));
-export const openSecret = (key: string, sealed: Uint8Array) => decrypt(key, text(sealed));
+type SecretColumn = "secret_ciphertext" | "previous_secret_ciphertext";
+const secretPlace = (customerId: string, endpointId: string, column: SecretColumn): SealedPlace => ({
+  table: "webhook_endpoints",
+  column,
+  customerId,
+  rowId: endpointId,
+});
+
+/** A signing secret sealed for one endpoint's column (it opens nowhere else). */
+export const sealSecret = async (key: string, secret: string, customerId: string, id: string, column: SecretColumn) =>
+  bytes(await seal(key, secret, secretPlace(customerId, id, column)));
+export const openSecret = (key: string, sealed: Uint8Array, customerId: string, id: string, column: SecretColumn) =>
+  open(key, text(sealed), secretPlace(customerId, id, column));
 
 /** The secrets a delivery is signed with now: the current one, and the previous during its overlap. */
 export async function signingSecrets(
   key: string,
-  row: Pick<EndpointRow, "secretCiphertext" | "previousSecretCiphertext" | "previousSecretExpiresAt">,
+  row: { customerId: string; endpointId: string } & Pick<
+    EndpointRow,
+    "secretCiphertext" | "previousSecretCiphertext" | "previousSecretExpiresAt"
+  >,
   now = new Date(),
 ): Promise<string[]> {
-  const secrets = [await openSecret(key, row.secretCiphertext)];
+  const secrets = [await openSecret(key, row.secretCiphertext, row.customerId, row.endpointId, "secret_ciphertext")];
   if (row.previousSecretCiphertext && row.previousSecretExpiresAt && row.previousSecretExpiresAt > now) {
-    secrets.push(await openSecret(key, row.previousSecretCiphertext));
+    secrets.push(
+      await openSecret(key, row.previousSecretCiphertext, row.customerId, row.endpointId, "previous_secret_ciphertext"),
+    );
   }
   return secrets;
 }
@@ -53,14 +70,16 @@ export async function createEndpoint(
   input: EndpointInput,
 ): Promise<{ row: EndpointRow; secret: string }> {
   const secret = newSigningSecret();
+  const id = uuidv7();
   const [row] = await db
     .insert(webhookEndpoints)
     .values({
+      id,
       customerId,
       url: input.url,
       description: input.description,
       eventTypes: [...new Set(input.eventTypes)],
-      secretCiphertext: await sealSecret(encryptionKey, secret),
+      secretCiphertext: await sealSecret(encryptionKey, secret, customerId, id, "secret_ciphertext"),
     })
     .returning();
   await audit({
@@ -193,8 +212,17 @@ export async function rotateSecret(
   const [row] = await db
     .update(webhookEndpoints)
     .set({
-      secretCiphertext: await sealSecret(encryptionKey, secret),
-      previousSecretCiphertext: expirePreviousNow ? null : current.secretCiphertext,
+      secretCiphertext: await sealSecret(encryptionKey, secret, customerId, id, "secret_ciphertext"),
+      // The outgoing secret moves columns, so it is sealed again for its new place.
+      previousSecretCiphertext: expirePreviousNow
+        ? null
+        : await sealSecret(
+            encryptionKey,
+            await openSecret(encryptionKey, current.secretCiphertext, customerId, id, "secret_ciphertext"),
+            customerId,
+            id,
+            "previous_secret_ciphertext",
+          ),
       previousSecretExpiresAt: expirePreviousNow
         ? null
         : sql`now() + make_interval(secs => ${ROTATION_OVERLAP_SECONDS})`,
