@@ -124,6 +124,10 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
 
   http.on("upgrade", async (req, socket, head) => {
+    // Node hands an upgrade's socket over without its error listener; a client resetting it while
+    // the token is checked must not crash the process. ws adds its own once it takes the socket.
+    const dropOnError = () => socket.destroy();
+    socket.on("error", dropOnError);
     const url = new URL(req.url ?? "/", "http://proxy");
     const address = url.searchParams.get("address") ?? "";
     const tagName = options.exposeStats ? TAG_PATH.exec(url.pathname)?.[1] : undefined;
@@ -144,6 +148,7 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
     // Without verifyClient, ws completes an upgrade synchronously or refuses it without calling
     // back (a malformed handshake): then the slot is given back here.
     let upgraded = false;
+    socket.off("error", dropOnError);
     wss.handleUpgrade(req, socket, head, (ws) => {
       upgraded = true;
       const separator = address.lastIndexOf(":");
