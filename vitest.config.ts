@@ -108,6 +108,7 @@ const workerd = () =>
           JOBS_DATABASE_URL: own(inject("jobsUrl")),
           ANALYTICS_DATABASE_URL: own(inject("analyticsUrl")),
           DB_WS_PROXY_URL: `${inject("proxyUrl")}/${randomBytes(9).toString("base64url")}`,
+          DB_PROXY_TOKEN_KEY: inject("proxyTokenKey"),
           SESSION_SIGNING_KEYS: inject("sessionSigningKeys"),
           DB_CONTEXT_KEY: inject("dbContextKey"),
           DATA_ENCRYPTION_KEY: inject("dataEncryptionKey"),

@@ -11,6 +11,8 @@ import {
   type LocalAuthMethod,
   withUser,
 } from "./postgres.ts";
+import { randomBytes } from "node:crypto";
+import { proxyTokenKey } from "../services/ws-proxy/admission.ts";
 import { startWsProxy, type WsProxy } from "../services/ws-proxy/proxy.ts";
 
 export interface LocalStack {
@@ -25,6 +27,8 @@ export interface LocalStack {
   /** The read-only reporting role (sb_analytics). */
   analyticsUrl: string;
   proxy: WsProxy;
+  /** The Worker's DB_PROXY_TOKEN_KEY: the proxy admits only clients with tokens it signed. */
+  proxyTokenKey: string;
   /** Stops the WebSocket proxy (connections cut, new ones refused) — for fault tests. */
   stopProxy: () => Promise<void>;
   /** Starts it again on the same port. */
@@ -46,6 +50,8 @@ export async function startLocalStack(options: {
   contextKey: string;
   /** How the embedded Postgres authenticates clients (default cleartext password). */
   authMethod?: LocalAuthMethod;
+  /** The proxy's token key (base64url, ≥ 32 bytes); default a new random one. */
+  proxyTokenKey?: string;
 }): Promise<LocalStack> {
   let stopPostgres: () => Promise<void> = async () => undefined;
   let ownerUrl: string;
@@ -69,8 +75,11 @@ export async function startLocalStack(options: {
     await setLoginPasswords(ownerUrl);
     await installContextKey(ownerUrl, options.contextKey);
     const target = new URL(ownerUrl);
+    // The same admission check as deployed (services/ws-proxy/admission.ts), with a local key.
+    const tokenKeyText = options.proxyTokenKey ?? randomBytes(32).toString("base64url");
     const proxyOptions = {
       allow: [`${target.hostname}:${target.port || 5432}`],
+      tokenKey: proxyTokenKey(tokenKeyText),
       port: options.proxyPort,
       latencyMs: options.proxyLatencyMs,
       exposeStats: true,
@@ -94,6 +103,7 @@ export async function startLocalStack(options: {
       startProxy: async () => {
         proxy ??= await startWsProxy({ ...proxyOptions, port });
       },
+      proxyTokenKey: tokenKeyText,
       migrations,
       stop: async () => {
         await proxy?.close();

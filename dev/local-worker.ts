@@ -90,6 +90,7 @@ export async function startLocalWorker(
       JOBS_DATABASE_URL: stack.jobsUrl,
       ANALYTICS_DATABASE_URL: stack.analyticsUrl,
       DB_WS_PROXY_URL: stack.proxy.url,
+      DB_PROXY_TOKEN_KEY: stack.proxyTokenKey,
       DB_PIPELINE_CONNECT: options.databaseAuth === "scram" ? "false" : "password",
       SESSION_SIGNING_KEYS: signingKeys,
       DB_CONTEXT_KEY: contextKey,

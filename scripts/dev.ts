@@ -93,6 +93,7 @@ const vars: Record<string, string> = {
   JOBS_DATABASE_URL: stack.jobsUrl,
   ANALYTICS_DATABASE_URL: stack.analyticsUrl,
   DB_WS_PROXY_URL: stack.proxy.url,
+  DB_PROXY_TOKEN_KEY: stack.proxyTokenKey,
   SESSION_SIGNING_KEYS: secrets.sessionSigningKeys,
   DB_CONTEXT_KEY: secrets.dbContextKey,
   DATA_ENCRYPTION_KEY: secrets.dataEncryptionKey,

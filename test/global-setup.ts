@@ -25,6 +25,8 @@ declare module "vitest" {
     dbContextKey: string;
     dataEncryptionKey: string;
     proxyUrl: string;
+    /** DB_PROXY_TOKEN_KEY: signs the tokens the proxy asks of every connection. */
+    proxyTokenKey: string;
     proxyStatsUrl: string;
     sessionSigningKeys: string;
     migrations: { firstRun: string[]; secondRun: { applied: string[]; skipped: string[] } };
@@ -60,6 +62,7 @@ export default async function setup(project: TestProject) {
   project.provide("apiUrl", stack.apiUrl);
   project.provide("jobsUrl", stack.jobsUrl);
   project.provide("proxyUrl", stack.proxy.url);
+  project.provide("proxyTokenKey", stack.proxyTokenKey);
   project.provide("proxyStatsUrl", `http://127.0.0.1:${stack.proxy.port}/stats`);
   project.provide(
     "sessionSigningKeys",

@@ -11,6 +11,11 @@ export interface Env {
   ANALYTICS_DATABASE_URL?: string;
   /** WebSocket proxy in front of Postgres, e.g. ws://127.0.0.1:5480/v2 or wss://dbproxy.example/v2. */
   DB_WS_PROXY_URL: string;
+  /**
+   * Secret: base64url key (≥ 32 bytes) that signs the short-lived token the WebSocket proxy asks
+   * of every connection (worker/platform/database-proxy-token.ts); the proxy's WSPROXY_TOKEN_KEY.
+   */
+  DB_PROXY_TOKEN_KEY: string;
   /** "password" pipelines connection start-up (needs cleartext-password auth behind TLS); else "false". */
   DB_PIPELINE_CONNECT?: string;
   /**

@@ -7,10 +7,24 @@
 //                         public roots: RDS Proxy presents an ACM certificate (Amazon Root CA,
 //                         a public root); Aurora itself one from the RDS CA bundle
 //   WSPROXY_TLS_DIR       directory with cert.pem and key.pem to serve HTTPS/WSS; unset: plain HTTP
+//   WSPROXY_TOKEN_KEY     base64url HMAC key (≥ 32 bytes) the Worker signs client tokens with
+//                         (its DB_PROXY_TOKEN_KEY); required: there is no unauthenticated mode
+//   WSPROXY_MAX_PER_SOURCE     concurrent connections per source address (200)
+//   WSPROXY_MAX_CONNECTIONS    concurrent connections in total (2000)
+//   WSPROXY_TRUST_FORWARDED_FOR  "true" (default): the source is the last X-Forwarded-For entry,
+//                         which the ALB appends — the task only accepts traffic from the ALB
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { rootCertificates } from "node:tls";
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_SOURCE, proxyTokenKey } from "./admission.ts";
 import { startWsProxy, type UpstreamTls } from "./proxy.ts";
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name]?.trim();
+  if (!text) return fallback;
+  if (!/^[1-9]\d{0,6}$/.test(text)) throw new Error(`${name} must be a positive integer`);
+  return Number(text);
+}
 
 export function configFromEnv(env: NodeJS.ProcessEnv) {
   const allow = (env.WSPROXY_ALLOW ?? "")
@@ -41,7 +55,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv) {
         key: readFileSync(join(env.WSPROXY_TLS_DIR, "key.pem"), "utf8"),
       }
     : undefined;
-  return { allow, port: Number(env.PORT ?? 8443), host: "0.0.0.0", upstreamTls, serverTls };
+  if (!env.WSPROXY_TOKEN_KEY) throw new Error("WSPROXY_TOKEN_KEY is required (the Worker's DB_PROXY_TOKEN_KEY)");
+  const tokenKey = proxyTokenKey(env.WSPROXY_TOKEN_KEY);
+  const trust = env.WSPROXY_TRUST_FORWARDED_FOR ?? "true";
+  if (trust !== "true" && trust !== "false") throw new Error("WSPROXY_TRUST_FORWARDED_FOR must be true or false");
+  const limits = {
+    maxPerSource: positiveInteger(env, "WSPROXY_MAX_PER_SOURCE", DEFAULT_MAX_PER_SOURCE),
+    maxTotal: positiveInteger(env, "WSPROXY_MAX_CONNECTIONS", DEFAULT_MAX_CONNECTIONS),
+    trustForwardedFor: trust === "true",
+  };
+  return { allow, port: Number(env.PORT ?? 8443), host: "0.0.0.0", upstreamTls, serverTls, tokenKey, limits };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -54,6 +77,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       tls: Boolean(config.serverTls),
       upstream_tls: config.upstreamTls.mode,
       allow: config.allow,
+      limits: config.limits,
     }),
   );
   const stop = () => void proxy.close().then(() => process.exit(0));

@@ -5,6 +5,9 @@
 // (services/ws-proxy/main.ts in the Docker image, on ECS behind an ALB: terraform/modules/ws-proxy).
 //
 // - Only allowlisted targets: it is never an open relay.
+// - Only clients with a token signed by the shared key, for that target (admission.ts); every
+//   refusal gets the one answer an unknown path gets, so a probe cannot tell the proxy is there.
+// - Concurrent connections capped per source address and in total (admission.ts).
 // - Upstream TLS (deployed): the Worker's driver sends a plain StartupMessage (its TLS is the
 //   wss:// WebSocket), so the proxy itself asks the target for TLS (Postgres SSLRequest) and
 //   verifies its certificate before forwarding a byte; RDS Proxy requires TLS.
@@ -23,6 +26,13 @@ import type { AddressInfo } from "node:net";
 import { connect as connectTls, type TLSSocket } from "node:tls";
 import { createRequire } from "node:module";
 import type * as WsTypes from "ws";
+import {
+  ConnectionCounter,
+  type ConnectionLimits,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_PER_SOURCE,
+  tokenAdmits,
+} from "./admission.ts";
 
 // Vite (vitest's globalSetup) resolves a plain `import "ws"` to its browser stub; require it.
 const { WebSocketServer } = createRequire(import.meta.url)("ws") as typeof WsTypes;
@@ -61,6 +71,10 @@ export type UpstreamTls =
 export interface WsProxyOptions {
   /** Allowed `host:port` targets. */
   allow: string[];
+  /** The HMAC key client tokens are signed with (admission.ts, proxyTokenKey). */
+  tokenKey: Uint8Array;
+  /** Concurrent connection limits (defaults: 200 per source, 2000 in total, socket address). */
+  limits?: Partial<ConnectionLimits>;
   port?: number;
   host?: string;
   latencyMs?: number;
@@ -82,6 +96,11 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
 
   const stats = (): ProxyStats => ({ ...totals, byUser: structuredClone(byUser), recent: [...recent] });
   const upstreamTls = options.upstreamTls ?? { mode: "disable" };
+  const counter = new ConnectionCounter({
+    maxPerSource: options.limits?.maxPerSource ?? DEFAULT_MAX_PER_SOURCE,
+    maxTotal: options.limits?.maxTotal ?? DEFAULT_MAX_CONNECTIONS,
+    trustForwardedFor: options.limits?.trustForwardedFor ?? false,
+  });
   const serve = (req: IncomingMessage, res: ServerResponse) => {
     if (req.method === "GET" && req.url === "/healthz") {
       // The load balancer's health check: the process accepts connections. Postgres reachability
@@ -99,21 +118,39 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(tag));
       return;
     }
-    res.writeHead(404).end();
+    res.writeHead(404, { "content-length": "0" }).end();
   };
   const http: Server = options.serverTls ? createHttpsServer(options.serverTls, serve) : createServer(serve);
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
 
-  http.on("upgrade", (req, socket, head) => {
+  http.on("upgrade", async (req, socket, head) => {
+    // Node hands an upgrade's socket over without its error listener; a client resetting it while
+    // the token is checked must not crash the process. ws adds its own once it takes the socket.
+    const dropOnError = () => socket.destroy();
+    socket.on("error", dropOnError);
     const url = new URL(req.url ?? "/", "http://proxy");
     const address = url.searchParams.get("address") ?? "";
     const tagName = options.exposeStats ? TAG_PATH.exec(url.pathname)?.[1] : undefined;
-    if ((url.pathname !== "/v2" && !tagName) || !allow.has(address)) {
+    // The token is checked first, whatever the path, so every refusal takes the same course.
+    const admitted = await tokenAdmits(url.searchParams.get("token") ?? "", options.tokenKey, address);
+    if (!admitted || (url.pathname !== "/v2" && !tagName) || !allow.has(address)) {
       totals.refused += 1;
-      socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n");
+      socket.end(NOT_FOUND);
       return;
     }
+    const source = counter.source(req);
+    if (socket.destroyed) return;
+    if (!counter.acquire(source)) {
+      totals.refused += 1;
+      socket.end(BUSY);
+      return;
+    }
+    // Without verifyClient, ws completes an upgrade synchronously or refuses it without calling
+    // back (a malformed handshake): then the slot is given back here.
+    let upgraded = false;
+    socket.off("error", dropOnError);
     wss.handleUpgrade(req, socket, head, (ws) => {
+      upgraded = true;
       const separator = address.lastIndexOf(":");
       const host = address.slice(0, separator);
       const tcp = connect({ host, port: Number(address.slice(separator + 1)) });
@@ -181,6 +218,7 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
       const finish = () => {
         if (closed) return;
         closed = true;
+        counter.release(source);
         totals.open -= 1;
         if (tag) tag.open -= 1;
         recent.push(conn);
@@ -194,6 +232,7 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
       tcp.on("close", finish);
       tcp.on("error", finish);
     });
+    if (!upgraded) counter.release(source);
   });
 
   await new Promise<void>((resolve) => http.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve));
@@ -219,6 +258,11 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
 const TAG_PATH = /^\/v2\/([A-Za-z0-9_-]{1,64})$/;
 const TAG_STATS_PATH = /^\/stats\/([A-Za-z0-9_-]{1,64})$/;
 const newTagStats = (): TagStats => ({ byUser: {}, connections: 0, open: 0, peakOpen: 0, roundTrips: 0 });
+
+/** The answer to an unknown path, a missing or bad token, a target not allowed. */
+const NOT_FOUND = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+/** Over a connection limit (only an admitted client learns it). */
+const BUSY = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
 const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]); // length 8, code 80877103
 

@@ -12,11 +12,15 @@ import { Client, neonConfig } from "@neondatabase/serverless";
 import type * as WsTypes from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadEmbeddedPostgres } from "../../dev/postgres-binaries.ts";
+import { randomBytes } from "node:crypto";
+import { proxyTokenKey } from "../../services/ws-proxy/admission.ts";
 import { configFromEnv } from "../../services/ws-proxy/main.ts";
 import { startWsProxy, type WsProxy } from "../../services/ws-proxy/proxy.ts";
+import { signProxyToken } from "../../worker/platform/database-proxy-token.ts";
 import { freePort } from "../helpers/free-port.ts";
 
 const { WebSocket } = createRequire(import.meta.url)("ws") as typeof WsTypes;
+const tokenKeyText = randomBytes(32).toString("base64url");
 const hasOpenssl = spawnSync("openssl", ["version"], { stdio: "ignore" }).status === 0;
 if (!hasOpenssl) console.warn("ws-proxy TLS tests skipped: no openssl to make test certificates");
 
@@ -109,6 +113,7 @@ describe.skipIf(!hasOpenssl)("ws-proxy with TLS on both sides", () => {
   async function proxy(ca: string): Promise<WsProxy> {
     const started = await startWsProxy({
       allow: [`localhost:${pgPort}`],
+      tokenKey: proxyTokenKey(tokenKeyText),
       upstreamTls: { mode: "verify-full", ca },
       serverTls: { cert: serverCert.cert, key: serverCert.key },
     });
@@ -119,12 +124,13 @@ describe.skipIf(!hasOpenssl)("ws-proxy with TLS on both sides", () => {
   /** Connects like the Worker does (wss to the proxy, plain Postgres inside), trusting our test CA. */
   async function query(through: WsProxy, sql: string): Promise<Record<string, unknown>[]> {
     const ca = serverCert.cert;
+    const token = await signProxyToken({ DB_PROXY_TOKEN_KEY: tokenKeyText }, `localhost:${pgPort}`);
     neonConfig.webSocketConstructor = class extends WebSocket {
       constructor(url: string | URL, protocols?: string | string[]) {
         super(url, protocols, { ca });
       }
     } as unknown as typeof globalThis.WebSocket;
-    neonConfig.wsProxy = (host, port) => `localhost:${through.port}/v2?address=${host}:${port}`;
+    neonConfig.wsProxy = (host, port) => `localhost:${through.port}/v2?address=${host}:${port}&token=${token}`;
     neonConfig.useSecureWebSocket = true;
     neonConfig.pipelineTLS = false;
     neonConfig.pipelineConnect = false;
@@ -150,7 +156,7 @@ describe.skipIf(!hasOpenssl)("ws-proxy with TLS on both sides", () => {
     await expect(query(through, "SELECT 1")).rejects.toThrow();
   });
 
-  it("answers the load balancer's health check over HTTPS, hides its counters, refuses other targets", async () => {
+  it("answers the load balancer's health check over HTTPS, hides its counters, refuses other targets like an unknown path", async () => {
     const through = await proxy(serverCert.cert);
     const get = (path: string) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
@@ -173,7 +179,7 @@ describe.skipIf(!hasOpenssl)("ws-proxy with TLS on both sides", () => {
       socket.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
       socket.on("error", () => resolve(-1));
     });
-    expect(refused).toBe(403);
+    expect(refused).toBe(404);
   });
 });
 
@@ -184,7 +190,11 @@ describe("ws-proxy configuration (services/ws-proxy/main.ts)", () => {
       const { writeFile } = await import("node:fs/promises");
       const extra = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
       await writeFile(join(dir, "rds-ca.pem"), extra);
-      const config = configFromEnv({ WSPROXY_ALLOW: "db:5432", WSPROXY_CA_FILE: join(dir, "rds-ca.pem") });
+      const config = configFromEnv({
+        WSPROXY_ALLOW: "db:5432",
+        WSPROXY_CA_FILE: join(dir, "rds-ca.pem"),
+        WSPROXY_TOKEN_KEY: tokenKeyText,
+      });
       const ca = config.upstreamTls.mode === "verify-full" ? String(config.upstreamTls.ca) : "";
       expect(ca).toContain(extra);
       expect(ca).toContain(rootCertificates[0]!);
@@ -194,17 +204,41 @@ describe("ws-proxy configuration (services/ws-proxy/main.ts)", () => {
   });
 
   it("defaults to verified upstream TLS and requires an explicit allowlist", () => {
-    const config = configFromEnv({ WSPROXY_ALLOW: "db.proxy-abc.us-east-1.rds.amazonaws.com:5432" });
+    const config = configFromEnv({
+      WSPROXY_ALLOW: "db.proxy-abc.us-east-1.rds.amazonaws.com:5432",
+      WSPROXY_TOKEN_KEY: tokenKeyText,
+    });
     expect(config).toMatchObject({
       allow: ["db.proxy-abc.us-east-1.rds.amazonaws.com:5432"],
       port: 8443,
       upstreamTls: { mode: "verify-full" },
     });
     expect(config.upstreamTls).toEqual({ mode: "verify-full", ca: undefined }); // Node's public roots
-    expect(() => configFromEnv({})).toThrow(/WSPROXY_ALLOW/);
-    expect(() => configFromEnv({ WSPROXY_ALLOW: "*" })).toThrow(/WSPROXY_ALLOW/);
-    expect(() => configFromEnv({ WSPROXY_ALLOW: "db:5432", WSPROXY_UPSTREAM_TLS: "prefer" })).toThrow(
-      /verify-full or disable/,
-    );
+    expect(() => configFromEnv({ WSPROXY_TOKEN_KEY: tokenKeyText })).toThrow(/WSPROXY_ALLOW/);
+    expect(() => configFromEnv({ WSPROXY_ALLOW: "*", WSPROXY_TOKEN_KEY: tokenKeyText })).toThrow(/WSPROXY_ALLOW/);
+    expect(() =>
+      configFromEnv({ WSPROXY_ALLOW: "db:5432", WSPROXY_UPSTREAM_TLS: "prefer", WSPROXY_TOKEN_KEY: tokenKeyText }),
+    ).toThrow(/verify-full or disable/);
+  });
+
+  it("requires a token key of at least 32 bytes, and sets connection limits (200 per source behind the ALB)", () => {
+    expect(() => configFromEnv({ WSPROXY_ALLOW: "db:5432" })).toThrow(/WSPROXY_TOKEN_KEY/);
+    expect(() =>
+      configFromEnv({ WSPROXY_ALLOW: "db:5432", WSPROXY_TOKEN_KEY: randomBytes(16).toString("base64url") }),
+    ).toThrow(/at least 32 bytes/);
+    const config = configFromEnv({ WSPROXY_ALLOW: "db:5432", WSPROXY_TOKEN_KEY: tokenKeyText });
+    expect(config.limits).toEqual({ maxPerSource: 200, maxTotal: 2000, trustForwardedFor: true });
+    expect(config.tokenKey).toEqual(new Uint8Array(Buffer.from(tokenKeyText, "base64url")));
+    const tuned = configFromEnv({
+      WSPROXY_ALLOW: "db:5432",
+      WSPROXY_TOKEN_KEY: tokenKeyText,
+      WSPROXY_MAX_PER_SOURCE: "50",
+      WSPROXY_MAX_CONNECTIONS: "500",
+      WSPROXY_TRUST_FORWARDED_FOR: "false",
+    });
+    expect(tuned.limits).toEqual({ maxPerSource: 50, maxTotal: 500, trustForwardedFor: false });
+    expect(() =>
+      configFromEnv({ WSPROXY_ALLOW: "db:5432", WSPROXY_TOKEN_KEY: tokenKeyText, WSPROXY_MAX_PER_SOURCE: "0" }),
+    ).toThrow(/WSPROXY_MAX_PER_SOURCE/);
   });
 });

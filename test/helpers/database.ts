@@ -4,12 +4,12 @@ import { Client } from "@neondatabase/serverless";
 import { env } from "cloudflare:workers";
 import { inject } from "vitest";
 import { fixtureClient, type FixtureClient } from "../../dev/fixtures.ts";
-import { configureDriver } from "../../worker/platform/database.ts";
+import { configureDriver, withProxyToken } from "../../worker/platform/database.ts";
 import { eventually } from "./wait.ts";
 
 export async function connect(url: string): Promise<Client> {
   configureDriver(env);
-  const client = new Client({ connectionString: url });
+  const client = await withProxyToken(new Client({ connectionString: url }), env, url);
   client.on("error", () => undefined);
   await client.connect();
   return client;

@@ -77,8 +77,8 @@ describe("a broken copy of the configuration fails the matching policy", () => {
     {
       policy: "CKV_AWS_139",
       file: "environments/shared/stack.tf",
-      from: "deletion_protection      = true",
-      to: "deletion_protection      = false",
+      from: "deletion_protection         = true",
+      to: "deletion_protection         = false",
     },
     {
       policy: "CKV_AWS_7",
@@ -119,8 +119,26 @@ describe("a broken copy of the configuration fails the matching policy", () => {
     {
       policy: "SB_PROXY_AUTH",
       file: "modules/db-proxy/main.tf",
-      from: 'client_password_auth_type = "POSTGRES_SCRAM_SHA_256"',
-      to: 'client_password_auth_type = "POSTGRES_MD5"',
+      from: 'auth_scheme = "SECRETS"',
+      to: 'auth_scheme = "NONE"',
+    },
+    {
+      policy: "SB_PROXY_NO_OWNER_LOGIN",
+      file: "environments/shared/stack.tf",
+      from: "login_role_secret_arns = module.secrets.login_role_secret_arns",
+      to: "login_role_secret_arns = merge(module.secrets.login_role_secret_arns, { master = module.database.master_user_secret_arn })",
+    },
+    {
+      policy: "SB_PROXY_NO_OWNER_LOGIN",
+      file: "modules/db-proxy/main.tf",
+      from: "  # The Worker's roles: IAM auth token only, never a password.",
+      to: '  dynamic "auth" {\n    for_each = var.login_role_secret_arns\n    content {\n      auth_scheme = "SECRETS"\n      secret_arn  = auth.value\n      iam_auth    = "DISABLED"\n    }\n  }\n',
+    },
+    {
+      policy: "SB_PROXY_NO_OWNER_LOGIN",
+      file: "modules/db-proxy/main.tf",
+      from: "Resource = values(local.worker_login_secret_arns)",
+      to: "Resource = values(var.login_role_secret_arns)",
     },
     {
       policy: "SB_WORKER_DB_CONNECT_ONLY",

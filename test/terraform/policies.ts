@@ -107,12 +107,24 @@ const workerLoginsUseIam: Rule = (r) => {
   const iam = blocks.filter((block) => /iam_auth\s*=\s*"REQUIRED"/.test(block.body));
   if (iam.length !== 1 || iam[0]!.forEach !== "local.worker_login_secret_arns")
     return 'the auth block over local.worker_login_secret_arns must set iam_auth = "REQUIRED"';
-  if (blocks.some((block) => block !== iam[0] && !/iam_auth\s*=\s*"DISABLED"/.test(block.body)))
-    return "other logins must not accept IAM tokens";
   if (!/ if contains\(keys\(var\.worker_db_users\), key\) \}$/.test(localText(r.module, "worker_login_secret_arns")))
     return "worker_login_secret_arns must select the worker_db_users logins";
-  if (!/ if !contains\(keys\(var\.worker_db_users\), key\) \}$/.test(localText(r.module, "other_login_secret_arns")))
-    return "other_login_secret_arns must be the rest";
+  return undefined;
+};
+
+/**
+ * Only the Worker's logins are on the RDS Proxy (docs/security.md, "WebSocket proxy"): the
+ * proxy's auth list and the secrets it may read are worker_login_secret_arns, and no environment
+ * hands the module the RDS master's secret. The owner and master log in to Aurora directly.
+ */
+const noOwnerOrMasterOnProxy: Rule = (r) => {
+  const blocks = authBlocks(r.text);
+  const other = blocks.find((block) => block.forEach !== "local.worker_login_secret_arns");
+  if (other) return `auth over ${other.forEach}: only the Worker's logins may be on the proxy`;
+  if (/\bauth\s*\{/.test(r.text.replace(/dynamic\s+"auth"\s*\{/g, "")))
+    return "a static auth block: only the Worker's logins may be on the proxy";
+  if (!/Resource\s*=\s*values\(local\.worker_login_secret_arns\)/.test(r.module.text))
+    return "the proxy role may read only the Worker's login secrets";
   return undefined;
 };
 
@@ -274,6 +286,20 @@ export const policies: Policy[] = [
       ...Object.entries(config.environments)
         .filter(([, env]) => /\bworker_db_users\b/.test(env.text))
         .map(([name]) => `environments/${name}: must not override worker_db_users`),
+    ],
+  },
+  {
+    id: "SB_PROXY_NO_OWNER_LOGIN",
+    title: "The RDS Proxy's auth list holds no master or owner secret (only the Worker's IAM logins)",
+    types: ["aws_db_proxy"],
+    check: (config) => [
+      ...each("SB_PROXY_NO_OWNER_LOGIN", "", ["aws_db_proxy"], noOwnerOrMasterOnProxy).check(config),
+      ...Object.entries(config.environments).flatMap(([name, env]) =>
+        env.calls
+          .filter((call) => call.module === "db-proxy")
+          .filter((call) => /master|owner/.test(JSON.stringify(call.args.login_role_secret_arns ?? "")))
+          .map((call) => `environments/${name}/module.${call.name}: login_role_secret_arns names the master or owner`),
+      ),
     ],
   },
   each("SB_PROXY_IDLE_TIMEOUT", "RDS Proxy closes idle clients", ["aws_db_proxy"], (r) =>

@@ -15,6 +15,7 @@ import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
 import type { Env } from "../env.ts";
 import { DATABASE_TIMEOUTS } from "./database-errors.ts";
 import { iamAuthConfig, withIamToken } from "./database-iam.ts";
+import { proxyTarget, signProxyToken } from "./database-proxy-token.ts";
 import { setContextSql, signTenantContext, type TenantContext } from "./tenant-context.ts";
 
 // No relational schema is passed to drizzle (nothing uses `db.query`): with one, drizzle walks
@@ -37,8 +38,8 @@ export function configureDriver(env: DriverEnv): void {
   if (configuredFor === key) return;
   const proxy = new URL(env.DB_WS_PROXY_URL);
   const secure = proxy.protocol === "wss:";
-  const base = `${proxy.host}${proxy.pathname}`;
-  neonConfig.wsProxy = (host: string, port: number | string) => `${base}?address=${host}:${port}`;
+  // Without a token (a client not given one by withProxyToken) the proxy refuses the connection.
+  neonConfig.wsProxy = (host: string, port: number | string) => proxyUrl(env, `${host}:${port}`);
   neonConfig.useSecureWebSocket = secure;
   neonConfig.pipelineTLS = false; // TLS, when used, is the WebSocket's (wss), not Postgres'
   neonConfig.pipelineConnect = pipeline ? "password" : false;
@@ -71,8 +72,38 @@ export async function driverConnectionString(
   return iam ? withIamToken(url, iam) : url;
 }
 
+/** The proxy URL (no scheme, as the driver wants it) for `target`, with its token if given. */
+function proxyUrl(env: Pick<Env, "DB_WS_PROXY_URL">, target: string, token?: string): string {
+  const proxy = new URL(env.DB_WS_PROXY_URL);
+  // A JWT is URL-safe as it is (base64url parts and dots).
+  return `${proxy.host}${proxy.pathname}?address=${target}${token ? `&token=${token}` : ""}`;
+}
+
+/**
+ * Makes `client` (not yet connected) show the proxy a fresh token for its target
+ * (database-proxy-token.ts): the proxy admits only clients holding DB_PROXY_TOKEN_KEY. The hook
+ * is the client's own, so concurrent clients never share a token.
+ */
+export async function withProxyToken(
+  client: Client,
+  env: Pick<Env, "DB_WS_PROXY_URL" | "DB_PROXY_TOKEN_KEY">,
+  connectionString: string,
+): Promise<Client> {
+  const token = await signProxyToken(env, proxyTarget(connectionString));
+  client.neonConfig.wsProxy = (host: string, port: number | string) => proxyUrl(env, `${host}:${port}`, token);
+  return client;
+}
+
+function tokenClient(
+  env: Pick<Env, "DB_WS_PROXY_URL" | "DB_PROXY_TOKEN_KEY">,
+  connectionString: string,
+  queryMs: number = DATABASE_TIMEOUTS.queryMs,
+): Promise<Client> {
+  return withProxyToken(newClient(connectionString, queryMs), env, connectionString);
+}
+
 /** A client that gives up instead of hanging when Postgres or the proxy stops answering. */
-function newClient(connectionString: string, queryMs: number = DATABASE_TIMEOUTS.queryMs): Client {
+function newClient(connectionString: string, queryMs: number): Client {
   const client = new Client({
     connectionString,
     connectionTimeoutMillis: DATABASE_TIMEOUTS.connectMs,
@@ -126,8 +157,8 @@ export class RequestDatabase {
   #connect(): Promise<Client> {
     if (!this.#connection) {
       configureDriver(this.#env);
-      this.#connection = driverConnectionString(this.#env, this.#url).then((connectionString) => {
-        const client = newClient(connectionString);
+      this.#connection = driverConnectionString(this.#env, this.#url).then(async (connectionString) => {
+        const client = await tokenClient(this.#env, connectionString);
         // Without a listener, a dropped socket surfaces as an unhandled error. Once we are closing,
         // the socket's teardown ("Network connection lost") is expected and not worth a log line.
         client.on("error", (error) => {
@@ -254,7 +285,11 @@ export async function withJobsSession<T>(
   work: (transact: <R>(fn: (db: Database) => Promise<R>) => Promise<R>) => Promise<T>,
 ): Promise<T> {
   configureDriver(env);
-  const client = newClient(await driverConnectionString(env, env.JOBS_DATABASE_URL), DATABASE_TIMEOUTS.jobQueryMs);
+  const client = await tokenClient(
+    env,
+    await driverConnectionString(env, env.JOBS_DATABASE_URL),
+    DATABASE_TIMEOUTS.jobQueryMs,
+  );
   let closing = false;
   client.on("error", (error) => {
     if (!closing) console.warn("postgres connection error:", error.message);

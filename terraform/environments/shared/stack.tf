@@ -43,14 +43,16 @@ module "database" {
   vpc_id                   = var.vpc_id
   private_subnet_ids       = var.private_subnet_ids
   client_security_group_id = module.db_proxy.security_group_id
-  kms_key_arn              = module.database_key.key_arn
-  logs_kms_key_arn         = module.operations_key.key_arn
-  min_acu                  = 0.5
-  max_acu                  = 4
-  instance_count           = local.settings.database_instances
-  backup_retention_days    = local.settings.backup_retention_days
-  deletion_protection      = true
-  skip_final_snapshot      = local.settings.skip_final_snapshot
+  # Migrations run from the bastion straight to Aurora (docs/deploy.md step 6).
+  operator_security_group_ids = var.bastion_security_group_ids
+  kms_key_arn                 = module.database_key.key_arn
+  logs_kms_key_arn            = module.operations_key.key_arn
+  min_acu                     = 0.5
+  max_acu                     = 4
+  instance_count              = local.settings.database_instances
+  backup_retention_days       = local.settings.backup_retention_days
+  deletion_protection         = true
+  skip_final_snapshot         = local.settings.skip_final_snapshot
 }
 
 module "db_proxy" {
@@ -58,11 +60,12 @@ module "db_proxy" {
   name                       = local.name
   vpc_id                     = var.vpc_id
   private_subnet_ids         = var.private_subnet_ids
-  client_security_group_ids  = concat([module.ws_proxy.task_security_group_id], var.bastion_security_group_ids)
+  client_security_group_ids  = [module.ws_proxy.task_security_group_id]
   database_security_group_id = module.database.security_group_id
   cluster_id                 = module.database.cluster_id
-  # The master secret lets the first `npm run db:migrate` create the owner through the proxy.
-  login_role_secret_arns = merge(module.secrets.login_role_secret_arns, { master = module.database.master_user_secret_arn })
+  # Only the Worker's logins are kept on the proxy (the module filters them); the
+  # master and owner log in to Aurora directly from the bastion.
+  login_role_secret_arns = module.secrets.login_role_secret_arns
   secrets_kms_key_arns   = [module.secrets_key.key_arn, module.database_key.key_arn]
 }
 
@@ -78,6 +81,8 @@ module "ws_proxy" {
   cloudflare_ipv6_cidrs       = var.cloudflare_ipv6_cidrs
   rds_proxy_endpoint          = module.db_proxy.endpoint
   rds_proxy_security_group_id = module.db_proxy.security_group_id
+  token_key_secret_arn        = module.secrets.app_key_secret_arns["db-proxy-token-key"]
+  secrets_kms_key_arn         = module.secrets_key.key_arn
   kms_key_arn                 = module.operations_key.key_arn
   logs_kms_key_arn            = module.operations_key.key_arn
   access_logs_bucket          = var.access_logs_bucket

@@ -31,7 +31,7 @@ variable "https_egress_cidrs" {
 }
 
 variable "bastion_security_group_ids" {
-  description = "Optional operators' bastion groups allowed into the RDS Proxy (migrations); empty: none."
+  description = "Optional operators' bastion groups allowed into Aurora directly (migrations); empty: none."
   type        = list(string)
   default     = []
 }

@@ -16,7 +16,7 @@ resource "aws_db_subnet_group" "this" {
 
 resource "aws_security_group" "database" {
   name        = "${local.identifier}-sg"
-  description = "Aurora: Postgres only from the RDS Proxy; no other ingress, no egress."
+  description = "Aurora: Postgres only from the RDS Proxy and the operators' bastion; no egress."
   vpc_id      = var.vpc_id
   tags        = var.tags
 }
@@ -28,6 +28,17 @@ resource "aws_vpc_security_group_ingress_rule" "from_proxy" {
   from_port                    = 5432
   to_port                      = 5432
   referenced_security_group_id = var.client_security_group_id
+}
+
+# Migrations and operators: the owner and master logins are not on the RDS Proxy.
+resource "aws_vpc_security_group_ingress_rule" "from_operators" {
+  for_each                     = toset(var.operator_security_group_ids)
+  security_group_id            = aws_security_group.database.id
+  description                  = "Postgres from the operators' bastion (migrations)"
+  ip_protocol                  = "tcp"
+  from_port                    = 5432
+  to_port                      = 5432
+  referenced_security_group_id = each.value
 }
 
 resource "aws_rds_cluster_parameter_group" "this" {

@@ -22,6 +22,12 @@ variable "client_security_group_id" {
   type        = string
 }
 
+variable "operator_security_group_ids" {
+  description = "Operators' bastion groups that may reach Postgres directly (migrations as the owner or master, which are not on the RDS Proxy); empty: none."
+  type        = list(string)
+  default     = []
+}
+
 variable "kms_key_arn" {
   description = "CMK for storage, the master user secret and Performance Insights."
   type        = string

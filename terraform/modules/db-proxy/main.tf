@@ -10,11 +10,12 @@
 # Login: the Worker's roles (var.worker_db_users) authenticate with IAM only (iam_auth REQUIRED):
 # the Worker presents a 15-minute IAM auth token as a cleartext password, which lets its driver
 # pipeline start-up into the first query (SCRAM costs three more round trips per connection).
-# The proxy still reaches Aurora with the role's password from Secrets Manager. The other
-# logins (owner, the RDS master: migrations and operators) keep SCRAM-SHA-256 passwords.
+# The proxy still reaches Aurora with the role's password from Secrets Manager. No other login
+# is on the proxy: the owner and the RDS master (migrations, operators) connect from the bastion
+# straight to Aurora (docs/deploy.md step 6), so nothing that reaches the proxy from the
+# WebSocket side can try their passwords (docs/security.md, "WebSocket proxy").
 locals {
   worker_login_secret_arns = { for key, arn in var.login_role_secret_arns : key => arn if contains(keys(var.worker_db_users), key) }
-  other_login_secret_arns  = { for key, arn in var.login_role_secret_arns : key => arn if !contains(keys(var.worker_db_users), key) }
   # arn:aws:rds:<region>:<account>:db-proxy:prx-… → prx-…, the resource id rds-db:connect names.
   proxy_resource_id = split(":", aws_db_proxy.this.arn)[6]
   worker_db_user_arns = [
@@ -24,7 +25,7 @@ locals {
 }
 resource "aws_security_group" "proxy" {
   name        = "${var.name}-rds-proxy-sg"
-  description = "RDS Proxy: Postgres from the WebSocket proxy tasks (and an optional bastion); Postgres out to Aurora only."
+  description = "RDS Proxy: Postgres from the WebSocket proxy tasks only; Postgres out to Aurora only."
   vpc_id      = var.vpc_id
   tags        = var.tags
 }
@@ -76,7 +77,7 @@ resource "aws_iam_role_policy" "proxy_secrets" {
         Sid      = "ReadLoginRoleSecrets"
         Effect   = "Allow"
         Action   = ["secretsmanager:GetSecretValue"]
-        Resource = values(var.login_role_secret_arns)
+        Resource = values(local.worker_login_secret_arns)
       },
       {
         Sid      = "DecryptThroughSecretsManager"
@@ -109,18 +110,6 @@ resource "aws_db_proxy" "this" {
       auth_scheme = "SECRETS"
       secret_arn  = auth.value
       iam_auth    = "REQUIRED"
-    }
-  }
-
-  # Owner and master (migrations, operators on the bastion): SCRAM passwords.
-  dynamic "auth" {
-    for_each = local.other_login_secret_arns
-    content {
-      description               = "Postgres login ${auth.key}"
-      auth_scheme               = "SECRETS"
-      secret_arn                = auth.value
-      iam_auth                  = "DISABLED"
-      client_password_auth_type = "POSTGRES_SCRAM_SHA_256"
     }
   }
 

@@ -14,7 +14,7 @@ variable "private_subnet_ids" {
 }
 
 variable "client_security_group_ids" {
-  description = "Security groups allowed to connect (the WebSocket proxy tasks; optionally an operators' bastion)."
+  description = "Security groups allowed to connect: the WebSocket proxy tasks (operators go to Aurora directly)."
   type        = list(string)
 }
 

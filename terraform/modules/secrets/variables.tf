@@ -27,6 +27,7 @@ variable "app_keys" {
     "data-encryption-key"   = "DATA_ENCRYPTION_KEY: kid:base64url(32 bytes)[,older] AES-GCM key list."
     "session-signing-keys"  = "SESSION_SIGNING_KEYS: kid:base64url secret list, first one signs."
     "ses-secret-access-key" = "SES_SECRET_ACCESS_KEY: SigV4 secret of the SES sender whose id is SES_ACCESS_KEY_ID in wrangler.toml."
+    "db-proxy-token-key"    = "DB_PROXY_TOKEN_KEY (Worker) = WSPROXY_TOKEN_KEY (ws-proxy task): base64url HMAC key signing the proxy's admission tokens."
   }
 }
 

@@ -224,7 +224,7 @@ resource "aws_ecs_cluster" "this" {
 
 resource "aws_iam_role" "execution" {
   name        = "${var.name}-ws-proxy-execution"
-  description = "ECS agent: pull the ws-proxy image and write its logs."
+  description = "ECS agent: pull the ws-proxy image, write its logs, read its token key."
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -261,6 +261,21 @@ resource "aws_iam_role_policy" "execution" {
         Resource = [var.kms_key_arn]
         Condition = {
           StringEquals = { "kms:ViaService" = "ecr.${data.aws_region.current.name}.amazonaws.com" }
+        }
+      },
+      {
+        Sid      = "ReadTokenKey"
+        Effect   = "Allow"
+        Action   = ["secretsmanager:GetSecretValue"]
+        Resource = [var.token_key_secret_arn]
+      },
+      {
+        Sid      = "DecryptTokenKey"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt"]
+        Resource = [var.secrets_kms_key_arn]
+        Condition = {
+          StringEquals = { "kms:ViaService" = "secretsmanager.${data.aws_region.current.name}.amazonaws.com" }
         }
       },
       {
@@ -326,7 +341,15 @@ resource "aws_ecs_task_definition" "this" {
       { name = "WSPROXY_ALLOW", value = "${var.rds_proxy_endpoint}:5432" },
       { name = "WSPROXY_UPSTREAM_TLS", value = "verify-full" },
       { name = "WSPROXY_TLS_DIR", value = "/run/tls" },
+      { name = "WSPROXY_MAX_PER_SOURCE", value = tostring(var.max_connections_per_source) },
+      { name = "WSPROXY_MAX_CONNECTIONS", value = tostring(var.max_connections) },
+      # The source of a connection is the last X-Forwarded-For entry the ALB appends: the tasks
+      # accept traffic from the ALB's security group only.
+      { name = "WSPROXY_TRUST_FORWARDED_FOR", value = "true" },
     ]
+    # Admission tokens (docs/security.md, "WebSocket proxy"): injected by the ECS agent, never
+    # in the task definition or Terraform state.
+    secrets = [{ name = "WSPROXY_TOKEN_KEY", valueFrom = var.token_key_secret_arn }]
     logConfiguration = {
       logDriver = "awslogs"
       options = {

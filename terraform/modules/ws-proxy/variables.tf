@@ -57,6 +57,28 @@ variable "rds_proxy_security_group_id" {
   type        = string
 }
 
+variable "token_key_secret_arn" {
+  description = "Secrets Manager ARN of the admission token key (WSPROXY_TOKEN_KEY; the Worker's DB_PROXY_TOKEN_KEY)."
+  type        = string
+}
+
+variable "secrets_kms_key_arn" {
+  description = "CMK of that secret (decrypted through Secrets Manager only)."
+  type        = string
+}
+
+variable "max_connections_per_source" {
+  description = "Concurrent WebSocket connections one source address may hold (WSPROXY_MAX_PER_SOURCE)."
+  type        = number
+  default     = 200
+}
+
+variable "max_connections" {
+  description = "Concurrent WebSocket connections per task (WSPROXY_MAX_CONNECTIONS)."
+  type        = number
+  default     = 2000
+}
+
 variable "kms_key_arn" {
   description = "CMK for the image repository."
   type        = string
