@@ -67,4 +67,20 @@ describe("a key created by a developer's key", () => {
     // No creator: no origin (a forged one would tie the key to a user it never came from).
     expect(origin).toBeNull();
   });
+
+  it("cannot write from a cache once the developer is inactive, even before any purge", async () => {
+    const tenant = await createTenant();
+    const { user: developer, token: developerToken } = await userToken(tenant.customerId, "developer");
+    const k1 = await mintOk(developerToken, "K1", ["api_keys:write", "invoices:read"]);
+    const k2 = await mintOk(k1.key, "K2", ["api_keys:write", "invoices:read"]);
+    await mintOk(k2.key, "warm-up", ["invoices:read"]); // K2's principal is cached now
+    // Deactivated behind the API's back: no cache purge, as another PoP would still hold K2.
+    await asOwner((client) =>
+      asCustomer(client, tenant.customerId, () =>
+        client.query("UPDATE users SET status = 'deactivated' WHERE id = $1", [developer.id]),
+      ),
+    );
+    const write = await send("POST", "/v1/api-keys", k2.key, { name: "late", mode: "test", scopes: ["invoices:read"] });
+    await expectProblem(write, { status: 401, type: "unauthorized" });
+  });
 });
