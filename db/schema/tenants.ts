@@ -37,6 +37,8 @@ export const apiKeys = pgTable("api_keys", {
   createdAt: createdAt(),
   createdByType: text("created_by_type").$type<"user" | "api_key" | "system" | "staff">(),
   createdById: text("created_by_id"),
+  /** The user at the root of the created_by chain; set by a trigger (db/migrations/0090). */
+  originUserId: uuid("origin_user_id"),
   rotatedFrom: uuid("rotated_from"),
   rotatedTo: uuid("rotated_to"),
 });

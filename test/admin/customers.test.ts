@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../helpers/wait.ts";
 import { asCustomer } from "../../dev/fixtures.ts";
 import { hashApiKey } from "../../worker/auth/api-key.ts";
+import { principalKvKey } from "../../worker/auth/principal-cache.ts";
 import { toHex as hex } from "../../worker/platform/encoding.ts";
 import { hashInviteToken } from "../../worker/users/invite-token.ts";
 import { asApiRole, asOwner } from "../helpers/database.ts";
@@ -471,7 +472,7 @@ describe("suspension", () => {
   it("stops the customer's cached API key, its session tokens and user sessions on the very next request, and its logins", async () => {
     // The key has been used, so its principal is cached (memory and KV).
     expect((await call("/v1/invoices", { token: victim.key })).status).toBe(200);
-    const kvKey = `principal:v1:${await hashApiKey(victim.key)}`;
+    const kvKey = principalKvKey(await hashApiKey(victim.key));
     await eventually(async () => expect(await env.AUTH_CACHE.get(kvKey)).not.toBeNull());
     expect((await call("/v1/invoices", { token: userSession })).status).toBe(200);
     expect((await call("/v1/invoices", { token: keySession })).status).toBe(200);

@@ -5,6 +5,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey } from "../../worker/auth/api-key.ts";
+import { principalKvKey } from "../../worker/auth/principal-cache.ts";
 import { proxySettled } from "../helpers/database.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 
@@ -41,8 +42,11 @@ describe("API-key principal cache", () => {
 
   it("stores the principal in KV under the key's hash, never the key", async () => {
     const hash = await hashApiKey(tenant.key);
-    const stored = await env.AUTH_CACHE.get<Record<string, unknown>>(`principal:v1:${hash}`, "json");
-    expect(stored).toMatchObject({ customerId: tenant.customerId, keyId: tenant.keyId, kind: "api_key" });
+    const stored = await env.AUTH_CACHE.get<Record<string, unknown>>(principalKvKey(hash), "json");
+    expect(stored).toMatchObject({
+      generation: expect.any(String),
+      principal: { customerId: tenant.customerId, keyId: tenant.keyId, kind: "api_key" },
+    });
     const { keys } = await env.AUTH_CACHE.list();
     expect(keys.some((k) => k.name.includes(tenant.key))).toBe(false);
   });

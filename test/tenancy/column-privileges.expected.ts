@@ -22,6 +22,7 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
         "created_by_id",
         "rotated_from",
         "rotated_to",
+        "origin_user_id",
       ],
       UPDATE: [
         "id",
@@ -39,6 +40,7 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
         "created_by_id",
         "rotated_from",
         "rotated_to",
+        "origin_user_id",
       ],
     },
     audit_events: {

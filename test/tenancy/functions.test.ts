@@ -26,6 +26,7 @@ const EXECUTE: Record<string, string[]> = {
   "app.subject_alive(uuid,uuid)": ["sb_api"],
   "app.platform_status()": ["sb_api"],
   "app.audit_chain_append()": [],
+  "app.derive_key_origin()": [],
   "app.audit_reject_change()": [],
   "app.audit_canonical(audit_events)": ["sb_analytics", "sb_api"],
   "app.verify_audit_chain()": ["sb_analytics", "sb_api"],

@@ -29,8 +29,9 @@ interface ApiKeyRow extends Record<string, unknown> {
 /** API key -> principal: memory, then KV, then one SECURITY DEFINER lookup in Postgres. */
 async function principalForApiKey(c: AppContext, key: string): Promise<Principal | undefined> {
   const keyHash = await hashApiKey(key);
+  // On a miss, the generation read before the lookup (docs/auth.md, "Revocation and its bound").
   const cached = await cachedPrincipal(c.env.AUTH_CACHE, keyHash);
-  if (cached) return cached;
+  if (cached.principal) return cached.principal;
   const [row] = await c.var.db.system<ApiKeyRow>(
     "SELECT key_id, customer_id, scopes, mode, expires_at, tier, rate_limit_per_minute FROM app.resolve_api_key(decode($1, 'hex'))",
     [keyHash],
@@ -51,7 +52,9 @@ async function principalForApiKey(c: AppContext, key: string): Promise<Principal
     expiresAt: row.expires_at ? new Date(row.expires_at).getTime() : null,
   };
   // A lookup that raced a revocation on this isolate must not put the key back in the cache.
-  if (!keyRevokedHere(principal.keyId!)) c.executionCtx.waitUntil(cachePrincipal(c.env.AUTH_CACHE, keyHash, principal));
+  // (Other isolates: cachePrincipal writes nothing if the generation changed since the read.)
+  if (!keyRevokedHere(principal.keyId!))
+    c.executionCtx.waitUntil(cachePrincipal(c.env.AUTH_CACHE, keyHash, principal, cached.generation));
   return principal;
 }
 

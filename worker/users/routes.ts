@@ -143,7 +143,7 @@ async function change(c: AppContext, id: string, changes: UserChanges, action: "
   );
   await Promise.all([
     ...endedSessions.map((s: EndedSession) => revokeSession(c.env.AUTH_CACHE, s.id, s.expiresAt.getTime())),
-    // Keys the user created are re-bounded by their new role (or stop): drop what is cached.
+    // Keys of every chain the user started are re-bounded by their new role (or stop): drop what is cached.
     ...createdKeys.flatMap((k) => [
       forgetPrincipal(c.env.AUTH_CACHE, toHex(k.keyHash)),
       revokeKeySessions(c.env.AUTH_CACHE, k.id),

@@ -148,7 +148,8 @@ export async function updateUser(
     ? await db
         .select({ id: apiKeys.id, keyHash: apiKeys.keyHash })
         .from(apiKeys)
-        .where(and(eq(apiKeys.createdByType, "user"), eq(apiKeys.createdById, id), isNull(apiKeys.revokedAt)))
+        // Keys of every chain this user started (0090: origin_user_id), directly created ones included.
+        .where(and(eq(apiKeys.originUserId, id), isNull(apiKeys.revokedAt)))
     : [];
 
   const changed = Object.fromEntries(
