@@ -30,7 +30,7 @@ describe("Idempotency-Key", () => {
         client.query("SELECT response_body::text AS body FROM idempotency_keys WHERE key = 'sealed-1'"),
       ),
     );
-    expect(rows[0]!.body).toMatch(/^\{"sealed": "v1\.dek1\./);
+    expect(rows[0]!.body).toMatch(/^\{"sealed": "v2\.dek1\./); // bound to this row (docs/security.md)
     expect(rows[0]!.body).not.toContain(session_token.split(".")[1]);
   });
 
