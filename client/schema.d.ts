@@ -2332,8 +2332,8 @@ export interface components {
             /** @example Grace Hopper */
             name: string;
             /**
-             * @description 12–256 characters; not the email address
-             * @example correct horse battery staple
+             * @description 12–256 characters (Unicode code points), any characters; not one of the most common passwords, and not containing the local part of the account's email address. Refusals are a 422 naming the field, with the code `too_short`, `too_long`, `common` or `contains_email`.
+             * @example a perfectly long passphrase
              */
             password: string;
         };
