@@ -4,6 +4,8 @@
 export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> = {
   // Read-only reporting: writes nothing.
   sb_analytics: {},
+  // Only through app.set_own_password (db/migrations/0100_password_reset.sql), on the context's own user.
+  sb_auth: { users: { UPDATE: ["password_hash", "updated_at"] } },
   sb_api: {
     api_keys: {
       INSERT: [

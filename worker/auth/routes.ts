@@ -11,6 +11,7 @@ import { issueDeviceToken, knownDevice } from "./device-token.ts";
 import { releaseLoginFailure, reserveLoginFailure, throttleLoginNetwork } from "./login-throttle.ts";
 import { verifyPassword } from "./passwords.ts";
 import { PASSWORD_MAX } from "./password-rules.ts";
+import { passwordRoutes } from "./password-routes.ts";
 import type { Principal } from "./principal.ts";
 import { revokeSession } from "./revocation.ts";
 import { insertUserSession, sessionExpiry, userSessionToken } from "./user-sessions.ts";
@@ -138,6 +139,7 @@ interface LoginRow extends Record<string, unknown> {
 }
 
 export const authRoutes = new OpenAPIHono<AppEnv>()
+  .route("/", passwordRoutes)
   .openapi(exchangeRoute, async (c) => {
     const principal = c.var.principal;
     const { token, expiresIn } = await issueSessionToken(c.env.SESSION_SIGNING_KEYS, principal);
