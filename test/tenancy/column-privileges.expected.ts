@@ -156,6 +156,10 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
     outbox_events: {
       INSERT: ["id", "customer_id", "type", "payload", "created_at", "published_at", "attempts"],
     },
+    password_resets: {
+      INSERT: ["id", "customer_id", "user_id", "token_hash", "created_at", "expires_at", "used_at", "voided_at"],
+      UPDATE: ["used_at", "voided_at"],
+    },
     reports: {
       INSERT: [
         "id",

@@ -12,6 +12,7 @@ import { releaseLoginFailure, reserveLoginFailure, throttleLoginNetwork } from "
 import { verifyPassword } from "./passwords.ts";
 import { PASSWORD_MAX } from "./password-rules.ts";
 import { passwordRoutes } from "./password-routes.ts";
+import { passwordResetRoutes } from "./password-resets.ts";
 import type { Principal } from "./principal.ts";
 import { revokeSession } from "./revocation.ts";
 import { insertUserSession, sessionExpiry, userSessionToken } from "./user-sessions.ts";
@@ -140,6 +141,7 @@ interface LoginRow extends Record<string, unknown> {
 
 export const authRoutes = new OpenAPIHono<AppEnv>()
   .route("/", passwordRoutes)
+  .route("/", passwordResetRoutes)
   .openapi(exchangeRoute, async (c) => {
     const principal = c.var.principal;
     const { token, expiresIn } = await issueSessionToken(c.env.SESSION_SIGNING_KEYS, principal);

@@ -46,6 +46,8 @@ const userPasswordChanged = z.object({
     .openapi({ description: "`change`: by the signed-in user; `reset`: by an emailed link" }),
   changed_at: isoTime,
 });
+// The reset link travels sealed to the user's email only, never in the payload.
+const userPasswordResetRequested = z.object({ user_id: uuid, email: z.string().email(), expires_at: isoTime });
 const invoiceCreated = z.object({
   id: uuid,
   number: z.string(),
@@ -97,6 +99,11 @@ export const eventCatalogue = {
     "security",
     "A user's password was changed (or reset by emailed link); their other sessions ended",
     userPasswordChanged,
+  ),
+  "user.password_reset_requested": define(
+    "security",
+    "A password reset link was requested for a user (the link goes only to their email)",
+    userPasswordResetRequested,
   ),
   "invoice.created": define("billing", "The monthly billing run issued an invoice", invoiceCreated),
   "webhook.endpoint.disabled": define(

@@ -53,6 +53,19 @@ export const notificationCatalogue = {
         "If this was not you, reset your password at once and tell your administrator.\n",
     }),
   },
+  "user.password_reset_requested": {
+    category: "security",
+    audience: "addressee",
+    email: "mandatory",
+    render: (d, { apiUrl, secrets }) => ({
+      title: "Reset your SecureBase password",
+      text:
+        `Someone (hopefully you) asked to reset the password of your SecureBase portal account ${s(d.email)}.\n\n` +
+        `Choose a new password here (valid until ${s(d.expires_at)}, once; any earlier link no longer works):\n` +
+        `${secrets.token ? `${apiUrl}/portal/reset-password#token=${secrets.token}` : "(link unavailable)"}\n\n` +
+        "If you did not ask, ignore this email: your password stays as it is.\n",
+    }),
+  },
   "api_key.created": {
     category: "security",
     audience: ["admin"],
