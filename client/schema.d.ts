@@ -40,6 +40,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change your own password (portal user sessions only)
+         * @description Checks `current_password`, sets `new_password`, ends every other session of yours (this one keeps working) and emails you. Only a user session may call it (an API key or key session token gets a 403). 10 wrong current passwords per 15 minutes, then 429.
+         */
+        post: operations["changeMyPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/password-resets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Email a password reset link (same answer whether or not the account exists)
+         * @description Always 202 with the same body. If the address belongs to an active account, it is emailed a single-use link valid 30 minutes; earlier unused links of that user stop working. Throttled per address (3 per 15 min) and per network (20 per 15 min).
+         */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/password-resets/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with the emailed reset token; ends every session
+         * @description Any unknown, used, voided or expired token is the same 404 `reset-invalid`. A new password that breaks the rules is a 422 naming `body.new_password` (the link stays usable). Throttled per network.
+         */
+        post: operations["confirmPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/token": {
         parameters: {
             query?: never;
@@ -1442,6 +1502,46 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "user.password_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.password_changed
+         * @description A user's password was changed (or reset by emailed link); their other sessions ended. Category: security.
+         */
+        post: operations["receiveUserPasswordChanged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.password_reset_requested": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.password_reset_requested
+         * @description A password reset link was requested for a user (the link goes only to their email). Category: security.
+         */
+        post: operations["receiveUserPasswordResetRequested"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "invoice.created": {
         parameters: {
             query?: never;
@@ -1709,6 +1809,57 @@ export interface components {
             /** Format: date-time */
             expires_at: string;
         };
+        UserPasswordChangedEvent: {
+            /**
+             * Format: uuid
+             * @description The event id (also the `webhook-id` header): the same across retries, use it to deduplicate
+             */
+            id: string;
+            /** @enum {string} */
+            type: "user.password_changed";
+            /**
+             * Format: date-time
+             * @description When the event happened (order by this, not by arrival)
+             */
+            timestamp: string;
+            data: components["schemas"]["UserPasswordChangedData"];
+        };
+        UserPasswordChangedData: {
+            /** Format: uuid */
+            user_id: string;
+            /** Format: email */
+            email: string;
+            /**
+             * @description `change`: by the signed-in user; `reset`: by an emailed link
+             * @enum {string}
+             */
+            method: "change" | "reset";
+            /** Format: date-time */
+            changed_at: string;
+        };
+        UserPasswordResetRequestedEvent: {
+            /**
+             * Format: uuid
+             * @description The event id (also the `webhook-id` header): the same across retries, use it to deduplicate
+             */
+            id: string;
+            /** @enum {string} */
+            type: "user.password_reset_requested";
+            /**
+             * Format: date-time
+             * @description When the event happened (order by this, not by arrival)
+             */
+            timestamp: string;
+            data: components["schemas"]["UserPasswordResetRequestedData"];
+        };
+        UserPasswordResetRequestedData: {
+            /** Format: uuid */
+            user_id: string;
+            /** Format: email */
+            email: string;
+            /** Format: date-time */
+            expires_at: string;
+        };
         InvoiceCreatedEvent: {
             /**
              * Format: uuid
@@ -1967,6 +2118,34 @@ export interface components {
                     error?: string;
                 };
             };
+        };
+        ChangePasswordRequest: {
+            current_password: string;
+            /**
+             * @description 12–256 characters (Unicode code points), any characters; not one of the most common passwords, and not containing the local part of the account's email address. Refusals are a 422 naming the field, with the code `too_short`, `too_long`, `common` or `contains_email`.
+             * @example a perfectly long passphrase
+             */
+            new_password: string;
+        };
+        PasswordResetRequested: {
+            /** @example If the address has an account, a reset link is on its way. */
+            message: string;
+        };
+        PasswordResetRequest: {
+            /**
+             * Format: email
+             * @example ada@acme-health.example
+             */
+            email: string;
+        };
+        PasswordResetConfirmation: {
+            /** @description The `token` from the reset link's fragment */
+            token: string;
+            /**
+             * @description 12–256 characters (Unicode code points), any characters; not one of the most common passwords, and not containing the local part of the account's email address. Refusals are a 422 naming the field, with the code `too_short`, `too_long`, `common` or `contains_email`.
+             * @example a perfectly long passphrase
+             */
+            new_password: string;
         };
         SessionToken: {
             /** @example eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0… */
@@ -2332,8 +2511,8 @@ export interface components {
             /** @example Grace Hopper */
             name: string;
             /**
-             * @description 12–256 characters; not the email address
-             * @example correct horse battery staple
+             * @description 12–256 characters (Unicode code points), any characters; not one of the most common passwords, and not containing the local part of the account's email address. Refusals are a 422 naming the field, with the code `too_short`, `too_long`, `common` or `contains_email`.
+             * @example a perfectly long passphrase
              */
             password: string;
         };
@@ -3085,7 +3264,7 @@ export interface components {
              *       "api_key.revoked"
              *     ]
              */
-            event_types: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "invoice.created" | "webhook.endpoint.disabled" | "cost.budget_exceeded" | "ticket.created" | "ticket.updated" | "ticket.comment.created" | "ticket.sla_breached")[];
+            event_types: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "user.password_changed" | "user.password_reset_requested" | "invoice.created" | "webhook.endpoint.disabled" | "cost.budget_exceeded" | "ticket.created" | "ticket.updated" | "ticket.comment.created" | "ticket.sla_breached")[];
         };
         WebhookEndpointList: {
             data: components["schemas"]["WebhookEndpoint"][];
@@ -3106,7 +3285,7 @@ export interface components {
              *       "invoice.created"
              *     ]
              */
-            event_types?: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "invoice.created" | "webhook.endpoint.disabled" | "cost.budget_exceeded" | "ticket.created" | "ticket.updated" | "ticket.comment.created" | "ticket.sla_breached")[];
+            event_types?: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "user.password_changed" | "user.password_reset_requested" | "invoice.created" | "webhook.endpoint.disabled" | "cost.budget_exceeded" | "ticket.created" | "ticket.updated" | "ticket.comment.created" | "ticket.sla_breached")[];
         };
         RotateWebhookSecretRequest: {
             /**
@@ -3942,6 +4121,239 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    changeMyPassword: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordResetRequested"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetConfirmation"];
+            };
+        };
+        responses: {
+            /** @description Password set */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -9865,6 +10277,78 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["UserInvitedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else (including 3xx) is retried. 410 disables the endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled and nothing more is sent to it */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveUserPasswordChanged: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: identical across retries; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; reject if more than 5 minutes off */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`, space-separated during a secret rotation */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserPasswordChangedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else (including 3xx) is retried. 410 disables the endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled and nothing more is sent to it */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveUserPasswordResetRequested: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: identical across retries; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; reject if more than 5 minutes off */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`, space-separated during a secret rotation */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserPasswordResetRequestedEvent"];
             };
         };
         responses: {

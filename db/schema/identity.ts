@@ -52,3 +52,14 @@ export const userInvites = pgTable("user_invites", {
   revokedAt: timestamp("revoked_at", { withTimezone: true }),
   createdAt: createdAt(),
 });
+
+export const passwordResets = pgTable("password_resets", {
+  id: id(),
+  customerId: uuid("customer_id").notNull(),
+  userId: uuid("user_id").notNull(),
+  tokenHash: bytea("token_hash").notNull(),
+  createdAt: createdAt(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  usedAt: timestamp("used_at", { withTimezone: true }),
+  voidedAt: timestamp("voided_at", { withTimezone: true }),
+});

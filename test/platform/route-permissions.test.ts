@@ -8,7 +8,14 @@ import { credentials, documentedOperations, expectAccessMatrix, type Credentials
 import { userToken } from "../helpers/identity.ts";
 import { createTenant, type TestTenant } from "../helpers/tenants.ts";
 
-const PUBLIC = ["GET /health", "GET /health/live", "POST /v1/auth/login", "POST /v1/invites/accept"];
+const PUBLIC = [
+  "GET /health",
+  "GET /health/live",
+  "POST /v1/auth/login",
+  "POST /v1/auth/password-resets",
+  "POST /v1/auth/password-resets/confirm",
+  "POST /v1/invites/accept",
+];
 /** Served by the app but not API operations: the document itself and its viewer. */
 const NOT_OPERATIONS = ["GET /openapi.json", "GET /docs", "GET /docs/", "GET /docs/assets/*"];
 

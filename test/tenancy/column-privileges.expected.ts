@@ -4,6 +4,8 @@
 export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> = {
   // Read-only reporting: writes nothing.
   sb_analytics: {},
+  // Only through app.set_own_password (db/migrations/0100_password_reset.sql), on the context's own user.
+  sb_auth: { users: { UPDATE: ["password_hash", "updated_at"] } },
   sb_api: {
     api_keys: {
       INSERT: [
@@ -153,6 +155,10 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
     },
     outbox_events: {
       INSERT: ["id", "customer_id", "type", "payload", "created_at", "published_at", "attempts"],
+    },
+    password_resets: {
+      INSERT: ["id", "customer_id", "user_id", "token_hash", "created_at", "expires_at", "used_at", "voided_at"],
+      UPDATE: ["used_at", "voided_at"],
     },
     reports: {
       INSERT: [

@@ -16,7 +16,7 @@ async function writableColumns(): Promise<Grants> {
   const { rows } = await asOwner((client) =>
     client.query(`
       SELECT r.role, c.relname AS "table", p.privilege, array_agg(a.attname::text ORDER BY a.attnum) AS columns
-      FROM unnest(ARRAY['sb_api', 'sb_jobs', 'sb_analytics']) r(role)
+      FROM unnest(ARRAY['sb_api', 'sb_auth', 'sb_jobs', 'sb_analytics']) r(role)
       CROSS JOIN unnest(ARRAY['INSERT', 'UPDATE']) p(privilege)
       CROSS JOIN pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -24,7 +24,7 @@ async function writableColumns(): Promise<Grants> {
         AND has_column_privilege(r.role, c.oid, a.attnum, p.privilege)
       GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`),
   );
-  const grants: Grants = { sb_analytics: {}, sb_api: {}, sb_jobs: {} };
+  const grants: Grants = { sb_analytics: {}, sb_api: {}, sb_auth: {}, sb_jobs: {} };
   for (const row of rows as { role: string; table: string; privilege: string; columns: string[] }[]) {
     ((grants[row.role] ??= {})[row.table] ??= {})[row.privilege] = row.columns;
   }
@@ -94,6 +94,31 @@ describe("a tenant admin inside its own signed context", () => {
     ["status", "UPDATE customers SET status = 'closed' WHERE id = $1"],
   ])("cannot change its customer's %s", async (_column, sql) => {
     expect(await attempt(sql, [tenant.customerId])).toBe("42501");
+  });
+
+  it("cannot set another user's password, not even through app.set_own_password", async () => {
+    const victim = await createUser(tenant.customerId, { role: "viewer" });
+    const hash = (
+      await asOwner((client) =>
+        asCustomer(client, tenant.customerId, () =>
+          client.query("SELECT password_hash FROM users WHERE id = $1", [admin.id]),
+        ),
+      )
+    ).rows[0]!.password_hash as string;
+    expect(await attempt("UPDATE users SET password_hash = $1 WHERE id = $2", [hash, victim.id])).toBe("42501");
+    // The function writes only the context's own user: the victim's hash stays.
+    expect(await attempt("SELECT app.set_own_password($1)", [hash])).toBe("changed");
+    // Nor a plaintext by mistake: refused by the function, the hash above stays.
+    expect(await attempt("SELECT app.set_own_password('plain text password')")).toBe("changed");
+    const rows = await asOwner((client) =>
+      asCustomer(client, tenant.customerId, () =>
+        client.query("SELECT id, password_hash = $1 AS same FROM users WHERE id = ANY($2)", [
+          hash,
+          [admin.id, victim.id],
+        ]),
+      ),
+    );
+    expect(Object.fromEntries(rows.rows.map((r) => [r.id, r.same]))).toEqual({ [admin.id]: true, [victim.id]: false });
   });
 
   it("still may rename a user (an ordinary column)", async () => {

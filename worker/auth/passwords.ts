@@ -61,11 +61,3 @@ function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
   return diff === 0;
 }
-
-/** Length rules only (NIST 800-63B): long passphrases welcome, no composition rules. */
-export function passwordProblem(password: string, email: string): string | undefined {
-  if (password.length < 12) return "must be at least 12 characters";
-  if (password.length > 256) return "must be at most 256 characters";
-  if (password.toLowerCase() === email.toLowerCase()) return "must not be the email address";
-  return undefined;
-}

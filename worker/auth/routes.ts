@@ -10,6 +10,9 @@ import { readAs, writeAs } from "../http/transactions.ts";
 import { issueDeviceToken, knownDevice } from "./device-token.ts";
 import { releaseLoginFailure, reserveLoginFailure, throttleLoginNetwork } from "./login-throttle.ts";
 import { verifyPassword } from "./passwords.ts";
+import { PASSWORD_MAX } from "./password-rules.ts";
+import { passwordRoutes } from "./password-routes.ts";
+import { passwordResetRoutes } from "./password-resets.ts";
 import type { Principal } from "./principal.ts";
 import { revokeSession } from "./revocation.ts";
 import { insertUserSession, sessionExpiry, userSessionToken } from "./user-sessions.ts";
@@ -59,7 +62,8 @@ const exchangeRoute = secured(
 const loginBodySchema = z
   .strictObject({
     email: z.string().email().max(320).openapi({ example: "ada@acme-health.example" }),
-    password: text({ min: 1, max: 256, trim: false }).openapi({ example: "correct horse battery staple" }),
+    // Up to 256 code points, as the rules allow (worker/auth/password-rules.ts).
+    password: text({ min: 1, max: PASSWORD_MAX * 2, trim: false }).openapi({ example: "correct horse battery staple" }),
     device_token: text({ min: 1, max: 2048 }).optional().openapi({
       description: "The `device_token` of an earlier login from this client (see LoginResult).",
     }),
@@ -136,6 +140,8 @@ interface LoginRow extends Record<string, unknown> {
 }
 
 export const authRoutes = new OpenAPIHono<AppEnv>()
+  .route("/", passwordRoutes)
+  .route("/", passwordResetRoutes)
   .openapi(exchangeRoute, async (c) => {
     const principal = c.var.principal;
     const { token, expiresIn } = await issueSessionToken(c.env.SESSION_SIGNING_KEYS, principal);

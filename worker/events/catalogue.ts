@@ -37,6 +37,17 @@ const userInvited = z.object({
   customer_name: z.string().optional(),
   expires_at: isoTime,
 });
+// Never the password, nor a reset link: only that it changed, and how.
+const userPasswordChanged = z.object({
+  user_id: uuid,
+  email: z.string().email(),
+  method: z
+    .enum(["change", "reset"])
+    .openapi({ description: "`change`: by the signed-in user; `reset`: by an emailed link" }),
+  changed_at: isoTime,
+});
+// The reset link travels sealed to the user's email only, never in the payload.
+const userPasswordResetRequested = z.object({ user_id: uuid, email: z.string().email(), expires_at: isoTime });
 const invoiceCreated = z.object({
   id: uuid,
   number: z.string(),
@@ -83,6 +94,16 @@ export const eventCatalogue = {
     "security",
     "A person was invited to the portal (the accept link goes only to their email)",
     userInvited,
+  ),
+  "user.password_changed": define(
+    "security",
+    "A user's password was changed (or reset by emailed link); their other sessions ended",
+    userPasswordChanged,
+  ),
+  "user.password_reset_requested": define(
+    "security",
+    "A password reset link was requested for a user (the link goes only to their email)",
+    userPasswordResetRequested,
   ),
   "invoice.created": define("billing", "The monthly billing run issued an invoice", invoiceCreated),
   "webhook.endpoint.disabled": define(

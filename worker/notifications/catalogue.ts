@@ -1,4 +1,4 @@
-// What each event tells people: who hears about it (roles, or the invitee), in which category,
+// What each event tells people: who hears about it (roles, or the one address its payload names), in which category,
 // whether its email is on by default or cannot be switched off, and the words. Events not listed
 // notify nobody (they still go to webhooks). `webhook.delivery.dead` and
 // `webhook.endpoint.failing` are notifications only: telling a failing endpoint about itself
@@ -22,8 +22,8 @@ const dollars = (cents: unknown) => `$${(Number(cents) / 100).toFixed(2)}`;
 
 export interface NotificationKind {
   category: NotificationCategory;
-  /** Portal users with these roles, or the invitee named in the payload (email only). */
-  audience: readonly Role[] | "invitee";
+  /** Portal users with these roles, or the one address named in the payload's `email` (email only). */
+  audience: readonly Role[] | "addressee";
   /** `mandatory`: security mail that cannot be switched off. */
   email: "default_on" | "default_off" | "mandatory";
   render: (data: Data, context: RenderContext) => Rendered;
@@ -32,13 +32,38 @@ export interface NotificationKind {
 export const notificationCatalogue = {
   "user.invited": {
     category: "security",
-    audience: "invitee",
+    audience: "addressee",
     email: "mandatory",
     render: (d, { secrets }) => ({
       title: `You are invited to ${d.customer_name ? s(d.customer_name) : "SecureBase"}`,
       text:
         `You have been invited to the SecureBase portal as ${s(d.role)}.\n\n` +
         `Accept the invitation (valid until ${s(d.expires_at)}):\n${secrets.accept_url ?? "(link unavailable)"}\n`,
+    }),
+  },
+  "user.password_changed": {
+    category: "security",
+    audience: "addressee",
+    email: "mandatory",
+    render: (d) => ({
+      title: "Your SecureBase password was changed",
+      text:
+        `The password of your SecureBase portal account ${s(d.email)} was ${d.method === "reset" ? "reset with an emailed link" : "changed"} at ${s(d.changed_at)}, ` +
+        `and your ${d.method === "reset" ? "" : "other "}sessions were signed out.\n\n` +
+        "If this was not you, reset your password at once and tell your administrator.\n",
+    }),
+  },
+  "user.password_reset_requested": {
+    category: "security",
+    audience: "addressee",
+    email: "mandatory",
+    render: (d, { apiUrl, secrets }) => ({
+      title: "Reset your SecureBase password",
+      text:
+        `Someone (hopefully you) asked to reset the password of your SecureBase portal account ${s(d.email)}.\n\n` +
+        `Choose a new password here (valid until ${s(d.expires_at)}, once; any earlier link no longer works):\n` +
+        `${secrets.token ? `${apiUrl}/portal/reset-password#token=${secrets.token}` : "(link unavailable)"}\n\n` +
+        "If you did not ask, ignore this email: your password stays as it is.\n",
     }),
   },
   "api_key.created": {
@@ -142,4 +167,4 @@ export function notificationKind(type: string): NotificationKind | undefined {
 }
 
 /** Types a portal user can set preferences for (the invite email is not addressed to a user). */
-export const userNotificationTypes = notificationTypes.filter((t) => notificationCatalogue[t].audience !== "invitee");
+export const userNotificationTypes = notificationTypes.filter((t) => notificationCatalogue[t].audience !== "addressee");

@@ -27,7 +27,7 @@ export async function notify(db: Database, notices: Notice[]): Promise<string[]>
   if (relevant.length === 0) return [];
 
   const customerIds = [
-    ...new Set(relevant.filter((r) => r.kind.audience !== "invitee").map((r) => r.notice.customerId)),
+    ...new Set(relevant.filter((r) => r.kind.audience !== "addressee").map((r) => r.notice.customerId)),
   ];
   const people = customerIds.length
     ? await db
@@ -55,7 +55,7 @@ export async function notify(db: Database, notices: Notice[]): Promise<string[]>
   const emails: (typeof emailMessages.$inferInsert)[] = [];
   for (const { notice, kind } of relevant) {
     const base = { customerId: notice.customerId, eventType: notice.type };
-    if (kind.audience === "invitee") {
+    if (kind.audience === "addressee") {
       emails.push({
         ...base,
         eventId: notice.eventId,

@@ -2,11 +2,12 @@
 // single-use token (7 days), which creates their user and signs them in.
 import { and, desc, eq, gt, gte, isNotNull, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import { customers, tierFeatures, userInvites, users, type Role } from "../../db/schema.ts";
-import { hashPassword, passwordProblem } from "../auth/passwords.ts";
+import { hashPassword } from "../auth/passwords.ts";
+import { checkPassword } from "../auth/password-rules.ts";
 import { insertUserSession, sessionExpiry, userSessionToken } from "../auth/user-sessions.ts";
 import type { AppContext } from "../http/context.ts";
 import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
-import { invalidField, notFound, ProblemError } from "../http/problem.ts";
+import { notFound, ProblemError } from "../http/problem.ts";
 import type { Database } from "../platform/database.ts";
 import { uuidv7 } from "../platform/ids.ts";
 import type { Emit } from "../events/outbox.ts";
@@ -212,8 +213,7 @@ export async function acceptInvite(
     toHex(await hashInviteToken(input.token)),
   ]);
   if (invite?.customer_status !== "active") throw inviteInvalid();
-  const weak = passwordProblem(input.password, invite.email);
-  if (weak) throw invalidField("password", "weak_password", weak);
+  checkPassword("password", input.password, invite.email);
   const passwordHash = await hashPassword(input.password);
 
   const customerId = invite.customer_id;

@@ -3,6 +3,7 @@
 import { z } from "@hono/zod-openapi";
 import { roles, type userInvites, type users } from "../../db/schema.ts";
 import { text } from "../http/input.ts";
+import { passwordField } from "../auth/password-rules.ts";
 
 export type UserRow = typeof users.$inferSelect;
 export type InviteRow = typeof userInvites.$inferSelect;
@@ -115,10 +116,7 @@ export const acceptInviteSchema = z
       example: "q3Jx0c9V4mYbP2wz8TgLr1uKdHs6fEaN7oQiXyBvZ5M",
     }),
     name: text({ min: 1, max: 200 }).openapi({ example: "Grace Hopper" }),
-    password: text({ min: 1, max: 256, trim: false }).openapi({
-      description: "12–256 characters; not the email address",
-      example: "correct horse battery staple",
-    }),
+    password: passwordField(),
   })
   .openapi("AcceptInviteRequest");
 
