@@ -21,6 +21,10 @@ export async function populateEveryTable(client: FixtureClient, customerId: stri
       [c, `invitee-${tag}@example.com`],
     );
     await one(
+      "INSERT INTO password_resets (customer_id, user_id, token_hash, expires_at) VALUES ($1, $2, gen_random_bytes(32), now() + interval '30 minutes')",
+      [c, user.id],
+    );
+    await one(
       "INSERT INTO audit_events (customer_id, actor_type, actor_id, action, resource_type, resource_id, summary) VALUES ($1, 'system', 'fixture', 'fixture.created', 'customer', $2, 'fixture row')",
       [c, c],
     );
