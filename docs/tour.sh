@@ -147,7 +147,7 @@ INVITE_TOKEN=$(node -e '
   console.log(token);
 ' "$INVITEE" "$TMP/emails") || fail "no accept link in the invite email to $INVITEE"
 say "the invite email to $INVITEE carries the accept link"
-api - 201 POST /v1/invites/accept "{\"token\":\"$INVITE_TOKEN\",\"name\":\"Grace Hopper\",\"password\":\"correct horse battery staple\"}"
+api - 201 POST /v1/invites/accept "{\"token\":\"$INVITE_TOKEN\",\"name\":\"Grace Hopper\",\"password\":\"tour lanterns over quiet harbours\"}"
 api "$TOKEN" 200 GET "/v1/users?limit=100"
 grep -q "$INVITEE" "$TMP/body" || fail "the accepted invitee is not among the users"
 say "$INVITEE is a user now ($(json data.length) users listed)"
