@@ -3,8 +3,8 @@
 // limit, only a login that carries one (for that user) may still try a password until the window
 // ends (docs/auth.md, "Credentials"). Signed with the session keys but for another audience, so
 // one is never accepted as a bearer credential.
-import { SignJWT, errors, jwtVerify } from "jose";
-import { signingKeys } from "./session-token.ts";
+import { SignJWT, jwtVerify } from "jose";
+import { signingKeys, verificationKey } from "./session-token.ts";
 
 export const DEVICE_TOKEN_TTL_SECONDS = 30 * 86_400;
 const ISSUER = "securebase-edge-api";
@@ -28,17 +28,12 @@ export async function issueDeviceToken(config: string, userId: string, now = Dat
 /** The device id, if `token` is a valid device token of `userId`. */
 export async function knownDevice(config: string, token: string | undefined, userId: string): Promise<string | null> {
   if (!token) return null;
-  const keys = signingKeys(config);
   try {
-    const { payload } = await jwtVerify(
-      token,
-      (header) => {
-        const key = keys.find((k) => k.kid === header.kid);
-        if (!key) throw new errors.JWSSignatureVerificationFailed();
-        return key.secret;
-      },
-      { issuer: ISSUER, audience: AUDIENCE, algorithms: ["HS256"] },
-    );
+    const { payload } = await jwtVerify(token, verificationKey(config), {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: ["HS256"],
+    });
     return payload.typ === "device" && payload.sub === userId && typeof payload.jti === "string" ? payload.jti : null;
   } catch {
     return null;

@@ -7,27 +7,15 @@
 //   device's own 10 failures; everyone else waits for the window to end.
 import type { AppContext } from "../http/context.ts";
 import { clientIpBucket } from "../http/client-ip.ts";
-import { ProblemError } from "../http/problem.ts";
-import {
-  consumeRateLimit,
-  type RateLimitDecision,
-  rateLimitHeaders,
-  releaseRateLimit,
-} from "../platform/rate-limit-client.ts";
+import { rateLimited } from "../http/problem.ts";
+import { consumeRateLimit, type RateLimitDecision, releaseRateLimit } from "../platform/rate-limit-client.ts";
 
 export const LOGIN_WINDOW_SECONDS = 15 * 60;
 const ATTEMPTS_PER_NETWORK = 100;
 const FAILURES_PER_ACCOUNT = 10;
 const FAILURES_PER_DEVICE = 10;
 
-const tooMany = (decision: RateLimitDecision) =>
-  new ProblemError(
-    429,
-    "rate-limited",
-    "Too many login attempts",
-    `Too many attempts; retry after ${decision.resetSeconds} s.`,
-    { headers: rateLimitHeaders(decision) },
-  );
+const tooMany = (decision: RateLimitDecision) => rateLimited(decision, "Too many login attempts");
 
 /** Counts the attempt against the client's network; a 429 once the network is over its limit. */
 export async function throttleLoginNetwork(c: AppContext): Promise<void> {

@@ -8,11 +8,11 @@ import { passwordResets, type Role } from "../../db/schema.ts";
 import { clientIpBucket } from "../http/client-ip.ts";
 import type { AppContext, AppEnv } from "../http/context.ts";
 import { text } from "../http/input.ts";
-import { ProblemError, problemResponses } from "../http/problem.ts";
+import { ProblemError, problemResponses, rateLimited } from "../http/problem.ts";
 import { open } from "../http/routes.ts";
 import { writeAs } from "../http/transactions.ts";
 import { sha256, toBase64Url, toHex } from "../platform/encoding.ts";
-import { consumeRateLimit, rateLimitHeaders } from "../platform/rate-limit-client.ts";
+import { consumeRateLimit } from "../platform/rate-limit-client.ts";
 import { setPassword } from "./password-change.ts";
 import { checkPassword, passwordField } from "./password-rules.ts";
 import { hashPassword } from "./passwords.ts";
@@ -27,14 +27,7 @@ const ATTEMPTS_PER_NETWORK = 20;
 
 async function throttle(c: AppContext, subject: string, limit: number): Promise<void> {
   const decision = await consumeRateLimit(c.env.RATE_LIMITER, subject, limit, WINDOW_SECONDS);
-  if (!decision.allowed)
-    throw new ProblemError(
-      429,
-      "rate-limited",
-      "Too many password reset attempts",
-      `Too many attempts; retry after ${decision.resetSeconds} s.`,
-      { headers: rateLimitHeaders(decision) },
-    );
+  if (!decision.allowed) throw rateLimited(decision, "Too many password reset attempts");
 }
 
 const acceptedSchema = z

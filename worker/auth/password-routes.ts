@@ -4,10 +4,10 @@ import { and, eq } from "drizzle-orm";
 import { users } from "../../db/schema.ts";
 import type { AppEnv } from "../http/context.ts";
 import { text } from "../http/input.ts";
-import { invalidField, problemResponses, ProblemError } from "../http/problem.ts";
+import { invalidField, ProblemError, problemResponses, rateLimited } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../http/transactions.ts";
-import { consumeRateLimit, rateLimitHeaders, releaseRateLimit } from "../platform/rate-limit-client.ts";
+import { consumeRateLimit, releaseRateLimit } from "../platform/rate-limit-client.ts";
 import { LOGIN_WINDOW_SECONDS } from "./login-throttle.ts";
 import { setPassword } from "./password-change.ts";
 import { checkPassword, PASSWORD_MAX, passwordField } from "./password-rules.ts";
@@ -69,14 +69,10 @@ export const passwordRoutes = new OpenAPIHono<AppEnv>().openapi(changeRoute, asy
   const subject = `password-change:user:${userId}`;
   const decision = await consumeRateLimit(c.env.RATE_LIMITER, subject, FAILURES_PER_USER, LOGIN_WINDOW_SECONDS);
   if (!decision.allowed)
-    throw new ProblemError(
-      429,
-      "rate-limited",
+    throw rateLimited(
+      decision,
       "Too many attempts",
       `Too many wrong passwords; retry after ${decision.resetSeconds} s.`,
-      {
-        headers: rateLimitHeaders(decision),
-      },
     );
   if (!(await verifyPassword(current, user.passwordHash)))
     throw invalidField("current_password", "incorrect", "is not your current password");

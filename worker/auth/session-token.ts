@@ -77,19 +77,24 @@ export async function issueSessionToken(
   return { token, expiresIn, tokenId };
 }
 
+/** jose's key lookup by `kid` among the configured signing keys (an unknown kid fails verification). */
+export function verificationKey(config: string) {
+  const keys = signingKeys(config);
+  return (header: { kid?: string }) => {
+    const key = keys.find((k) => k.kid === header.kid);
+    if (!key) throw new errors.JWSSignatureVerificationFailed();
+    return key.secret;
+  };
+}
+
 /** Signature, issuer, audience and expiry only; revocation is checked by the caller (KV). */
 export async function verifySessionToken(config: string, token: string): Promise<Principal | undefined> {
-  const keys = signingKeys(config);
   try {
-    const { payload } = await jwtVerify(
-      token,
-      (header) => {
-        const key = keys.find((k) => k.kid === header.kid);
-        if (!key) throw new errors.JWSSignatureVerificationFailed();
-        return key.secret;
-      },
-      { issuer: ISSUER, audience: AUDIENCE, algorithms: ["HS256"] },
-    );
+    const { payload } = await jwtVerify(token, verificationKey(config), {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: ["HS256"],
+    });
     if (
       typeof payload.sub !== "string" ||
       typeof payload.cid !== "string" ||

@@ -3,6 +3,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "@hono/zod-openapi";
+import { type RateLimitDecision, rateLimitHeaders } from "../platform/rate-limit-client.ts";
 
 export const PROBLEM_BASE = "https://docs.securebase.io/problems/";
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
@@ -102,3 +103,10 @@ export const invalidField = (field: string, code: string, message: string) =>
   new ProblemError(422, "validation-error", "Validation failed", `body.${field} ${message}.`, {
     errors: [{ field: `body.${field}`, code, message }],
   });
+
+/** A refused throttle decision as a 429 with its RateLimit-* and Retry-After headers. */
+export const rateLimited = (
+  decision: RateLimitDecision,
+  title: string,
+  detail = `Too many attempts; retry after ${decision.resetSeconds} s.`,
+) => new ProblemError(429, "rate-limited", title, detail, { headers: rateLimitHeaders(decision) });

@@ -2,9 +2,9 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/context.ts";
 import { pageSchema, paginationQuerySchema, pageOf } from "../http/pagination.ts";
-import { problemResponses, ProblemError } from "../http/problem.ts";
+import { problemResponses, rateLimited } from "../http/problem.ts";
 import { open, secured } from "../http/routes.ts";
-import { consumeRateLimit, rateLimitHeaders } from "../platform/rate-limit-client.ts";
+import { consumeRateLimit } from "../platform/rate-limit-client.ts";
 import { clientIpBucket } from "../http/client-ip.ts";
 import { readAs, writeAs } from "../http/transactions.ts";
 import { acceptInvite, createInvite, listInvites, revokeInvite } from "./invites.ts";
@@ -134,15 +134,7 @@ export const inviteRoutes = new OpenAPIHono<AppEnv>()
       ACCEPT_WINDOW_SECONDS,
     );
     if (!decision.allowed) {
-      throw new ProblemError(
-        429,
-        "rate-limited",
-        "Too many attempts",
-        `Too many attempts; retry after ${decision.resetSeconds} s.`,
-        {
-          headers: rateLimitHeaders(decision),
-        },
-      );
+      throw rateLimited(decision, "Too many attempts");
     }
     const accepted = await acceptInvite(c, c.req.valid("json"));
     return c.json(
