@@ -4,8 +4,12 @@
 export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> = {
   // Read-only reporting: writes nothing.
   sb_analytics: {},
-  // Only through app.set_own_password (db/migrations/0100_password_reset.sql), on the context's own user.
-  sb_auth: { users: { UPDATE: ["password_hash", "updated_at"] } },
+  // Only through app.set_own_password (db/migrations/0100_password_reset.sql), on the context's own user;
+  // used_tokens only through app.use_token_once (0105).
+  sb_auth: {
+    used_tokens: { INSERT: ["jti", "purpose", "expires_at", "used_at"] },
+    users: { UPDATE: ["password_hash", "updated_at"] },
+  },
   sb_api: {
     api_keys: {
       INSERT: [
