@@ -2171,6 +2171,20 @@ export interface components {
              */
             device_token: string;
         };
+        BrowserLoginResult: {
+            /** @enum {string} */
+            token_type: "Cookie";
+            /** @description Send as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE made with the session cookie. Also in GET /v1/me. */
+            csrf_token: string;
+            /** Format: uuid */
+            customer_id: string;
+            /** @description Seconds until the session cookie expires unless used */
+            expires_in: number;
+            /** Format: uuid */
+            user_id: string;
+            /** Format: uuid */
+            session_id: string;
+        };
         LoginRequest: {
             /**
              * Format: email
@@ -2214,6 +2228,8 @@ export interface components {
             rate_limit_per_minute: number;
             /** Format: date-time */
             expires_at: string | null;
+            /** @description User sessions: the X-CSRF-Token to send with unsafe requests made with the session cookie */
+            csrf_token: string | null;
         };
         SessionList: {
             data: components["schemas"]["Session"][];
@@ -2498,6 +2514,19 @@ export interface components {
              * @description Seconds until the session token expires
              * @example 43200
              */
+            expires_in: number;
+            /** Format: uuid */
+            session_id: string;
+        };
+        AcceptedInviteInBrowser: {
+            user: components["schemas"]["User"];
+            /** @enum {string} */
+            token_type: "Cookie";
+            /** @description Send as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE made with the session cookie. Also in GET /v1/me. */
+            csrf_token: string;
+            /** Format: uuid */
+            customer_id: string;
+            /** @description Seconds until the session cookie expires unless used */
             expires_in: number;
             /** Format: uuid */
             session_id: string;
@@ -4410,7 +4439,10 @@ export interface operations {
     };
     logIn: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `cookie`: set the session as an HttpOnly `__Host-sb_session` cookie (for the portal) and answer a `csrf_token` instead of the `session_token`. Default `bearer`. */
+                session?: "bearer" | "cookie";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4421,13 +4453,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Logged in */
+            /** @description Logged in (with `?session=cookie`: the session is in a cookie and the body has a `csrf_token`) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LoginResult"];
+                    "application/json": components["schemas"]["LoginResult"] | components["schemas"]["BrowserLoginResult"];
                 };
             };
             /** @description The request is malformed or a parameter is invalid */
@@ -5722,7 +5754,10 @@ export interface operations {
     };
     acceptInvite: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `cookie`: set the session as an HttpOnly `__Host-sb_session` cookie (for the portal) and answer a `csrf_token` instead of the `session_token`. Default `bearer`. */
+                session?: "bearer" | "cookie";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5733,13 +5768,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The new user, signed in */
+            /** @description The new user, signed in (with `?session=cookie`: in a cookie, and the body has a `csrf_token`) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AcceptedInvite"];
+                    "application/json": components["schemas"]["AcceptedInvite"] | components["schemas"]["AcceptedInviteInBrowser"];
                 };
             };
             /** @description The request is malformed or a parameter is invalid */

@@ -9,7 +9,8 @@ import { noteKeyUsed } from "./key-usage.ts";
 import { cachePrincipal, cachedPrincipal } from "./principal-cache.ts";
 import { hasScope, type Principal } from "./principal.ts";
 import { isRevoked, keyRevokedHere, revokedHere } from "./revocation.ts";
-import { verifySessionToken } from "./session-token.ts";
+import { checkCsrf, cookieSessionToken, setSessionCookie } from "./browser-session.ts";
+import { renewalDue, renewUserSessionToken, verifySessionToken } from "./session-token.ts";
 
 const WWW_AUTHENTICATE = { "www-authenticate": 'Bearer realm="securebase"' };
 
@@ -65,8 +66,15 @@ export function bearerToken(c: AppContext): string | undefined {
 
 export function authenticate(options: { apiKeyOnly?: boolean } = {}) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const token = bearerToken(c);
-    if (!token) return unauthorized(c, "Send an API key or session token as 'Authorization: Bearer <token>'.");
+    const bearer = bearerToken(c);
+    // The portal's HttpOnly cookie (browser-session.ts) when no Authorization header is sent.
+    const cookie = bearer || options.apiKeyOnly ? undefined : cookieSessionToken(c);
+    const token = bearer ?? cookie;
+    if (!token)
+      return unauthorized(
+        c,
+        "Send an API key or session token as 'Authorization: Bearer <token>' (or sign in with ?session=cookie).",
+      );
     let principal: Principal | undefined;
     if (looksLikeApiKey(token)) {
       principal = await principalForApiKey(c, token);
@@ -78,6 +86,11 @@ export function authenticate(options: { apiKeyOnly?: boolean } = {}) {
     }
     if (!principal || (principal.expiresAt !== null && principal.expiresAt <= Date.now())) {
       return unauthorized(c, INVALID_CREDENTIALS);
+    }
+    if (cookie) {
+      // Only user sessions ride in the cookie, and only same-origin pages may use it to write.
+      if (principal.kind !== "user_session") return unauthorized(c, INVALID_CREDENTIALS);
+      await checkCsrf(c, principal.sessionId!);
     }
     c.set("principal", principal);
     // Caches (KV, this isolate) may hold a principal whose user or key is gone: writes verify it.
@@ -97,8 +110,23 @@ export function authenticate(options: { apiKeyOnly?: boolean } = {}) {
       }),
     );
     await next();
-    if (await revoked) c.res = unauthorized(c, INVALID_CREDENTIALS);
+    if (await revoked) {
+      c.res = unauthorized(c, INVALID_CREDENTIALS);
+      return;
+    }
+    if (renewalDue(principal)) await renewSession(c, principal, !!cookie);
   });
+}
+
+/**
+ * Idle timeout: a user session token lives one idle period; used past half of it, the answer
+ * carries a renewed one (the cookie is replaced; a Bearer client gets it in `Session-Token`).
+ */
+async function renewSession(c: AppContext, principal: Principal, viaCookie: boolean): Promise<void> {
+  const renewed = await renewUserSessionToken(c.env.SESSION_SIGNING_KEYS, principal);
+  if (!renewed) return;
+  if (viaCookie) setSessionCookie(c, renewed.token, renewed.expiresIn);
+  else c.res.headers.set("session-token", renewed.token);
 }
 
 const INVALID_CREDENTIALS = "The credentials are invalid, expired or revoked.";

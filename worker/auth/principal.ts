@@ -23,6 +23,12 @@ export interface Principal {
   rateLimitPerMinute: number;
   /** Epoch ms after which the credential is no longer valid; null = no expiry. */
   expiresAt: number | null;
+  /**
+   * User sessions: when the session itself ends (epoch ms) and its idle timeout (s). The token
+   * expires after `idleSeconds` without use and is renewed while in use, never past the end.
+   */
+  sessionEndsAt?: number;
+  idleSeconds?: number;
 }
 
 export function hasScope(principal: Principal, scope: string): boolean {

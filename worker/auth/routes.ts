@@ -7,6 +7,14 @@ import { newEvent } from "../events/messages.ts";
 import { problemResponses, ProblemError } from "../http/problem.ts";
 import { open, secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../http/transactions.ts";
+import {
+  browserSessionFields,
+  clearSessionCookie,
+  cookieDeviceToken,
+  csrfToken,
+  sessionAnswer,
+  sessionModeQuery,
+} from "./browser-session.ts";
 import { issueDeviceToken, knownDevice } from "./device-token.ts";
 import { releaseLoginFailure, reserveLoginFailure, throttleLoginNetwork } from "./login-throttle.ts";
 import { verifyPassword } from "./passwords.ts";
@@ -39,6 +47,17 @@ const deviceTokenSchema = z.string().openapi({
 const loginResultSchema = sessionTokenSchema
   .extend({ user_id: z.string().uuid(), session_id: z.string().uuid(), device_token: deviceTokenSchema })
   .openapi("LoginResult");
+
+/** A sign-in called with ?session=cookie: the session (and device token) went into cookies. */
+const browserLoginResultSchema = z
+  .object({
+    ...browserSessionFields,
+    customer_id: z.string().uuid(),
+    expires_in: z.number().int().openapi({ description: "Seconds until the session cookie expires unless used" }),
+    user_id: z.string().uuid(),
+    session_id: z.string().uuid(),
+  })
+  .openapi("BrowserLoginResult");
 
 const exchangeRoute = secured(
   "authenticated",
@@ -81,9 +100,15 @@ const loginRoute = open({
     "Failures are deliberately generic. Throttled per network (100 attempts per 15 min per IPv4 address or " +
     "IPv6 /64) and per account (10 failed attempts per 15 min; after that, until the window ends, only a login " +
     "that sends a `device_token` this user got from an earlier login may sign in, with 10 failures of its own).",
-  request: { body: { content: { "application/json": { schema: loginBodySchema } }, required: true } },
+  request: {
+    query: sessionModeQuery,
+    body: { content: { "application/json": { schema: loginBodySchema } }, required: true },
+  },
   responses: {
-    200: { description: "Logged in", content: { "application/json": { schema: loginResultSchema } } },
+    200: {
+      description: "Logged in (with `?session=cookie`: the session is in a cookie and the body has a `csrf_token`)",
+      content: { "application/json": { schema: z.union([loginResultSchema, browserLoginResultSchema]) } },
+    },
     ...problemResponses(401, 422, 429),
   },
 });
@@ -109,6 +134,9 @@ const meSchema = z
     permissions: z.array(z.string()).openapi({ example: ["invoices:read", "usage:read"] }),
     rate_limit_per_minute: z.number().int(),
     expires_at: z.string().datetime().nullable(),
+    csrf_token: z.string().nullable().openapi({
+      description: "User sessions: the X-CSRF-Token to send with unsafe requests made with the session cookie",
+    }),
   })
   .openapi("Me");
 
@@ -159,7 +187,9 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     );
   })
   .openapi(loginRoute, async (c) => {
-    const { email, password, device_token: deviceToken } = c.req.valid("json");
+    const body = c.req.valid("json");
+    const { email, password } = body;
+    const presentedDevice = body.device_token ?? cookieDeviceToken(c);
     const address = email.toLowerCase();
     await throttleLoginNetwork(c);
     let found: Promise<LoginRow | undefined> | undefined;
@@ -167,7 +197,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
       (found ??= c.var.db.system<LoginRow>("SELECT * FROM app.find_login($1)", [address]).then(([row]) => row));
     const reserved = await reserveLoginFailure(c, address, async () => {
       const user = await findUser();
-      return user ? knownDevice(c.env.SESSION_SIGNING_KEYS, deviceToken, user.user_id) : null;
+      return user ? knownDevice(c.env.SESSION_SIGNING_KEYS, presentedDevice, user.user_id) : null;
     });
     const row = await findUser();
     // Always verify (against a decoy when there is no user), so timing does not reveal accounts.
@@ -193,7 +223,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
       },
       { context, actor: { type: superAdmin ? "staff" : "user", id: row.user_id } },
     );
-    const { token, expiresIn } = await userSessionToken(c, {
+    const issued = await userSessionToken(c, {
       customerId: row.customer_id,
       userId: row.user_id,
       sessionId,
@@ -203,16 +233,11 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
       rateLimitPerMinute: row.rate_limit_per_minute,
       expiresAt,
     });
+    const deviceToken = await issueDeviceToken(c.env.SESSION_SIGNING_KEYS, row.user_id);
+    const answer = await sessionAnswer(c, { ...issued, sessionId, deviceToken });
+    const ids = { customer_id: row.customer_id, user_id: row.user_id, session_id: sessionId };
     return c.json(
-      {
-        session_token: token,
-        token_type: "Bearer" as const,
-        customer_id: row.customer_id,
-        expires_in: expiresIn,
-        user_id: row.user_id,
-        session_id: sessionId,
-        device_token: await issueDeviceToken(c.env.SESSION_SIGNING_KEYS, row.user_id),
-      },
+      answer.token_type === "Bearer" ? { ...answer, ...ids, device_token: deviceToken } : { ...answer, ...ids },
       200,
     );
   })
@@ -237,11 +262,13 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
         });
       });
     }
+    // The mark outlives every token of the session, renewed ones included.
     await revokeSession(
       c.env.AUTH_CACHE,
       principal.sessionId,
-      principal.expiresAt ?? Date.now() + USER_SESSION_TTL_SECONDS * 1000,
+      principal.sessionEndsAt ?? principal.expiresAt ?? Date.now() + USER_SESSION_TTL_SECONDS * 1000,
     );
+    clearSessionCookie(c);
     return c.body(null, 204);
   })
   .openapi(meRoute, async (c) => {
@@ -280,6 +307,10 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
         permissions: principal.superAdmin ? ["*"] : principal.scopes,
         rate_limit_per_minute: principal.rateLimitPerMinute,
         expires_at: principal.expiresAt === null ? null : new Date(principal.expiresAt).toISOString(),
+        csrf_token:
+          principal.kind === "user_session" && principal.sessionId
+            ? await csrfToken(c.env.SESSION_SIGNING_KEYS, principal.sessionId)
+            : null,
       },
       200,
     );

@@ -1,7 +1,9 @@
 // Session tokens: HS256 JWTs signed with jose. Two kinds share one format:
 //   typ "key"  — exchanged for an API key (POST /v1/auth/token), carries the key's scopes;
 //   typ "user" — a portal login (POST /v1/auth/login), carries the role's permissions and the
-//                user_sessions id, so logging out or revoking the session can be checked in KV.
+//                user_sessions id, so logging out or revoking the session can be checked in KV,
+//                and the session's end (`end`) and idle timeout (`idl`): the token itself lives
+//                only the idle timeout and is renewed while in use (auth/middleware.ts).
 // Every token names its signing key (`kid`), so keys rotate without logging anyone out: put the
 // new key first in SESSION_SIGNING_KEYS and keep the old one after it until its tokens expired.
 import { SignJWT, jwtVerify, errors } from "jose";
@@ -11,6 +13,8 @@ import type { Role, Tier } from "../../db/schema.ts";
 
 export const SESSION_TOKEN_TTL_SECONDS = 3600;
 export const USER_SESSION_TTL_SECONDS = 12 * 3600;
+/** Idle timeout of a user session when its customer's policy says nothing else. */
+export const USER_SESSION_IDLE_SECONDS = 3600;
 const ISSUER = "securebase-edge-api";
 const AUDIENCE = "securebase-api";
 
@@ -64,7 +68,14 @@ export async function issueSessionToken(
     tier: principal.tier,
     mode: principal.mode,
     rl: principal.rateLimitPerMinute,
-    ...(user ? { role: principal.role, sa: principal.superAdmin } : {}),
+    ...(user
+      ? {
+          role: principal.role,
+          sa: principal.superAdmin,
+          end: Math.floor((principal.sessionEndsAt ?? principal.expiresAt ?? now) / 1000),
+          idl: principal.idleSeconds ?? ttlSeconds,
+        }
+      : {}),
   })
     .setProtectedHeader({ alg: "HS256", kid: current!.kid, typ: "JWT" })
     .setSubject(user ? principal.userId! : principal.keyId!)
@@ -76,6 +87,31 @@ export async function issueSessionToken(
     .sign(current!.secret);
   return { token, expiresIn, tokenId };
 }
+
+/**
+ * A renewed token for a user session in use: another idle period from now, never past the
+ * session's end. Undefined when the session has ended (or the token predates idle timeouts).
+ */
+export async function renewUserSessionToken(
+  config: string,
+  principal: Principal,
+  now = Date.now(),
+): Promise<{ token: string; expiresIn: number } | undefined> {
+  if (principal.kind !== "user_session" || !principal.sessionEndsAt || !principal.idleSeconds) return undefined;
+  if (principal.sessionEndsAt <= now + 1000) return undefined;
+  const renewed = { ...principal, expiresAt: principal.sessionEndsAt };
+  const { token, expiresIn } = await issueSessionToken(config, renewed, principal.idleSeconds, now);
+  return { token, expiresIn };
+}
+
+/** Whether a user session token has used up half its idle period: then it is renewed. */
+export const renewalDue = (principal: Principal, now = Date.now()) =>
+  principal.kind === "user_session" &&
+  !!principal.idleSeconds &&
+  !!principal.sessionEndsAt &&
+  principal.expiresAt !== null &&
+  principal.expiresAt - now < (principal.idleSeconds * 1000) / 2 &&
+  principal.sessionEndsAt > principal.expiresAt;
 
 /** jose's key lookup by `kid` among the configured signing keys (an unknown kid fails verification). */
 export function verificationKey(config: string) {
@@ -117,6 +153,9 @@ export async function verifySessionToken(config: string, token: string): Promise
       mode: payload.mode === "live" ? "live" : "test",
       rateLimitPerMinute: typeof payload.rl === "number" ? payload.rl : 600,
       expiresAt: (payload.exp ?? 0) * 1000,
+      ...(user && typeof payload.end === "number" && typeof payload.idl === "number"
+        ? { sessionEndsAt: payload.end * 1000, idleSeconds: payload.idl }
+        : {}),
     };
   } catch {
     return undefined;

@@ -7,7 +7,7 @@ import type { AppContext } from "../http/context.ts";
 import type { Database } from "../platform/database.ts";
 import { rolePermissions } from "./permissions.ts";
 import type { Principal } from "./principal.ts";
-import { issueSessionToken, USER_SESSION_TTL_SECONDS } from "./session-token.ts";
+import { issueSessionToken, USER_SESSION_IDLE_SECONDS, USER_SESSION_TTL_SECONDS } from "./session-token.ts";
 
 /** When a session started now ends. */
 export const sessionExpiry = (now = Date.now()) => new Date(now + USER_SESSION_TTL_SECONDS * 1000);
@@ -41,8 +41,11 @@ export function userSessionToken(
     tier: Principal["tier"];
     rateLimitPerMinute: number;
     expiresAt: Date;
+    /** The customer's idle timeout; the token lives this long unless renewed by use. */
+    idleSeconds?: number;
   },
 ): Promise<{ token: string; expiresIn: number }> {
+  const idleSeconds = session.idleSeconds ?? USER_SESSION_IDLE_SECONDS;
   const principal: Principal = {
     kind: "user_session",
     customerId: session.customerId,
@@ -56,6 +59,8 @@ export function userSessionToken(
     scopes: [...rolePermissions[session.role]],
     rateLimitPerMinute: session.rateLimitPerMinute,
     expiresAt: session.expiresAt.getTime(),
+    sessionEndsAt: session.expiresAt.getTime(),
+    idleSeconds,
   };
-  return issueSessionToken(c.env.SESSION_SIGNING_KEYS, principal, USER_SESSION_TTL_SECONDS);
+  return issueSessionToken(c.env.SESSION_SIGNING_KEYS, principal, idleSeconds);
 }

@@ -1,5 +1,6 @@
 // Invites: create, list, revoke (users:write / users:read), and the public acceptance.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { sessionAnswer, sessionModeQuery } from "../auth/browser-session.ts";
 import type { AppEnv } from "../http/context.ts";
 import { pageSchema, paginationQuerySchema, pageOf } from "../http/pagination.ts";
 import { problemResponses, rateLimited } from "../http/problem.ts";
@@ -9,6 +10,7 @@ import { clientIpBucket } from "../http/client-ip.ts";
 import { readAs, writeAs } from "../http/transactions.ts";
 import { acceptInvite, createInvite, listInvites, revokeInvite } from "./invites.ts";
 import {
+  acceptedInviteInBrowserSchema,
   acceptedInviteSchema,
   acceptInviteSchema,
   createInviteSchema,
@@ -94,9 +96,15 @@ const acceptRoute = open({
     "used, revoked or expired token, or an address that meanwhile has an account — is the same 404 `invite-invalid`. " +
     "Passwords: 12–256 characters, not the email address. " +
     "Throttled per IPv4 address or IPv6 /64 (30 per 15 min).",
-  request: { body: { content: { "application/json": { schema: acceptInviteSchema } }, required: true } },
+  request: {
+    query: sessionModeQuery,
+    body: { content: { "application/json": { schema: acceptInviteSchema } }, required: true },
+  },
   responses: {
-    201: { description: "The new user, signed in", content: { "application/json": { schema: acceptedInviteSchema } } },
+    201: {
+      description: "The new user, signed in (with `?session=cookie`: in a cookie, and the body has a `csrf_token`)",
+      content: { "application/json": { schema: z.union([acceptedInviteSchema, acceptedInviteInBrowserSchema]) } },
+    },
     ...problemResponses(404, 422, 429),
   },
 });
@@ -137,15 +145,7 @@ export const inviteRoutes = new OpenAPIHono<AppEnv>()
       throw rateLimited(decision, "Too many attempts");
     }
     const accepted = await acceptInvite(c, c.req.valid("json"));
-    return c.json(
-      {
-        user: toUser(accepted.user),
-        session_token: accepted.token,
-        token_type: "Bearer" as const,
-        customer_id: accepted.user.customerId,
-        expires_in: accepted.expiresIn,
-        session_id: accepted.sessionId,
-      },
-      201,
-    );
+    const answer = await sessionAnswer(c, accepted);
+    const rest = { user: toUser(accepted.user), customer_id: accepted.user.customerId, session_id: accepted.sessionId };
+    return c.json({ ...answer, ...rest }, 201);
   });

@@ -3,6 +3,7 @@
 import { z } from "@hono/zod-openapi";
 import { roles, type userInvites, type users } from "../../db/schema.ts";
 import { text } from "../http/input.ts";
+import { browserSessionFields } from "../auth/browser-session.ts";
 import { passwordField } from "../auth/password-rules.ts";
 
 export type UserRow = typeof users.$inferSelect;
@@ -130,6 +131,17 @@ export const acceptedInviteSchema = z
     session_id: z.string().uuid(),
   })
   .openapi("AcceptedInvite");
+
+/** Accepted with ?session=cookie: the session went into the HttpOnly cookie (auth/browser-session.ts). */
+export const acceptedInviteInBrowserSchema = z
+  .object({
+    user: userSchema,
+    ...browserSessionFields,
+    customer_id: z.string().uuid(),
+    expires_in: z.number().int().openapi({ description: "Seconds until the session cookie expires unless used" }),
+    session_id: z.string().uuid(),
+  })
+  .openapi("AcceptedInviteInBrowser");
 
 export const roleInfoSchema = z
   .object({
