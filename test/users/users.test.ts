@@ -343,7 +343,8 @@ describe("PATCH /v1/users/{id}", () => {
     expect((await patch(dev.user.id, { status: "active" }, admin.token)).status).toBe(200);
     expect(await loginStatus(dev.user)).toBe(200);
     const events = await auditEvents(alice.customerId, dev.user.id);
-    expect(events.map((e) => e.action)).toEqual(["user.updated", "user.updated"]);
+    // The refused sign-in in between is on the record too (docs/auth.md, "Sign-in records").
+    expect(events.map((e) => e.action)).toEqual(["user.updated", "user.login_failed", "user.updated"]);
     expect(events[0]!.data).toMatchObject({
       changes: { status: { from: "active", to: "deactivated" } },
       ended_sessions: 1,
@@ -382,6 +383,10 @@ describe("DELETE /v1/users/{id}", () => {
         action: "user.deactivated",
         actor_id: admin.user.id,
         data: expect.objectContaining({ ended_sessions: 1 }),
+      }),
+      expect.objectContaining({
+        action: "user.login_failed",
+        data: expect.objectContaining({ reason: "user_inactive" }),
       }),
     ]);
   });

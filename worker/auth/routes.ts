@@ -16,6 +16,7 @@ import {
   sessionModeQuery,
 } from "./browser-session.ts";
 import { issueDeviceToken, knownDevice } from "./device-token.ts";
+import { type FailedSignInReason, noteNewDevice, recordFailedSignIn } from "./sign-in-records.ts";
 import { releaseLoginFailure, reserveLoginFailure, throttleLoginNetwork } from "./login-throttle.ts";
 import { verifyPassword } from "./passwords.ts";
 import { PASSWORD_MAX } from "./password-rules.ts";
@@ -202,15 +203,27 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     const row = await findUser();
     // Always verify (against a decoy when there is no user), so timing does not reveal accounts.
     const passwordOk = await verifyPassword(password, row?.password_hash ?? null);
-    if (!row || !passwordOk || row.user_status !== "active" || row.customer_status !== "active") throw invalidLogin();
+    if (!row) throw invalidLogin();
+    const failure: FailedSignInReason | null = !passwordOk
+      ? "wrong_password"
+      : row.user_status !== "active"
+        ? "user_inactive"
+        : row.customer_status !== "active"
+          ? "customer_inactive"
+          : null;
+    if (failure) {
+      await recordFailedSignIn(c, row, address, failure);
+      throw invalidLogin();
+    }
     await releaseLoginFailure(c, reserved);
+    const fromKnownDevice = (await knownDevice(c.env.SESSION_SIGNING_KEYS, presentedDevice, row.user_id)) !== null;
 
     const superAdmin = row.platform_role === "super_admin";
     const context = { customerId: row.customer_id, userId: row.user_id, role: row.role, superAdmin };
     const expiresAt = sessionExpiry();
     const sessionId = await writeAs(
       c,
-      async (db, audit) => {
+      async (db, audit, emit) => {
         const id = await insertUserSession(c, db, { customerId: row.customer_id, userId: row.user_id, expiresAt });
         await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, row.user_id));
         await audit({
@@ -218,6 +231,13 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
           resourceType: "user_session",
           resourceId: id,
           summary: `${address} logged in`,
+          data: { method: "password", new_device: !fromKnownDevice },
+        });
+        await noteNewDevice(c, emit, {
+          userId: row.user_id,
+          email: address,
+          sessionId: id,
+          knownDevice: fromKnownDevice,
         });
         return id;
       },

@@ -46,6 +46,15 @@ const userPasswordChanged = z.object({
     .openapi({ description: "`change`: by the signed-in user; `reset`: by an emailed link" }),
   changed_at: isoTime,
 });
+// A sign-in from a client that showed no device token of this user (a new browser or machine).
+const userNewDeviceSignIn = z.object({
+  user_id: uuid,
+  email: z.string().email(),
+  session_id: uuid,
+  ip: z.string().nullable(),
+  user_agent: z.string().nullable(),
+  signed_in_at: isoTime,
+});
 // The reset link travels sealed to the user's email only, never in the payload.
 const userPasswordResetRequested = z.object({ user_id: uuid, email: z.string().email(), expires_at: isoTime });
 const invoiceCreated = z.object({
@@ -99,6 +108,11 @@ export const eventCatalogue = {
     "security",
     "A user's password was changed (or reset by emailed link); their other sessions ended",
     userPasswordChanged,
+  ),
+  "user.new_device_sign_in": define(
+    "security",
+    "A user signed in from a device (browser or machine) it had not signed in from before",
+    userNewDeviceSignIn,
   ),
   "user.password_reset_requested": define(
     "security",

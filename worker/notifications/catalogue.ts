@@ -53,6 +53,19 @@ export const notificationCatalogue = {
         "If this was not you, reset your password at once and tell your administrator.\n",
     }),
   },
+  "user.new_device_sign_in": {
+    category: "security",
+    audience: "addressee",
+    email: "mandatory",
+    render: (d) => ({
+      title: "New sign-in to your SecureBase account",
+      text:
+        `Your SecureBase portal account ${s(d.email)} was signed in to at ${s(d.signed_in_at)} from a device ` +
+        `it had not used before (IP ${s(d.ip) || "unknown"}, ${s(d.user_agent) || "unknown browser"}).\n\n` +
+        "If this was you, there is nothing to do. If not, change your password at once, end the session under " +
+        "Team > Sessions, and tell your administrator.\n",
+    }),
+  },
   "user.password_reset_requested": {
     category: "security",
     audience: "addressee",
