@@ -63,3 +63,11 @@ export const passwordResets = pgTable("password_resets", {
   usedAt: timestamp("used_at", { withTimezone: true }),
   voidedAt: timestamp("voided_at", { withTimezone: true }),
 });
+
+/** Ids of single-use sign-in tokens already used (0105); written only by app.use_token_once. */
+export const usedTokens = pgTable("used_tokens", {
+  jti: uuid("jti").primaryKey(),
+  purpose: text("purpose").notNull(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  usedAt: timestamp("used_at", { withTimezone: true }).notNull().defaultNow(),
+});

@@ -489,7 +489,9 @@ describe("suspension", () => {
     expect((await loginAs(userEmail, userPassword)).status).toBe(401);
 
     const events = await auditRows(victim.customerId);
-    expect(events.at(-1)).toMatchObject({
+    // The refused login comes after the suspension, and is on the record as well.
+    expect(events.at(-1)).toMatchObject({ action: "user.login_failed", data: { reason: "customer_inactive" } });
+    expect(events.at(-2)).toMatchObject({
       action: "customer.suspended",
       actor_type: "staff",
       actor_id: staffUserId,
