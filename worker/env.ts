@@ -49,9 +49,9 @@ export interface Env {
   PUBLIC_API_URL: string;
   /**
    * Origin of the portal that calls WebAuthn (passkeys, worker/auth/passkeys.ts): the origin the
-   * browser signs and, its hostname, the RP ID. Optional: PUBLIC_API_URL when unset.
+   * browser signs and, its hostname, the RP ID. Empty: PUBLIC_API_URL.
    */
-  PORTAL_URL?: string;
+  PORTAL_URL: string;
   AUTH_CACHE: KVNamespace;
   EVENTS: Queue<QueueMessage>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
