@@ -150,6 +150,18 @@ describe("usernameless sign-in", () => {
     impostor.credentialId.set(authenticator.credentialId);
     await refused(await usernameless(impostor));
   });
+
+  it("refuses a deactivated user's passkey", async () => {
+    const { user, authenticator } = await userWithPasskey();
+    await owner(tenant.customerId, "UPDATE users SET status = 'deactivated' WHERE id = $1", [user.id]);
+    await refused(await usernameless(authenticator));
+  });
+
+  it("refuses an assertion whose user handle is not the credential's user", async () => {
+    const { authenticator } = await userWithPasskey();
+    authenticator.userHandle = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+    await refused(await usernameless(authenticator));
+  });
 });
 
 describe("passkey as the second factor (mfa_token)", () => {
