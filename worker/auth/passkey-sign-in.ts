@@ -108,7 +108,7 @@ const signInRoute = open({
 const refused = () =>
   new ProblemError(401, "invalid-credentials", "Unauthorized", "The passkey could not sign you in.");
 
-interface PasskeyLoginRow extends Record<string, unknown> {
+export interface PasskeyLoginRow extends Record<string, unknown> {
   passkey_id: string;
   user_id: string;
   customer_id: string;

@@ -90,7 +90,7 @@ export const useChallengeOnce = (db: RequestDatabase, claims: ChallengeClaims) =
 
 /** The credential id the browser sent (base64url) as bytes, or undefined when malformed. */
 export function credentialIdBytes(id: string): Uint8Array | undefined {
-  if (!/^[A-Za-z0-9_-]{1,1400}$/.test(id)) return undefined;
+  if (!/^[A-Za-z0-9_-]{1,1400}$/.test(id) || id.length % 4 === 1) return undefined;
   const bytes = fromBase64(id);
   return bytes.length >= 1 && bytes.length <= 1023 ? bytes : undefined;
 }
