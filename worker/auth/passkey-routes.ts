@@ -32,11 +32,9 @@ const passkeySchema = z
     name: z.string(),
     credential_id: z.string().openapi({ description: "The WebAuthn credential id, base64url" }),
     transports: z.array(z.string()),
-    device_type: z
-      .enum(["singleDevice", "multiDevice"])
-      .openapi({
-        description: "`multiDevice`: a synced passkey (may be backed up); `singleDevice`: bound to one device",
-      }),
+    device_type: z.enum(["singleDevice", "multiDevice"]).openapi({
+      description: "`multiDevice`: a synced passkey (may be backed up); `singleDevice`: bound to one device",
+    }),
     backed_up: z.boolean(),
     created_at: z.string().datetime(),
     last_used_at: z.string().datetime().nullable(),
