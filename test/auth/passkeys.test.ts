@@ -20,9 +20,17 @@ import {
   VirtualAuthenticator,
 } from "../helpers/webauthn.ts";
 
+// Two hooks, each with its own timeout: a workerd's first login builds the app, its first
+// registration loads the WebAuthn library (both take seconds on a loaded machine).
 let tenant: TestTenant;
+let signedUp: Awaited<ReturnType<typeof userToken>>;
+let registered: Awaited<ReturnType<typeof registerPasskey>>;
 beforeAll(async () => {
   tenant = await createTenant();
+  signedUp = await userToken(tenant.customerId, "developer");
+});
+beforeAll(async () => {
+  registered = await registerPasskey(signedUp.token);
 });
 
 const list = async (token: string) => {
@@ -220,8 +228,8 @@ describe("GET /v1/me/passkeys and DELETE /v1/me/passkeys/{id}", () => {
   });
 
   it("does not let a colleague or another tenant's user delete my passkey (404)", async () => {
-    const me = await userToken(tenant.customerId, "developer");
-    const { passkey } = await registerPasskey(me.token);
+    const me = signedUp;
+    const { passkey } = registered;
     const colleague = await userToken(tenant.customerId, "admin");
     const stranger = await userToken((await createTenant()).customerId, "admin");
     for (const other of [colleague, stranger])
