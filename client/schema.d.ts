@@ -100,6 +100,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/passkeys/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Options to register a passkey (navigator.credentials.create)
+         * @description A discoverable credential with user verification, ES256 or RS256, no attestation. The challenge is valid 300 s and once. Only a portal user session has passkeys; API keys and their tokens have none.
+         */
+        post: operations["createPasskeyRegistrationOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your passkeys
+         * @description Oldest first. Only a portal user session has passkeys; API keys and their tokens have none.
+         */
+        get: operations["listMyPasskeys"];
+        put?: never;
+        /**
+         * Register a passkey from the authenticator's response
+         * @description Verifies the response to the options (challenge, origin, RP ID, user verification, signature of a `none` attestation) and stores the credential. You are emailed. A failed check is a 422 on `body.response`.
+         */
+        post: operations["createPasskey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/passkeys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete one of your passkeys
+         * @description It stops signing you in at once. You are emailed.
+         */
+        delete: operations["deleteMyPasskey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/passkeys/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Options to sign in with a passkey (navigator.credentials.get)
+         * @description `{}`: a usernameless sign-in (empty `allowCredentials`; the authenticator offers its passkeys for this site). `{mfa_token}`: the passkey as second factor after a password; `allowCredentials` lists that user's passkeys. The challenge is valid 300 s and once.
+         */
+        post: operations["createPasskeySignInOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign a portal user in with a passkey
+         * @description Verifies the authenticator's answer (challenge, origin, RP ID, user verification, signature, counter) and starts a session like a password login. Failures are one generic 401. Throttled per network like login.
+         */
+        post: operations["signInWithPasskey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/token": {
         parameters: {
             query?: never;
@@ -1562,6 +1666,46 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "user.passkey_registered": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.passkey_registered
+         * @description A user registered a passkey to sign in with. Category: security.
+         */
+        post: operations["receiveUserPasskeyRegistered"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.passkey_deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.passkey_deleted
+         * @description A user deleted one of their passkeys. Category: security.
+         */
+        post: operations["receiveUserPasskeyDeleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "invoice.created": {
         parameters: {
             query?: never;
@@ -1907,6 +2051,58 @@ export interface components {
             /** Format: date-time */
             expires_at: string;
         };
+        UserPasskeyRegisteredEvent: {
+            /**
+             * Format: uuid
+             * @description The event id (also the `webhook-id` header): the same across retries, use it to deduplicate
+             */
+            id: string;
+            /** @enum {string} */
+            type: "user.passkey_registered";
+            /**
+             * Format: date-time
+             * @description When the event happened (order by this, not by arrival)
+             */
+            timestamp: string;
+            data: components["schemas"]["UserPasskeyRegisteredData"];
+        };
+        UserPasskeyRegisteredData: {
+            /** Format: uuid */
+            user_id: string;
+            /** Format: email */
+            email: string;
+            /** Format: uuid */
+            passkey_id: string;
+            name: string;
+            /** Format: date-time */
+            at: string;
+        };
+        UserPasskeyDeletedEvent: {
+            /**
+             * Format: uuid
+             * @description The event id (also the `webhook-id` header): the same across retries, use it to deduplicate
+             */
+            id: string;
+            /** @enum {string} */
+            type: "user.passkey_deleted";
+            /**
+             * Format: date-time
+             * @description When the event happened (order by this, not by arrival)
+             */
+            timestamp: string;
+            data: components["schemas"]["UserPasskeyDeletedData"];
+        };
+        UserPasskeyDeletedData: {
+            /** Format: uuid */
+            user_id: string;
+            /** Format: email */
+            email: string;
+            /** Format: uuid */
+            passkey_id: string;
+            name: string;
+            /** Format: date-time */
+            at: string;
+        };
         InvoiceCreatedEvent: {
             /**
              * Format: uuid
@@ -2193,6 +2389,147 @@ export interface components {
              * @example a perfectly long passphrase
              */
             new_password: string;
+        };
+        /** @description PublicKeyCredentialCreationOptionsJSON: pass it to navigator.credentials.create() (after parsing). */
+        PasskeyCreationOptions: {
+            rp: {
+                id: string;
+                name: string;
+            };
+            user: {
+                id: string;
+                name: string;
+                displayName: string;
+            };
+            challenge: string;
+            pubKeyCredParams: {
+                /** @enum {string} */
+                type: "public-key";
+                alg: number;
+            }[];
+            timeout: number;
+            excludeCredentials: {
+                id: string;
+                /** @enum {string} */
+                type: "public-key";
+                transports?: string[];
+            }[];
+            authenticatorSelection: {
+                /** @enum {string} */
+                residentKey: "required";
+                /** @enum {boolean} */
+                requireResidentKey: true;
+                /** @enum {string} */
+                userVerification: "required";
+            };
+            /** @enum {string} */
+            attestation: "none";
+            hints: string[];
+            extensions: {
+                credProps: boolean;
+            };
+        };
+        Passkey: {
+            /** @enum {string} */
+            object: "passkey";
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description The WebAuthn credential id, base64url */
+            credential_id: string;
+            transports: string[];
+            /**
+             * @description `multiDevice`: a synced passkey (may be backed up); `singleDevice`: bound to one device
+             * @enum {string}
+             */
+            device_type: "singleDevice" | "multiDevice";
+            backed_up: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            last_used_at: string | null;
+        };
+        PasskeyRegistration: {
+            /** @example MacBook Touch ID */
+            name?: string;
+            response: components["schemas"]["RegistrationResponse"];
+        };
+        RegistrationResponse: {
+            id: string;
+            rawId: string;
+            /** @enum {string} */
+            type: "public-key";
+            response: {
+                clientDataJSON: string;
+                attestationObject: string;
+                authenticatorData?: string;
+                transports?: ("ble" | "cable" | "hybrid" | "internal" | "nfc" | "smart-card" | "usb")[];
+                publicKeyAlgorithm?: number;
+                publicKey?: string;
+            };
+            /** @enum {string} */
+            authenticatorAttachment?: "platform" | "cross-platform";
+            clientExtensionResults: Record<string, never>;
+        };
+        PasskeyList: {
+            data: components["schemas"]["Passkey"][];
+        };
+        /** @description PublicKeyCredentialRequestOptionsJSON: pass it to navigator.credentials.get() (after parsing). */
+        PasskeyRequestOptions: {
+            challenge: string;
+            timeout: number;
+            rpId: string;
+            allowCredentials: {
+                id: string;
+                /** @enum {string} */
+                type: "public-key";
+                transports?: string[];
+            }[];
+            /** @enum {string} */
+            userVerification: "required";
+            hints: string[];
+        };
+        PasskeySignInOptionsRequest: {
+            /** @description The `mfa_token` of a password login that asked for a second factor: the passkey must be that user's. */
+            mfa_token?: string;
+        };
+        PasskeySignInResult: {
+            session_token: string;
+            /** @enum {string} */
+            token_type: "Bearer";
+            /** Format: uuid */
+            customer_id: string;
+            /**
+             * @description Seconds until the token expires
+             * @example 43200
+             */
+            expires_in: number;
+            /** Format: uuid */
+            user_id: string;
+            /** Format: uuid */
+            session_id: string;
+            /** @description Known-device token, as in LoginResult */
+            device_token: string;
+        };
+        PasskeySignIn: {
+            response: components["schemas"]["AuthenticationResponse"];
+            /** @description The `mfa_token` of a password login that asked for a second factor: the passkey must be that user's. */
+            mfa_token?: string;
+        };
+        AuthenticationResponse: {
+            id: string;
+            rawId: string;
+            /** @enum {string} */
+            type: "public-key";
+            response: {
+                clientDataJSON: string;
+                authenticatorData: string;
+                signature: string;
+                userHandle?: string;
+            };
+            /** @enum {string} */
+            authenticatorAttachment?: "platform" | "cross-platform";
+            clientExtensionResults: Record<string, never>;
         };
         SessionToken: {
             /** @example eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0… */
@@ -3340,7 +3677,7 @@ export interface components {
              *       "api_key.revoked"
              *     ]
              */
-            event_types: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "user.password_changed" | "user.new_device_sign_in" | "user.password_reset_requested" | "invoice.created" | "webhook.endpoint.disabled" | "cost.budget_exceeded" | "ticket.created" | "ticket.updated" | "ticket.comment.created" | "ticket.sla_breached")[];
+            event_types: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "user.password_changed" | "user.new_device_sign_in" | "user.password_reset_requested" | "user.passkey_registered" | "user.passkey_deleted" | "invoice.created" | "webhook.endpoint.disabled" | "cost.budget_exceeded" | "ticket.created" | "ticket.updated" | "ticket.comment.created" | "ticket.sla_breached")[];
         };
         WebhookEndpointList: {
             data: components["schemas"]["WebhookEndpoint"][];
@@ -3361,7 +3698,7 @@ export interface components {
              *       "invoice.created"
              *     ]
              */
-            event_types?: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "user.password_changed" | "user.new_device_sign_in" | "user.password_reset_requested" | "invoice.created" | "webhook.endpoint.disabled" | "cost.budget_exceeded" | "ticket.created" | "ticket.updated" | "ticket.comment.created" | "ticket.sla_breached")[];
+            event_types?: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "user.password_changed" | "user.new_device_sign_in" | "user.password_reset_requested" | "user.passkey_registered" | "user.passkey_deleted" | "invoice.created" | "webhook.endpoint.disabled" | "cost.budget_exceeded" | "ticket.created" | "ticket.updated" | "ticket.comment.created" | "ticket.sla_breached")[];
         };
         RotateWebhookSecretRequest: {
             /**
@@ -4389,6 +4726,405 @@ export interface operations {
             };
             /** @description No such resource for this customer */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createPasskeyRegistrationOptions: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Creation options */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyCreationOptions"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMyPasskeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your passkeys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyList"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createPasskey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyRegistration"];
+            };
+        };
+        responses: {
+            /** @description The passkey */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Passkey"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteMyPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createPasskeySignInOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeySignInOptionsRequest"];
+            };
+        };
+        responses: {
+            /** @description Request options */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyRequestOptions"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    signInWithPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeySignIn"];
+            };
+        };
+        responses: {
+            /** @description Signed in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeySignInResult"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10467,6 +11203,78 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["UserPasswordResetRequestedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else (including 3xx) is retried. 410 disables the endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled and nothing more is sent to it */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveUserPasskeyRegistered: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: identical across retries; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; reject if more than 5 minutes off */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`, space-separated during a secret rotation */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserPasskeyRegisteredEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else (including 3xx) is retried. 410 disables the endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled and nothing more is sent to it */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveUserPasskeyDeleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: identical across retries; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; reject if more than 5 minutes off */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`, space-separated during a secret rotation */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserPasskeyDeletedEvent"];
             };
         };
         responses: {

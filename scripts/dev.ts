@@ -101,6 +101,8 @@ const vars: Record<string, string> = {
   SES_ACCESS_KEY_ID: ses.accessKeyId,
   SES_SECRET_ACCESS_KEY: ses.secretAccessKey,
   PUBLIC_API_URL: `http://127.0.0.1:${port}`,
+  // Passkeys need a hostname as RP ID (an IP address is none): e.g. http://localhost:5173.
+  ...(process.env.PORTAL_URL ? { PORTAL_URL: process.env.PORTAL_URL } : {}),
 };
 const wrangler = spawn(
   join(root, "node_modules/.bin/wrangler"),

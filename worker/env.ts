@@ -47,6 +47,11 @@ export interface Env {
   EMAIL_FROM: string;
   /** Public base URL of this API, for links in email (invoice HTML). */
   PUBLIC_API_URL: string;
+  /**
+   * Origin of the portal that calls WebAuthn (passkeys, worker/auth/passkeys.ts): the origin the
+   * browser signs and, its hostname, the RP ID. Empty: PUBLIC_API_URL.
+   */
+  PORTAL_URL: string;
   AUTH_CACHE: KVNamespace;
   EVENTS: Queue<QueueMessage>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;

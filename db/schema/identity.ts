@@ -1,5 +1,5 @@
 // Portal identity (0004): the role -> permission matrix, users, sessions and invites.
-import { inet, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, inet, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { bytea, createdAt, id } from "./columns.ts";
 
 export const roles = ["admin", "billing", "support", "developer", "viewer"] as const;
@@ -70,4 +70,20 @@ export const usedTokens = pgTable("used_tokens", {
   purpose: text("purpose").notNull(),
   expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
   usedAt: timestamp("used_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+// Passkeys (0120): WebAuthn credentials of portal users.
+export const userPasskeys = pgTable("user_passkeys", {
+  id: id(),
+  customerId: uuid("customer_id").notNull(),
+  userId: uuid("user_id").notNull(),
+  credentialId: bytea("credential_id").notNull(),
+  publicKey: bytea("public_key").notNull(),
+  counter: bigint("counter", { mode: "number" }).notNull().default(0),
+  transports: text("transports").array().notNull().default([]),
+  name: text("name").notNull(),
+  backedUp: boolean("backed_up").notNull(),
+  deviceType: text("device_type").notNull().$type<"singleDevice" | "multiDevice">(),
+  createdAt: createdAt(),
+  lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
 });

@@ -26,7 +26,10 @@ const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 // (zod's 64 locales were 364 KiB before minification; an unminified build is ~1.4 MiB).
 // Crossing it: find what came in (`node dev/bench/startup.ts` lists the largest packages) or
 // raise it knowingly in the same commit, saying why.
-export const BUNDLE_BUDGET_KIB = 800;
+// Raised to 1,180 KiB for passkeys: @simplewebauthn/server brings ~370 KiB (its X.509/ASN.1
+// attestation stack, unused with attestation "none", cannot be tree-shaken); 1,161 KiB measured
+// on 2026-12-04. BENCHMARKS.md, "Passkeys and the bundle", has the numbers and the way back.
+export const BUNDLE_BUDGET_KIB = 1180;
 
 const run = promisify(execFile);
 

@@ -25,6 +25,10 @@ export async function populateEveryTable(client: FixtureClient, customerId: stri
       [c, user.id],
     );
     await one(
+      "INSERT INTO user_passkeys (customer_id, user_id, credential_id, public_key, name, backed_up, device_type) VALUES ($1, $2, gen_random_bytes(32), gen_random_bytes(77), 'Every Table', false, 'singleDevice')",
+      [c, user.id],
+    );
+    await one(
       "INSERT INTO audit_events (customer_id, actor_type, actor_id, action, resource_type, resource_id, summary) VALUES ($1, 'system', 'fixture', 'fixture.created', 'customer', $2, 'fixture row')",
       [c, c],
     );

@@ -275,6 +275,23 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
         "created_at",
       ],
     },
+    user_passkeys: {
+      INSERT: [
+        "id",
+        "customer_id",
+        "user_id",
+        "credential_id",
+        "public_key",
+        "counter",
+        "transports",
+        "name",
+        "backed_up",
+        "device_type",
+        "created_at",
+        "last_used_at",
+      ],
+      UPDATE: ["counter", "last_used_at"],
+    },
     user_sessions: {
       INSERT: [
         "id",

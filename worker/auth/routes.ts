@@ -22,6 +22,8 @@ import { verifyPassword } from "./passwords.ts";
 import { PASSWORD_MAX } from "./password-rules.ts";
 import { passwordRoutes } from "./password-routes.ts";
 import { passwordResetRoutes } from "./password-resets.ts";
+import { passkeyRoutes } from "./passkey-routes.ts";
+import { passkeySignInRoutes } from "./passkey-sign-in.ts";
 import type { Principal } from "./principal.ts";
 import { revokeSession } from "./revocation.ts";
 import { insertUserSession, sessionExpiry, userSessionToken } from "./user-sessions.ts";
@@ -171,6 +173,8 @@ interface LoginRow extends Record<string, unknown> {
 export const authRoutes = new OpenAPIHono<AppEnv>()
   .route("/", passwordRoutes)
   .route("/", passwordResetRoutes)
+  .route("/", passkeyRoutes)
+  .route("/", passkeySignInRoutes)
   .openapi(exchangeRoute, async (c) => {
     const principal = c.var.principal;
     const { token, expiresIn } = await issueSessionToken(c.env.SESSION_SIGNING_KEYS, principal);

@@ -57,6 +57,14 @@ const userNewDeviceSignIn = z.object({
 });
 // The reset link travels sealed to the user's email only, never in the payload.
 const userPasswordResetRequested = z.object({ user_id: uuid, email: z.string().email(), expires_at: isoTime });
+// Which passkey, never its key: the user is emailed so a passkey they did not add is noticed.
+const userPasskeyChanged = z.object({
+  user_id: uuid,
+  email: z.string().email(),
+  passkey_id: uuid,
+  name: z.string(),
+  at: isoTime,
+});
 const invoiceCreated = z.object({
   id: uuid,
   number: z.string(),
@@ -119,6 +127,8 @@ export const eventCatalogue = {
     "A password reset link was requested for a user (the link goes only to their email)",
     userPasswordResetRequested,
   ),
+  "user.passkey_registered": define("security", "A user registered a passkey to sign in with", userPasskeyChanged),
+  "user.passkey_deleted": define("security", "A user deleted one of their passkeys", userPasskeyChanged),
   "invoice.created": define("billing", "The monthly billing run issued an invoice", invoiceCreated),
   "webhook.endpoint.disabled": define(
     "webhooks",

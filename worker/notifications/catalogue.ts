@@ -79,6 +79,29 @@ export const notificationCatalogue = {
         "If you did not ask, ignore this email: your password stays as it is.\n",
     }),
   },
+  "user.passkey_registered": {
+    category: "security",
+    audience: "addressee",
+    email: "mandatory",
+    render: (d) => ({
+      title: "A passkey was added to your SecureBase account",
+      text:
+        `The passkey '${s(d.name)}' was added to your SecureBase portal account ${s(d.email)} at ${s(d.at)}; ` +
+        "it can sign you in without a password.\n\n" +
+        "If this was not you, delete it under your passkeys, change your password and tell your administrator.\n",
+    }),
+  },
+  "user.passkey_deleted": {
+    category: "security",
+    audience: "addressee",
+    email: "mandatory",
+    render: (d) => ({
+      title: "A passkey was removed from your SecureBase account",
+      text:
+        `The passkey '${s(d.name)}' was removed from your SecureBase portal account ${s(d.email)} at ${s(d.at)} ` +
+        "and no longer signs you in.\n\nIf this was not you, change your password and tell your administrator.\n",
+    }),
+  },
   "api_key.created": {
     category: "security",
     audience: ["admin"],
