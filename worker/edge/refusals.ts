@@ -2,9 +2,10 @@
 // part runs"). The front never decides that a credential is good; it only repeats, near the
 // user, a refusal the data Worker has already given for the same bearer token:
 //
-// - 401 for an API key (unknown, revoked, expired): permanent — a key hash never becomes valid
-//   again (keys are random, revocation and expiry are final). Kept in isolate memory and in KV
-//   (every location of this account shares it), for REFUSED_KEY_TTL_SECONDS.
+// - 401 for an API key (unknown, revoked, expired, or its customer suspended / its creator
+//   deactivated). Kept in isolate memory and in KV (every location of this account shares it)
+//   for REFUSED_KEY_TTL_SECONDS, KV's minimum: the last two are not final, so a key whose
+//   customer or creator is reinstated is refused at the edge for at most that long after.
 // - 429 of the per-subject API quota (worker/auth/middleware.ts rateLimit): until its
 //   Retry-After, in isolate memory only (short-lived, and a repeat in another isolate just pays
 //   the long hop once more). Other throttles' 429s (login, password change) are per action, not
@@ -14,7 +15,7 @@
 // api_keys.key_hash and the principal cache), never the token.
 import { sha256, toHex } from "../platform/encoding.ts";
 
-export const REFUSED_KEY_TTL_SECONDS = 300;
+export const REFUSED_KEY_TTL_SECONDS = 60;
 const MAX_ENTRIES = 10_000;
 
 /** The detail of the data Worker's 401 for credentials that are invalid, expired or revoked. */
