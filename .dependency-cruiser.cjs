@@ -1,5 +1,6 @@
 // Layer rules (docs/architecture.md), checked by `npm run lint` in CI. Layers point one way:
 //   db/ ← worker/platform ← worker/events, worker/http ← domains ← worker/app.ts ← cron/, queues/
+// with the edge front (worker/edge/) beside them: it uses worker/http only, and nothing of the data path uses it;
 // and local tooling (dev/, scripts/, test/) sits on top: it may import anything, nothing
 // production imports it.
 const DOMAINS =
@@ -58,6 +59,21 @@ module.exports = {
       severity: "error",
       from: { path: "^cron/schedule\\.ts$" },
       to: {},
+    },
+    {
+      name: "edge-front-imports-no-data-path",
+      comment:
+        "The edge front (worker/edge/, deployed near the user) answers from memory, KV and the request alone: request plumbing (http/), the API-key format and encoding only — never the database, a domain or the app. Its local entry (local.ts) runs the data Worker in-process and is exempt.",
+      severity: "error",
+      from: { path: "^worker/edge/", pathNot: "^worker/edge/local\\.ts$" },
+      to: { path: "^worker/", pathNot: "^worker/(edge/|http/|auth/api-key\\.ts$|platform/encoding\\.ts$)" },
+    },
+    {
+      name: "data-path-imports-no-edge-front",
+      comment: "The data Worker does not depend on the front in front of it (it keeps every check of its own).",
+      severity: "error",
+      from: { path: "^(worker|db|cron|queues|services)/", pathNot: "^worker/edge/" },
+      to: { path: "^worker/edge/" },
     },
     {
       name: "production-imports-no-local-tooling",

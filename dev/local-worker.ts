@@ -43,6 +43,12 @@ export async function startLocalWorker(
     demoUsers?: boolean;
     /** Let callers trigger Cron handlers (`/__scheduled`). */
     testScheduled?: boolean;
+    /** The Worker entry (default worker/index.ts; worker/edge/local.ts runs the edge front in front of it). */
+    script?: string;
+    /** More vars for the Worker. */
+    vars?: Record<string, string>;
+    /** The URL the Worker reaches the WebSocket proxy at, given the proxy's own (e.g. through a delay link). */
+    databaseUrlVia?: (proxyUrl: string) => Promise<string>;
   } = {},
 ): Promise<LocalWorker> {
   const dir = await mkdtemp(join(tmpdir(), "securebase-local-worker-"));
@@ -78,7 +84,8 @@ export async function startLocalWorker(
     region: "us-east-1",
   };
   const sink = await startLocalSink({ ses });
-  const worker = await unstable_dev("worker/index.ts", {
+  const wsProxyUrl = options.databaseUrlVia ? await options.databaseUrlVia(stack.proxy.url) : stack.proxy.url;
+  const worker = await unstable_dev(options.script ?? "worker/index.ts", {
     config: options.config ?? "wrangler.toml",
     ip: "127.0.0.1",
     ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
@@ -89,7 +96,7 @@ export async function startLocalWorker(
       DATABASE_URL: stack.apiUrl,
       JOBS_DATABASE_URL: stack.jobsUrl,
       ANALYTICS_DATABASE_URL: stack.analyticsUrl,
-      DB_WS_PROXY_URL: stack.proxy.url,
+      DB_WS_PROXY_URL: wsProxyUrl,
       DB_PROXY_TOKEN_KEY: stack.proxyTokenKey,
       DB_PIPELINE_CONNECT: options.databaseAuth === "scram" ? "false" : "password",
       SESSION_SIGNING_KEYS: signingKeys,
@@ -99,6 +106,7 @@ export async function startLocalWorker(
       SES_ENDPOINT: sink.url,
       SES_ACCESS_KEY_ID: ses.accessKeyId,
       SES_SECRET_ACCESS_KEY: ses.secretAccessKey,
+      ...options.vars,
     },
     experimental: { disableExperimentalWarning: true, testScheduled: options.testScheduled ?? false },
   });

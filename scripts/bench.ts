@@ -13,6 +13,13 @@ import { benchStartup } from "../dev/bench/startup.ts";
 import type { Principal } from "../worker/auth/principal.ts";
 import { benchInsights } from "../dev/bench/insights.ts";
 
+// `npm run bench -- latency`: the far-user latency model alone (dev/bench/latency.ts).
+if (process.argv.slice(2).includes("latency")) {
+  const { runLatencyModel } = await import("../dev/bench/latency.ts");
+  console.log(await runLatencyModel());
+  process.exit(0);
+}
+
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 40);
 const LATENCIES = (process.env.BENCH_LATENCIES_MS ?? "0,25").split(",").map(Number);
 

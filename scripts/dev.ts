@@ -1,7 +1,8 @@
 // `npm run dev`: the whole local stack in one command, stopped cleanly by Ctrl-C.
 //   embedded Postgres (data dir chosen once and recorded: dev/dev-instance.ts) or DATABASE_URL -> migrations -> demo seed
 //   -> WebSocket proxy -> local sink (SES API + webhook receivers, dev/local-sink.ts)
-//   -> wrangler dev (KV, Queues and Cron simulated; scheduled test endpoint on).
+//   -> wrangler dev (KV, Queues and Cron simulated; scheduled test endpoint on), the edge front
+//      calling the data Worker in-process (worker/edge/local.ts).
 import "../dev/env-file.ts";
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
@@ -108,6 +109,9 @@ const wrangler = spawn(
   join(root, "node_modules/.bin/wrangler"),
   [
     "dev",
+    // The edge front and the data Worker in one process (worker/edge/local.ts): deployed they are
+    // two Workers, the data one placed next to the database (docs/architecture.md).
+    "worker/edge/local.ts",
     "--test-scheduled",
     "--ip",
     "127.0.0.1",

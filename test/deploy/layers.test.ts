@@ -124,6 +124,20 @@ describe("layers", () => {
       },
     ],
     [
+      "edge-front-imports-no-data-path",
+      {
+        "worker/edge/f.ts": 'import { d } from "../platform/database.ts";\nexport const f = d;\n',
+        "worker/platform/database.ts": "export const d = 1;\n",
+      },
+    ],
+    [
+      "data-path-imports-no-edge-front",
+      {
+        "worker/invoices/i.ts": 'import { e } from "../edge/e.ts";\nexport const i = e;\n',
+        "worker/edge/e.ts": "export const e = 1;\n",
+      },
+    ],
+    [
       "production-imports-no-local-tooling",
       {
         "worker/usage/u.ts": 'import { d } from "../../dev/d.ts";\nexport const u = d;\n',
