@@ -101,6 +101,12 @@ const vars: Record<string, string> = {
   SES_ACCESS_KEY_ID: ses.accessKeyId,
   SES_SECRET_ACCESS_KEY: ses.secretAccessKey,
   PUBLIC_API_URL: `http://127.0.0.1:${port}`,
+  // The seller on invoices: wrangler.toml's values unless .env names others (.env.example).
+  ...Object.fromEntries(
+    ["SELLER_LEGAL_NAME", "SELLER_ADDRESS", "SELLER_TAX_ID", "SELLER_PAYMENT_INSTRUCTIONS"].flatMap((name) =>
+      process.env[name] ? [[name, process.env[name]]] : [],
+    ),
+  ),
 };
 const wrangler = spawn(
   join(root, "node_modules/.bin/wrangler"),
