@@ -23,6 +23,7 @@ const addressSchema = z
     country: z
       .string()
       .trim()
+      .max(2)
       .toUpperCase()
       .regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 country code")
       .openapi({ description: "ISO 3166-1 alpha-2", example: "US" }),
