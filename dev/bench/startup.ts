@@ -26,7 +26,11 @@ const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 // (zod's 64 locales were 364 KiB before minification; an unminified build is ~1.4 MiB).
 // Crossing it: find what came in (`node dev/bench/startup.ts` lists the largest packages) or
 // raise it knowingly in the same commit, saying why.
-export const BUNDLE_BUDGET_KIB = 800;
+// Raised to 810 KiB (2026-12-04) for invoice documents and tax (issue 25): main d451cc4 was 788.76 KiB;
+// they add 16.9 KiB — the hand-written PDF writer 5.1 KiB and the invoice's PDF layout 1.5 KiB
+// (worker/invoices/pdf.ts, pdf-invoice.ts: pdf-lib alone would be 523 KB), billing details and
+// tax status routes and schemas ~7 KiB, seller configuration and document content ~3 KiB.
+export const BUNDLE_BUDGET_KIB = 810;
 
 const run = promisify(execFile);
 
