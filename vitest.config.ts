@@ -117,6 +117,12 @@ const workerd = () =>
           SES_ACCESS_KEY_ID: "AKIATESTSINK",
           SES_SECRET_ACCESS_KEY: inject("sesSecretAccessKey"),
           DOH_URL: `${inject("sinkUrl")}/dns-query`,
+          // The seller on invoices (worker/invoices/seller.ts): test values, so documents show configuration.
+          SELLER_LEGAL_NAME: "SecureBase Test Seller, LLC",
+          SELLER_ADDRESS: "500 Test Avenue | Testville, TX 75001 | United States",
+          SELLER_TAX_ID: "EIN 99-1234567",
+          SELLER_PAYMENT_INSTRUCTIONS:
+            "Wire to Test Bank, routing 000000000, account 123456789 | Reference: the invoice number",
         },
       },
     };

@@ -597,7 +597,7 @@ export interface paths {
         };
         /**
          * Retrieve one customer (SecureBase staff)
-         * @description One customer with its tier, status and tax rate.
+         * @description One customer with its tier, status, tax rate, tax status and billing details.
          */
         get: operations["getCustomer"];
         put?: never;
@@ -606,8 +606,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change a customer's name, tier or tax rate, or suspend / reactivate it (SecureBase staff)
-         * @description Audited in the customer's own trail as `customer.updated`, or `customer.suspended` / `customer.reactivated` when the status changes. Suspension takes effect on the next request: cached key principals are purged and the customer is marked suspended for session tokens; logins are refused while suspended.
+         * Change a customer's name, tier, tax rate, tax status or billing details, or suspend / reactivate it (SecureBase staff)
+         * @description Audited in the customer's own trail as `customer.updated`, or `customer.suspended` / `customer.reactivated` when the status changes. Suspension takes effect on the next request: cached key principals are purged and the customer is marked suspended for session tokens; logins are refused while suspended. `exempt` needs `tax_exempt_certificate` and `reverse_charge` the billing tax id (422); invoices already issued keep what applied.
          */
         patch: operations["updateCustomer"];
         trace?: never;
@@ -724,6 +724,26 @@ export interface paths {
          * @description Number, dates, the billed customer, lines, discount, tax and total, amounts like `$2,219.40`. Self-contained (no scripts, no external resources) and served with a restrictive Content-Security-Policy; every stored string is HTML-escaped. Print it or save it as PDF from the browser.
          */
         get: operations["getInvoiceDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoices/{id}.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The invoice as a PDF
+         * @description The same content as the HTML document (seller, billed party, lines, discount, tax or the reason none is charged, total, amount due, how to pay), as a PDF in the standard Helvetica fonts, downloaded as `<number>.pdf`. Long invoices continue on further pages with the table header repeated.
+         */
+        get: operations["getInvoicePdf"];
         put?: never;
         post?: never;
         delete?: never;
@@ -914,6 +934,30 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/details": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your billing details and tax status
+         * @description The name, email, address and tax id your invoices are made out to (name and email default to the customer's), and your tax status, which SecureBase staff set.
+         */
+        get: operations["getBillingDetails"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change your billing details
+         * @description Sets the fields given (`null` clears one; `address` is replaced whole). Invoices already issued keep the details they were issued with. The tax id cannot be removed while your tax status is `reverse_charge` (422). Audited as `customer.billing_details_updated`.
+         */
+        patch: operations["updateBillingDetails"];
         trace?: never;
     };
     "/v1/accounts": {
@@ -2745,7 +2789,7 @@ export interface components {
              *       "usage:read"
              *     ]
              */
-            scopes: ("invoices:read" | "billing:read" | "usage:read" | "metrics:read" | "api_keys:read" | "api_keys:write" | "users:read" | "users:write" | "sessions:read" | "sessions:write" | "audit:read" | "support:read" | "support:write" | "webhooks:read" | "webhooks:write" | "notifications:read" | "notifications:write" | "cost:read" | "cost:write" | "accounts:read" | "accounts:write" | "reports:read")[];
+            scopes: ("invoices:read" | "billing:read" | "billing:write" | "usage:read" | "metrics:read" | "api_keys:read" | "api_keys:write" | "users:read" | "users:write" | "sessions:read" | "sessions:write" | "audit:read" | "support:read" | "support:write" | "webhooks:read" | "webhooks:write" | "notifications:read" | "notifications:write" | "cost:read" | "cost:write" | "accounts:read" | "accounts:write" | "reports:read")[];
             /**
              * Format: date-time
              * @description ISO 8601 time in the future when the key stops working; omit for no expiry
@@ -2961,8 +3005,44 @@ export interface components {
              * @example 800
              */
             tax_rate_bps: number;
+            /**
+             * @description `taxable`: tax at the customer's rate; `exempt`: no tax, needs `tax_exempt_certificate`; `reverse_charge`: no tax, the recipient accounts for VAT, needs the billing tax id
+             * @example taxable
+             * @enum {string}
+             */
+            tax_status: "taxable" | "exempt" | "reverse_charge";
+            tax_exempt_certificate: string | null;
+            billing_details: components["schemas"]["BillingDetails"];
             /** Format: date-time */
             created_at: string;
+        };
+        BillingDetails: {
+            /** @enum {string} */
+            object: "billing_details";
+            /**
+             * @description The name invoices are made out to
+             * @example Acme Health, Inc.
+             */
+            name: string;
+            /** @example ap@acme-health.example */
+            email: string;
+            address: {
+                line1: string;
+                line2: string | null;
+                city: string;
+                region: string | null;
+                postal_code: string;
+                country: string;
+            } | null;
+            /** @example US-EIN-12-3456789 */
+            tax_id: string | null;
+            /**
+             * @description `taxable`: tax at the customer's rate; `exempt`: no tax, needs `tax_exempt_certificate`; `reverse_charge`: no tax, the recipient accounts for VAT, needs the billing tax id
+             * @example taxable
+             * @enum {string}
+             */
+            tax_status: "taxable" | "exempt" | "reverse_charge";
+            tax_exempt_certificate: string | null;
         };
         AdminInvite: {
             /** Format: uuid */
@@ -3006,6 +3086,18 @@ export interface components {
              * @example 800
              */
             tax_rate_bps: number;
+            /**
+             * @description Default `taxable`, except `gov_federal` customers: `exempt` with certificate `federal-agency`
+             * @example taxable
+             * @enum {string}
+             */
+            tax_status?: "taxable" | "exempt" | "reverse_charge";
+            /**
+             * @description Reference of the tax exemption certificate, printed on exempt invoices
+             * @example CA-EX-2026-0042
+             */
+            tax_exempt_certificate?: string;
+            billing_details?: components["schemas"]["BillingDetailsUpdate"];
             /** @description The customer's first admin, invited by email */
             admin: {
                 /**
@@ -3015,6 +3107,49 @@ export interface components {
                 email: string;
             };
         };
+        /**
+         * @example {
+         *       "address": {
+         *         "line1": "100 Main Street",
+         *         "city": "Springfield",
+         *         "region": "IL",
+         *         "postal_code": "62701",
+         *         "country": "US"
+         *       }
+         *     }
+         */
+        BillingDetailsUpdate: {
+            /** @example Acme Health, Inc. */
+            name?: string | null;
+            /**
+             * Format: email
+             * @example ap@acme-health.example
+             */
+            email?: string | null;
+            address?: components["schemas"]["BillingAddress"];
+            /** @example US-EIN-12-3456789 */
+            tax_id?: string | null;
+        };
+        BillingAddress: {
+            /** @example 100 Main Street */
+            line1: string;
+            /** @example Suite 400 */
+            line2?: string | null;
+            /** @example Springfield */
+            city: string;
+            /**
+             * @description State, province or county
+             * @example IL
+             */
+            region?: string | null;
+            /** @example 62701 */
+            postal_code: string;
+            /**
+             * @description ISO 3166-1 alpha-2
+             * @example US
+             */
+            country: string;
+        } | null;
         CustomerList: {
             data: components["schemas"]["Customer"][];
             has_more: boolean;
@@ -3046,6 +3181,18 @@ export interface components {
              * @example 800
              */
             tax_rate_bps?: number;
+            /**
+             * @description `taxable`: tax at the customer's rate; `exempt`: no tax, needs `tax_exempt_certificate`; `reverse_charge`: no tax, the recipient accounts for VAT, needs the billing tax id
+             * @example taxable
+             * @enum {string}
+             */
+            tax_status?: "taxable" | "exempt" | "reverse_charge";
+            /**
+             * @description Reference of the tax exemption certificate, printed on exempt invoices
+             * @example CA-EX-2026-0042
+             */
+            tax_exempt_certificate?: string | null;
+            billing_details?: components["schemas"]["BillingDetailsUpdate"];
         };
         /**
          * @example {
@@ -7316,6 +7463,73 @@ export interface operations {
             };
         };
     };
+    getInvoicePdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoice as a PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     exportInvoices: {
         parameters: {
             query?: never;
@@ -7952,6 +8166,149 @@ export interface operations {
             };
             /** @description No such resource for this customer */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getBillingDetails: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your billing details */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingDetails"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateBillingDetails: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BillingDetailsUpdate"];
+            };
+        };
+        responses: {
+            /** @description Your billing details after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingDetails"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

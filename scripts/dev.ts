@@ -104,6 +104,12 @@ const vars: Record<string, string> = {
   PUBLIC_API_URL: `http://127.0.0.1:${port}`,
   // Passkeys need a hostname as RP ID (an IP address is none): e.g. http://localhost:5173.
   ...(process.env.PORTAL_URL ? { PORTAL_URL: process.env.PORTAL_URL } : {}),
+  // The seller on invoices: wrangler.toml's values unless .env names others (.env.example).
+  ...Object.fromEntries(
+    ["SELLER_LEGAL_NAME", "SELLER_ADDRESS", "SELLER_TAX_ID", "SELLER_PAYMENT_INSTRUCTIONS"].flatMap((name) =>
+      process.env[name] ? [[name, process.env[name]]] : [],
+    ),
+  ),
 };
 const wrangler = spawn(
   join(root, "node_modules/.bin/wrangler"),

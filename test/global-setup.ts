@@ -14,6 +14,7 @@ import { startFaultControl } from "../dev/fault-control.ts";
 import { migrate } from "../db/migrate.ts";
 import { startLocalSink } from "../dev/local-sink.ts";
 import { freePort } from "./helpers/free-port.ts";
+import { startPdfReader } from "./helpers/pdf-reader.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -37,6 +38,8 @@ declare module "vitest" {
     /** The local sink: SES API, webhook receivers, DNS over HTTPS (dev/local-sink.ts). */
     sinkUrl: string;
     sesSecretAccessKey: string;
+    /** POST a PDF, get its text per page (test/helpers/pdf-reader.ts): pdf.js runs in Node, not workerd. */
+    pdfReaderUrl: string;
   }
 }
 
@@ -78,10 +81,13 @@ export default async function setup(project: TestProject) {
   });
   project.provide("sinkUrl", sink.url);
   project.provide("sesSecretAccessKey", sesSecretAccessKey);
+  const pdfReader = await startPdfReader();
+  project.provide("pdfReaderUrl", pdfReader.url);
 
   return async () => {
     await faults.close();
     await sink.close();
+    await pdfReader.close();
     await stack.stop();
     await rm(dataDir, { recursive: true, force: true });
   };

@@ -52,6 +52,14 @@ export interface Env {
    * browser signs and, its hostname, the RP ID. Empty: PUBLIC_API_URL.
    */
   PORTAL_URL: string;
+  /** The seller on invoices (worker/invoices/seller.ts; development placeholders when empty): legal name. */
+  SELLER_LEGAL_NAME?: string;
+  /** The seller's postal address, lines separated by newlines (or " | "). */
+  SELLER_ADDRESS?: string;
+  /** The seller's tax id as printed, e.g. "EIN 12-3456789". */
+  SELLER_TAX_ID?: string;
+  /** How to pay (bank / remittance details), lines separated by newlines (or " | "). */
+  SELLER_PAYMENT_INSTRUCTIONS?: string;
   AUTH_CACHE: KVNamespace;
   EVENTS: Queue<QueueMessage>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;

@@ -13,6 +13,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import { cents, createdAt, id } from "./columns.ts";
+import type { TaxStatus } from "./tenants.ts";
 
 export const invoiceStatuses = ["draft", "open", "paid", "void"] as const;
 
@@ -32,7 +33,24 @@ export const invoices = pgTable("invoices", {
   dueAt: timestamp("due_at", { withTimezone: true }),
   paidAt: timestamp("paid_at", { withTimezone: true }),
   createdAt: createdAt(),
+  // What applied at issue (0140, filled by a trigger): a later change of the customer never rewrites it.
+  taxStatus: text("tax_status").$type<TaxStatus>(),
+  taxNote: text("tax_note"),
+  billingDetails: jsonb("billing_details").$type<InvoiceBillingDetails>(),
 });
+
+/** The billed party as it stood when the invoice was issued (invoices.billing_details). */
+export interface InvoiceBillingDetails {
+  name: string;
+  email: string;
+  address_line1?: string;
+  address_line2?: string;
+  city?: string;
+  region?: string;
+  postal_code?: string;
+  country?: string;
+  tax_id?: string;
+}
 
 export const invoiceLineItems = pgTable("invoice_line_items", {
   id: id(),

@@ -21,7 +21,23 @@ export const customers = pgTable("customers", {
   status: text("status").notNull().$type<"active" | "suspended" | "closed">().default("active"),
   taxRateBps: integer("tax_rate_bps").notNull().default(800),
   createdAt: createdAt(),
+  // Billing details and tax status (0140, docs/billing.md "Tax"): the address the invoice is made
+  // out to is the customer's; the tax status is set by staff only.
+  billingName: text("billing_name"),
+  billingEmail: text("billing_email"),
+  billingAddressLine1: text("billing_address_line1"),
+  billingAddressLine2: text("billing_address_line2"),
+  billingCity: text("billing_city"),
+  billingRegion: text("billing_region"),
+  billingPostalCode: text("billing_postal_code"),
+  billingCountry: text("billing_country"),
+  billingTaxId: text("billing_tax_id"),
+  taxStatus: text("tax_status").notNull().$type<TaxStatus>().default("taxable"),
+  taxExemptCertificate: text("tax_exempt_certificate"),
 });
+
+export const taxStatuses = ["taxable", "exempt", "reverse_charge"] as const;
+export type TaxStatus = (typeof taxStatuses)[number];
 
 export const apiKeys = pgTable("api_keys", {
   id: id(),

@@ -29,7 +29,11 @@ const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 // Raised to 1,180 KiB for passkeys: @simplewebauthn/server brings ~370 KiB (its X.509/ASN.1
 // attestation stack, unused with attestation "none", cannot be tree-shaken); 1,161 KiB measured
 // on 2026-12-04. BENCHMARKS.md, "Passkeys and the bundle", has the numbers and the way back.
-export const BUNDLE_BUDGET_KIB = 1180;
+// Then +17 KiB (2026-12-04) for invoice documents and tax (issue 25): main d451cc4 was 788.76 KiB;
+// they add 16.9 KiB — the hand-written PDF writer 5.1 KiB and the invoice's PDF layout 1.5 KiB
+// (worker/invoices/pdf.ts, pdf-invoice.ts: pdf-lib alone would be 523 KB), billing details and
+// tax status routes and schemas ~7 KiB, seller configuration and document content ~3 KiB.
+export const BUNDLE_BUDGET_KIB = 1200;
 
 const run = promisify(execFile);
 

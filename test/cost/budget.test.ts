@@ -143,7 +143,7 @@ describe("budget alerts (daily job)", () => {
       ["cost.budget_exceeded", "Budget: 100 % reached (forecast)"],
       ["cost.budget_exceeded", "Budget: 80 % reached"],
     ]);
-    expect(notices[1]!.body).toContain("$2232.90, 93 % of your monthly budget of $2400.00");
+    expect(notices[1]!.body).toContain("$2,232.90, 93 % of your monthly budget of $2,400.00");
 
     // The actual amount now passes 100 % too: already alerted this month, so nothing new.
     await seedUsage(tenant.customerId, [], { nat_processing_gb: 20_000 });

@@ -129,7 +129,7 @@ describe("email", () => {
       return m;
     });
     const text = (mail as SentEmail).body.Content.Simple.Body.Text.Data;
-    expect(mail!.body.Content.Simple.Subject.Data).toBe("Invoice SB-2026-0042: $1234.56");
+    expect(mail!.body.Content.Simple.Subject.Data).toBe("Invoice SB-2026-0042: $1,234.56");
     expect(text).toContain(`${env.PUBLIC_API_URL}/v1/invoices/${invoiceId}.html`);
     expect(
       (await emailsTo(admin.user.email)).some((e) => e.body.Content.Simple.Subject.Data.includes("SB-2026-0042")),
@@ -139,7 +139,7 @@ describe("email", () => {
     }>();
     expect(list.data.find((n) => n.event_type === "invoice.created")).toMatchObject({
       category: "billing",
-      title: "Invoice SB-2026-0042: $1234.56",
+      title: "Invoice SB-2026-0042: $1,234.56",
     });
   });
 

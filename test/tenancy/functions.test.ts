@@ -37,7 +37,9 @@ const EXECUTE: Record<string, string[]> = {
   "app.reserve_managed_account(text,text)": ["sb_api"],
   "app.release_managed_account(uuid)": ["sb_api"],
   "app.billing_lookback_months()": ["sb_analytics", "sb_api", "sb_jobs"],
-  "app.billing_lines(date,uuid[])": ["sb_analytics", "sb_api", "sb_jobs"],
+  "app.billing_lines(date,uuid[])": ["sb_analytics", "sb_api", "sb_jobs"], // replaced in 0140 (tax status)
+  "app.tax_note(text,text,text)": ["sb_analytics", "sb_api", "sb_jobs"],
+  "app.snapshot_invoice_billing()": [],
   "app.require_billing_operator()": ["sb_api", "sb_jobs"],
   "app.issue_invoices(uuid,date,uuid[],integer,bigint)": ["sb_jobs"],
   "app.ingest_usage(jsonb)": ["sb_api"], // owner: sb_jobs

@@ -15,18 +15,33 @@ import type { Database } from "../platform/database.ts";
 import type { Emit } from "../events/outbox.ts";
 import type { Audit } from "../http/transactions.ts";
 import { toHex } from "../platform/encoding.ts";
+import {
+  type BillingDetailsPatch,
+  billingDetailsColumns,
+  checkTaxRules,
+  columnName,
+  type TaxSettings,
+} from "../billing/details.ts";
 import { newInviteToken, PORTAL_ACCEPT_URL } from "../users/invite-token.ts";
 
 export type CustomerRow = typeof customers.$inferSelect;
 export type InviteRow = typeof userInvites.$inferSelect;
 export type CustomerStatus = CustomerRow["status"];
 
-export interface OnboardInput {
+/**
+ * The exemption reference a gov_federal customer onboards with when staff give none (docs/billing.md,
+ * "Tax"): US federal agencies do not pay state sales tax; staff replace it with the agency's own
+ * reference (or set `taxable`) where one applies.
+ */
+export const FEDERAL_EXEMPTION = "federal-agency";
+
+export interface OnboardInput extends TaxSettings {
   id: string;
   name: string;
   email: string;
   tier: Tier;
   taxRateBps: number;
+  billingDetails?: BillingDetailsPatch;
   adminEmail: string;
   /** The staff user who onboards (recorded as the invite's inviter). */
   staffUserId: string | null;
@@ -41,6 +56,12 @@ const acceptUrlFor = (token: string) => `${PORTAL_ACCEPT_URL}?token=${encodeURIC
 
 /** Creates the customer, its first admin's invite and the `user.invited` outbox event, audited. */
 export async function onboardCustomer(db: Database, audit: Audit, emit: Emit, input: OnboardInput): Promise<Onboarded> {
+  // gov_federal customers onboard exempt unless staff say otherwise.
+  const federal = input.tier === "gov_federal" && input.taxStatus === undefined;
+  const taxStatus = input.taxStatus ?? (federal ? "exempt" : "taxable");
+  const taxExemptCertificate = input.taxExemptCertificate ?? (federal ? FEDERAL_EXEMPTION : null);
+  const details = billingDetailsColumns(input.billingDetails ?? {});
+  checkTaxRules({ taxStatus, taxExemptCertificate, billingTaxId: details.billingTaxId ?? null }, { taxStatus: true });
   const [customer] = await db
     .insert(customers)
     .values({
@@ -50,6 +71,9 @@ export async function onboardCustomer(db: Database, audit: Audit, emit: Emit, in
       tier: input.tier,
       taxRateBps: input.taxRateBps,
       status: "active",
+      taxStatus,
+      taxExemptCertificate,
+      ...details,
     })
     .returning();
   const { token, tokenHash, expiresAt } = await newInviteToken();
@@ -86,6 +110,8 @@ export async function onboardCustomer(db: Database, audit: Audit, emit: Emit, in
       email: customer!.email,
       tier: customer!.tier,
       tax_rate_bps: customer!.taxRateBps,
+      tax_status: customer!.taxStatus,
+      tax_exempt_certificate: customer!.taxExemptCertificate,
       admin_invite_id: invite!.id,
       admin_email: invite!.email,
     },
@@ -118,11 +144,12 @@ export async function getCustomer(db: Database, id: string): Promise<CustomerRow
   return row;
 }
 
-export interface CustomerPatch {
+export interface CustomerPatch extends TaxSettings {
   name?: string;
   tier?: Tier;
   status?: "active" | "suspended";
   taxRateBps?: number;
+  billingDetails?: BillingDetailsPatch;
 }
 
 export type CustomerAction = "customer.updated" | "customer.suspended" | "customer.reactivated";
@@ -135,7 +162,14 @@ export interface CustomerUpdate {
   keyHashes: string[];
 }
 
-const columns = { name: "name", tier: "tier", status: "status", taxRateBps: "tax_rate_bps" } as const;
+const columns = {
+  name: "name",
+  tier: "tier",
+  status: "status",
+  taxRateBps: "tax_rate_bps",
+  taxStatus: "tax_status",
+  taxExemptCertificate: "tax_exempt_certificate",
+} as const;
 
 /**
  * Applies a staff patch to one customer, under a row lock. A status change is audited as
@@ -167,6 +201,13 @@ export async function updateCustomer(
     changes[columns[field]] = { from: before[field], to: next };
     Object.assign(set, { [field]: next });
   }
+  for (const [field, next] of Object.entries(billingDetailsColumns(patch.billingDetails ?? {}))) {
+    const previous = before[field as keyof CustomerRow];
+    if (next === previous) continue;
+    changes[columnName(field)] = { from: previous, to: next };
+    Object.assign(set, { [field]: next });
+  }
+  checkTaxRules({ ...before, ...set }, { taxStatus: "taxStatus" in set });
 
   let customer = before;
   let action: CustomerAction | null = null;

@@ -14,6 +14,13 @@ import type { TenantContext } from "../platform/tenant-context.ts";
 import { readAs, writeAs } from "../http/transactions.ts";
 import { getCustomer, listCustomers, onboardCustomer, updateCustomer, type CustomerRow } from "./customers.ts";
 import { text } from "../http/input.ts";
+import {
+  billingDetailsPatchSchema,
+  billingDetailsSchema,
+  certificateSchema,
+  taxStatusSchema,
+  toBillingDetails,
+} from "../billing/details.ts";
 
 const tierSchema = z.enum(tiers).openapi({ description: "Product tier", example: "healthcare" });
 const statusSchema = z.enum(["active", "suspended", "closed"]).openapi({ example: "active" });
@@ -33,6 +40,9 @@ const customerSchema = z
     tier: tierSchema,
     status: statusSchema,
     tax_rate_bps: taxRateSchema,
+    tax_status: taxStatusSchema,
+    tax_exempt_certificate: z.string().nullable(),
+    billing_details: billingDetailsSchema,
     created_at: z.string().datetime({ offset: true }),
   })
   .openapi("Customer");
@@ -61,6 +71,11 @@ const createBodySchema = z
       .openapi({ description: "Billing and operations contact", example: "it-ops@acme-health.example" }),
     tier: tierSchema,
     tax_rate_bps: taxRateSchema.default(800),
+    tax_status: taxStatusSchema.optional().openapi({
+      description: "Default `taxable`, except `gov_federal` customers: `exempt` with certificate `federal-agency`",
+    }),
+    tax_exempt_certificate: certificateSchema.optional(),
+    billing_details: billingDetailsPatchSchema.optional(),
     admin: z
       .strictObject({ email: z.string().trim().email().max(320).openapi({ example: "ada@acme-health.example" }) })
       .openapi({ description: "The customer's first admin, invited by email" }),
@@ -85,9 +100,13 @@ const updateBodySchema = z
       example: "suspended",
     }),
     tax_rate_bps: taxRateSchema.optional(),
+    tax_status: taxStatusSchema.optional(),
+    tax_exempt_certificate: certificateSchema.nullable().optional(),
+    billing_details: billingDetailsPatchSchema.optional(),
   })
   .refine((body) => Object.values(body).some((v) => v !== undefined), {
-    message: "Send at least one of name, tier, status, tax_rate_bps",
+    message:
+      "Send at least one of name, tier, status, tax_rate_bps, tax_status, tax_exempt_certificate, billing_details",
   })
   .openapi("UpdateCustomerRequest", { minProperties: 1, example: { tier: "fintech" } });
 
@@ -138,7 +157,7 @@ const getRoute = secured("super_admin", {
   operationId: "getCustomer",
   tags: ["admin"],
   summary: "Retrieve one customer (SecureBase staff)",
-  description: "One customer with its tier, status and tax rate.",
+  description: "One customer with its tier, status, tax rate, tax status and billing details.",
   request: { params: idParam },
   responses: {
     200: { description: "The customer", content: { "application/json": { schema: customerSchema } } },
@@ -151,11 +170,13 @@ const updateRoute = secured("super_admin", {
   path: "/v1/admin/customers/{id}",
   operationId: "updateCustomer",
   tags: ["admin"],
-  summary: "Change a customer's name, tier or tax rate, or suspend / reactivate it (SecureBase staff)",
+  summary:
+    "Change a customer's name, tier, tax rate, tax status or billing details, or suspend / reactivate it (SecureBase staff)",
   description:
     "Audited in the customer's own trail as `customer.updated`, or `customer.suspended` / `customer.reactivated` when " +
     "the status changes. Suspension takes effect on the next request: cached key principals are purged and the " +
-    "customer is marked suspended for session tokens; logins are refused while suspended.",
+    "customer is marked suspended for session tokens; logins are refused while suspended. `exempt` needs " +
+    "`tax_exempt_certificate` and `reverse_charge` the billing tax id (422); invoices already issued keep what applied.",
   request: { params: idParam, body: { content: { "application/json": { schema: updateBodySchema } }, required: true } },
   responses: {
     200: { description: "The customer after the change", content: { "application/json": { schema: customerSchema } } },
@@ -176,6 +197,9 @@ function toCustomer(row: CustomerRow): z.infer<typeof customerSchema> {
     tier: row.tier,
     status: row.status,
     tax_rate_bps: row.taxRateBps,
+    tax_status: row.taxStatus,
+    tax_exempt_certificate: row.taxExemptCertificate,
+    billing_details: toBillingDetails(row),
     created_at: row.createdAt.toISOString(),
   };
 }
@@ -210,6 +234,9 @@ export const adminRoutes = new OpenAPIHono<AppEnv>()
           email: body.email.toLowerCase(),
           tier: body.tier,
           taxRateBps: body.tax_rate_bps,
+          taxStatus: body.tax_status,
+          taxExemptCertificate: body.tax_exempt_certificate,
+          billingDetails: body.billing_details,
           adminEmail,
           staffUserId: c.var.principal.userId,
         }),
@@ -255,6 +282,9 @@ export const adminRoutes = new OpenAPIHono<AppEnv>()
           tier: body.tier,
           status: body.status,
           taxRateBps: body.tax_rate_bps,
+          taxStatus: body.tax_status,
+          taxExemptCertificate: body.tax_exempt_certificate,
+          billingDetails: body.billing_details,
         }),
       staffContextFor(c, id),
     );

@@ -7,6 +7,7 @@ import type { Role } from "../../db/schema.ts";
 export const permissions = [
   "invoices:read",
   "billing:read",
+  "billing:write",
   "usage:read",
   "metrics:read",
   "api_keys:read",
@@ -43,6 +44,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
   billing: [
     "invoices:read",
     "billing:read",
+    "billing:write",
     "usage:read",
     "metrics:read",
     "cost:read",

@@ -8,6 +8,7 @@ import { invalidField, notFound, problemResponses } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
 import { tenantContextOf } from "../auth/principal.ts";
 import { readAs, writeAs } from "../http/transactions.ts";
+import { billingDetailsRoutes } from "./details-routes.ts";
 import { monthOf, monthParam } from "./periods.ts";
 import { priceCustomerPeriod } from "./pricing.ts";
 import { continueBillingRun, listBillingRuns, startBillingRun, type Transact } from "./runs.ts";
@@ -129,4 +130,5 @@ export const billingRoutes = new OpenAPIHono<AppEnv>()
     const [run] = await readAs(c, (db) => listBillingRuns(db, { limit: 1, id }));
     if (!run) throw notFound("billing run", id);
     return c.json(toBillingRun(run), 200);
-  });
+  })
+  .route("/", billingDetailsRoutes);

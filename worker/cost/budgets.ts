@@ -8,6 +8,7 @@
 // actual amount reaches it.
 import { and, desc, eq, sql } from "drizzle-orm";
 import { costBudgetAlerts, costBudgets, outboxEvents, type BudgetAlertBasis } from "../../db/schema.ts";
+import { formatCents } from "../platform/money.ts";
 import type { Database } from "../platform/database.ts";
 import type { Audit } from "../http/transactions.ts";
 import { outboxRow, toMessage } from "../events/outbox.ts";
@@ -91,7 +92,7 @@ export async function putBudget(
     action: existing ? "cost_budget.updated" : "cost_budget.created",
     resourceType: "cost_budget",
     resourceId: budget!.id,
-    summary: `Monthly budget set to ${(input.monthly_limit_cents / 100).toFixed(2)} with alerts at ${thresholds.join(", ")} %`,
+    summary: `Monthly budget set to ${formatCents(input.monthly_limit_cents)} with alerts at ${thresholds.join(", ")} %`,
     data: { monthly_limit_cents: input.monthly_limit_cents, alert_thresholds: thresholds },
   });
   return { budget: budget!, created: !existing };

@@ -1,13 +1,11 @@
 // Invoice documents: a print-ready HTML page and a CSV export. Every stored string is escaped
 // (HTML) or neutralised (CSV formula injection) here, at the one place it leaves as a document.
+import type { InvoiceBillingDetails } from "../../db/schema.ts";
+import { formatCents } from "../platform/money.ts";
 import type { InvoiceRow, LineItemRow } from "./invoices.ts";
+import type { SellerDetails } from "./seller.ts";
 
-/** 221940 -> "$2,219.40"; -7500 -> "-$75.00". */
-export function formatCents(cents: number): string {
-  const abs = Math.abs(cents);
-  const dollars = String(Math.floor(abs / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return `${cents < 0 ? "-" : ""}$${dollars}.${String(abs % 100).padStart(2, "0")}`;
-}
+export { formatCents };
 
 /** Unit prices in micros: 45000 -> "$0.045", 2000000000 -> "$2,000.00". */
 export function formatMicros(micros: number): string {
@@ -29,21 +27,59 @@ export function formatQuantity(quantity: string): string {
 const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 export const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch]!);
 
-const day = (value: string | Date | null) => (value === null ? "—" : new Date(value).toISOString().slice(0, 10));
-const lastDay = (periodEnd: string) =>
+export const day = (value: string | Date | null) => (value === null ? "—" : new Date(value).toISOString().slice(0, 10));
+export const lastDay = (periodEnd: string) =>
   new Date(Date.parse(`${periodEnd}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 
 export interface InvoiceDocument {
   invoice: InvoiceRow;
   lineItems: LineItemRow[];
-  customer: { name: string; email: string };
+  /** The billed party: the invoice's snapshot at issue, else the customer's current details. */
+  customer: InvoiceBillingDetails;
+  seller: SellerDetails;
 }
 
+/**
+ * What is still owed. The one place the amount due is read for documents: today the total (every
+ * invoice is open until paid in full); with payments and credit notes (issue 25, invoice
+ * lifecycle) it becomes invoices.amount_due_cents.
+ */
+export function amountDueCents(invoice: InvoiceRow): number {
+  return invoice.totalCents;
+}
+
+/** Why no tax is charged ("Exempt — certificate X", "Reverse charge: …"), or null when taxed. */
+export function taxReason(invoice: InvoiceRow): string | null {
+  return invoice.taxStatus && invoice.taxStatus !== "taxable" ? invoice.taxNote : null;
+}
+
+/** The billed party as printed, one entry per line. */
+export function billedToLines(party: InvoiceBillingDetails): string[] {
+  const cityLine = [party.city, [party.region, party.postal_code].filter(Boolean).join(" ")].filter(Boolean).join(", ");
+  return [
+    party.name,
+    party.address_line1,
+    party.address_line2,
+    cityLine,
+    party.country,
+    party.tax_id ? `Tax id: ${party.tax_id}` : undefined,
+    party.email,
+  ].filter((line): line is string => Boolean(line));
+}
+
+/** The seller as printed, one entry per line. */
+export function sellerLines(seller: SellerDetails): string[] {
+  return [seller.legalName, ...seller.address, `Tax id: ${seller.taxId}`];
+}
+
+/** Lines as the documents list them: base and usage lines (discount and tax are totals rows). */
+export const itemLines = (lineItems: LineItemRow[]) => lineItems.filter((l) => l.kind === "base" || l.kind === "usage");
+
 /** A self-contained, print-ready page (inline CSS, no scripts, no external resources). */
-export function invoiceHtml({ invoice, lineItems, customer }: InvoiceDocument): string {
+export function invoiceHtml({ invoice, lineItems, customer, seller }: InvoiceDocument): string {
   const e = escapeHtml;
-  const rows = lineItems
-    .filter((l) => l.kind === "base" || l.kind === "usage")
+  const lines = (values: string[]) => values.map(e).join("<br>");
+  const rows = itemLines(lineItems)
     .map(
       (l) =>
         `<tr><td>${e(l.description)}</td><td class="n">${e(formatQuantity(l.quantity))}${l.unit ? ` ${e(l.unit)}` : ""}</td>` +
@@ -52,6 +88,7 @@ export function invoiceHtml({ invoice, lineItems, customer }: InvoiceDocument): 
     .join("\n");
   const discount = lineItems.find((l) => l.kind === "discount");
   const tax = lineItems.find((l) => l.kind === "tax");
+  const reason = taxReason(invoice);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Invoice ${e(invoice.number)}</title>
 <style>
@@ -59,12 +96,13 @@ body{font:14px/1.45 system-ui,sans-serif;color:#111;max-width:800px;margin:2rem 
 h1{font-size:1.6rem;margin:0}table{width:100%;border-collapse:collapse;margin-top:1.5rem}
 th,td{padding:.4rem;border-bottom:1px solid #ddd;text-align:left}.n{text-align:right;white-space:nowrap}
 tfoot td{border:none}.total td{font-weight:700;border-top:2px solid #111}
-.meta{display:flex;justify-content:space-between;margin-top:1rem}@media print{body{margin:0}}
+.meta{display:flex;justify-content:space-between;gap:1rem;margin-top:1rem}@media print{body{margin:0}}
 </style></head>
 <body>
-<header><h1>Invoice ${e(invoice.number)}</h1><p>SecureBase · status: ${e(invoice.status)}</p></header>
+<header><h1>Invoice ${e(invoice.number)}</h1><p>status: ${e(invoice.status)}</p></header>
 <section class="meta">
-<div><strong>Billed to</strong><br>${e(customer.name)}<br>${e(customer.email)}</div>
+<div class="seller"><strong>From</strong><br>${lines(sellerLines(seller))}</div>
+<div class="billed-to"><strong>Billed to</strong><br>${lines(billedToLines(customer))}</div>
 <div><strong>Issued</strong> ${e(day(invoice.issuedAt))}<br><strong>Due</strong> ${e(day(invoice.dueAt))}<br>
 <strong>Period</strong> ${e(invoice.periodStart)} to ${e(lastDay(invoice.periodEnd))} (UTC)</div>
 </section>
@@ -77,9 +115,12 @@ ${rows}
 <tr><td colspan="3" class="n">Subtotal</td><td class="n">${e(formatCents(invoice.subtotalCents))}</td></tr>
 <tr><td colspan="3" class="n">${e(discount?.description ?? "Discount")}</td><td class="n">${e(formatCents(-invoice.discountCents))}</td></tr>
 <tr><td colspan="3" class="n">${e(tax?.description ?? "Tax")}</td><td class="n">${e(formatCents(invoice.taxCents))}</td></tr>
-<tr class="total"><td colspan="3" class="n">Total due (${e(invoice.currency.toUpperCase())})</td><td class="n">${e(formatCents(invoice.totalCents))}</td></tr>
+<tr class="total"><td colspan="3" class="n">Total (${e(invoice.currency.toUpperCase())})</td><td class="n">${e(formatCents(invoice.totalCents))}</td></tr>
+<tr class="total"><td colspan="3" class="n">Amount due</td><td class="n">${e(formatCents(amountDueCents(invoice)))}</td></tr>
 </tfoot>
 </table>
+${reason ? `<p class="tax-reason"><strong>No tax charged.</strong> ${e(reason)}</p>\n` : ""}<section class="payment"><strong>How to pay</strong><br>${lines(seller.paymentInstructions)}<br>
+Please quote invoice ${e(invoice.number)} with your payment.</section>
 </body></html>
 `;
 }

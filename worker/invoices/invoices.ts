@@ -2,7 +2,7 @@
 // to the caller; the explicit customer filter stays so the planner uses the (customer_id, id)
 // index.
 import { and, asc, desc, eq, sql } from "drizzle-orm";
-import { customers, invoiceLineItems, invoices } from "../../db/schema.ts";
+import { customers, invoiceLineItems, invoices, type InvoiceBillingDetails } from "../../db/schema.ts";
 import type { Database } from "../platform/database.ts";
 import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
 
@@ -55,14 +55,32 @@ export async function invoicesWithLines(
   return [...grouped.values()];
 }
 
-/** The billed party as the invoice document names it (RLS: only the caller's own row). */
-export async function billedCustomer(
+/** The billed party as the invoice document names it today (RLS: only the caller's own row). */
+export async function billedCustomer(db: Database, customerId: string): Promise<InvoiceBillingDetails | undefined> {
+  const [row] = await db.select().from(customers).where(eq(customers.id, customerId));
+  if (!row) return undefined;
+  const details: InvoiceBillingDetails = {
+    name: row.billingName ?? row.name,
+    email: row.billingEmail ?? row.email,
+    address_line1: row.billingAddressLine1 ?? undefined,
+    address_line2: row.billingAddressLine2 ?? undefined,
+    city: row.billingCity ?? undefined,
+    region: row.billingRegion ?? undefined,
+    postal_code: row.billingPostalCode ?? undefined,
+    country: row.billingCountry ?? undefined,
+    tax_id: row.billingTaxId ?? undefined,
+  };
+  return details;
+}
+
+/** An invoice with what its documents print: the billed party as it stood at issue (else today's). */
+export async function invoiceForDocument(
   db: Database,
   customerId: string,
-): Promise<{ name: string; email: string } | undefined> {
-  const [row] = await db
-    .select({ name: customers.name, email: customers.email })
-    .from(customers)
-    .where(eq(customers.id, customerId));
-  return row;
+  id: string,
+): Promise<{ invoice: InvoiceRow; lineItems: LineItemRow[]; customer: InvoiceBillingDetails } | undefined> {
+  const found = await getInvoice(db, customerId, id);
+  if (!found) return undefined;
+  const customer = found.invoice.billingDetails ?? (await billedCustomer(db, customerId));
+  return customer ? { ...found, customer } : undefined;
 }

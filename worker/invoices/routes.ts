@@ -6,9 +6,11 @@ import { readAs } from "../http/transactions.ts";
 import { idParam, pageSchema, paginationQuerySchema, pageOf } from "../http/pagination.ts";
 import { notFound, ProblemError, problemResponses } from "../http/problem.ts";
 import { invoiceHtml, invoicesCsv } from "./documents.ts";
+import { invoicePdf } from "./pdf-invoice.ts";
+import { sellerDetails } from "./seller.ts";
 import {
-  billedCustomer,
   getInvoice,
+  invoiceForDocument,
   invoicesWithLines,
   listInvoices,
   type InvoiceRow,
@@ -146,6 +148,26 @@ const documentRoute = secured("invoices:read", {
   },
 });
 
+const pdfRoute = secured("invoices:read", {
+  method: "get",
+  path: "/v1/invoices/{id}.pdf",
+  operationId: "getInvoicePdf",
+  tags: ["invoices"],
+  summary: "The invoice as a PDF",
+  description:
+    "The same content as the HTML document (seller, billed party, lines, discount, tax or the reason none is charged, " +
+    "total, amount due, how to pay), as a PDF in the standard Helvetica fonts, downloaded as `<number>.pdf`. Long " +
+    "invoices continue on further pages with the table header repeated.",
+  request: { params: idParam },
+  responses: {
+    200: {
+      description: "The invoice as a PDF",
+      content: { "application/pdf": { schema: z.string().openapi({ format: "binary" }) } },
+    },
+    ...problemResponses(400, 401, 403, 404, 429),
+  },
+});
+
 const csvRoute = secured("invoices:read", {
   method: "get",
   path: "/v1/invoices.csv",
@@ -171,27 +193,37 @@ const documentHeaders = {
 export const invoiceRoutes = new OpenAPIHono<AppEnv>();
 
 // Hono cannot route a suffix after a path parameter ("/:id.html" would name the parameter
-// "id.html"), so the document route is declared for OpenAPI and routed with a pattern, before
+// "id.html"), so the document routes are declared for OpenAPI and routed with a pattern, before
 // the JSON route that would otherwise take "<id>.html" as its id.
-const { middleware: documentMiddleware, ...documentOperation } = documentRoute;
-invoiceRoutes.openAPIRegistry.registerPath(documentOperation);
-invoiceRoutes.get("/v1/invoices/:id{[^/]+\\.html}", every(...documentMiddleware), async (c) => {
-  const parsed = idParam.safeParse({ id: (c.req.param("id") ?? "").slice(0, -".html".length) });
-  if (!parsed.success) {
-    throw new ProblemError(400, "validation-error", "Validation failed", "param.id must be an invoice id (a UUID).", {
-      errors: [{ field: "param.id", code: "invalid_format", message: "Invalid UUID" }],
+for (const [route, suffix] of [
+  [documentRoute, ".html"],
+  [pdfRoute, ".pdf"],
+] as const) {
+  const { middleware, ...operation } = route;
+  invoiceRoutes.openAPIRegistry.registerPath(operation);
+  invoiceRoutes.get(`/v1/invoices/:id{[^/]+\\${suffix}}`, every(...middleware), async (c) => {
+    const parsed = idParam.safeParse({ id: (c.req.param("id") ?? "").slice(0, -suffix.length) });
+    if (!parsed.success) {
+      throw new ProblemError(400, "validation-error", "Validation failed", "param.id must be an invoice id (a UUID).", {
+        errors: [{ field: "param.id", code: "invalid_format", message: "Invalid UUID" }],
+      });
+    }
+    const { id } = parsed.data;
+    const { customerId } = c.var.principal;
+    const found = await readAs(c, (db) => invoiceForDocument(db, customerId, id));
+    if (!found) throw notFound("invoice", id);
+    const document = { ...found, seller: sellerDetails(c.env) };
+    if (suffix === ".html") {
+      return c.body(invoiceHtml(document), 200, { "content-type": "text/html; charset=utf-8", ...documentHeaders });
+    }
+    const bytes = invoicePdf(document);
+    return c.body(bytes.buffer as ArrayBuffer, 200, {
+      "content-type": "application/pdf",
+      "content-disposition": `attachment; filename="${found.invoice.number.replace(/[^A-Za-z0-9._-]/g, "_")}.pdf"`,
+      ...documentHeaders,
     });
-  }
-  const { id } = parsed.data;
-  const { customerId } = c.var.principal;
-  const document = await readAs(c, async (db) => {
-    const found = await getInvoice(db, customerId, id);
-    const customer = found && (await billedCustomer(db, customerId));
-    return found && customer ? { ...found, customer } : undefined;
   });
-  if (!document) throw notFound("invoice", id);
-  return c.body(invoiceHtml(document), 200, { "content-type": "text/html; charset=utf-8", ...documentHeaders });
-});
+}
 
 invoiceRoutes
   .openapi(csvRoute, async (c) => {

@@ -4,6 +4,7 @@
 // `webhook.endpoint.failing` are notifications only: telling a failing endpoint about itself
 // would be pointless.
 import type { NotificationCategory, Role } from "../../db/schema.ts";
+import { formatCents } from "../platform/money.ts";
 
 export interface Rendered {
   title: string;
@@ -18,7 +19,8 @@ export interface RenderContext {
 
 type Data = Record<string, unknown>;
 const s = (value: unknown) => String(value ?? "");
-const dollars = (cents: unknown) => `$${(Number(cents) / 100).toFixed(2)}`;
+// Money as every document writes it (worker/platform/money.ts): "$2,219.40".
+const dollars = (cents: unknown) => formatCents(Number(cents));
 
 export interface NotificationKind {
   category: NotificationCategory;
@@ -128,7 +130,7 @@ export const notificationCatalogue = {
       title: `Invoice ${s(d.number)}: ${dollars(d.total_cents)}`,
       text:
         `Invoice ${s(d.number)} for ${s(d.period_start)} to ${s(d.period_end)} totals ${dollars(d.total_cents)} (${s(d.currency).toUpperCase()}).\n\n` +
-        `View it: ${apiUrl}/v1/invoices/${s(d.id)}.html\n`,
+        `View it: ${apiUrl}/v1/invoices/${s(d.id)}.html\nDownload the PDF: ${apiUrl}/v1/invoices/${s(d.id)}.pdf\n`,
     }),
   },
   "cost.budget_exceeded": {
