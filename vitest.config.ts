@@ -117,6 +117,8 @@ const workerd = () =>
           SES_ACCESS_KEY_ID: "AKIATESTSINK",
           SES_SECRET_ACCESS_KEY: inject("sesSecretAccessKey"),
           DOH_URL: `${inject("sinkUrl")}/dns-query`,
+          // Two secrets: the provider webhook accepts either (rotation); test/invoices/provider-webhook.test.ts.
+          PAYMENT_WEBHOOK_SECRET: "whsec_test_current,whsec_test_previous",
         },
       },
     };

@@ -1,4 +1,5 @@
 // Invoices (0002), usage metering, prices and billing runs (0007).
+import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
@@ -14,7 +15,7 @@ import {
 } from "drizzle-orm/pg-core";
 import { cents, createdAt, id } from "./columns.ts";
 
-export const invoiceStatuses = ["draft", "open", "paid", "void"] as const;
+export const invoiceStatuses = ["draft", "open", "paid", "void", "uncollectible"] as const;
 
 export const invoices = pgTable("invoices", {
   id: id(),
@@ -32,6 +33,18 @@ export const invoices = pgTable("invoices", {
   dueAt: timestamp("due_at", { withTimezone: true }),
   paidAt: timestamp("paid_at", { withTimezone: true }),
   createdAt: createdAt(),
+  // Settlement (0130): written only by the settlement functions; amount due is derived.
+  amountPaidCents: cents("amount_paid_cents").notNull().default(0),
+  amountCreditedCents: cents("amount_credited_cents").notNull().default(0),
+  balanceAppliedCents: cents("balance_applied_cents").notNull().default(0),
+  voidedAt: timestamp("voided_at", { withTimezone: true }),
+  markedUncollectibleAt: timestamp("marked_uncollectible_at", { withTimezone: true }),
+  statusReason: text("status_reason"),
+  amountDueCents: cents("amount_due_cents")
+    .notNull()
+    .generatedAlwaysAs(
+      sql`CASE WHEN status = 'void' THEN 0 ELSE total_cents - amount_paid_cents - amount_credited_cents - balance_applied_cents END`,
+    ),
 });
 
 export const invoiceLineItems = pgTable("invoice_line_items", {

@@ -21,6 +21,8 @@ export const customers = pgTable("customers", {
   status: text("status").notNull().$type<"active" | "suspended" | "closed">().default("active"),
   taxRateBps: integer("tax_rate_bps").notNull().default(800),
   createdAt: createdAt(),
+  /** Days from issue to due date (0130). */
+  paymentTermsDays: integer("payment_terms_days").notNull().default(30),
 });
 
 export const apiKeys = pgTable("api_keys", {

@@ -4,6 +4,7 @@
 // `webhook.endpoint.failing` are notifications only: telling a failing endpoint about itself
 // would be pointless.
 import type { NotificationCategory, Role } from "../../db/schema.ts";
+import { formatCents } from "../invoices/documents.ts";
 
 export interface Rendered {
   title: string;
@@ -93,6 +94,49 @@ export const notificationCatalogue = {
       text:
         `Invoice ${s(d.number)} for ${s(d.period_start)} to ${s(d.period_end)} totals ${dollars(d.total_cents)} (${s(d.currency).toUpperCase()}).\n\n` +
         `View it: ${apiUrl}/v1/invoices/${s(d.id)}.html\n`,
+    }),
+  },
+  "invoice.paid": {
+    category: "billing",
+    audience: ["admin", "billing"],
+    email: "default_on",
+    render: (d, { apiUrl }) => ({
+      title: `Invoice ${s(d.number)} is paid`,
+      text:
+        `Invoice ${s(d.number)} (${formatCents(Number(d.total_cents))}) was paid in full on ${s(d.paid_at)}. Thank you.\n\n` +
+        `View it: ${apiUrl}/v1/invoices/${s(d.id)}.html\n`,
+    }),
+  },
+  "invoice.voided": {
+    category: "billing",
+    audience: ["admin", "billing"],
+    email: "default_on",
+    render: (d) => ({
+      title: `Invoice ${s(d.number)} was voided`,
+      text: `Invoice ${s(d.number)} (${formatCents(Number(d.total_cents))}) was voided: ${s(d.reason)}. Nothing is due on it.`,
+    }),
+  },
+  "invoice.marked_uncollectible": {
+    category: "billing",
+    audience: ["admin", "billing"],
+    email: "default_on",
+    render: (d) => ({
+      title: `Invoice ${s(d.number)} is overdue and marked uncollectible`,
+      text: `Invoice ${s(d.number)} was marked uncollectible (${s(d.reason)}); ${formatCents(Number(d.amount_due_cents))} is still due. Please contact billing.`,
+    }),
+  },
+  "credit_note.created": {
+    category: "billing",
+    audience: ["admin", "billing"],
+    email: "default_on",
+    render: (d, { apiUrl }) => ({
+      title: `Credit note ${s(d.number)}: ${formatCents(Number(d.amount_cents))}`,
+      text:
+        `Credit note ${s(d.number)} credits ${formatCents(Number(d.amount_cents))} on invoice ${s(d.invoice_number)} (${s(d.reason)}).` +
+        (Number(d.to_balance_cents) > 0
+          ? ` ${formatCents(Number(d.to_balance_cents))} is kept as credit for your next invoice.`
+          : "") +
+        `\n\nView it: ${apiUrl}/v1/credit-notes/${s(d.id)}\n`,
     }),
   },
   "cost.budget_exceeded": {
