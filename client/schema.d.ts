@@ -2897,6 +2897,11 @@ export interface components {
              * @example 800
              */
             tax_rate_bps: number;
+            /**
+             * @description Invoices are due this many days after issue (net 30 by default)
+             * @example 30
+             */
+            payment_terms_days: number;
             /** Format: date-time */
             created_at: string;
         };
@@ -2982,6 +2987,11 @@ export interface components {
              * @example 800
              */
             tax_rate_bps?: number;
+            /**
+             * @description Invoices are due this many days after issue (net 30 by default)
+             * @example 30
+             */
+            payment_terms_days?: number;
         };
         StaffInvoiceList: {
             data: (components["schemas"]["Invoice"] & {

@@ -138,15 +138,15 @@ describe("POST /v1/admin/invoices/{id}/payments", () => {
 
   it("validates the body: positive integer cents, a known method, a timestamp", async () => {
     const id = await openInvoice();
-    await expectProblem(await pay(id, 0), { status: 400, field: "body.amount_cents" });
-    await expectProblem(await pay(id, 10.5), { status: 400, field: "body.amount_cents" });
+    await expectProblem(await pay(id, 0), { status: 422, field: "body.amount_cents" });
+    await expectProblem(await pay(id, 10.5), { status: 422, field: "body.amount_cents" });
     await expectProblem(
       await send("POST", `/v1/admin/invoices/${id}/payments`, staff, {
         amount_cents: 100,
         method: "bitcoin",
         received_at: "2026-11-20T14:00:00Z",
       }),
-      { status: 400, field: "body.method" },
+      { status: 422, field: "body.method" },
     );
   });
 
@@ -202,7 +202,7 @@ describe("void and mark-uncollectible", () => {
     await expectProblem(await markUncollectible(voided), { status: 409 });
     const id = await openInvoice();
     await expectProblem(await send("POST", `/v1/admin/invoices/${id}/void`, staff, {}), {
-      status: 400,
+      status: 422,
       field: "body.reason",
     });
   });
@@ -293,7 +293,7 @@ describe("POST /v1/admin/invoices/{id}/credit-notes", () => {
 
   it("needs exactly one of amount_cents or lines", async () => {
     const id = await openInvoice();
-    await expectProblem(await credit(id, {}), { status: 400, field: "body.amount_cents" });
+    await expectProblem(await credit(id, {}), { status: 422, field: "body.amount_cents" });
   });
 });
 
@@ -316,11 +316,11 @@ describe("GET /v1/credit-notes", () => {
     expect(bobs.data.map((n) => n.id)).not.toContain(note.id);
   });
 
-  it("needs invoices:read (a developer user or a key without it gets 403)", async () => {
+  it("needs invoices:read (a support user or a key without it gets 403)", async () => {
     const { key } = await createTenant({ scopes: ["usage:read"] });
     await expectProblem(await call("/v1/credit-notes", { token: key }), { status: 403 });
-    const developer = await createUser(alice.customerId, { role: "developer" });
-    const token = await login(developer.email, developer.password);
+    const support = await createUser(alice.customerId, { role: "support" });
+    const token = await login(support.email, support.password);
     await expectProblem(await call("/v1/credit-notes", { token }), { status: 403 });
   });
 });

@@ -123,6 +123,8 @@ export interface CustomerPatch {
   tier?: Tier;
   status?: "active" | "suspended";
   taxRateBps?: number;
+  /** Net days from issue to due date (docs/billing.md, "Settlement"). */
+  paymentTermsDays?: number;
 }
 
 export type CustomerAction = "customer.updated" | "customer.suspended" | "customer.reactivated";
@@ -135,7 +137,13 @@ export interface CustomerUpdate {
   keyHashes: string[];
 }
 
-const columns = { name: "name", tier: "tier", status: "status", taxRateBps: "tax_rate_bps" } as const;
+const columns = {
+  name: "name",
+  tier: "tier",
+  status: "status",
+  taxRateBps: "tax_rate_bps",
+  paymentTermsDays: "payment_terms_days",
+} as const;
 
 /**
  * Applies a staff patch to one customer, under a row lock. A status change is audited as

@@ -24,6 +24,13 @@ const taxRateSchema = z
   .max(10_000)
   .openapi({ description: "Tax rate in basis points (800 = 8%)", example: 800 });
 
+const paymentTermsSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(365)
+  .openapi({ description: "Invoices are due this many days after issue (net 30 by default)", example: 30 });
+
 const customerSchema = z
   .object({
     id: z.string().uuid().openapi({ example: "0197a5c2-3e4f-7a10-9b2c-5d6e7f809a1b" }),
@@ -33,6 +40,7 @@ const customerSchema = z
     tier: tierSchema,
     status: statusSchema,
     tax_rate_bps: taxRateSchema,
+    payment_terms_days: paymentTermsSchema,
     created_at: z.string().datetime({ offset: true }),
   })
   .openapi("Customer");
@@ -85,9 +93,10 @@ const updateBodySchema = z
       example: "suspended",
     }),
     tax_rate_bps: taxRateSchema.optional(),
+    payment_terms_days: paymentTermsSchema.optional(),
   })
   .refine((body) => Object.values(body).some((v) => v !== undefined), {
-    message: "Send at least one of name, tier, status, tax_rate_bps",
+    message: "Send at least one of name, tier, status, tax_rate_bps, payment_terms_days",
   })
   .openapi("UpdateCustomerRequest", { minProperties: 1, example: { tier: "fintech" } });
 
@@ -176,6 +185,7 @@ function toCustomer(row: CustomerRow): z.infer<typeof customerSchema> {
     tier: row.tier,
     status: row.status,
     tax_rate_bps: row.taxRateBps,
+    payment_terms_days: row.paymentTermsDays,
     created_at: row.createdAt.toISOString(),
   };
 }
@@ -255,6 +265,7 @@ export const adminRoutes = new OpenAPIHono<AppEnv>()
           tier: body.tier,
           status: body.status,
           taxRateBps: body.tax_rate_bps,
+          paymentTermsDays: body.payment_terms_days,
         }),
       staffContextFor(c, id),
     );
