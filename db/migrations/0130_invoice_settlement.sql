@@ -18,11 +18,15 @@ ALTER TABLE invoices
   ADD COLUMN status_reason         text CHECK (length(status_reason) <= 500),
   ADD CONSTRAINT invoices_settled_within_total
     CHECK (amount_paid_cents + amount_credited_cents + balance_applied_cents <= total_cents);
-ALTER TABLE invoices ADD COLUMN amount_due_cents bigint GENERATED ALWAYS AS (
-  CASE WHEN status = 'void' THEN 0
-       ELSE total_cents - amount_paid_cents - amount_credited_cents - balance_applied_cents END) STORED;
+-- Kept by the trigger below and held to its definition by a CHECK (a stored column rather than a
+-- generated one: every column of a row stays insertable, as the isolation suite's copies need).
+ALTER TABLE invoices ADD COLUMN amount_due_cents bigint NOT NULL DEFAULT 0;
 -- Invoices recorded as paid before settlement existed (fixtures, imports) were paid in full.
 UPDATE invoices SET amount_paid_cents = total_cents WHERE status = 'paid';
+UPDATE invoices SET amount_due_cents = CASE WHEN status = 'void' THEN 0
+  ELSE total_cents - amount_paid_cents - amount_credited_cents - balance_applied_cents END;
+ALTER TABLE invoices ADD CONSTRAINT invoices_amount_due CHECK (amount_due_cents = CASE WHEN status = 'void' THEN 0
+  ELSE total_cents - amount_paid_cents - amount_credited_cents - balance_applied_cents END);
 
 -- 2. Payment terms per customer (net 30 unless staff agree otherwise).
 ALTER TABLE customers ADD COLUMN payment_terms_days integer NOT NULL DEFAULT 30
@@ -41,6 +45,7 @@ CREATE TABLE provider_events (
 CREATE INDEX provider_events_customer_idx ON provider_events (customer_id, received_at);
 SELECT app.secure_tenant_table('provider_events');
 SELECT app.grant_jobs_access('provider_events', ARRAY['SELECT', 'INSERT']);
+GRANT SELECT ON provider_events TO sb_api;
 
 CREATE TABLE payments (
   id                uuid PRIMARY KEY DEFAULT app.uuid_v7(),
@@ -105,7 +110,21 @@ GRANT SELECT ON customer_credit_balances TO sb_api;
 
 -- 5. On issue (any path that inserts an open invoice: the billing run's app.issue_invoices, so it
 -- is not replaced here): due date from the customer's payment terms, and the credit balance
--- consumed up to the total. An invoice the balance covers in full is paid at once.
+-- consumed up to the total. An invoice the balance covers in full is paid at once. On every
+-- insert and update, the amount due follows its parts.
+CREATE FUNCTION app.invoice_amount_due() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+  NEW.amount_due_cents := CASE WHEN NEW.status = 'void' THEN 0
+    ELSE NEW.total_cents - NEW.amount_paid_cents - NEW.amount_credited_cents - NEW.balance_applied_cents END;
+  RETURN NEW;
+END
+$$;
+-- Triggers fire in name order: settle first, then the amount due.
+CREATE TRIGGER invoices_zz_amount_due BEFORE INSERT OR UPDATE ON invoices
+  FOR EACH ROW EXECUTE FUNCTION app.invoice_amount_due();
+SELECT app.install_function('app.invoice_amount_due()', current_user, ARRAY[]::name[]);
+
 CREATE FUNCTION app.settle_on_issue() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE

@@ -1,5 +1,4 @@
 // Invoices (0002), usage metering, prices and billing runs (0007).
-import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
@@ -33,18 +32,15 @@ export const invoices = pgTable("invoices", {
   dueAt: timestamp("due_at", { withTimezone: true }),
   paidAt: timestamp("paid_at", { withTimezone: true }),
   createdAt: createdAt(),
-  // Settlement (0130): written only by the settlement functions; amount due is derived.
+  // Settlement (0130): written only by the settlement functions.
   amountPaidCents: cents("amount_paid_cents").notNull().default(0),
   amountCreditedCents: cents("amount_credited_cents").notNull().default(0),
   balanceAppliedCents: cents("balance_applied_cents").notNull().default(0),
   voidedAt: timestamp("voided_at", { withTimezone: true }),
   markedUncollectibleAt: timestamp("marked_uncollectible_at", { withTimezone: true }),
   statusReason: text("status_reason"),
-  amountDueCents: cents("amount_due_cents")
-    .notNull()
-    .generatedAlwaysAs(
-      sql`CASE WHEN status = 'void' THEN 0 ELSE total_cents - amount_paid_cents - amount_credited_cents - balance_applied_cents END`,
-    ),
+  /** total - paid - credited - balance applied (0 when void), kept by a trigger and a CHECK. */
+  amountDueCents: cents("amount_due_cents").notNull().default(0),
 });
 
 export const invoiceLineItems = pgTable("invoice_line_items", {

@@ -117,7 +117,7 @@ describe("credit balance and payment terms in the monthly run", () => {
 
     // Without credit, the invoice is untouched by settlement.
     expect(await invoiceOf(plain, "2025-04-01")).toMatchObject({ balance_applied_cents: "0", terms_days: 45 });
-  });
+  }, 90_000); // two billing runs over every customer of the file's database
 
   it("gives the balance an invoice consumed back when that invoice is voided", async () => {
     const customer = await customerIn("2025-06");
@@ -135,5 +135,5 @@ describe("credit balance and payment terms in the monthly run", () => {
     const voided = await send("POST", `/v1/admin/invoices/${july.id}/void`, staff, { reason: "Billed in error" });
     expect(voided.status).toBe(200);
     expect(await balanceOf(customer)).toBe(10_000);
-  });
+  }, 90_000);
 });

@@ -46,6 +46,7 @@ const EXECUTE: Record<string, string[]> = {
   "app.billing_runs_page(uuid,integer,uuid)": ["sb_api"], // owner: sb_jobs
   // settlement (db/migrations/0130_invoice_settlement.sql)
   "app.settle_on_issue()": [],
+  "app.invoice_amount_due()": [],
   "app.lock_invoice(uuid)": [], // owner: sb_jobs
   "app.record_invoice_payment(uuid,bigint,text,text,timestamp with time zone,text,text,jsonb)": ["sb_api"], // owner: sb_jobs
   "app.void_invoice(uuid,text)": ["sb_api"], // owner: sb_jobs
