@@ -1,7 +1,7 @@
 // Demo settlement for `npm run dev` (docs/billing.md, "Settlement"): the first demo customer's
-// oldest invoice paid by wire, the second's paid and then credited (part of it kept as credit
-// for its next invoice). Through the same definer functions the staff routes call, on the request
-// role in a signed staff context; idempotent (an invoice that already has payments is left alone).
+// oldest invoice paid by wire, the second's credited $100.00 and the rest paid by wire. Through
+// the same definer functions the staff routes call, on the request role in a signed staff
+// context (no audit or events: it is seed data); idempotent (an invoice with payments is skipped).
 import pg from "pg";
 import { asCustomer, fixtureClient } from "../fixtures.ts";
 import { demoCustomers } from "./demo.ts";
@@ -21,19 +21,20 @@ export async function seedDemoSettlement(apiUrl: string, contextKey: string): Pr
         );
         const invoice = rows[0] as { id: string; number: string; total: string } | undefined;
         if (!invoice) return;
-        await client.query("SELECT app.record_invoice_payment($1, $2, 'wire', $3, now(), NULL, NULL, NULL)", [
-          invoice.id,
-          invoice.total,
-          `DEMO-WIRE-${invoice.number}`,
-        ]);
-        if (index === 1) {
+        const credit = index === 1 ? 10_000 : 0;
+        if (credit > 0) {
           await client.query("SELECT app.issue_credit_note($1, $2, $3, NULL, 'staff:demo-seed')", [
             invoice.id,
             "Service credit for a demo outage",
-            10_000,
+            credit,
           ]);
         }
-        done.push(`${invoice.number} ${index === 1 ? "paid and credited $100.00" : "paid"}`);
+        await client.query("SELECT app.record_invoice_payment($1, $2, 'wire', $3, now(), NULL, NULL, NULL)", [
+          invoice.id,
+          Number(invoice.total) - credit,
+          `DEMO-WIRE-${invoice.number}`,
+        ]);
+        done.push(`${invoice.number} ${credit > 0 ? "credited $100.00 and paid" : "paid"}`);
       });
     }
     return done;
