@@ -25,8 +25,11 @@ const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 // of headroom. What it catches: a dependency or an import that drags in a library's unused parts
 // (zod's 64 locales were 364 KiB before minification; an unminified build is ~1.4 MiB).
 // Crossing it: find what came in (`node dev/bench/startup.ts` lists the largest packages) or
-// raise it knowingly in the same commit, saying why.
-export const BUNDLE_BUDGET_KIB = 800;
+// raise it knowingly in the same commit, saying why. Raised to 830 KiB with invoice settlement
+// (issue 25: payments, credit notes, the provider webhook, staff reads): 28.5 KiB of our own code,
+// no dependency (788.8 KiB before, 816.7 KiB after, d451cc4 + branch money); the lazy domains
+// keep it off the startup path of requests that do not reach them.
+export const BUNDLE_BUDGET_KIB = 830;
 
 const run = promisify(execFile);
 

@@ -316,6 +316,22 @@ describe("GET /v1/credit-notes", () => {
     expect(bobs.data.map((n) => n.id)).not.toContain(note.id);
   });
 
+  it("renders a credit note as an HTML document (escaped, money as $1,234.56); another tenant's is a 404", async () => {
+    const id = await openInvoice();
+    const note = await (await credit(id, { amount_cents: 123_456, reason: "<b>Outage</b> credit" })).json<
+      Schemas["IssuedCreditNote"]
+    >();
+    const response = await call(`/v1/credit-notes/${note.id}.html`, { token: alice.key });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
+    const html = await response.text();
+    expect(html).toContain(note.number);
+    expect(html).toContain("-$1,234.56");
+    expect(html).toContain("&lt;b&gt;Outage&lt;/b&gt; credit");
+    expect(html).not.toContain("<b>Outage");
+    await expectProblem(await call(`/v1/credit-notes/${note.id}.html`, { token: bob.key }), { status: 404 });
+  });
+
   it("needs invoices:read (a support user or a key without it gets 403)", async () => {
     const { key } = await createTenant({ scopes: ["usage:read"] });
     await expectProblem(await call("/v1/credit-notes", { token: key }), { status: 403 });

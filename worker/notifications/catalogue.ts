@@ -136,7 +136,7 @@ export const notificationCatalogue = {
         (Number(d.to_balance_cents) > 0
           ? ` ${formatCents(Number(d.to_balance_cents))} is kept as credit for your next invoice.`
           : "") +
-        `\n\nView it: ${apiUrl}/v1/credit-notes/${s(d.id)}\n`,
+        `\n\nView it: ${apiUrl}/v1/credit-notes/${s(d.id)}.html\n`,
     }),
   },
   "cost.budget_exceeded": {
