@@ -33,6 +33,10 @@ ALTER TABLE customers ADD COLUMN payment_terms_days integer NOT NULL DEFAULT 30
   CHECK (payment_terms_days BETWEEN 0 AND 365);
 GRANT INSERT (payment_terms_days) ON customers TO sb_api;
 GRANT UPDATE (payment_terms_days) ON customers TO sb_api;
+-- Commercial, like the tier: only a staff context changes it (its own trigger, so the 0070 one
+-- stays as it is).
+CREATE TRIGGER customers_terms_staff_only BEFORE INSERT OR UPDATE ON customers
+  FOR EACH ROW EXECUTE FUNCTION app.refuse_unless_staff('payment_terms_days');
 
 -- 3. Payments and the provider events that reported them (each provider event applied once).
 CREATE TABLE provider_events (

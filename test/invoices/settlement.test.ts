@@ -2,9 +2,9 @@
 // uncollectible with their refusals, credit notes with gap-free numbers, the customer's view, and
 // who may do what. Every transition is audited and emitted as an event.
 import { beforeAll, describe, expect, it } from "vitest";
-import { createInvoice, standardLines } from "../../dev/fixtures.ts";
+import { asCustomer, createInvoice, standardLines } from "../../dev/fixtures.ts";
 import { adminQuery } from "../helpers/billing.ts";
-import { asOwner } from "../helpers/database.ts";
+import { asApiRole, asOwner } from "../helpers/database.ts";
 import { createUser, login, staffToken } from "../helpers/identity.ts";
 import { expectProblem, expectSameAsMissing, send, type Page, type Schemas } from "../helpers/http.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
@@ -157,6 +157,25 @@ describe("POST /v1/admin/invoices/{id}/payments", () => {
     const token = await login(admin.email, admin.password);
     await expectProblem(await pay(id, 100, token), { status: 403 });
     await expectProblem(await pay(id, 100, alice.key), { status: 403 });
+  });
+});
+
+describe("payment terms", () => {
+  it("are changed only in a staff context, even by the role that may write the column", async () => {
+    const outcome = await asApiRole(async (client) => {
+      try {
+        await asCustomer(client, alice.customerId, () =>
+          client.query("UPDATE customers SET payment_terms_days = 90 WHERE id = $1", [alice.customerId]),
+        );
+        return "changed";
+      } catch (error) {
+        return (error as Error).message;
+      }
+    });
+    expect(outcome).toContain("can only be changed by SecureBase staff");
+    const patched = await send("PATCH", `/v1/admin/customers/${alice.customerId}`, staff, { payment_terms_days: 45 });
+    expect(await patched.json()).toMatchObject({ payment_terms_days: 45 });
+    await send("PATCH", `/v1/admin/customers/${alice.customerId}`, staff, { payment_terms_days: 30 });
   });
 });
 
