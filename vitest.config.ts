@@ -123,6 +123,8 @@ const workerd = () =>
           SELLER_TAX_ID: "EIN 99-1234567",
           SELLER_PAYMENT_INSTRUCTIONS:
             "Wire to Test Bank, routing 000000000, account 123456789 | Reference: the invoice number",
+          // Two secrets: the provider webhook accepts either (rotation); test/invoices/provider-webhook.test.ts.
+          PAYMENT_WEBHOOK_SECRET: "whsec_test_current,whsec_test_previous",
         },
       },
     };

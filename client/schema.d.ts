@@ -612,6 +612,26 @@ export interface paths {
         patch: operations["updateCustomer"];
         trace?: never;
     };
+    "/v1/admin/customers/{id}/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a customer's invoices with their payments and credit notes (SecureBase staff, audited)
+         * @description Newest first. Requires a `reason`; every read is recorded as `billing.staff_read` in the customer's audit trail with the reason and the staff member.
+         */
+        get: operations["listCustomerInvoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/status": {
         parameters: {
             query?: never;
@@ -801,11 +821,171 @@ export interface paths {
         };
         /**
          * Retrieve one invoice with its line items
-         * @description One invoice with its line items (base, usage, discount, tax), amounts in integer cents.
+         * @description One invoice with its line items (base, usage, discount, tax), its payments and credit notes, amounts in integer cents.
          */
         get: operations["getInvoice"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/invoices/{id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a payment received for an invoice (SecureBase staff)
+         * @description Partial payments add up; one that would take the invoice below zero due is a 422 naming `amount_cents`. When nothing is left due the invoice becomes `paid` (event `invoice.paid`) in the same transaction. A void or paid invoice is a 409. The invoice row is locked, so racing payments cannot over-pay.
+         */
+        post: operations["recordInvoicePayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/invoices/{id}/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Void an invoice (SecureBase staff)
+         * @description Open or uncollectible invoices without payments (credit a paid one instead: 409). Nothing is due afterwards; a credit balance the invoice consumed goes back to the customer. Event `invoice.voided`.
+         */
+        post: operations["voidInvoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/invoices/{id}/mark-uncollectible": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark an open invoice uncollectible (SecureBase staff)
+         * @description For bad debt: the amount stays due and can still be paid (then `paid`). Only an open invoice (409 otherwise). Event `invoice.marked_uncollectible`.
+         */
+        post: operations["markInvoiceUncollectible"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/invoices/{id}/credit-notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a credit note on an invoice (SecureBase staff)
+         * @description An amount or lines, with a reason; numbered `SB-CN-YYYY-NNNNNN` without gaps. It reduces the amount due; the part beyond it becomes the customer's credit balance, which the next invoice consumes. Credit notes never exceed the invoice total (422); a void invoice cannot be credited (409). Event `credit_note.created`.
+         */
+        post: operations["createCreditNote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/credit-notes/{id}.html": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A print-ready credit note document (HTML)
+         * @description Number, the credited invoice, reason, lines and amounts like `$100.00`; self-contained, served with a restrictive Content-Security-Policy, every stored string HTML-escaped.
+         */
+        get: operations["getCreditNoteDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/credit-notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your credit notes, newest first
+         * @description Credit notes issued on your invoices, newest first, with the part kept as credit balance.
+         */
+        get: operations["listCreditNotes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/credit-notes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve one credit note
+         * @description One credit note: number, invoice, reason, amount (by line when credited line by line).
+         */
+        get: operations["getCreditNote"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payments/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive a payment provider event (signed; no credential)
+         * @description The payment provider reports a payment. `Payment-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` with a secret of `PAYMENT_WEBHOOK_SECRET` (several accepted during a rotation); the timestamp must be within 5 minutes. A missing, malformed, stale or wrong signature is a 401 and nothing is read. Each event id is applied once: a replay answers 200 with `duplicate: true`. A payment the invoice refuses (void, already paid, more than due) is a 409/422 problem and is not stored.
+         */
+        post: operations["receivePaymentEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1770,6 +1950,86 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "invoice.paid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * invoice.paid
+         * @description An invoice was paid in full (payments, credit notes or the customer's credit balance). Category: billing.
+         */
+        post: operations["receiveInvoicePaid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "invoice.voided": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * invoice.voided
+         * @description An invoice was voided by SecureBase staff; nothing is due. Category: billing.
+         */
+        post: operations["receiveInvoiceVoided"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "invoice.marked_uncollectible": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * invoice.marked_uncollectible
+         * @description SecureBase staff marked an open invoice uncollectible; it can still be paid. Category: billing.
+         */
+        post: operations["receiveInvoiceMarkedUncollectible"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "credit_note.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * credit_note.created
+         * @description A credit note was issued against an invoice (the part beyond the amount due becomes credit balance). Category: billing.
+         */
+        post: operations["receiveCreditNoteCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "webhook.endpoint.disabled": {
         parameters: {
             query?: never;
@@ -2173,6 +2433,115 @@ export interface components {
             total_cents: number;
             /** @example usd */
             currency: string;
+        };
+        InvoicePaidEvent: {
+            /**
+             * Format: uuid
+             * @description The event id (also the `webhook-id` header): the same across retries, use it to deduplicate
+             */
+            id: string;
+            /** @enum {string} */
+            type: "invoice.paid";
+            /**
+             * Format: date-time
+             * @description When the event happened (order by this, not by arrival)
+             */
+            timestamp: string;
+            data: components["schemas"]["InvoicePaidData"];
+        };
+        InvoicePaidData: {
+            /** Format: uuid */
+            id: string;
+            number: string;
+            /** @description Invoice total, in integer cents */
+            total_cents: number;
+            /** @description Received in payments, in integer cents */
+            amount_paid_cents: number;
+            /** @description Covered by the customer's credit balance, in integer cents */
+            balance_applied_cents?: number;
+            /** Format: date-time */
+            paid_at: string;
+            /** @example usd */
+            currency: string;
+        };
+        InvoiceVoidedEvent: {
+            /**
+             * Format: uuid
+             * @description The event id (also the `webhook-id` header): the same across retries, use it to deduplicate
+             */
+            id: string;
+            /** @enum {string} */
+            type: "invoice.voided";
+            /**
+             * Format: date-time
+             * @description When the event happened (order by this, not by arrival)
+             */
+            timestamp: string;
+            data: components["schemas"]["InvoiceVoidedData"];
+        };
+        InvoiceVoidedData: {
+            /** Format: uuid */
+            id: string;
+            number: string;
+            /** @description Invoice total, in integer cents */
+            total_cents: number;
+            reason: string;
+            /** Format: date-time */
+            voided_at: string;
+        };
+        InvoiceMarkedUncollectibleEvent: {
+            /**
+             * Format: uuid
+             * @description The event id (also the `webhook-id` header): the same across retries, use it to deduplicate
+             */
+            id: string;
+            /** @enum {string} */
+            type: "invoice.marked_uncollectible";
+            /**
+             * Format: date-time
+             * @description When the event happened (order by this, not by arrival)
+             */
+            timestamp: string;
+            data: components["schemas"]["InvoiceMarkedUncollectibleData"];
+        };
+        InvoiceMarkedUncollectibleData: {
+            /** Format: uuid */
+            id: string;
+            number: string;
+            /** @description Still due, in integer cents */
+            amount_due_cents: number;
+            reason: string;
+            /** Format: date-time */
+            marked_at: string;
+        };
+        CreditNoteCreatedEvent: {
+            /**
+             * Format: uuid
+             * @description The event id (also the `webhook-id` header): the same across retries, use it to deduplicate
+             */
+            id: string;
+            /** @enum {string} */
+            type: "credit_note.created";
+            /**
+             * Format: date-time
+             * @description When the event happened (order by this, not by arrival)
+             */
+            timestamp: string;
+            data: components["schemas"]["CreditNoteCreatedData"];
+        };
+        CreditNoteCreatedData: {
+            /** Format: uuid */
+            id: string;
+            /** @example SB-CN-2026-000001 */
+            number: string;
+            /** Format: uuid */
+            invoice_id: string;
+            invoice_number: string;
+            /** @description Credited, in integer cents */
+            amount_cents: number;
+            /** @description Beyond the amount due: added to the customer's credit balance, in integer cents */
+            to_balance_cents: number;
+            reason: string;
         };
         WebhookEndpointDisabledEvent: {
             /**
@@ -3013,6 +3382,11 @@ export interface components {
             tax_status: "taxable" | "exempt" | "reverse_charge";
             tax_exempt_certificate: string | null;
             billing_details: components["schemas"]["BillingDetails"];
+            /**
+             * @description Invoices are due this many days after issue (net 30 by default)
+             * @example 30
+             */
+            payment_terms_days: number;
             /** Format: date-time */
             created_at: string;
         };
@@ -3193,6 +3567,120 @@ export interface components {
              */
             tax_exempt_certificate?: string | null;
             billing_details?: components["schemas"]["BillingDetailsUpdate"];
+            /**
+             * @description Invoices are due this many days after issue (net 30 by default)
+             * @example 30
+             */
+            payment_terms_days?: number;
+        };
+        StaffInvoiceList: {
+            data: (components["schemas"]["Invoice"] & {
+                payments: components["schemas"]["Payment"][];
+                credit_notes: components["schemas"]["CreditNote"][];
+            })[];
+            has_more: boolean;
+            /** @description Pass as `starting_after` for the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        Payment: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            object: "payment";
+            /** Format: uuid */
+            invoice_id: string;
+            /** @description Amount received, in integer cents */
+            amount_cents: number;
+            /** @enum {string} */
+            method: "wire" | "ach" | "card" | "check" | "other";
+            /** @example WIRE-2026-11-0042 */
+            reference: string | null;
+            /** Format: date-time */
+            received_at: string;
+            /**
+             * @description `staff`: recorded by SecureBase finance; `provider`: reported by the payment provider's webhook
+             * @enum {string}
+             */
+            source: "staff" | "provider";
+            /** Format: date-time */
+            created_at: string;
+        };
+        CreditNote: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            object: "credit_note";
+            /** @example SB-CN-2026-000001 */
+            number: string;
+            /** Format: uuid */
+            invoice_id: string;
+            /** @example Service credit for the 3 Nov outage */
+            reason: string;
+            /** @description Credited, in integer cents */
+            amount_cents: number;
+            /** @description Part that reduced the invoice's amount due, in integer cents */
+            applied_cents: number;
+            /** @description Part beyond the amount due, kept as credit for the next invoice, in integer cents */
+            to_balance_cents: number;
+            lines: {
+                /** Format: uuid */
+                line_id: string;
+                description: string;
+                /** @description Credited on this line, in integer cents */
+                amount_cents: number;
+            }[];
+            /** Format: date-time */
+            created_at: string;
+        };
+        Invoice: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            object: "invoice";
+            /** @example SB-2026-000123 */
+            number: string;
+            /**
+             * @description `open` → `paid` | `void` | `uncollectible` (docs/billing.md, Settlement); uncollectible can still be paid
+             * @enum {string}
+             */
+            status: "draft" | "open" | "paid" | "void" | "uncollectible";
+            /** @example usd */
+            currency: string;
+            /**
+             * Format: date
+             * @example 2026-10-01
+             */
+            period_start: string;
+            /**
+             * Format: date
+             * @description Exclusive
+             * @example 2026-11-01
+             */
+            period_end: string;
+            /** @description Before discount and tax, in integer cents */
+            subtotal_cents: number;
+            /** @description Volume discount, in integer cents */
+            discount_cents: number;
+            /** @description Tax, in integer cents */
+            tax_cents: number;
+            /** @description Invoice total, in integer cents */
+            total_cents: number;
+            /** @description Received in payments, in integer cents */
+            amount_paid_cents: number;
+            /** @description Reduced by credit notes, in integer cents */
+            amount_credited_cents: number;
+            /** @description Covered by the customer's credit balance when issued, in integer cents */
+            balance_applied_cents: number;
+            /** @description Still due: total - paid - credited - balance applied (0 when void), in integer cents */
+            amount_due_cents: number;
+            /** Format: date-time */
+            issued_at: string | null;
+            /** Format: date-time */
+            due_at: string | null;
+            /** Format: date-time */
+            paid_at: string | null;
+            /** Format: date-time */
+            created_at: string;
         };
         /**
          * @example {
@@ -3403,47 +3891,10 @@ export interface components {
             /** @description Pass as `starting_after` for the next page; null on the last page */
             next_cursor: string | null;
         };
-        Invoice: {
-            /** Format: uuid */
-            id: string;
-            /** @enum {string} */
-            object: "invoice";
-            /** @example SB-2026-000123 */
-            number: string;
-            /** @enum {string} */
-            status: "draft" | "open" | "paid" | "void";
-            /** @example usd */
-            currency: string;
-            /**
-             * Format: date
-             * @example 2026-10-01
-             */
-            period_start: string;
-            /**
-             * Format: date
-             * @description Exclusive
-             * @example 2026-11-01
-             */
-            period_end: string;
-            /** @description Before discount and tax, in integer cents */
-            subtotal_cents: number;
-            /** @description Volume discount, in integer cents */
-            discount_cents: number;
-            /** @description Tax, in integer cents */
-            tax_cents: number;
-            /** @description Amount due, in integer cents */
-            total_cents: number;
-            /** Format: date-time */
-            issued_at: string | null;
-            /** Format: date-time */
-            due_at: string | null;
-            /** Format: date-time */
-            paid_at: string | null;
-            /** Format: date-time */
-            created_at: string;
-        };
         InvoiceWithLineItems: components["schemas"]["Invoice"] & {
             line_items: components["schemas"]["InvoiceLineItem"][];
+            payments: components["schemas"]["Payment"][];
+            credit_notes: components["schemas"]["CreditNote"][];
         };
         InvoiceLineItem: {
             /** Format: uuid */
@@ -3468,6 +3919,111 @@ export interface components {
             unit_amount_micros: number | null;
             /** @description Line amount, in integer cents */
             amount_cents: number;
+        };
+        /** @description The payment, and the invoice after it */
+        RecordedPayment: components["schemas"]["Payment"] & {
+            invoice: components["schemas"]["Invoice"];
+        };
+        RecordPaymentRequest: {
+            /**
+             * @description Amount received; at most the amount due, in integer cents
+             * @example 100000
+             */
+            amount_cents: number;
+            /**
+             * @example wire
+             * @enum {string}
+             */
+            method: "wire" | "ach" | "card" | "check" | "other";
+            /** @example WIRE-2026-11-0042 */
+            reference?: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-20T14:00:00Z
+             */
+            received_at: string;
+        };
+        VoidInvoiceRequest: {
+            /** @example Duplicate of SB-2026-000122 */
+            reason: string;
+        };
+        MarkUncollectibleRequest: {
+            /** @example Duplicate of SB-2026-000122 */
+            reason: string;
+        };
+        /** @description The credit note, and the invoice after it */
+        IssuedCreditNote: components["schemas"]["CreditNote"] & {
+            invoice: components["schemas"]["Invoice"];
+        };
+        /**
+         * @example {
+         *       "reason": "Service credit for the 3 Nov outage",
+         *       "amount_cents": 50000
+         *     }
+         */
+        CreateCreditNoteRequest: {
+            /** @example Duplicate of SB-2026-000122 */
+            reason: string;
+            /**
+             * @description Amount to credit, in integer cents
+             * @example 100000
+             */
+            amount_cents?: number;
+            /** @description Credit line by line (each at most what is left of the line); or send amount_cents */
+            lines?: {
+                /** Format: uuid */
+                line_id: string;
+                /**
+                 * @description Credited on this line, in integer cents
+                 * @example 100000
+                 */
+                amount_cents: number;
+            }[];
+        };
+        CreditNoteList: {
+            data: components["schemas"]["CreditNote"][];
+            has_more: boolean;
+            /** @description Pass as `starting_after` for the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        PaymentProviderReceipt: {
+            /** @enum {boolean} */
+            received: true;
+            /** @description true: this event id was applied before; nothing changed */
+            duplicate: boolean;
+            applied: boolean;
+            /** Format: uuid */
+            payment_id: string | null;
+            /** @example paid */
+            invoice_status: string | null;
+        };
+        PaymentProviderEvent: {
+            /**
+             * @description The provider's event id
+             * @example evt_1Q2w3E4r
+             */
+            id: string;
+            /**
+             * @description Only `payment.succeeded` is applied; other types are acknowledged and ignored
+             * @example payment.succeeded
+             */
+            type: string;
+            data: {
+                /** Format: uuid */
+                invoice_id?: string;
+                /** @example SB-2026-000123 */
+                invoice_number?: string;
+                amount_cents: number;
+                /**
+                 * @default card
+                 * @enum {string}
+                 */
+                method: "wire" | "ach" | "card" | "check" | "other";
+                /** @example ch_3Q2w3E4r */
+                reference?: string | null;
+                /** Format: date-time */
+                received_at?: string;
+            };
         };
         UsageIngestResult: {
             /** @enum {string} */
@@ -3824,7 +4380,7 @@ export interface components {
              *       "api_key.revoked"
              *     ]
              */
-            event_types: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "user.password_changed" | "user.new_device_sign_in" | "user.password_reset_requested" | "user.passkey_registered" | "user.passkey_deleted" | "invoice.created" | "webhook.endpoint.disabled" | "cost.budget_exceeded" | "ticket.created" | "ticket.updated" | "ticket.comment.created" | "ticket.sla_breached")[];
+            event_types: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "user.password_changed" | "user.new_device_sign_in" | "user.password_reset_requested" | "user.passkey_registered" | "user.passkey_deleted" | "invoice.created" | "invoice.paid" | "invoice.voided" | "invoice.marked_uncollectible" | "credit_note.created" | "webhook.endpoint.disabled" | "cost.budget_exceeded" | "ticket.created" | "ticket.updated" | "ticket.comment.created" | "ticket.sla_breached")[];
         };
         WebhookEndpointList: {
             data: components["schemas"]["WebhookEndpoint"][];
@@ -3845,7 +4401,7 @@ export interface components {
              *       "invoice.created"
              *     ]
              */
-            event_types?: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "user.password_changed" | "user.new_device_sign_in" | "user.password_reset_requested" | "user.passkey_registered" | "user.passkey_deleted" | "invoice.created" | "webhook.endpoint.disabled" | "cost.budget_exceeded" | "ticket.created" | "ticket.updated" | "ticket.comment.created" | "ticket.sla_breached")[];
+            event_types?: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "user.password_changed" | "user.new_device_sign_in" | "user.password_reset_requested" | "user.passkey_registered" | "user.passkey_deleted" | "invoice.created" | "invoice.paid" | "invoice.voided" | "invoice.marked_uncollectible" | "credit_note.created" | "webhook.endpoint.disabled" | "cost.budget_exceeded" | "ticket.created" | "ticket.updated" | "ticket.comment.created" | "ticket.sla_breached")[];
         };
         RotateWebhookSecretRequest: {
             /**
@@ -3961,7 +4517,7 @@ export interface components {
              * @example invoice.created
              * @enum {string}
              */
-            event_type: "api_key.created" | "api_key.revoked" | "invoice.created" | "cost.budget_exceeded" | "webhook.endpoint.disabled" | "webhook.endpoint.failing" | "webhook.delivery.dead" | "ticket.comment.created" | "ticket.sla_breached";
+            event_type: "api_key.created" | "api_key.revoked" | "invoice.created" | "invoice.paid" | "invoice.voided" | "invoice.marked_uncollectible" | "credit_note.created" | "cost.budget_exceeded" | "webhook.endpoint.disabled" | "webhook.endpoint.failing" | "webhook.delivery.dead" | "ticket.comment.created" | "ticket.sla_breached";
             /**
              * @example email
              * @enum {string}
@@ -3983,7 +4539,7 @@ export interface components {
              */
             preferences: {
                 /** @enum {string} */
-                event_type: "api_key.created" | "api_key.revoked" | "invoice.created" | "cost.budget_exceeded" | "webhook.endpoint.disabled" | "webhook.endpoint.failing" | "webhook.delivery.dead" | "ticket.comment.created" | "ticket.sla_breached";
+                event_type: "api_key.created" | "api_key.revoked" | "invoice.created" | "invoice.paid" | "invoice.voided" | "invoice.marked_uncollectible" | "credit_note.created" | "cost.budget_exceeded" | "webhook.endpoint.disabled" | "webhook.endpoint.failing" | "webhook.delivery.dead" | "ticket.comment.created" | "ticket.sla_breached";
                 /** @enum {string} */
                 channel: "in_app" | "email";
                 enabled: boolean;
@@ -7091,6 +7647,80 @@ export interface operations {
             };
         };
     };
+    listCustomerInvoices: {
+        parameters: {
+            query: {
+                /** @description Page size, 1–100 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page */
+                starting_after?: string;
+                /** @description Why staff read this customer's billing: recorded in the customer's audit trail */
+                reason: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the customer's invoices */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffInvoiceList"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getPlatformStatus: {
         parameters: {
             query?: never;
@@ -7687,6 +8317,728 @@ export interface operations {
             };
             /** @description No such resource for this customer */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recordInvoicePayment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordPaymentRequest"];
+            };
+        };
+        responses: {
+            /** @description Record a payment received for an invoice (SecureBase staff) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordedPayment"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    voidInvoice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VoidInvoiceRequest"];
+            };
+        };
+        responses: {
+            /** @description Void an invoice (SecureBase staff) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    markInvoiceUncollectible: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkUncollectibleRequest"];
+            };
+        };
+        responses: {
+            /** @description Mark an open invoice uncollectible (SecureBase staff) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createCreditNote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCreditNoteRequest"];
+            };
+        };
+        responses: {
+            /** @description Issue a credit note on an invoice (SecureBase staff) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedCreditNote"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCreditNoteDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The credit note as an HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCreditNotes: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page */
+                starting_after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of credit notes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditNoteList"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCreditNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The credit note */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditNote"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receivePaymentEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentProviderEvent"];
+            };
+        };
+        responses: {
+            /** @description Received */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentProviderReceipt"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11668,6 +13020,150 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["InvoiceCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else (including 3xx) is retried. 410 disables the endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled and nothing more is sent to it */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveInvoicePaid: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: identical across retries; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; reject if more than 5 minutes off */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`, space-separated during a secret rotation */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoicePaidEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else (including 3xx) is retried. 410 disables the endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled and nothing more is sent to it */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveInvoiceVoided: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: identical across retries; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; reject if more than 5 minutes off */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`, space-separated during a secret rotation */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceVoidedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else (including 3xx) is retried. 410 disables the endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled and nothing more is sent to it */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveInvoiceMarkedUncollectible: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: identical across retries; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; reject if more than 5 minutes off */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`, space-separated during a secret rotation */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceMarkedUncollectibleEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else (including 3xx) is retried. 410 disables the endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled and nothing more is sent to it */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveCreditNoteCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: identical across retries; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; reject if more than 5 minutes off */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`, space-separated during a secret rotation */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreditNoteCreatedEvent"];
             };
         };
         responses: {

@@ -7,6 +7,7 @@ export * from "./schema/identity.ts";
 export * from "./schema/audit.ts";
 export * from "./schema/accounts.ts";
 export * from "./schema/billing.ts";
+export * from "./schema/settlement.ts";
 export * from "./schema/events.ts";
 export * from "./schema/support.ts";
 export * from "./schema/cost.ts";

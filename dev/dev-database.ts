@@ -10,6 +10,7 @@ import { chooseDataDir, runningPostmaster } from "./dev-instance.ts";
 import { fixtureClient } from "./fixtures.ts";
 import { startLocalStack, type LocalStack } from "./local-stack.ts";
 import { seedDemoBilling } from "./seed/billing.ts";
+import { seedDemoSettlement } from "./seed/settlement.ts";
 import { seedDemo, seedDemoUsers, type DemoUser } from "./seed/demo.ts";
 import { seedDemoTickets } from "./seed/support.ts";
 
@@ -120,6 +121,8 @@ export async function startDevDatabase(options: {
         notes.push(
           `demo billing: ${billing.accepted} usage events ingested, ${billing.invoices} invoices issued by the billing run`,
         );
+        const settled = await seedDemoSettlement(stack.apiUrl, secrets.dbContextKey);
+        if (settled.length > 0) notes.push(`demo settlement: ${settled.join("; ")}`);
         await seedDemoTickets(client);
       }
     } finally {

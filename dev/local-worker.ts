@@ -106,6 +106,8 @@ export async function startLocalWorker(
       SES_ENDPOINT: sink.url,
       SES_ACCESS_KEY_ID: ses.accessKeyId,
       SES_SECRET_ACCESS_KEY: ses.secretAccessKey,
+      // The local provider webhook secret (README, "Billing": signing a test event with curl).
+      PAYMENT_WEBHOOK_SECRET: "whsec_local_dev",
       ...options.vars,
     },
     experimental: { disableExperimentalWarning: true, testScheduled: options.testScheduled ?? false },

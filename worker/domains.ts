@@ -49,7 +49,15 @@ export const domains: readonly Domain[] = [
   {
     name: "admin",
     prefixes: ["/v1/admin/customers"],
-    routes: () => import("./admin/routes.ts").then((m) => m.adminRoutes),
+    // Staff reads of a customer's invoices live with the settlement routes, under this prefix.
+    routes: () =>
+      Promise.all([
+        import("./admin/routes.ts"),
+        import("./invoices/settlement-routes.ts"),
+        import("@hono/zod-openapi"),
+      ]).then(([admin, settlement, { OpenAPIHono }]) =>
+        new OpenAPIHono<AppEnv>().route("/", admin.adminRoutes).route("/", settlement.staffInvoiceRoutes),
+      ),
   },
   {
     name: "status",
@@ -65,6 +73,21 @@ export const domains: readonly Domain[] = [
     name: "invoices",
     prefixes: ["/v1/invoices", "/v1/invoices.csv"],
     routes: () => import("./invoices/routes.ts").then((m) => m.invoiceRoutes),
+  },
+  {
+    name: "invoice-settlement",
+    prefixes: ["/v1/admin/invoices"],
+    routes: () => import("./invoices/settlement-routes.ts").then((m) => m.settlementRoutes),
+  },
+  {
+    name: "credit-notes",
+    prefixes: ["/v1/credit-notes"],
+    routes: () => import("./invoices/credit-note-routes.ts").then((m) => m.creditNoteRoutes),
+  },
+  {
+    name: "payments",
+    prefixes: ["/v1/payments"],
+    routes: () => import("./payments/routes.ts").then((m) => m.paymentRoutes),
   },
   {
     name: "usage",

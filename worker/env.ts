@@ -43,6 +43,11 @@ export interface Env {
   SES_ACCESS_KEY_ID: string;
   /** Secret: SigV4 signing key for SES. */
   SES_SECRET_ACCESS_KEY: string;
+  /**
+   * Secret: the payment provider's webhook signing secret(s), comma-separated during a rotation
+   * (docs/billing.md, "Provider webhook"). Unset: every provider event is refused (401).
+   */
+  PAYMENT_WEBHOOK_SECRET?: string;
   /** Sender of notification email, e.g. "SecureBase <notifications@securebase.io>". */
   EMAIL_FROM: string;
   /** Public base URL of this API, for links in email (invoice HTML). */

@@ -15,7 +15,7 @@ import {
 import { cents, createdAt, id } from "./columns.ts";
 import type { TaxStatus } from "./tenants.ts";
 
-export const invoiceStatuses = ["draft", "open", "paid", "void"] as const;
+export const invoiceStatuses = ["draft", "open", "paid", "void", "uncollectible"] as const;
 
 export const invoices = pgTable("invoices", {
   id: id(),
@@ -37,6 +37,15 @@ export const invoices = pgTable("invoices", {
   taxStatus: text("tax_status").$type<TaxStatus>(),
   taxNote: text("tax_note"),
   billingDetails: jsonb("billing_details").$type<InvoiceBillingDetails>(),
+  // Settlement (0130): written only by the settlement functions.
+  amountPaidCents: cents("amount_paid_cents").notNull().default(0),
+  amountCreditedCents: cents("amount_credited_cents").notNull().default(0),
+  balanceAppliedCents: cents("balance_applied_cents").notNull().default(0),
+  voidedAt: timestamp("voided_at", { withTimezone: true }),
+  markedUncollectibleAt: timestamp("marked_uncollectible_at", { withTimezone: true }),
+  statusReason: text("status_reason"),
+  /** total - paid - credited - balance applied (0 when void), kept by a trigger and a CHECK. */
+  amountDueCents: cents("amount_due_cents").notNull().default(0),
 });
 
 /** The billed party as it stood when the invoice was issued (invoices.billing_details). */

@@ -34,6 +34,8 @@ export const customers = pgTable("customers", {
   billingTaxId: text("billing_tax_id"),
   taxStatus: text("tax_status").notNull().$type<TaxStatus>().default("taxable"),
   taxExemptCertificate: text("tax_exempt_certificate"),
+  /** Days from issue to due date (0130). */
+  paymentTermsDays: integer("payment_terms_days").notNull().default(30),
 });
 
 export const taxStatuses = ["taxable", "exempt", "reverse_charge"] as const;

@@ -33,7 +33,11 @@ const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 // they add 16.9 KiB — the hand-written PDF writer 5.1 KiB and the invoice's PDF layout 1.5 KiB
 // (worker/invoices/pdf.ts, pdf-invoice.ts: pdf-lib alone would be 523 KB), billing details and
 // tax status routes and schemas ~7 KiB, seller configuration and document content ~3 KiB.
-export const BUNDLE_BUDGET_KIB = 1200;
+// Then +28 KiB with invoice settlement
+// (issue 25: payments, credit notes, the provider webhook, staff reads): 28.5 KiB of our own code,
+// no dependency (788.8 KiB before, 816.7 KiB after, d451cc4 + branch money); the lazy domains
+// keep it off the startup path of requests that do not reach them.
+export const BUNDLE_BUDGET_KIB = 1230;
 
 const run = promisify(execFile);
 

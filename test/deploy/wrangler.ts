@@ -21,6 +21,7 @@ export const workerSecrets = [
   "DATA_ENCRYPTION_KEY",
   "SESSION_SIGNING_KEYS",
   "SES_SECRET_ACCESS_KEY",
+  "PAYMENT_WEBHOOK_SECRET",
 ];
 
 export interface WranglerSection {

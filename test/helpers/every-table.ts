@@ -97,5 +97,23 @@ export async function populateEveryTable(client: FixtureClient, customerId: stri
       "INSERT INTO cost_budget_alerts (customer_id, month, threshold_percent, basis, amount_cents, budget_cents, event_id) VALUES ($1, date_trunc('month', now())::date, 80, 'actual', 400000, 500000, gen_random_uuid())",
       [c],
     );
+    // Settlement (0130): an open invoice with a provider payment, a credit note and a credit balance.
+    const invoice = await one(
+      "INSERT INTO invoices (customer_id, number, status, period_start, period_end, subtotal_cents, total_cents, issued_at) VALUES ($1, $2, 'open', '2024-01-01', '2024-02-01', 10000, 10000, now()) RETURNING id",
+      [c, `SB-E-${tag}`],
+    );
+    await one(
+      "INSERT INTO provider_events (id, customer_id, type, payload) VALUES ($1, $2, 'payment.succeeded', '{}')",
+      [`evt_every_${tag}`, c],
+    );
+    await one(
+      "INSERT INTO payments (customer_id, invoice_id, amount_cents, method, received_at, source, provider_event_id) VALUES ($1, $2, 1000, 'card', now(), 'provider', $3)",
+      [c, invoice.id, `evt_every_${tag}`],
+    );
+    await one(
+      "INSERT INTO credit_notes (customer_id, invoice_id, number, reason, amount_cents, applied_cents, to_balance_cents, created_by) VALUES ($1, $2, $3, 'Goodwill', 500, 500, 0, 'fixture')",
+      [c, invoice.id, `SB-CN-E-${tag}`],
+    );
+    await one("INSERT INTO customer_credit_balances (customer_id, balance_cents) VALUES ($1, 0)", [c]);
   });
 }

@@ -27,6 +27,13 @@ const invoice: InvoiceRow = {
   taxStatus: "taxable",
   taxNote: null,
   billingDetails: null,
+  amountPaidCents: 0,
+  amountCreditedCents: 0,
+  balanceAppliedCents: 0,
+  voidedAt: null,
+  markedUncollectibleAt: null,
+  statusReason: null,
+  amountDueCents: 1_557_621,
 };
 
 describe("one money format", () => {

@@ -110,6 +110,7 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
         "billing_tax_id",
         "tax_status",
         "tax_exempt_certificate",
+        "payment_terms_days",
       ],
       UPDATE: [
         "name",
@@ -127,6 +128,7 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
         "billing_tax_id",
         "tax_status",
         "tax_exempt_certificate",
+        "payment_terms_days",
       ],
     },
     idempotency_keys: {
@@ -543,6 +545,29 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
         "model",
       ],
     },
+    credit_note_number_sequences: {
+      INSERT: ["year", "last_value"],
+      UPDATE: ["year", "last_value"],
+    },
+    credit_notes: {
+      INSERT: [
+        "id",
+        "customer_id",
+        "invoice_id",
+        "number",
+        "reason",
+        "amount_cents",
+        "applied_cents",
+        "to_balance_cents",
+        "lines",
+        "created_by",
+        "created_at",
+      ],
+    },
+    customer_credit_balances: {
+      INSERT: ["customer_id", "balance_cents", "updated_at"],
+      UPDATE: ["customer_id", "balance_cents", "updated_at"],
+    },
     email_messages: {
       INSERT: [
         "id",
@@ -620,6 +645,13 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
         "tax_status",
         "tax_note",
         "billing_details",
+        "amount_paid_cents",
+        "amount_credited_cents",
+        "balance_applied_cents",
+        "voided_at",
+        "marked_uncollectible_at",
+        "status_reason",
+        "amount_due_cents",
       ],
       UPDATE: [
         "id",
@@ -640,6 +672,13 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
         "tax_status",
         "tax_note",
         "billing_details",
+        "amount_paid_cents",
+        "amount_credited_cents",
+        "balance_applied_cents",
+        "voided_at",
+        "marked_uncollectible_at",
+        "status_reason",
+        "amount_due_cents",
       ],
     },
     job_runs: {
@@ -663,6 +702,23 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
     outbox_events: {
       INSERT: ["id", "customer_id", "type", "payload", "created_at", "published_at", "attempts"],
       UPDATE: ["id", "customer_id", "type", "payload", "created_at", "published_at", "attempts"],
+    },
+    payments: {
+      INSERT: [
+        "id",
+        "customer_id",
+        "invoice_id",
+        "amount_cents",
+        "method",
+        "reference",
+        "received_at",
+        "source",
+        "provider_event_id",
+        "created_at",
+      ],
+    },
+    provider_events: {
+      INSERT: ["id", "customer_id", "type", "payload", "received_at"],
     },
     queue_receipts: {
       INSERT: ["message_id", "queue", "event_type", "body", "attempts", "received_at"],

@@ -47,6 +47,15 @@ const EXECUTE: Record<string, string[]> = {
   "app.billing_run_batch(uuid,uuid,integer)": ["sb_api"], // owner: sb_jobs
   "app.finish_billing_run(uuid,text)": ["sb_api"], // owner: sb_jobs
   "app.billing_runs_page(uuid,integer,uuid)": ["sb_api"], // owner: sb_jobs
+  // settlement (db/migrations/0130_invoice_settlement.sql)
+  "app.settle_on_issue()": [],
+  "app.invoice_amount_due()": [],
+  "app.lock_invoice(uuid)": [], // owner: sb_jobs
+  "app.record_invoice_payment(uuid,bigint,text,text,timestamp with time zone,text,text,jsonb)": ["sb_api"], // owner: sb_jobs
+  "app.void_invoice(uuid,text)": ["sb_api"], // owner: sb_jobs
+  "app.mark_invoice_uncollectible(uuid,text)": ["sb_api"], // owner: sb_jobs
+  "app.issue_credit_note(uuid,text,bigint,jsonb,text)": ["sb_api"], // owner: sb_jobs
+  "app.find_invoice_customer(uuid,text)": ["sb_api"], // owner: sb_jobs
   "app.refuse_unless_staff()": [],
   "app.hand_function_to(regprocedure,name)": [],
   "app.secure_tenant_table(regclass,text)": [],

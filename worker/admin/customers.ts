@@ -150,6 +150,8 @@ export interface CustomerPatch extends TaxSettings {
   status?: "active" | "suspended";
   taxRateBps?: number;
   billingDetails?: BillingDetailsPatch;
+  /** Net days from issue to due date (docs/billing.md, "Settlement"). */
+  paymentTermsDays?: number;
 }
 
 export type CustomerAction = "customer.updated" | "customer.suspended" | "customer.reactivated";
@@ -169,6 +171,7 @@ const columns = {
   taxRateBps: "tax_rate_bps",
   taxStatus: "tax_status",
   taxExemptCertificate: "tax_exempt_certificate",
+  paymentTermsDays: "payment_terms_days",
 } as const;
 
 /**

@@ -31,6 +31,13 @@ const taxRateSchema = z
   .max(10_000)
   .openapi({ description: "Tax rate in basis points (800 = 8%)", example: 800 });
 
+const paymentTermsSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(365)
+  .openapi({ description: "Invoices are due this many days after issue (net 30 by default)", example: 30 });
+
 const customerSchema = z
   .object({
     id: z.string().uuid().openapi({ example: "0197a5c2-3e4f-7a10-9b2c-5d6e7f809a1b" }),
@@ -43,6 +50,7 @@ const customerSchema = z
     tax_status: taxStatusSchema,
     tax_exempt_certificate: z.string().nullable(),
     billing_details: billingDetailsSchema,
+    payment_terms_days: paymentTermsSchema,
     created_at: z.string().datetime({ offset: true }),
   })
   .openapi("Customer");
@@ -103,10 +111,11 @@ const updateBodySchema = z
     tax_status: taxStatusSchema.optional(),
     tax_exempt_certificate: certificateSchema.nullable().optional(),
     billing_details: billingDetailsPatchSchema.optional(),
+    payment_terms_days: paymentTermsSchema.optional(),
   })
   .refine((body) => Object.values(body).some((v) => v !== undefined), {
     message:
-      "Send at least one of name, tier, status, tax_rate_bps, tax_status, tax_exempt_certificate, billing_details",
+      "Send at least one of name, tier, status, tax_rate_bps, tax_status, tax_exempt_certificate, billing_details, payment_terms_days",
   })
   .openapi("UpdateCustomerRequest", { minProperties: 1, example: { tier: "fintech" } });
 
@@ -200,6 +209,7 @@ function toCustomer(row: CustomerRow): z.infer<typeof customerSchema> {
     tax_status: row.taxStatus,
     tax_exempt_certificate: row.taxExemptCertificate,
     billing_details: toBillingDetails(row),
+    payment_terms_days: row.paymentTermsDays,
     created_at: row.createdAt.toISOString(),
   };
 }
@@ -285,6 +295,7 @@ export const adminRoutes = new OpenAPIHono<AppEnv>()
           taxStatus: body.tax_status,
           taxExemptCertificate: body.tax_exempt_certificate,
           billingDetails: body.billing_details,
+          paymentTermsDays: body.payment_terms_days,
         }),
       staffContextFor(c, id),
     );

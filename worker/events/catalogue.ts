@@ -5,6 +5,12 @@ import { z } from "@hono/zod-openapi";
 import type { NotificationCategory } from "../../db/schema.ts";
 import { budgetExceededSchema } from "./payloads/cost.ts";
 import {
+  creditNoteCreatedPayload,
+  invoiceMarkedUncollectiblePayload,
+  invoicePaidPayload,
+  invoiceVoidedPayload,
+} from "./payloads/invoices.ts";
+import {
   ticketCommentCreatedPayload,
   ticketCreatedPayload,
   ticketSlaBreachedPayload,
@@ -130,6 +136,26 @@ export const eventCatalogue = {
   "user.passkey_registered": define("security", "A user registered a passkey to sign in with", userPasskeyChanged),
   "user.passkey_deleted": define("security", "A user deleted one of their passkeys", userPasskeyChanged),
   "invoice.created": define("billing", "The monthly billing run issued an invoice", invoiceCreated),
+  "invoice.paid": define(
+    "billing",
+    "An invoice was paid in full (payments, credit notes or the customer's credit balance)",
+    invoicePaidPayload,
+  ),
+  "invoice.voided": define(
+    "billing",
+    "An invoice was voided by SecureBase staff; nothing is due",
+    invoiceVoidedPayload,
+  ),
+  "invoice.marked_uncollectible": define(
+    "billing",
+    "SecureBase staff marked an open invoice uncollectible; it can still be paid",
+    invoiceMarkedUncollectiblePayload,
+  ),
+  "credit_note.created": define(
+    "billing",
+    "A credit note was issued against an invoice (the part beyond the amount due becomes credit balance)",
+    creditNoteCreatedPayload,
+  ),
   "webhook.endpoint.disabled": define(
     "webhooks",
     "A webhook endpoint was disabled after 5 days of failures or a 410",

@@ -39,13 +39,9 @@ export interface InvoiceDocument {
   seller: SellerDetails;
 }
 
-/**
- * What is still owed. The one place the amount due is read for documents: today the total (every
- * invoice is open until paid in full); with payments and credit notes (issue 25, invoice
- * lifecycle) it becomes invoices.amount_due_cents.
- */
+/** What is still owed (total less payments, credit notes and credit balance applied). */
 export function amountDueCents(invoice: InvoiceRow): number {
-  return invoice.totalCents;
+  return invoice.amountDueCents;
 }
 
 /** Why no tax is charged ("Exempt — certificate X", "Reverse charge: …"), or null when taxed. */

@@ -5,9 +5,12 @@ import { secured } from "../http/routes.ts";
 import { readAs } from "../http/transactions.ts";
 import { idParam, pageSchema, paginationQuerySchema, pageOf } from "../http/pagination.ts";
 import { notFound, ProblemError, problemResponses } from "../http/problem.ts";
+import { invoiceStatuses } from "../../db/schema.ts";
 import { invoiceHtml, invoicesCsv } from "./documents.ts";
 import { invoicePdf } from "./pdf-invoice.ts";
 import { sellerDetails } from "./seller.ts";
+import { creditNoteSchema, paymentSchema, toCreditNote, toPayment } from "./settlement-schemas.ts";
+import { settlementOf } from "./settlement.ts";
 import {
   getInvoice,
   invoiceForDocument,
@@ -41,19 +44,26 @@ const lineItemSchema = z
   })
   .openapi("InvoiceLineItem");
 
-const invoiceSchema = z
+export const invoiceSchema = z
   .object({
     id: z.string().uuid(),
     object: z.literal("invoice"),
     number: z.string().openapi({ example: "SB-2026-000123" }),
-    status: z.enum(["draft", "open", "paid", "void"]),
+    status: z.enum(invoiceStatuses).openapi({
+      description:
+        "`open` → `paid` | `void` | `uncollectible` (docs/billing.md, Settlement); uncollectible can still be paid",
+    }),
     currency: z.string().openapi({ example: "usd" }),
     period_start: z.string().openapi({ format: "date", example: "2026-10-01" }),
     period_end: z.string().openapi({ format: "date", example: "2026-11-01", description: "Exclusive" }),
     subtotal_cents: cents("Before discount and tax"),
     discount_cents: cents("Volume discount"),
     tax_cents: cents("Tax"),
-    total_cents: cents("Amount due"),
+    total_cents: cents("Invoice total"),
+    amount_paid_cents: cents("Received in payments"),
+    amount_credited_cents: cents("Reduced by credit notes"),
+    balance_applied_cents: cents("Covered by the customer's credit balance when issued"),
+    amount_due_cents: cents("Still due: total - paid - credited - balance applied (0 when void)"),
     issued_at: timestamp,
     due_at: timestamp,
     paid_at: timestamp,
@@ -62,12 +72,16 @@ const invoiceSchema = z
   .openapi("Invoice");
 
 const invoiceWithLinesSchema = invoiceSchema
-  .extend({ line_items: z.array(lineItemSchema) })
+  .extend({
+    line_items: z.array(lineItemSchema),
+    payments: z.array(paymentSchema),
+    credit_notes: z.array(creditNoteSchema),
+  })
   .openapi("InvoiceWithLineItems");
 
 const iso = (value: string | Date | null) => (value === null ? null : new Date(value).toISOString());
 
-function toInvoice(row: InvoiceRow): z.infer<typeof invoiceSchema> {
+export function toInvoice(row: InvoiceRow): z.infer<typeof invoiceSchema> {
   return {
     id: row.id,
     object: "invoice",
@@ -80,6 +94,10 @@ function toInvoice(row: InvoiceRow): z.infer<typeof invoiceSchema> {
     discount_cents: row.discountCents,
     tax_cents: row.taxCents,
     total_cents: row.totalCents,
+    amount_paid_cents: row.amountPaidCents,
+    amount_credited_cents: row.amountCreditedCents,
+    balance_applied_cents: row.balanceAppliedCents,
+    amount_due_cents: row.amountDueCents,
     issued_at: iso(row.issuedAt),
     due_at: iso(row.dueAt),
     paid_at: iso(row.paidAt),
@@ -123,7 +141,8 @@ const getRoute = secured("invoices:read", {
   operationId: "getInvoice",
   tags: ["invoices"],
   summary: "Retrieve one invoice with its line items",
-  description: "One invoice with its line items (base, usage, discount, tax), amounts in integer cents.",
+  description:
+    "One invoice with its line items (base, usage, discount, tax), its payments and credit notes, amounts in integer cents.",
   request: { params: idParam },
   responses: {
     200: { description: "The invoice", content: { "application/json": { schema: invoiceWithLinesSchema } } },
@@ -244,7 +263,18 @@ invoiceRoutes
   .openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { customerId } = c.var.principal;
-    const found = await readAs(c, (db) => getInvoice(db, customerId, id));
+    const found = await readAs(c, async (db) => {
+      const invoice = await getInvoice(db, customerId, id);
+      return invoice && { ...invoice, ...(await settlementOf(db, [id])) };
+    });
     if (!found) throw notFound("invoice", id);
-    return c.json({ ...toInvoice(found.invoice), line_items: found.lineItems.map(toLineItem) }, 200);
+    return c.json(
+      {
+        ...toInvoice(found.invoice),
+        line_items: found.lineItems.map(toLineItem),
+        payments: found.payments.map(toPayment),
+        credit_notes: found.creditNotes.map(toCreditNote),
+      },
+      200,
+    );
   });

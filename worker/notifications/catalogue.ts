@@ -133,6 +133,49 @@ export const notificationCatalogue = {
         `View it: ${apiUrl}/v1/invoices/${s(d.id)}.html\nDownload the PDF: ${apiUrl}/v1/invoices/${s(d.id)}.pdf\n`,
     }),
   },
+  "invoice.paid": {
+    category: "billing",
+    audience: ["admin", "billing"],
+    email: "default_on",
+    render: (d, { apiUrl }) => ({
+      title: `Invoice ${s(d.number)} is paid`,
+      text:
+        `Invoice ${s(d.number)} (${formatCents(Number(d.total_cents))}) was paid in full on ${s(d.paid_at)}. Thank you.\n\n` +
+        `View it: ${apiUrl}/v1/invoices/${s(d.id)}.html\n`,
+    }),
+  },
+  "invoice.voided": {
+    category: "billing",
+    audience: ["admin", "billing"],
+    email: "default_on",
+    render: (d) => ({
+      title: `Invoice ${s(d.number)} was voided`,
+      text: `Invoice ${s(d.number)} (${formatCents(Number(d.total_cents))}) was voided: ${s(d.reason)}. Nothing is due on it.`,
+    }),
+  },
+  "invoice.marked_uncollectible": {
+    category: "billing",
+    audience: ["admin", "billing"],
+    email: "default_on",
+    render: (d) => ({
+      title: `Invoice ${s(d.number)} is overdue and marked uncollectible`,
+      text: `Invoice ${s(d.number)} was marked uncollectible (${s(d.reason)}); ${formatCents(Number(d.amount_due_cents))} is still due. Please contact billing.`,
+    }),
+  },
+  "credit_note.created": {
+    category: "billing",
+    audience: ["admin", "billing"],
+    email: "default_on",
+    render: (d, { apiUrl }) => ({
+      title: `Credit note ${s(d.number)}: ${formatCents(Number(d.amount_cents))}`,
+      text:
+        `Credit note ${s(d.number)} credits ${formatCents(Number(d.amount_cents))} on invoice ${s(d.invoice_number)} (${s(d.reason)}).` +
+        (Number(d.to_balance_cents) > 0
+          ? ` ${formatCents(Number(d.to_balance_cents))} is kept as credit for your next invoice.`
+          : "") +
+        `\n\nView it: ${apiUrl}/v1/credit-notes/${s(d.id)}.html\n`,
+    }),
+  },
   "cost.budget_exceeded": {
     category: "cost_alerts",
     audience: ["admin", "billing"],
