@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../worker/index.ts";
 import { eventCatalogue } from "../../worker/events/catalogue.ts";
+import { formatCents } from "../../worker/platform/money.ts";
 import { backdate, ingestAsJobs, invoicesFor } from "../helpers/billing.ts";
 import { staffToken, userToken } from "../helpers/identity.ts";
 import { configureReceiver, received, receiver, sentEmails } from "../helpers/sink.ts";
@@ -73,8 +74,9 @@ describe("invoice.created from the monthly billing run", () => {
       expect(m.length > 0, "an invoice email").toBe(true);
       return m;
     });
-    const dollars = (Number(invoice!.total_cents) / 100).toFixed(2);
-    expect(mails[0]!.body.Content.Simple.Subject.Data).toBe(`Invoice ${invoice!.number}: $${dollars}`);
+    expect(mails[0]!.body.Content.Simple.Subject.Data).toBe(
+      `Invoice ${invoice!.number}: ${formatCents(Number(invoice!.total_cents))}`,
+    );
     expect(mails[0]!.body.Content.Simple.Body.Text.Data).toContain(
       `${env.PUBLIC_API_URL}/v1/invoices/${invoice!.id}.html`,
     );
