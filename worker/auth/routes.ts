@@ -7,38 +7,28 @@ import { newEvent } from "../events/messages.ts";
 import { problemResponses, ProblemError } from "../http/problem.ts";
 import { open, secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../http/transactions.ts";
-import { issueDeviceToken, knownDevice } from "./device-token.ts";
+import { knownDevice } from "./device-token.ts";
 import { releaseLoginFailure, reserveLoginFailure, throttleLoginNetwork } from "./login-throttle.ts";
 import { verifyPassword } from "./passwords.ts";
 import { PASSWORD_MAX } from "./password-rules.ts";
 import { passwordRoutes } from "./password-routes.ts";
 import { passwordResetRoutes } from "./password-resets.ts";
+import { mfaLoginRoutes } from "./mfa-login.ts";
+import { mfaRoutes } from "./mfa-routes.ts";
+import { securityPolicyRoutes } from "./security-policy-routes.ts";
 import type { Principal } from "./principal.ts";
 import { revokeSession } from "./revocation.ts";
-import { insertUserSession, sessionExpiry, userSessionToken } from "./user-sessions.ts";
+import { loginSecurity } from "./security-policy.ts";
+import {
+  enrollmentRequiredSchema,
+  loginResultSchema,
+  mfaChallengeSchema,
+  secondStep,
+  sessionTokenSchema,
+  startSession,
+} from "./sign-in.ts";
 import { issueSessionToken, USER_SESSION_TTL_SECONDS } from "./session-token.ts";
 import { text } from "../http/input.ts";
-
-const sessionTokenSchema = z
-  .object({
-    session_token: z.string().openapi({ example: "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0…" }),
-    token_type: z.literal("Bearer"),
-    customer_id: z.string().uuid(),
-    expires_in: z.number().int().openapi({ description: "Seconds until the token expires", example: 3600 }),
-  })
-  .openapi("SessionToken");
-
-const deviceTokenSchema = z.string().openapi({
-  description:
-    "Known-device token (30 days). Send it with the next login from this client: once an account has 10 failed " +
-    "logins in 15 minutes, only a login that carries one of that user's device tokens may still sign in before " +
-    "the window ends. It is not a credential: it opens nothing by itself.",
-  example: "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0…",
-});
-
-const loginResultSchema = sessionTokenSchema
-  .extend({ user_id: z.string().uuid(), session_id: z.string().uuid(), device_token: deviceTokenSchema })
-  .openapi("LoginResult");
 
 const exchangeRoute = secured(
   "authenticated",
@@ -77,14 +67,24 @@ const loginRoute = open({
   tags: ["auth"],
   summary: "Log a portal user in with email and password",
   description:
-    "Returns a session token for the user (12 hours) and records a session you can list and revoke. " +
+    "Returns a session token for the user (as long as the organization's session lifetime, 12 hours by default) " +
+    "and records a session you can list and revoke. A user with a second factor gets an MFA challenge instead, " +
+    "and a user whose organization requires one they lack gets an enrolment grant (docs/auth.md). A 403 " +
+    "`sign-in-method-not-allowed` when the organization does not allow passwords. " +
     "Failures are deliberately generic. Throttled per network (100 attempts per 15 min per IPv4 address or " +
     "IPv6 /64) and per account (10 failed attempts per 15 min; after that, until the window ends, only a login " +
     "that sends a `device_token` this user got from an earlier login may sign in, with 10 failures of its own).",
   request: { body: { content: { "application/json": { schema: loginBodySchema } }, required: true } },
   responses: {
-    200: { description: "Logged in", content: { "application/json": { schema: loginResultSchema } } },
-    ...problemResponses(401, 422, 429),
+    200: {
+      description:
+        "Logged in (`LoginResult`); or a second factor is needed (`MfaChallenge`: continue with POST " +
+        "/v1/auth/login/mfa); or the organization requires one the user has not set up (`MfaEnrollmentRequired`)",
+      content: {
+        "application/json": { schema: z.union([loginResultSchema, mfaChallengeSchema, enrollmentRequiredSchema]) },
+      },
+    },
+    ...problemResponses(401, 403, 422, 429),
   },
 });
 
@@ -142,6 +142,9 @@ interface LoginRow extends Record<string, unknown> {
 export const authRoutes = new OpenAPIHono<AppEnv>()
   .route("/", passwordRoutes)
   .route("/", passwordResetRoutes)
+  .route("/", mfaRoutes)
+  .route("/", mfaLoginRoutes)
+  .route("/", securityPolicyRoutes)
   .openapi(exchangeRoute, async (c) => {
     const principal = c.var.principal;
     const { token, expiresIn } = await issueSessionToken(c.env.SESSION_SIGNING_KEYS, principal);
@@ -171,50 +174,26 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     });
     const row = await findUser();
     // Always verify (against a decoy when there is no user), so timing does not reveal accounts.
+    // The factors and policy are read while the password is checked: no extra round trip.
+    const securityOf = row ? loginSecurity(c.var.db, row.user_id, row.tier) : undefined;
+    securityOf?.catch(() => undefined);
     const passwordOk = await verifyPassword(password, row?.password_hash ?? null);
-    if (!row || !passwordOk || row.user_status !== "active" || row.customer_status !== "active") throw invalidLogin();
+    if (!row || !securityOf || !passwordOk || row.user_status !== "active" || row.customer_status !== "active")
+      throw invalidLogin();
     await releaseLoginFailure(c, reserved);
 
-    const superAdmin = row.platform_role === "super_admin";
-    const context = { customerId: row.customer_id, userId: row.user_id, role: row.role, superAdmin };
-    const expiresAt = sessionExpiry();
-    const sessionId = await writeAs(
-      c,
-      async (db, audit) => {
-        const id = await insertUserSession(c, db, { customerId: row.customer_id, userId: row.user_id, expiresAt });
-        await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, row.user_id));
-        await audit({
-          action: "user.logged_in",
-          resourceType: "user_session",
-          resourceId: id,
-          summary: `${address} logged in`,
-        });
-        return id;
-      },
-      { context, actor: { type: superAdmin ? "staff" : "user", id: row.user_id } },
-    );
-    const { token, expiresIn } = await userSessionToken(c, {
-      customerId: row.customer_id,
-      userId: row.user_id,
-      sessionId,
-      role: row.role,
-      superAdmin,
-      tier: row.tier,
-      rateLimitPerMinute: row.rate_limit_per_minute,
-      expiresAt,
-    });
-    return c.json(
-      {
-        session_token: token,
-        token_type: "Bearer" as const,
-        customer_id: row.customer_id,
-        expires_in: expiresIn,
-        user_id: row.user_id,
-        session_id: sessionId,
-        device_token: await issueDeviceToken(c.env.SESSION_SIGNING_KEYS, row.user_id),
-      },
-      200,
-    );
+    const security = await securityOf;
+    // Checked after the password, so a refusal tells nothing to someone who does not know it.
+    if (!security.policy.allowedSignInMethods.includes("password"))
+      throw new ProblemError(
+        403,
+        "sign-in-method-not-allowed",
+        "Sign-in method not allowed",
+        "Your organization does not allow signing in with a password; use a passkey.",
+      );
+    const next = await secondStep(c, row, security.factors, security.policy);
+    if (next) return c.json(next, 200);
+    return c.json(await startSession(c, row, security.policy, { summary: `${address} logged in` }), 200);
   })
   .openapi(logoutRoute, async (c) => {
     const principal = c.var.principal;
@@ -272,7 +251,8 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     return c.json(
       {
         object: "principal" as const,
-        type: principal.kind,
+        // Enrolment tokens never reach this route (it is not an enrolment route).
+        type: principal.kind as Exclude<Principal["kind"], "mfa_enrollment">,
         customer: { id: customer.id, name: customer.name, tier: customer.tier, status: customer.status },
         api_key_id: principal.keyId,
         user: user ? { id: user.id, email: user.email, name: user.name, role: user.role } : null,

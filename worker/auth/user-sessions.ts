@@ -57,5 +57,7 @@ export function userSessionToken(
     rateLimitPerMinute: session.rateLimitPerMinute,
     expiresAt: session.expiresAt.getTime(),
   };
-  return issueSessionToken(c.env.SESSION_SIGNING_KEYS, principal, USER_SESSION_TTL_SECONDS);
+  // Valid as long as the session (the customer's policy may make it shorter or longer than 12 h).
+  const lifetime = Math.ceil((session.expiresAt.getTime() - Date.now()) / 1000);
+  return issueSessionToken(c.env.SESSION_SIGNING_KEYS, principal, Math.max(1, lifetime));
 }

@@ -48,6 +48,22 @@ const userPasswordChanged = z.object({
 });
 // The reset link travels sealed to the user's email only, never in the payload.
 const userPasswordResetRequested = z.object({ user_id: uuid, email: z.string().email(), expires_at: isoTime });
+// A second factor changed; never a secret or a code.
+const userMfaChanged = z.object({
+  user_id: uuid,
+  email: z.string().email(),
+  change: z.enum(["totp_enrolled", "totp_removed", "recovery_code_used", "factors_reset"]).openapi({
+    description: "`factors_reset`: an administrator (or SecureBase staff) removed the user's factors",
+  }),
+  changed_at: isoTime,
+});
+const securityPolicyFields = z.object({
+  mfa_required: z.boolean(),
+  session_lifetime_minutes: z.number().int(),
+  idle_timeout_minutes: z.number().int(),
+  allowed_sign_in_methods: z.array(z.enum(["password", "passkey"])),
+});
+const securityPolicyUpdated = z.object({ before: securityPolicyFields, after: securityPolicyFields });
 const invoiceCreated = z.object({
   id: uuid,
   number: z.string(),
@@ -104,6 +120,16 @@ export const eventCatalogue = {
     "security",
     "A password reset link was requested for a user (the link goes only to their email)",
     userPasswordResetRequested,
+  ),
+  "user.mfa_changed": define(
+    "security",
+    "A user's second factors changed: TOTP enrolled or removed, a recovery code used, or factors reset by an admin",
+    userMfaChanged,
+  ),
+  "security_policy.updated": define(
+    "security",
+    "The customer's sign-in security policy was changed (before and after)",
+    securityPolicyUpdated,
   ),
   "invoice.created": define("billing", "The monthly billing run issued an invoice", invoiceCreated),
   "webhook.endpoint.disabled": define(

@@ -20,6 +20,13 @@ type Data = Record<string, unknown>;
 const s = (value: unknown) => String(value ?? "");
 const dollars = (cents: unknown) => `$${(Number(cents) / 100).toFixed(2)}`;
 
+const MFA_CHANGES: Record<string, string> = {
+  totp_enrolled: "an authenticator app (TOTP) was set up as your second factor",
+  totp_removed: "your authenticator app (TOTP) and recovery codes were removed",
+  recovery_code_used: "a recovery code was used to sign in",
+  factors_reset: "an administrator removed your second factors and signed you out",
+};
+
 export interface NotificationKind {
   category: NotificationCategory;
   /** Portal users with these roles, or the one address named in the payload's `email` (email only). */
@@ -64,6 +71,17 @@ export const notificationCatalogue = {
         `Choose a new password here (valid until ${s(d.expires_at)}, once; any earlier link no longer works):\n` +
         `${secrets.token ? `${apiUrl}/portal/reset-password#token=${secrets.token}` : "(link unavailable)"}\n\n` +
         "If you did not ask, ignore this email: your password stays as it is.\n",
+    }),
+  },
+  "user.mfa_changed": {
+    category: "security",
+    audience: "addressee",
+    email: "mandatory",
+    render: (d) => ({
+      title: "Your SecureBase sign-in factors changed",
+      text:
+        `Your SecureBase portal account ${s(d.email)}: ${MFA_CHANGES[s(d.change)] ?? s(d.change)} at ${s(d.changed_at)}.\n\n` +
+        "If this was not you, reset your password at once and tell your administrator.\n",
     }),
   },
   "api_key.created": {
