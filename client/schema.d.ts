@@ -396,6 +396,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/users/{id}/mfa/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset a member's second factors (they sign in again and re-enrol)
+         * @description For a member who lost their authenticator: removes their TOTP authenticator and recovery codes, ends all their sessions and emails them. Their next sign-in continues without a second factor, or with enrolment where the policy requires one.
+         */
+        post: operations["resetUserFactors"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/users": {
         parameters: {
             query?: never;
@@ -539,9 +559,29 @@ export interface paths {
         put?: never;
         /**
          * Accept an invite: create your user and sign in
-         * @description Public. Exchanges the emailed token for a user with the invited role and email, and returns a session token (12 hours), like `POST /v1/auth/login`. A token works **once** and for **7 days**. Every failure — an unknown, used, revoked or expired token, or an address that meanwhile has an account — is the same 404 `invite-invalid`. Passwords: 12–256 characters, not the email address. Throttled per IPv4 address or IPv6 /64 (30 per 15 min).
+         * @description Public. Exchanges the emailed token for a user with the invited role and email, and returns a session token (12 hours by default: the organization's session lifetime), like `POST /v1/auth/login`; if the organization requires a second factor, a 200 with an enrolment grant instead of the session. A token works **once** and for **7 days**. Every failure — an unknown, used, revoked or expired token, or an address that meanwhile has an account — is the same 404 `invite-invalid`. Passwords: 12–256 characters, not the email address. Throttled per IPv4 address or IPv6 /64 (30 per 15 min).
          */
         post: operations["acceptInvite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/customers/{customer_id}/users/{id}/mfa/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Staff: reset a customer member's second factors
+         * @description For a member who lost their authenticator: removes their TOTP authenticator and recovery codes, ends all their sessions and emails them. Their next sign-in continues without a second factor, or with enrolment where the policy requires one. Audited in the customer's trail with the staff member as the actor.
+         */
+        post: operations["resetCustomerUserFactors"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2779,6 +2819,9 @@ export interface components {
             has_more: boolean;
             /** @description Pass as `starting_after` for the next page; null on the last page */
             next_cursor: string | null;
+        };
+        AcceptedInviteEnrollment: components["schemas"]["MfaEnrollmentRequired"] & {
+            user: components["schemas"]["User"];
         };
         AcceptedInvite: {
             user: components["schemas"]["User"];
@@ -5894,6 +5937,65 @@ export interface operations {
             };
         };
     };
+    resetUserFactors: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reset */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listUsers: {
         parameters: {
             query?: {
@@ -6473,6 +6575,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The new user, not yet signed in: the organization requires a second factor, so the answer is an enrolment grant (see MfaEnrollmentRequired and docs/auth.md) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedInviteEnrollment"];
+                };
+            };
             /** @description The new user, signed in */
             201: {
                 headers: {
@@ -6529,6 +6640,66 @@ export interface operations {
             };
             /** @description Rate limit exceeded */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resetCustomerUserFactors: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                customer_id: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reset */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
