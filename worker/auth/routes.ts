@@ -125,6 +125,7 @@ const meRoute = secured("authenticated", {
   },
 });
 
+const NO_USER = "00000000-0000-0000-0000-000000000000";
 const invalidLogin = () => new ProblemError(401, "invalid-credentials", "Unauthorized", "Invalid email or password.");
 
 interface LoginRow extends Record<string, unknown> {
@@ -174,15 +175,15 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     });
     const row = await findUser();
     // Always verify (against a decoy when there is no user), so timing does not reveal accounts.
-    // The factors and policy are read while the password is checked: no extra round trip.
-    const securityOf = row ? loginSecurity(c.var.db, row.user_id, row.tier) : undefined;
-    securityOf?.catch(() => undefined);
-    const passwordOk = await verifyPassword(password, row?.password_hash ?? null);
-    if (!row || !securityOf || !passwordOk || row.user_status !== "active" || row.customer_status !== "active")
-      throw invalidLogin();
+    // The factors and policy are read while the password is checked (no extra round trip), and
+    // for unknown addresses too, so the time taken does not tell whether an account exists.
+    const [passwordOk, security] = await Promise.all([
+      verifyPassword(password, row?.password_hash ?? null),
+      loginSecurity(c.var.db, row?.user_id ?? NO_USER, row?.tier ?? "standard"),
+    ]);
+    if (!row || !passwordOk || row.user_status !== "active" || row.customer_status !== "active") throw invalidLogin();
     await releaseLoginFailure(c, reserved);
 
-    const security = await securityOf;
     // Checked after the password, so a refusal tells nothing to someone who does not know it.
     if (!security.policy.allowedSignInMethods.includes("password"))
       throw new ProblemError(
