@@ -100,6 +100,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/mfa/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start setting up an authenticator app (TOTP)
+         * @description Answers a new secret and its `otpauth://` URI (for a QR code). It stays pending until confirmed with a code; calling again replaces a pending one. 409 if you already have a confirmed authenticator. Portal users only; also takes an enrolment token.
+         */
+        post: operations["startTotpEnrollment"];
+        /**
+         * Remove your authenticator and recovery codes (needs a current code or a recovery code)
+         * @description Send `code` or `recovery_code`; a wrong one is a 422 naming it. You are emailed.
+         */
+        delete: operations["removeTotp"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/mfa/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm the authenticator with a code; answers 10 recovery codes (shown once)
+         * @description A wrong code is a 422 naming `body.code`. Answers ten single-use recovery codes, shown only now. Called with an enrolment token, it also signs you in: the answer carries the session (the LoginResult fields) and the enrolment token is used up.
+         */
+        post: operations["confirmTotpEnrollment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/login/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Second step of a login: the mfa_token and a TOTP or recovery code
+         * @description Answers the same LoginResult as a password login. The `mfa_token` is valid 5 minutes and works once; after 5 codes (right or wrong) it is dead and you log in again. A wrong code, or a dead, used or expired token, is a 401. A TOTP code works once; each recovery code works once.
+         */
+        post: operations["logInWithSecondFactor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/security-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your organization's sign-in security policy
+         * @description The stored policy, or your tier's defaults where none was set.
+         */
+        get: operations["getSecurityPolicy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change your organization's sign-in security policy
+         * @description Changes the fields sent; the others keep their effective value. Out-of-bounds values are a 422 naming the field. Applies from the next sign-in; audited with the before and after, and emitted as `security_policy.updated`.
+         */
+        patch: operations["updateSecurityPolicy"];
+        trace?: never;
+    };
     "/v1/me/passkeys/options": {
         parameters: {
             query?: never;
@@ -235,7 +323,7 @@ export interface paths {
         put?: never;
         /**
          * Log a portal user in with email and password
-         * @description Returns a session token for the user (12 hours) and records a session you can list and revoke. Failures are deliberately generic. Throttled per network (100 attempts per 15 min per IPv4 address or IPv6 /64) and per account (10 failed attempts per 15 min; after that, until the window ends, only a login that sends a `device_token` this user got from an earlier login may sign in, with 10 failures of its own).
+         * @description Returns a session token for the user (as long as the organization's session lifetime, 12 hours by default) and records a session you can list and revoke. A user with a second factor gets an MFA challenge instead, and a user whose organization requires one they lack gets an enrolment grant (docs/auth.md). A 403 `sign-in-method-not-allowed` when the organization does not allow passwords. Failures are deliberately generic. Throttled per network (100 attempts per 15 min per IPv4 address or IPv6 /64) and per account (10 failed attempts per 15 min; after that, until the window ends, only a login that sends a `device_token` this user got from an earlier login may sign in, with 10 failures of its own).
          */
         post: operations["logIn"];
         delete?: never;
@@ -412,6 +500,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/users/{id}/mfa/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset a member's second factors (they sign in again and re-enrol)
+         * @description For a member who lost their authenticator: removes their TOTP authenticator and recovery codes, ends all their sessions and emails them. Their next sign-in continues without a second factor, or with enrolment where the policy requires one.
+         */
+        post: operations["resetUserFactors"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/users": {
         parameters: {
             query?: never;
@@ -555,9 +663,29 @@ export interface paths {
         put?: never;
         /**
          * Accept an invite: create your user and sign in
-         * @description Public. Exchanges the emailed token for a user with the invited role and email, and returns a session token (12 hours), like `POST /v1/auth/login`. A token works **once** and for **7 days**. Every failure — an unknown, used, revoked or expired token, or an address that meanwhile has an account — is the same 404 `invite-invalid`. Passwords: 12–256 characters, not the email address. Throttled per IPv4 address or IPv6 /64 (30 per 15 min).
+         * @description Public. Exchanges the emailed token for a user with the invited role and email, and returns a session token (12 hours by default: the organization's session lifetime), like `POST /v1/auth/login`; if the organization requires a second factor, a 200 with an enrolment grant instead of the session. A token works **once** and for **7 days**. Every failure — an unknown, used, revoked or expired token, or an address that meanwhile has an account — is the same 404 `invite-invalid`. Passwords: 12–256 characters, not the email address. Throttled per IPv4 address or IPv6 /64 (30 per 15 min).
          */
         post: operations["acceptInvite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/customers/{customer_id}/users/{id}/mfa/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Staff: reset a customer member's second factors
+         * @description For a member who lost their authenticator: removes their TOTP authenticator and recovery codes, ends all their sessions and emails them. Their next sign-in continues without a second factor, or with enrolment where the policy requires one. Audited in the customer's trail with the staff member as the actor.
+         */
+        post: operations["resetCustomerUserFactors"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1930,6 +2058,46 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "user.mfa_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.mfa_changed
+         * @description A user's second factors changed: TOTP enrolled or removed, a recovery code used, or factors reset by an admin. Category: security.
+         */
+        post: operations["receiveUserMfaChanged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "security_policy.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * security_policy.updated
+         * @description The customer's sign-in security policy was changed (before and after). Category: security.
+         */
+        post: operations["receiveSecurityPolicyUpdated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "invoice.created": {
         parameters: {
             query?: never;
@@ -2407,6 +2575,63 @@ export interface components {
             /** Format: date-time */
             at: string;
         };
+        UserMfaChangedEvent: {
+            /**
+             * Format: uuid
+             * @description The event id (also the `webhook-id` header): the same across retries, use it to deduplicate
+             */
+            id: string;
+            /** @enum {string} */
+            type: "user.mfa_changed";
+            /**
+             * Format: date-time
+             * @description When the event happened (order by this, not by arrival)
+             */
+            timestamp: string;
+            data: components["schemas"]["UserMfaChangedData"];
+        };
+        UserMfaChangedData: {
+            /** Format: uuid */
+            user_id: string;
+            /** Format: email */
+            email: string;
+            /**
+             * @description `factors_reset`: an administrator (or SecureBase staff) removed the user's factors
+             * @enum {string}
+             */
+            change: "totp_enrolled" | "totp_removed" | "recovery_code_used" | "factors_reset";
+            /** Format: date-time */
+            changed_at: string;
+        };
+        SecurityPolicyUpdatedEvent: {
+            /**
+             * Format: uuid
+             * @description The event id (also the `webhook-id` header): the same across retries, use it to deduplicate
+             */
+            id: string;
+            /** @enum {string} */
+            type: "security_policy.updated";
+            /**
+             * Format: date-time
+             * @description When the event happened (order by this, not by arrival)
+             */
+            timestamp: string;
+            data: components["schemas"]["SecurityPolicyUpdatedData"];
+        };
+        SecurityPolicyUpdatedData: {
+            before: {
+                mfa_required: boolean;
+                session_lifetime_minutes: number;
+                idle_timeout_minutes: number;
+                allowed_sign_in_methods: ("password" | "passkey")[];
+            };
+            after: {
+                mfa_required: boolean;
+                session_lifetime_minutes: number;
+                idle_timeout_minutes: number;
+                allowed_sign_in_methods: ("password" | "passkey")[];
+            };
+        };
         InvoiceCreatedEvent: {
             /**
              * Format: uuid
@@ -2803,6 +3028,135 @@ export interface components {
              */
             new_password: string;
         };
+        TotpEnrollment: {
+            /**
+             * @description Base32 secret
+             * @example JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+             */
+            secret: string;
+            /** @example otpauth://totp/SecureBase:ada%40acme.example?issuer=SecureBase&secret=JBSW…&algorithm=SHA1 */
+            otpauth_uri: string;
+        };
+        /** @description The recovery codes; the session fields only when confirmed with an enrolment token. */
+        TotpConfirmed: {
+            /** @example eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0… */
+            session_token?: string;
+            /** @enum {string} */
+            token_type?: "Bearer" | "Cookie";
+            /** Format: uuid */
+            customer_id?: string;
+            /**
+             * @description Seconds until the token expires
+             * @example 3600
+             */
+            expires_in?: number;
+            /** Format: uuid */
+            user_id?: string;
+            /** Format: uuid */
+            session_id?: string;
+            /**
+             * @description Known-device token (30 days). Send it with the next login from this client: once an account has 10 failed logins in 15 minutes, only a login that carries one of that user's device tokens may still sign in before the window ends. It is not a credential: it opens nothing by itself.
+             * @example eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0…
+             */
+            device_token?: string;
+            recovery_codes: string[];
+            csrf_token?: string;
+        };
+        TotpConfirmation: {
+            /**
+             * @description The 6-digit code of the app
+             * @example 492039
+             */
+            code: string;
+        };
+        TotpRemoval: {
+            /**
+             * @description The 6-digit code of the app
+             * @example 492039
+             */
+            code: string;
+        } | {
+            /**
+             * @description One of your unused recovery codes
+             * @example k7qp-2mzx-w4rt-h9vd
+             */
+            recovery_code: string;
+        };
+        LoginResult: components["schemas"]["SessionToken"] & {
+            /** Format: uuid */
+            user_id: string;
+            /** Format: uuid */
+            session_id: string;
+            /**
+             * @description Known-device token (30 days). Send it with the next login from this client: once an account has 10 failed logins in 15 minutes, only a login that carries one of that user's device tokens may still sign in before the window ends. It is not a credential: it opens nothing by itself.
+             * @example eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0…
+             */
+            device_token: string;
+        };
+        SessionToken: {
+            /** @example eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0… */
+            session_token: string;
+            /** @enum {string} */
+            token_type: "Bearer";
+            /** Format: uuid */
+            customer_id: string;
+            /**
+             * @description Seconds until the token expires
+             * @example 3600
+             */
+            expires_in: number;
+        };
+        BrowserLoginResult: {
+            /** @enum {string} */
+            token_type: "Cookie";
+            /** @description Send as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE made with the session cookie. Also in GET /v1/me. */
+            csrf_token: string;
+            /** Format: uuid */
+            customer_id: string;
+            /** @description Seconds until the session cookie expires unless used */
+            expires_in: number;
+            /** Format: uuid */
+            user_id: string;
+            /** Format: uuid */
+            session_id: string;
+        };
+        MfaLoginRequest: {
+            /** @description The `mfa_token` of the MfaChallenge */
+            mfa_token: string;
+            /** @description The 6-digit code of your authenticator app */
+            code: string;
+        } | {
+            /** @description The `mfa_token` of the MfaChallenge */
+            mfa_token: string;
+            /** @description One of your unused recovery codes */
+            recovery_code: string;
+        };
+        SecurityPolicy: {
+            /** @enum {string} */
+            object: "security_policy";
+            /** @description Members must sign in with a second factor (default: on for healthcare and gov_federal) */
+            mfa_required: boolean;
+            /** @example 720 */
+            session_lifetime_minutes: number;
+            /** @example 60 */
+            idle_timeout_minutes: number;
+            /**
+             * @example [
+             *       "password",
+             *       "passkey"
+             *     ]
+             */
+            allowed_sign_in_methods: ("password" | "passkey")[];
+        };
+        SecurityPolicyUpdate: {
+            mfa_required?: boolean;
+            /** @description 15–1440 minutes */
+            session_lifetime_minutes?: number;
+            /** @description 5–480 minutes */
+            idle_timeout_minutes?: number;
+            /** @description A non-empty subset of the methods */
+            allowed_sign_in_methods?: ("password" | "passkey")[];
+        };
         /** @description PublicKeyCredentialCreationOptionsJSON: pass it to navigator.credentials.create() (after parsing). */
         PasskeyCreationOptions: {
             rp: {
@@ -2944,43 +3298,24 @@ export interface components {
             authenticatorAttachment?: "platform" | "cross-platform";
             clientExtensionResults: Record<string, never>;
         };
-        SessionToken: {
-            /** @example eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0… */
-            session_token: string;
-            /** @enum {string} */
-            token_type: "Bearer";
-            /** Format: uuid */
-            customer_id: string;
+        MfaChallenge: {
+            /** @enum {boolean} */
+            mfa_required: true;
+            /** @description Send it to POST /v1/auth/login/mfa with a code within 5 minutes; it opens nothing else. */
+            mfa_token: string;
             /**
-             * @description Seconds until the token expires
-             * @example 3600
+             * @example [
+             *       "totp",
+             *       "recovery_code"
+             *     ]
              */
-            expires_in: number;
+            methods: ("totp" | "recovery_code" | "passkey")[];
         };
-        LoginResult: components["schemas"]["SessionToken"] & {
-            /** Format: uuid */
-            user_id: string;
-            /** Format: uuid */
-            session_id: string;
-            /**
-             * @description Known-device token (30 days). Send it with the next login from this client: once an account has 10 failed logins in 15 minutes, only a login that carries one of that user's device tokens may still sign in before the window ends. It is not a credential: it opens nothing by itself.
-             * @example eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0…
-             */
-            device_token: string;
-        };
-        BrowserLoginResult: {
-            /** @enum {string} */
-            token_type: "Cookie";
-            /** @description Send as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE made with the session cookie. Also in GET /v1/me. */
-            csrf_token: string;
-            /** Format: uuid */
-            customer_id: string;
-            /** @description Seconds until the session cookie expires unless used */
-            expires_in: number;
-            /** Format: uuid */
-            user_id: string;
-            /** Format: uuid */
-            session_id: string;
+        MfaEnrollmentRequired: {
+            /** @enum {boolean} */
+            mfa_enrollment_required: true;
+            /** @description Your organization requires a second factor. Valid 15 minutes, only as the bearer token of the enrolment routes (POST /v1/me/mfa/totp, then POST /v1/me/mfa/totp/confirm, which answers the session). */
+            enrollment_token: string;
         };
         LoginRequest: {
             /**
@@ -3158,7 +3493,7 @@ export interface components {
              *       "usage:read"
              *     ]
              */
-            scopes: ("invoices:read" | "billing:read" | "billing:write" | "usage:read" | "metrics:read" | "api_keys:read" | "api_keys:write" | "users:read" | "users:write" | "sessions:read" | "sessions:write" | "audit:read" | "support:read" | "support:write" | "webhooks:read" | "webhooks:write" | "notifications:read" | "notifications:write" | "cost:read" | "cost:write" | "accounts:read" | "accounts:write" | "reports:read")[];
+            scopes: ("invoices:read" | "billing:read" | "billing:write" | "usage:read" | "metrics:read" | "api_keys:read" | "api_keys:write" | "users:read" | "users:write" | "sessions:read" | "sessions:write" | "audit:read" | "support:read" | "support:write" | "webhooks:read" | "webhooks:write" | "notifications:read" | "notifications:write" | "cost:read" | "cost:write" | "accounts:read" | "accounts:write" | "reports:read" | "security_policy:read" | "security_policy:write")[];
             /**
              * Format: date-time
              * @description ISO 8601 time in the future when the key stops working; omit for no expiry
@@ -3298,6 +3633,9 @@ export interface components {
             has_more: boolean;
             /** @description Pass as `starting_after` for the next page; null on the last page */
             next_cursor: string | null;
+        };
+        AcceptedInviteEnrollment: components["schemas"]["MfaEnrollmentRequired"] & {
+            user: components["schemas"]["User"];
         };
         AcceptedInvite: {
             user: components["schemas"]["User"];
@@ -4380,7 +4718,7 @@ export interface components {
              *       "api_key.revoked"
              *     ]
              */
-            event_types: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "user.password_changed" | "user.new_device_sign_in" | "user.password_reset_requested" | "user.passkey_registered" | "user.passkey_deleted" | "invoice.created" | "invoice.paid" | "invoice.voided" | "invoice.marked_uncollectible" | "credit_note.created" | "webhook.endpoint.disabled" | "cost.budget_exceeded" | "ticket.created" | "ticket.updated" | "ticket.comment.created" | "ticket.sla_breached")[];
+            event_types: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "user.password_changed" | "user.new_device_sign_in" | "user.password_reset_requested" | "user.passkey_registered" | "user.passkey_deleted" | "user.mfa_changed" | "security_policy.updated" | "invoice.created" | "invoice.paid" | "invoice.voided" | "invoice.marked_uncollectible" | "credit_note.created" | "webhook.endpoint.disabled" | "cost.budget_exceeded" | "ticket.created" | "ticket.updated" | "ticket.comment.created" | "ticket.sla_breached")[];
         };
         WebhookEndpointList: {
             data: components["schemas"]["WebhookEndpoint"][];
@@ -4401,7 +4739,7 @@ export interface components {
              *       "invoice.created"
              *     ]
              */
-            event_types?: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "user.password_changed" | "user.new_device_sign_in" | "user.password_reset_requested" | "user.passkey_registered" | "user.passkey_deleted" | "invoice.created" | "invoice.paid" | "invoice.voided" | "invoice.marked_uncollectible" | "credit_note.created" | "webhook.endpoint.disabled" | "cost.budget_exceeded" | "ticket.created" | "ticket.updated" | "ticket.comment.created" | "ticket.sla_breached")[];
+            event_types?: ("api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.invited" | "user.password_changed" | "user.new_device_sign_in" | "user.password_reset_requested" | "user.passkey_registered" | "user.passkey_deleted" | "user.mfa_changed" | "security_policy.updated" | "invoice.created" | "invoice.paid" | "invoice.voided" | "invoice.marked_uncollectible" | "credit_note.created" | "webhook.endpoint.disabled" | "cost.budget_exceeded" | "ticket.created" | "ticket.updated" | "ticket.comment.created" | "ticket.sla_breached")[];
         };
         RotateWebhookSecretRequest: {
             /**
@@ -5474,6 +5812,446 @@ export interface operations {
             };
         };
     };
+    startTotpEnrollment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pending authenticator */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpEnrollment"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpRemoval"];
+            };
+        };
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmTotpEnrollment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpConfirmation"];
+            };
+        };
+        responses: {
+            /** @description Confirmed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpConfirmed"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logInWithSecondFactor: {
+        parameters: {
+            query?: {
+                /** @description `cookie`: set the session as an HttpOnly `__Host-sb_session` cookie (for the portal) and answer a `csrf_token` instead of the `session_token`. Default `bearer`. */
+                session?: "bearer" | "cookie";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaLoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Logged in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResult"] | components["schemas"]["BrowserLoginResult"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSecurityPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The effective policy */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityPolicy"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateSecurityPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecurityPolicyUpdate"];
+            };
+        };
+        responses: {
+            /** @description The new policy */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityPolicy"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     createPasskeyRegistrationOptions: {
         parameters: {
             query?: never;
@@ -5939,13 +6717,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Logged in (with `?session=cookie`: the session is in a cookie and the body has a `csrf_token`) */
+            /** @description Logged in (`LoginResult`; with `?session=cookie`, `BrowserLoginResult`: the session is in a cookie and the body has a `csrf_token`); or a second factor is needed (`MfaChallenge`: continue with POST /v1/auth/login/mfa); or the organization requires one the user has not set up (`MfaEnrollmentRequired`) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LoginResult"] | components["schemas"]["BrowserLoginResult"];
+                    "application/json": components["schemas"]["LoginResult"] | components["schemas"]["BrowserLoginResult"] | components["schemas"]["MfaChallenge"] | components["schemas"]["MfaEnrollmentRequired"];
                 };
             };
             /** @description The request is malformed or a parameter is invalid */
@@ -5959,6 +6737,15 @@ export interface operations {
             };
             /** @description Missing, malformed, expired or revoked credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6672,6 +7459,65 @@ export interface operations {
             };
         };
     };
+    resetUserFactors: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reset */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listUsers: {
         parameters: {
             query?: {
@@ -7254,6 +8100,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The new user, not yet signed in: the organization requires a second factor, so the answer is an enrolment grant (see MfaEnrollmentRequired and docs/auth.md) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedInviteEnrollment"];
+                };
+            };
             /** @description The new user, signed in (with `?session=cookie`: in a cookie, and the body has a `csrf_token`) */
             201: {
                 headers: {
@@ -7310,6 +8165,66 @@ export interface operations {
             };
             /** @description Rate limit exceeded */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resetCustomerUserFactors: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                customer_id: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reset */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12984,6 +13899,78 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["UserPasskeyDeletedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else (including 3xx) is retried. 410 disables the endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled and nothing more is sent to it */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveUserMfaChanged: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: identical across retries; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; reject if more than 5 minutes off */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`, space-separated during a secret rotation */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserMfaChangedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; anything else (including 3xx) is retried. 410 disables the endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled and nothing more is sent to it */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveSecurityPolicyUpdated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: identical across retries; deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; reject if more than 5 minutes off */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`, space-separated during a secret rotation */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecurityPolicyUpdatedEvent"];
             };
         };
         responses: {

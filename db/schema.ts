@@ -13,3 +13,4 @@ export * from "./schema/support.ts";
 export * from "./schema/cost.ts";
 export * from "./schema/reports.ts";
 export * from "./schema/jobs.ts";
+export * from "./schema/mfa.ts";

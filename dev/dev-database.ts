@@ -115,7 +115,7 @@ export async function startDevDatabase(options: {
     try {
       const client = fixtureClient(owner, secrets.dbContextKey);
       keys = await seedDemo(client, join(dataRoot, "demo-keys.json"));
-      demoUsers = await seedDemoUsers(client, join(dataRoot, "demo-users.json"));
+      demoUsers = await seedDemoUsers(client, join(dataRoot, "demo-users.json"), secrets.dataEncryptionKey);
       if (options.fullSeed) {
         const billing = await seedDemoBilling(stack.jobsUrl);
         notes.push(

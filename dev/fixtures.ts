@@ -45,16 +45,32 @@ export async function asCustomer<T>(
 
 export async function createCustomer(
   client: FixtureClient,
-  customer: { id?: string; name: string; email: string; tier: Tier; status?: "active" | "suspended" },
+  customer: {
+    id?: string;
+    name: string;
+    email: string;
+    tier: Tier;
+    status?: "active" | "suspended";
+    /** Stores a security policy with this MFA requirement; without it, the tier's default applies. */
+    mfaRequired?: boolean;
+  },
 ): Promise<string> {
   const id = customer.id ?? ((await client.query("SELECT app.uuid_v7() AS id")).rows[0]!.id as string);
-  await asCustomer(client, id, () =>
-    client.query(
+  await asCustomer(client, id, async () => {
+    await client.query(
       `INSERT INTO customers (id, name, email, tier, status) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (id) DO NOTHING`,
       [id, customer.name, customer.email, customer.tier, customer.status ?? "active"],
-    ),
-  );
+    );
+    if (customer.mfaRequired !== undefined)
+      await client.query(
+        `INSERT INTO customer_security_policies
+           (customer_id, mfa_required, session_lifetime_minutes, idle_timeout_minutes, allowed_sign_in_methods)
+         VALUES ($1, $2, 720, 60, ARRAY['password', 'passkey'])
+         ON CONFLICT (customer_id) DO UPDATE SET mfa_required = EXCLUDED.mfa_required`,
+        [id, customer.mfaRequired],
+      );
+  });
   return id;
 }
 

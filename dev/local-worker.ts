@@ -75,7 +75,11 @@ export async function startLocalWorker(
   };
   const keys = await asOwner((client) => seedDemo(client, join(dir, "keys.json")));
   if (options.billingHistory) await seedDemoBilling(stack.jobsUrl);
-  const users = options.demoUsers ? await asOwner((client) => seedDemoUsers(client, join(dir, "users.json"))) : [];
+  const dataEncryptionKey = `dek1:${randomBytes(32).toString("base64url")}`;
+  // Demo users of customers that require MFA are enrolled with TOTP, sealed with the Worker's key.
+  const users = options.demoUsers
+    ? await asOwner((client) => seedDemoUsers(client, join(dir, "users.json"), dataEncryptionKey))
+    : [];
   const signingKeys = `local1:${randomBytes(32).toString("base64url")}`;
   // Email goes to the local sink, never to a real SES endpoint.
   const ses = {
@@ -101,7 +105,7 @@ export async function startLocalWorker(
       DB_PIPELINE_CONNECT: options.databaseAuth === "scram" ? "false" : "password",
       SESSION_SIGNING_KEYS: signingKeys,
       DB_CONTEXT_KEY: contextKey,
-      DATA_ENCRYPTION_KEY: `dek1:${randomBytes(32).toString("base64url")}`,
+      DATA_ENCRYPTION_KEY: dataEncryptionKey,
       ENVIRONMENT: "development",
       SES_ENDPOINT: sink.url,
       SES_ACCESS_KEY_ID: ses.accessKeyId,

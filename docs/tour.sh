@@ -74,6 +74,30 @@ KEY=$(json 0.key "$(cat "$DATA/demo-keys.json")") # Acme Health's API key
 USERS=$(cat "$DATA/demo-users.json")              # 0: Acme Health's admin; the super_admin is staff
 STAFF_USER=$(node -p 'JSON.parse(process.argv[1]).findIndex((u) => u.superAdmin)' "$USERS")
 ((STAFF_USER >= 0)) || fail "no super_admin in $DATA/demo-users.json"
+# totp SECRET: the current RFC 6238 code for a base32 secret, computed as an authenticator app would
+totp() {
+  node -e '
+    const crypto = require("node:crypto");
+    let bits = "";
+    for (const ch of process.argv[1].replace(/=+$/, "")) bits += "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".indexOf(ch).toString(2).padStart(5, "0");
+    const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+    const counter = Buffer.alloc(8);
+    counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000)));
+    const mac = crypto.createHmac("sha1", key).update(counter).digest();
+    const at = mac[19] & 15;
+    console.log(String((mac.readUInt32BE(at) & 0x7fffffff) % 1000000).padStart(6, "0"));
+  ' "$1"
+}
+# totp_code INDEX: the code of a demo user's authenticator (users of customers that require MFA
+# have a `totp_secret` in demo-users.json)
+totp_code() { totp "$(node -p 'JSON.parse(process.argv[1])[process.argv[2]].totp_secret' "$USERS" "$1")"; }
+# log_in INDEX: password login of a demo user, plus the second step when the answer is an MFA challenge
+log_in() {
+  api - 200 POST /v1/auth/login "$(login_body "$1")"
+  if [[ $BODY == *'"mfa_token"'* ]]; then
+    api - 200 POST /v1/auth/login/mfa "{\"mfa_token\":\"$(json mfa_token)\",\"code\":\"$(totp_code "$1")\"}"
+  fi
+}
 login_body() { node -p 'const u = JSON.parse(process.argv[1])[process.argv[2]]; JSON.stringify({ email: u.email, password: u.password })' "$USERS" "$1"; }
 
 step "Health and the OpenAPI document"
@@ -98,7 +122,7 @@ api "$KEY_TOKEN" 200 GET /v1/invoices
 say "$(json data.length) invoices with the session token"
 
 step "Log in once as Acme Health's admin (this token is used to the end)"
-api - 200 POST /v1/auth/login "$(login_body 0)"
+log_in 0
 TOKEN=$(json session_token)
 api "$TOKEN" 200 GET /v1/me
 ME=$(json user.id)
@@ -147,7 +171,12 @@ INVITE_TOKEN=$(node -e '
   console.log(token);
 ' "$INVITEE" "$TMP/emails") || fail "no accept link in the invite email to $INVITEE"
 say "the invite email to $INVITEE carries the accept link"
-api - 201 POST /v1/invites/accept "{\"token\":\"$INVITE_TOKEN\",\"name\":\"Grace Hopper\",\"password\":\"tour lanterns over quiet harbours\"}"
+api - 200 POST /v1/invites/accept "{\"token\":\"$INVITE_TOKEN\",\"name\":\"Grace Hopper\",\"password\":\"tour lanterns over quiet harbours\"}"
+# Acme Health (healthcare) requires MFA: the new member gets an enrolment grant, not a session yet.
+GRANT=$(json enrollment_token)
+api "$GRANT" 201 POST /v1/me/mfa/totp
+api "$GRANT" 200 POST /v1/me/mfa/totp/confirm "{\"code\":\"$(totp "$(json secret)")\"}"
+say "the invitee enrolled an authenticator: $(json recovery_codes.length) recovery codes and a session"
 api "$TOKEN" 200 GET "/v1/users?limit=100"
 grep -q "$INVITEE" "$TMP/body" || fail "the accepted invitee is not among the users"
 say "$INVITEE is a user now ($(json data.length) users listed)"
@@ -180,7 +209,7 @@ step "Support: the customer opens a ticket, staff answer, the customer sees the 
 api "$TOKEN" 201 POST /v1/support/tickets '{"subject":"GuardDuty findings not exported","description":"No findings reached our SIEM since Friday.","priority":"high","category":"security"}'
 TICKET=$(json id)
 say "ticket $TICKET: first response due $(json sla.first_response.due_at)"
-api - 200 POST /v1/auth/login "$(login_body "$STAFF_USER")"
+log_in "$STAFF_USER"
 STAFF=$(json session_token)
 api "$STAFF" 200 PATCH "/v1/admin/support/tickets/$TICKET" '{"status":"in_progress"}'
 api "$STAFF" 201 POST "/v1/admin/support/tickets/$TICKET/comments" '{"body":"Exporter cannot verify your certificate.","internal":true}'

@@ -122,11 +122,16 @@ const crypto_rows = [
 ];
 
 const acmeAdmin = demoUsers.find((u) => u.customer === acme!.name && u.role === "admin")!;
-const login = await worker.fetch("/v1/auth/login", {
-  method: "POST",
-  headers: { "content-type": "application/json" },
-  body: JSON.stringify({ email: acmeAdmin.email, password: acmeAdmin.password }),
-});
+const postJson = (path: string, body: unknown) =>
+  worker.fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+let login = await postJson("/v1/auth/login", { email: acmeAdmin.email, password: acmeAdmin.password });
+// Acme Health (healthcare) requires MFA: the demo admin answers the challenge with its TOTP code.
+const challenge = (await login.clone().json()) as { mfa_token?: string };
+if (challenge.mfa_token && acmeAdmin.totp_secret) {
+  const { Secret, TOTP } = await import("otpauth");
+  const code = new TOTP({ secret: Secret.fromBase32(acmeAdmin.totp_secret) }).generate();
+  login = await postJson("/v1/auth/login/mfa", { mfa_token: challenge.mfa_token, code });
+}
 const webhooks = await benchWebhooks({
   worker,
   stack,

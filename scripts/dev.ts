@@ -163,10 +163,13 @@ function banner(): void {
     console.log(`    curl -s $BASE/v1/invoices -H "Authorization: Bearer ${k.key}"`);
   }
   console.log(`\n  Portal logins (POST $BASE/v1/auth/login):`);
-  for (const u of demoUsers)
+  for (const u of demoUsers) {
     console.log(
       `    ${u.email} / ${u.password}  (${u.superAdmin ? "SecureBase staff, super_admin" : `${u.role} of ${u.customer}`})`,
     );
+    // Their customer requires MFA: the login answers an mfa_token for POST /v1/auth/login/mfa.
+    if (u.totp_secret) console.log(`      TOTP secret (add to an authenticator app): ${u.totp_secret}`);
+  }
   // Local-only credentials: printing them is what makes the database reachable for a newcomer.
   console.log(`\n  Postgres (local only; psql "<url>"):`);
   console.log(`    owner (migrations; RLS binds it too): ${stack.ownerUrl}`);

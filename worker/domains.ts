@@ -28,7 +28,7 @@ export const domains: readonly Domain[] = [
   { name: "health", prefixes: ["/health"], routes: () => import("./health/routes.ts").then((m) => m.healthRoutes) },
   {
     name: "auth",
-    prefixes: ["/v1/auth", "/v1/me"],
+    prefixes: ["/v1/auth", "/v1/me", "/v1/security-policy"],
     routes: () => import("./auth/routes.ts").then((m) => m.authRoutes),
   },
   {

@@ -89,6 +89,8 @@ export interface DemoUser {
   role: string;
   customer: string;
   superAdmin: boolean;
+  /** Base32 TOTP secret of users whose customer requires MFA (healthcare, gov_federal): add it to an app. */
+  totp_secret?: string;
 }
 
 const PLATFORM_CUSTOMER = {
@@ -103,7 +105,11 @@ const PLATFORM_CUSTOMER = {
  * (super_admin) in the platform's own customer. Passwords live in a local file; a user whose
  * password is not on file gets a fresh one, and a stored hash that does not match the file is replaced.
  */
-export async function seedDemoUsers(client: FixtureClient, usersFile: string): Promise<DemoUser[]> {
+export async function seedDemoUsers(
+  client: FixtureClient,
+  usersFile: string,
+  dataEncryptionKey?: string,
+): Promise<DemoUser[]> {
   const { hashPassword, verifyPassword } = await import("../../worker/auth/passwords.ts");
   const saved: DemoUser[] = existsSync(usersFile) ? JSON.parse(await readFile(usersFile, "utf8")) : [];
   await createCustomer(client, PLATFORM_CUSTOMER);
@@ -139,14 +145,44 @@ export async function seedDemoUsers(client: FixtureClient, usersFile: string): P
         ],
       );
     });
+    // Customers that require MFA by default (docs/auth.md, "Security policy"): their demo users
+    // are enrolled with the secret on file (or a new one), so they can sign in at once.
+    const needsMfa = want.customer.tier === "healthcare" || want.customer.tier === "gov_federal";
+    const totpSecret =
+      needsMfa && dataEncryptionKey ? await enrolDemoTotp(client, want, saved, dataEncryptionKey) : undefined;
     users.push({
       email: want.email,
       password,
       role: want.role,
       customer: want.customer.name,
       superAdmin: want.superAdmin,
+      ...(totpSecret ? { totp_secret: totpSecret } : {}),
     });
   }
   await writeFile(usersFile, JSON.stringify(users, null, 2) + "\n", { mode: 0o600 });
   return users;
+}
+
+/** (Re)writes the demo user's confirmed TOTP authenticator with the secret on file; returns it. */
+async function enrolDemoTotp(
+  client: FixtureClient,
+  want: { customer: { id: string }; email: string },
+  saved: DemoUser[],
+  dataEncryptionKey: string,
+): Promise<string> {
+  const { Secret } = await import("otpauth");
+  const { seal } = await import("../../worker/platform/encryption.ts");
+  const secret = saved.find((u) => u.email === want.email)?.totp_secret ?? new Secret({ size: 20 }).base32;
+  await asCustomer(client, want.customer.id, async () => {
+    const { rows } = await client.query("SELECT id FROM users WHERE email = $1", [want.email]);
+    const userId = rows[0]!.id as string;
+    const id = (await client.query("SELECT app.uuid_v7() AS id")).rows[0]!.id as string;
+    const place = { table: "user_totp", column: "secret_sealed", customerId: want.customer.id, rowId: id };
+    await client.query("DELETE FROM user_totp WHERE user_id = $1", [userId]);
+    await client.query(
+      `INSERT INTO user_totp (id, customer_id, user_id, secret_sealed, confirmed_at) VALUES ($1, $2, $3, $4, now())`,
+      [id, want.customer.id, userId, await seal(dataEncryptionKey, secret, place)],
+    );
+  });
+  return secret;
 }

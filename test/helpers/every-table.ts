@@ -24,6 +24,19 @@ export async function populateEveryTable(client: FixtureClient, customerId: stri
       "INSERT INTO password_resets (customer_id, user_id, token_hash, expires_at) VALUES ($1, $2, gen_random_bytes(32), now() + interval '30 minutes')",
       [c, user.id],
     );
+    await one("INSERT INTO user_totp (customer_id, user_id, secret_sealed) VALUES ($1, $2, 'v2.fixture.iv.sealed')", [
+      c,
+      user.id,
+    ]);
+    await one(
+      "INSERT INTO user_recovery_codes (customer_id, user_id, code_hash) VALUES ($1, $2, gen_random_bytes(32))",
+      [c, user.id],
+    );
+    await one(
+      `INSERT INTO customer_security_policies (customer_id, mfa_required, session_lifetime_minutes, idle_timeout_minutes, allowed_sign_in_methods)
+       VALUES ($1, false, 720, 60, ARRAY['password', 'passkey']) ON CONFLICT (customer_id) DO NOTHING`,
+      [c],
+    );
     await one(
       "INSERT INTO user_passkeys (customer_id, user_id, credential_id, public_key, name, backed_up, device_type) VALUES ($1, $2, gen_random_bytes(32), gen_random_bytes(77), 'Every Table', false, 'singleDevice')",
       [c, user.id],

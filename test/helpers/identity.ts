@@ -75,6 +75,8 @@ export async function staffToken(): Promise<{ user: TestUser; token: string }> {
       name: "SecureBase Staff",
       email: `staff-${unique()}@securebase.example`,
       tier: "gov_federal",
+      // gov_federal requires MFA by default; staff in tests sign in with a password alone.
+      mfaRequired: false,
     }),
   );
   const user = await createUser(platform, { role: "admin", superAdmin: true });

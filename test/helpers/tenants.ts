@@ -16,7 +16,13 @@ export interface TestTenant {
 let counter = 0;
 
 export async function createTenant(
-  options: { tier?: Tier; invoices?: number; scopes?: string[] } = {},
+  options: {
+    tier?: Tier;
+    invoices?: number;
+    scopes?: string[];
+    /** "tier-default": no stored security policy (MFA is then required for healthcare and gov_federal). */
+    mfaRequired?: boolean | "tier-default";
+  } = {},
 ): Promise<TestTenant> {
   const tag = `${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   return asOwner(async (client) => {
@@ -24,6 +30,9 @@ export async function createTenant(
       name: `Tenant ${tag}`,
       email: `ops+${tag}@example.com`,
       tier: options.tier ?? "standard",
+      // A stored policy without MFA unless a test asks: logins of healthcare and gov_federal
+      // tenants would otherwise answer an MFA enrolment instead of a session.
+      mfaRequired: options.mfaRequired === "tier-default" ? undefined : (options.mfaRequired ?? false),
     });
     const { id: keyId, key } = await createApiKey(client, customerId, { scopes: options.scopes });
     const invoiceIds: string[] = [];

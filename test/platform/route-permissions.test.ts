@@ -12,6 +12,7 @@ const PUBLIC = [
   "GET /health",
   "GET /health/live",
   "POST /v1/auth/login",
+  "POST /v1/auth/login/mfa",
   "POST /v1/auth/password-resets",
   "POST /v1/auth/password-resets/confirm",
   "POST /v1/invites/accept",

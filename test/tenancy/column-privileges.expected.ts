@@ -198,6 +198,31 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
     outbox_events: {
       INSERT: ["id", "customer_id", "type", "payload", "created_at", "published_at", "attempts"],
     },
+    user_totp: {
+      INSERT: ["id", "customer_id", "user_id", "secret_sealed", "confirmed_at", "last_used_step", "created_at"],
+      UPDATE: ["confirmed_at", "last_used_step"],
+    },
+    user_recovery_codes: {
+      INSERT: ["id", "customer_id", "user_id", "code_hash", "created_at", "used_at"],
+      UPDATE: ["used_at"],
+    },
+    customer_security_policies: {
+      INSERT: [
+        "customer_id",
+        "mfa_required",
+        "session_lifetime_minutes",
+        "idle_timeout_minutes",
+        "allowed_sign_in_methods",
+        "updated_at",
+      ],
+      UPDATE: [
+        "mfa_required",
+        "session_lifetime_minutes",
+        "idle_timeout_minutes",
+        "allowed_sign_in_methods",
+        "updated_at",
+      ],
+    },
     password_resets: {
       INSERT: ["id", "customer_id", "user_id", "token_hash", "created_at", "expires_at", "used_at", "voided_at"],
       UPDATE: ["used_at", "voided_at"],

@@ -26,6 +26,7 @@ const EXECUTE: Record<string, string[]> = {
   "app.find_password_reset(bytea)": ["sb_api"],
   "app.use_token_once(uuid,text,timestamp with time zone)": ["sb_api"],
   "app.find_passkey_login(bytea)": ["sb_api"],
+  "app.login_security(uuid)": ["sb_api"],
   "app.staff_member(uuid)": ["sb_api"],
   "app.subject_alive(uuid,uuid)": ["sb_api"],
   "app.platform_status()": ["sb_api"],

@@ -1,5 +1,6 @@
 // Platform administration (docs/auth.md, "Permissions"): SecureBase staff onboard customers, change
 // their tier and tax rate, and suspend or reactivate them. Every route is `super_admin` only.
+import { staffFactorResetRoutes } from "../auth/factor-reset-routes.ts";
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { tiers } from "../../db/schema.ts";
 import { actorOf } from "../auth/principal.ts";
@@ -227,6 +228,7 @@ function staffContextFor(
 }
 
 export const adminRoutes = new OpenAPIHono<AppEnv>()
+  .route("/", staffFactorResetRoutes)
   .openapi(createRoute, async (c) => {
     const body = c.req.valid("json");
     const adminEmail = body.admin.email.toLowerCase();

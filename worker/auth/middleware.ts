@@ -5,6 +5,7 @@ import type { AppEnv, AppContext } from "../http/context.ts";
 import { problem, ProblemError } from "../http/problem.ts";
 import { rateLimitHeaders, takeQuota, type RateLimitDecision } from "../platform/rate-limit-client.ts";
 import { hashApiKey, looksLikeApiKey } from "./api-key.ts";
+import { enrollmentPrincipal } from "./enrollment.ts";
 import { noteKeyUsed } from "./key-usage.ts";
 import { cachePrincipal, cachedPrincipal } from "./principal-cache.ts";
 import { hasScope, type Principal } from "./principal.ts";
@@ -64,7 +65,7 @@ export function bearerToken(c: AppContext): string | undefined {
   return /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
 }
 
-export function authenticate(options: { apiKeyOnly?: boolean } = {}) {
+export function authenticate(options: { apiKeyOnly?: boolean; enrollment?: boolean } = {}) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const bearer = bearerToken(c);
     // The portal's HttpOnly cookie (browser-session.ts) when no Authorization header is sent.
@@ -75,6 +76,15 @@ export function authenticate(options: { apiKeyOnly?: boolean } = {}) {
         c,
         "Send an API key or session token as 'Authorization: Bearer <token>' (or sign in with ?session=cookie).",
       );
+    // MFA enrolment routes also take an enrolment token (worker/auth/enrollment.ts), as a Bearer
+    // token only; no other route does.
+    const enrolling =
+      options.enrollment && bearer ? await enrollmentPrincipal(c.env.SESSION_SIGNING_KEYS, bearer) : undefined;
+    if (enrolling) {
+      c.set("principal", enrolling);
+      c.var.db.checkSubjectOnWrites(subjectAliveSql(enrolling), () => unauthorizedError());
+      return next();
+    }
     let principal: Principal | undefined;
     if (looksLikeApiKey(token)) {
       principal = await principalForApiKey(c, token);

@@ -28,6 +28,8 @@ export const permissions = [
   "accounts:read",
   "accounts:write",
   "reports:read",
+  "security_policy:read",
+  "security_policy:write",
 ] as const;
 export type Permission = (typeof permissions)[number];
 

@@ -5,7 +5,8 @@ import type { Role, Tier } from "../../db/schema.ts";
 import type { TenantContext } from "../platform/tenant-context.ts";
 
 export interface Principal {
-  kind: "api_key" | "session_token" | "user_session";
+  /** mfa_enrollment: a user setting up a required second factor, on the enrolment routes only. */
+  kind: "api_key" | "session_token" | "user_session" | "mfa_enrollment";
   customerId: string;
   /** The API key behind an api_key or session_token principal. */
   keyId: string | null;

@@ -7,60 +7,34 @@ import { newEvent } from "../events/messages.ts";
 import { problemResponses, ProblemError } from "../http/problem.ts";
 import { open, secured } from "../http/routes.ts";
 import { readAs, writeAs } from "../http/transactions.ts";
-import {
-  browserSessionFields,
-  clearSessionCookie,
-  cookieDeviceToken,
-  csrfToken,
-  sessionAnswer,
-  sessionModeQuery,
-} from "./browser-session.ts";
-import { issueDeviceToken, knownDevice } from "./device-token.ts";
-import { type FailedSignInReason, noteNewDevice, recordFailedSignIn } from "./sign-in-records.ts";
+import { clearSessionCookie, cookieDeviceToken, csrfToken, sessionModeQuery } from "./browser-session.ts";
+import { knownDevice } from "./device-token.ts";
+import { type FailedSignInReason, recordFailedSignIn } from "./sign-in-records.ts";
 import { releaseLoginFailure, reserveLoginFailure, throttleLoginNetwork } from "./login-throttle.ts";
 import { verifyPassword } from "./passwords.ts";
 import { PASSWORD_MAX } from "./password-rules.ts";
 import { passwordRoutes } from "./password-routes.ts";
 import { passwordResetRoutes } from "./password-resets.ts";
+import { mfaLoginRoutes } from "./mfa-login.ts";
+import { mfaRoutes } from "./mfa-routes.ts";
+import { securityPolicyRoutes } from "./security-policy-routes.ts";
 import { passkeyRoutes } from "./passkey-routes.ts";
 import { passkeySignInRoutes } from "./passkey-sign-in.ts";
 import type { Principal } from "./principal.ts";
 import { revokeSession } from "./revocation.ts";
-import { insertUserSession, sessionExpiry, userSessionToken } from "./user-sessions.ts";
+import { loginSecurity } from "./security-policy.ts";
+import {
+  answerSignIn,
+  browserLoginResultSchema,
+  enrollmentRequiredSchema,
+  loginResultSchema,
+  mfaChallengeSchema,
+  secondStep,
+  sessionTokenSchema,
+  startSession,
+} from "./sign-in.ts";
 import { issueSessionToken, USER_SESSION_TTL_SECONDS } from "./session-token.ts";
 import { text } from "../http/input.ts";
-
-const sessionTokenSchema = z
-  .object({
-    session_token: z.string().openapi({ example: "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0…" }),
-    token_type: z.literal("Bearer"),
-    customer_id: z.string().uuid(),
-    expires_in: z.number().int().openapi({ description: "Seconds until the token expires", example: 3600 }),
-  })
-  .openapi("SessionToken");
-
-const deviceTokenSchema = z.string().openapi({
-  description:
-    "Known-device token (30 days). Send it with the next login from this client: once an account has 10 failed " +
-    "logins in 15 minutes, only a login that carries one of that user's device tokens may still sign in before " +
-    "the window ends. It is not a credential: it opens nothing by itself.",
-  example: "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0…",
-});
-
-const loginResultSchema = sessionTokenSchema
-  .extend({ user_id: z.string().uuid(), session_id: z.string().uuid(), device_token: deviceTokenSchema })
-  .openapi("LoginResult");
-
-/** A sign-in called with ?session=cookie: the session (and device token) went into cookies. */
-const browserLoginResultSchema = z
-  .object({
-    ...browserSessionFields,
-    customer_id: z.string().uuid(),
-    expires_in: z.number().int().openapi({ description: "Seconds until the session cookie expires unless used" }),
-    user_id: z.string().uuid(),
-    session_id: z.string().uuid(),
-  })
-  .openapi("BrowserLoginResult");
 
 const exchangeRoute = secured(
   "authenticated",
@@ -99,7 +73,10 @@ const loginRoute = open({
   tags: ["auth"],
   summary: "Log a portal user in with email and password",
   description:
-    "Returns a session token for the user (12 hours) and records a session you can list and revoke. " +
+    "Returns a session token for the user (as long as the organization's session lifetime, 12 hours by default) " +
+    "and records a session you can list and revoke. A user with a second factor gets an MFA challenge instead, " +
+    "and a user whose organization requires one they lack gets an enrolment grant (docs/auth.md). A 403 " +
+    "`sign-in-method-not-allowed` when the organization does not allow passwords. " +
     "Failures are deliberately generic. Throttled per network (100 attempts per 15 min per IPv4 address or " +
     "IPv6 /64) and per account (10 failed attempts per 15 min; after that, until the window ends, only a login " +
     "that sends a `device_token` this user got from an earlier login may sign in, with 10 failures of its own).",
@@ -109,10 +86,17 @@ const loginRoute = open({
   },
   responses: {
     200: {
-      description: "Logged in (with `?session=cookie`: the session is in a cookie and the body has a `csrf_token`)",
-      content: { "application/json": { schema: z.union([loginResultSchema, browserLoginResultSchema]) } },
+      description:
+        "Logged in (`LoginResult`; with `?session=cookie`, `BrowserLoginResult`: the session is in a cookie and the " +
+        "body has a `csrf_token`); or a second factor is needed (`MfaChallenge`: continue with POST " +
+        "/v1/auth/login/mfa); or the organization requires one the user has not set up (`MfaEnrollmentRequired`)",
+      content: {
+        "application/json": {
+          schema: z.union([loginResultSchema, browserLoginResultSchema, mfaChallengeSchema, enrollmentRequiredSchema]),
+        },
+      },
     },
-    ...problemResponses(401, 422, 429),
+    ...problemResponses(401, 403, 422, 429),
   },
 });
 
@@ -156,6 +140,7 @@ const meRoute = secured("authenticated", {
   },
 });
 
+const NO_USER = "00000000-0000-0000-0000-000000000000";
 const invalidLogin = () => new ProblemError(401, "invalid-credentials", "Unauthorized", "Invalid email or password.");
 
 interface LoginRow extends Record<string, unknown> {
@@ -173,6 +158,9 @@ interface LoginRow extends Record<string, unknown> {
 export const authRoutes = new OpenAPIHono<AppEnv>()
   .route("/", passwordRoutes)
   .route("/", passwordResetRoutes)
+  .route("/", mfaRoutes)
+  .route("/", mfaLoginRoutes)
+  .route("/", securityPolicyRoutes)
   .route("/", passkeyRoutes)
   .route("/", passkeySignInRoutes)
   .openapi(exchangeRoute, async (c) => {
@@ -206,7 +194,12 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     });
     const row = await findUser();
     // Always verify (against a decoy when there is no user), so timing does not reveal accounts.
-    const passwordOk = await verifyPassword(password, row?.password_hash ?? null);
+    // The factors and policy are read while the password is checked (no extra round trip), and
+    // for unknown addresses too, so the time taken does not tell whether an account exists.
+    const [passwordOk, security] = await Promise.all([
+      verifyPassword(password, row?.password_hash ?? null),
+      loginSecurity(c.var.db, row?.user_id ?? NO_USER, row?.tier ?? "standard"),
+    ]);
     if (!row) throw invalidLogin();
     const failure: FailedSignInReason | null = !passwordOk
       ? "wrong_password"
@@ -220,50 +213,23 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
       throw invalidLogin();
     }
     await releaseLoginFailure(c, reserved);
-    const fromKnownDevice = (await knownDevice(c.env.SESSION_SIGNING_KEYS, presentedDevice, row.user_id)) !== null;
 
-    const superAdmin = row.platform_role === "super_admin";
-    const context = { customerId: row.customer_id, userId: row.user_id, role: row.role, superAdmin };
-    const expiresAt = sessionExpiry();
-    const sessionId = await writeAs(
-      c,
-      async (db, audit, emit) => {
-        const id = await insertUserSession(c, db, { customerId: row.customer_id, userId: row.user_id, expiresAt });
-        await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, row.user_id));
-        await audit({
-          action: "user.logged_in",
-          resourceType: "user_session",
-          resourceId: id,
-          summary: `${address} logged in`,
-          data: { method: "password", new_device: !fromKnownDevice },
-        });
-        await noteNewDevice(c, emit, {
-          userId: row.user_id,
-          email: address,
-          sessionId: id,
-          knownDevice: fromKnownDevice,
-        });
-        return id;
-      },
-      { context, actor: { type: superAdmin ? "staff" : "user", id: row.user_id } },
-    );
-    const issued = await userSessionToken(c, {
-      customerId: row.customer_id,
-      userId: row.user_id,
-      sessionId,
-      role: row.role,
-      superAdmin,
-      tier: row.tier,
-      rateLimitPerMinute: row.rate_limit_per_minute,
-      expiresAt,
+    // Checked after the password, so a refusal tells nothing to someone who does not know it.
+    if (!security.policy.allowedSignInMethods.includes("password"))
+      throw new ProblemError(
+        403,
+        "sign-in-method-not-allowed",
+        "Sign-in method not allowed",
+        "Your organization does not allow signing in with a password; use a passkey.",
+      );
+    const next = await secondStep(c, row, security.factors, security.policy);
+    if (next) return c.json(next, 200);
+    const session = await startSession(c, row, security.policy, {
+      summary: `${address} logged in`,
+      method: "password",
+      presentedDevice,
     });
-    const deviceToken = await issueDeviceToken(c.env.SESSION_SIGNING_KEYS, row.user_id);
-    const answer = await sessionAnswer(c, { ...issued, sessionId, deviceToken });
-    const ids = { customer_id: row.customer_id, user_id: row.user_id, session_id: sessionId };
-    return c.json(
-      answer.token_type === "Bearer" ? { ...answer, ...ids, device_token: deviceToken } : { ...answer, ...ids },
-      200,
-    );
+    return c.json(await answerSignIn(c, session), 200);
   })
   .openapi(logoutRoute, async (c) => {
     const principal = c.var.principal;
@@ -323,7 +289,8 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     return c.json(
       {
         object: "principal" as const,
-        type: principal.kind,
+        // Enrolment tokens never reach this route (it is not an enrolment route).
+        type: principal.kind as Exclude<Principal["kind"], "mfa_enrollment">,
         customer: { id: customer.id, name: customer.name, tier: customer.tier, status: customer.status },
         api_key_id: principal.keyId,
         user: user ? { id: user.id, email: user.email, name: user.name, role: user.role } : null,

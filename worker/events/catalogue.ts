@@ -71,6 +71,22 @@ const userPasskeyChanged = z.object({
   name: z.string(),
   at: isoTime,
 });
+// A second factor changed; never a secret or a code.
+const userMfaChanged = z.object({
+  user_id: uuid,
+  email: z.string().email(),
+  change: z.enum(["totp_enrolled", "totp_removed", "recovery_code_used", "factors_reset"]).openapi({
+    description: "`factors_reset`: an administrator (or SecureBase staff) removed the user's factors",
+  }),
+  changed_at: isoTime,
+});
+const securityPolicyFields = z.object({
+  mfa_required: z.boolean(),
+  session_lifetime_minutes: z.number().int(),
+  idle_timeout_minutes: z.number().int(),
+  allowed_sign_in_methods: z.array(z.enum(["password", "passkey"])),
+});
+const securityPolicyUpdated = z.object({ before: securityPolicyFields, after: securityPolicyFields });
 const invoiceCreated = z.object({
   id: uuid,
   number: z.string(),
@@ -135,6 +151,16 @@ export const eventCatalogue = {
   ),
   "user.passkey_registered": define("security", "A user registered a passkey to sign in with", userPasskeyChanged),
   "user.passkey_deleted": define("security", "A user deleted one of their passkeys", userPasskeyChanged),
+  "user.mfa_changed": define(
+    "security",
+    "A user's second factors changed: TOTP enrolled or removed, a recovery code used, or factors reset by an admin",
+    userMfaChanged,
+  ),
+  "security_policy.updated": define(
+    "security",
+    "The customer's sign-in security policy was changed (before and after)",
+    securityPolicyUpdated,
+  ),
   "invoice.created": define("billing", "The monthly billing run issued an invoice", invoiceCreated),
   "invoice.paid": define(
     "billing",

@@ -30,7 +30,8 @@ type RouteWithoutAuth = Omit<RouteConfig, "middleware" | "security" | keyof Docu
 export function secured<const R extends RouteWithoutAuth>(
   permission: RequiredPermission,
   route: R,
-  options: { apiKeyOnly?: boolean; body?: BodyKind } = {},
+  /** enrollment: also open to an MFA enrolment token (worker/auth/enrollment.ts). */
+  options: { apiKeyOnly?: boolean; enrollment?: boolean; body?: BodyKind } = {},
 ) {
   const check =
     permission === "authenticated"

@@ -22,6 +22,13 @@ const s = (value: unknown) => String(value ?? "");
 // Money as every document writes it (worker/platform/money.ts): "$2,219.40".
 const dollars = (cents: unknown) => formatCents(Number(cents));
 
+const MFA_CHANGES: Record<string, string> = {
+  totp_enrolled: "an authenticator app (TOTP) was set up as your second factor",
+  totp_removed: "your authenticator app (TOTP) and recovery codes were removed",
+  recovery_code_used: "a recovery code was used to sign in",
+  factors_reset: "an administrator removed your second factors and signed you out",
+};
+
 export interface NotificationKind {
   category: NotificationCategory;
   /** Portal users with these roles, or the one address named in the payload's `email` (email only). */
@@ -102,6 +109,17 @@ export const notificationCatalogue = {
       text:
         `The passkey '${s(d.name)}' was removed from your SecureBase portal account ${s(d.email)} at ${s(d.at)} ` +
         "and no longer signs you in.\n\nIf this was not you, change your password and tell your administrator.\n",
+    }),
+  },
+  "user.mfa_changed": {
+    category: "security",
+    audience: "addressee",
+    email: "mandatory",
+    render: (d) => ({
+      title: "Your SecureBase sign-in factors changed",
+      text:
+        `Your SecureBase portal account ${s(d.email)}: ${MFA_CHANGES[s(d.change)] ?? s(d.change)} at ${s(d.changed_at)}.\n\n` +
+        "If this was not you, reset your password at once and tell your administrator.\n",
     }),
   },
   "api_key.created": {

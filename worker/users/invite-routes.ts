@@ -8,6 +8,7 @@ import { open, secured } from "../http/routes.ts";
 import { consumeRateLimit } from "../platform/rate-limit-client.ts";
 import { clientIpBucket } from "../http/client-ip.ts";
 import { readAs, writeAs } from "../http/transactions.ts";
+import { enrollmentRequiredSchema } from "../auth/sign-in.ts";
 import { acceptInvite, createInvite, listInvites, revokeInvite } from "./invites.ts";
 import {
   acceptedInviteInBrowserSchema,
@@ -18,6 +19,7 @@ import {
   inviteSchema,
   toInvite,
   toUser,
+  userSchema,
 } from "./schemas.ts";
 
 const createRoute = secured("users:write", {
@@ -92,7 +94,8 @@ const acceptRoute = open({
   summary: "Accept an invite: create your user and sign in",
   description:
     "Public. Exchanges the emailed token for a user with the invited role and email, and returns a session token " +
-    "(12 hours), like `POST /v1/auth/login`. A token works **once** and for **7 days**. Every failure — an unknown, " +
+    "(12 hours by default: the organization's session lifetime), like `POST /v1/auth/login`; if the organization " +
+    "requires a second factor, a 200 with an enrolment grant instead of the session. A token works **once** and for **7 days**. Every failure — an unknown, " +
     "used, revoked or expired token, or an address that meanwhile has an account — is the same 404 `invite-invalid`. " +
     "Passwords: 12–256 characters, not the email address. " +
     "Throttled per IPv4 address or IPv6 /64 (30 per 15 min).",
@@ -104,6 +107,16 @@ const acceptRoute = open({
     201: {
       description: "The new user, signed in (with `?session=cookie`: in a cookie, and the body has a `csrf_token`)",
       content: { "application/json": { schema: z.union([acceptedInviteSchema, acceptedInviteInBrowserSchema]) } },
+    },
+    200: {
+      description:
+        "The new user, not yet signed in: the organization requires a second factor, so the answer is an enrolment " +
+        "grant (see MfaEnrollmentRequired and docs/auth.md)",
+      content: {
+        "application/json": {
+          schema: enrollmentRequiredSchema.extend({ user: userSchema }).openapi("AcceptedInviteEnrollment"),
+        },
+      },
     },
     ...problemResponses(404, 422, 429),
   },
@@ -145,6 +158,15 @@ export const inviteRoutes = new OpenAPIHono<AppEnv>()
       throw rateLimited(decision, "Too many attempts");
     }
     const accepted = await acceptInvite(c, c.req.valid("json"));
+    if (accepted.enrollmentToken !== undefined)
+      return c.json(
+        {
+          user: toUser(accepted.user),
+          mfa_enrollment_required: true as const,
+          enrollment_token: accepted.enrollmentToken,
+        },
+        200,
+      );
     const answer = await sessionAnswer(c, accepted);
     const rest = { user: toUser(accepted.user), customer_id: accepted.user.customerId, session_id: accepted.sessionId };
     return c.json({ ...answer, ...rest }, 201);

@@ -4,7 +4,9 @@ import { and, desc, eq, gt, gte, isNotNull, isNull, lt, lte, or, sql, type SQL }
 import { customers, tierFeatures, userInvites, users, type Role } from "../../db/schema.ts";
 import { hashPassword } from "../auth/passwords.ts";
 import { checkPassword } from "../auth/password-rules.ts";
-import { insertUserSession, sessionExpiry, userSessionToken } from "../auth/user-sessions.ts";
+import { securityPolicyOf } from "../auth/security-policy.ts";
+import { enrollmentToken, sessionEnd } from "../auth/sign-in.ts";
+import { insertUserSession, userSessionToken } from "../auth/user-sessions.ts";
 import type { AppContext } from "../http/context.ts";
 import { afterCursor, type PaginationQuery } from "../http/pagination.ts";
 import { notFound, ProblemError } from "../http/problem.ts";
@@ -192,12 +194,10 @@ interface FoundInvite extends Record<string, unknown> {
   customer_status: string;
 }
 
-export interface AcceptedInvite {
-  user: UserRow;
-  sessionId: string;
-  token: string;
-  expiresIn: number;
-}
+export type AcceptedInvite =
+  | { user: UserRow; sessionId: string; token: string; expiresIn: number; enrollmentToken?: undefined }
+  /** The customer requires MFA: no session yet, an enrolment grant instead (docs/auth.md, "Enrolment"). */
+  | { user: UserRow; enrollmentToken: string };
 
 /**
  * Public: turns a valid invite token into a user with the invited role and a signed-in session.
@@ -218,7 +218,6 @@ export async function acceptInvite(
 
   const customerId = invite.customer_id;
   const userId = uuidv7();
-  const expiresAt = sessionExpiry();
   const created = await writeAs(
     c,
     async (db, audit) => {
@@ -255,7 +254,10 @@ export async function acceptInvite(
         if (uniqueViolation(error) !== undefined) throw inviteInvalid();
         throw error;
       }
-      const sessionId = await insertUserSession(c, db, { customerId, userId, expiresAt });
+      const policy = await securityPolicyOf(db, customerId);
+      const expiresAt = sessionEnd(policy);
+      // A new member has no second factor yet: where one is required, they enrol before any session.
+      const sessionId = policy.mfaRequired ? null : await insertUserSession(c, db, { customerId, userId, expiresAt });
       const [plan] = await db
         .select({ tier: customers.tier, status: customers.status, rateLimit: tierFeatures.apiRateLimitPerMinute })
         .from(customers)
@@ -269,11 +271,22 @@ export async function acceptInvite(
         summary: `${invite.email} accepted the invite and joined as ${invite.role}`,
         data: { invite_id: invite.invite_id, email: invite.email, role: invite.role, session_id: sessionId },
       });
-      return { user, sessionId, plan };
+      return { user, sessionId, plan, expiresAt };
     },
     { context: { customerId, userId, role: invite.role }, actor: { type: "user", id: userId } },
   );
 
+  if (created.sessionId === null) {
+    const grantee = {
+      user_id: userId,
+      customer_id: customerId,
+      role: invite.role,
+      platform_role: null,
+      tier: created.plan.tier,
+      rate_limit_per_minute: created.plan.rateLimit,
+    };
+    return { user: created.user, enrollmentToken: await enrollmentToken(c, grantee) };
+  }
   const { token, expiresIn } = await userSessionToken(c, {
     customerId,
     userId,
@@ -282,7 +295,7 @@ export async function acceptInvite(
     superAdmin: false,
     tier: created.plan.tier,
     rateLimitPerMinute: created.plan.rateLimit,
-    expiresAt,
+    expiresAt: created.expiresAt,
   });
   return { user: created.user, sessionId: created.sessionId, token, expiresIn };
 }

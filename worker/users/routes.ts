@@ -1,5 +1,6 @@
 // Users and roles of the caller's customer (docs/auth.md). Invites live in
 // invite-routes.ts and are served through this router too.
+import { memberFactorResetRoutes } from "../auth/factor-reset-routes.ts";
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { roles } from "../../db/schema.ts";
 import { permissions, roleDescriptions, rolePermissions } from "../auth/permissions.ts";
@@ -153,6 +154,7 @@ async function change(c: AppContext, id: string, changes: UserChanges, action: "
 }
 
 export const userRoutes = new OpenAPIHono<AppEnv>()
+  .route("/", memberFactorResetRoutes)
   .openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
     const rows = await readAs(c, (db) => listUsers(db, c.var.principal.customerId, query));
