@@ -3260,24 +3260,6 @@ export interface components {
             /** @description The `mfa_token` of a password login that asked for a second factor: the passkey must be that user's. */
             mfa_token?: string;
         };
-        PasskeySignInResult: {
-            session_token: string;
-            /** @enum {string} */
-            token_type: "Bearer";
-            /** Format: uuid */
-            customer_id: string;
-            /**
-             * @description Seconds until the token expires
-             * @example 43200
-             */
-            expires_in: number;
-            /** Format: uuid */
-            user_id: string;
-            /** Format: uuid */
-            session_id: string;
-            /** @description Known-device token, as in LoginResult */
-            device_token: string;
-        };
         PasskeySignIn: {
             response: components["schemas"]["AuthenticationResponse"];
             /** @description The `mfa_token` of a password login that asked for a second factor: the passkey must be that user's. */
@@ -6575,7 +6557,10 @@ export interface operations {
     };
     signInWithPasskey: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `cookie`: set the session as an HttpOnly `__Host-sb_session` cookie (for the portal) and answer a `csrf_token` instead of the `session_token`. Default `bearer`. */
+                session?: "bearer" | "cookie";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6592,7 +6577,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PasskeySignInResult"];
+                    "application/json": components["schemas"]["LoginResult"] | components["schemas"]["BrowserLoginResult"];
                 };
             };
             /** @description The request is malformed or a parameter is invalid */
@@ -6606,6 +6591,15 @@ export interface operations {
             };
             /** @description Missing, malformed, expired or revoked credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

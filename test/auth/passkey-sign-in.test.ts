@@ -19,7 +19,7 @@ type RequestOptions = {
   allowCredentials: { id: string }[];
   userVerification: string;
 };
-type LoginResult = Schemas["PasskeySignInResult"];
+type LoginResult = Schemas["LoginResult"];
 
 const post = (path: string, body: unknown) =>
   call(path, {

@@ -1,7 +1,7 @@
 // A user's second factors as a whole (docs/auth.md, "Second factors"): recording a change
 // (audit event and the mandatory email), and an administrator's reset.
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
-import { users, userSessions } from "../../db/schema.ts";
+import { userPasskeys, users, userSessions } from "../../db/schema.ts";
 import type { Emit } from "../events/outbox.ts";
 import type { Audit } from "../http/transactions.ts";
 import type { Database } from "../platform/database.ts";
@@ -50,6 +50,10 @@ export async function resetFactors(
     .where(and(eq(users.customerId, member.customerId), eq(users.id, member.userId)));
   if (!user) return undefined;
   const hadTotp = await removeTotp(db, member);
+  const passkeys = await db
+    .delete(userPasskeys)
+    .where(and(eq(userPasskeys.customerId, member.customerId), eq(userPasskeys.userId, member.userId)))
+    .returning({ id: userPasskeys.id });
   const ended = await db
     .update(userSessions)
     .set({ revokedAt: sql`now()` })
@@ -63,7 +67,8 @@ export async function resetFactors(
     )
     .returning({ id: userSessions.id, expiresAt: userSessions.expiresAt });
   await recordFactorChange(audit, emit, { ...member, email: user.email }, "factors_reset", {
-    removed: hadTotp ? ["totp", "recovery_codes"] : [],
+    removed: [...(hadTotp ? ["totp", "recovery_codes"] : []), ...(passkeys.length > 0 ? ["passkeys"] : [])],
+    removed_passkeys: passkeys.length,
     ended_sessions: ended.length,
   });
   return ended;

@@ -5,14 +5,13 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import { and, eq, or, sql } from "drizzle-orm";
-import { userPasskeys, users, type Role } from "../../db/schema.ts";
+import { userPasskeys, type Role } from "../../db/schema.ts";
 import type { AppContext, AppEnv } from "../http/context.ts";
 import { text } from "../http/input.ts";
 import { ProblemError, problemResponses } from "../http/problem.ts";
 import { jsonContent, jsonResponse, open } from "../http/routes.ts";
-import { writeAs } from "../http/transactions.ts";
 import { toBase64Url, toHex } from "../platform/encoding.ts";
-import { issueDeviceToken } from "./device-token.ts";
+import { sessionModeQuery } from "./browser-session.ts";
 import { throttleLoginNetwork } from "./login-throttle.ts";
 import {
   authenticationResponseSchema,
@@ -28,26 +27,12 @@ import {
 } from "./passkeys.ts";
 import type { Principal } from "./principal.ts";
 import { useTokenOnce, verifyPurposeToken } from "./purpose-token.ts";
-import { insertUserSession, sessionExpiry, userSessionToken } from "./user-sessions.ts";
+import { loginSecurity, type SecurityPolicy } from "./security-policy.ts";
+import { answerSignIn, browserLoginResultSchema, loginResultSchema, startSession } from "./sign-in.ts";
 
 const mfaTokenField = text({ min: 1, max: 2048 }).openapi({
   description: "The `mfa_token` of a password login that asked for a second factor: the passkey must be that user's.",
 });
-
-// The shape of LoginResult (routes.ts, POST /v1/auth/login), under its own name: routes.ts mounts
-// this module, so importing the schema from there would be circular. To unify when the session
-// start of password, MFA and passkey sign-ins becomes one module.
-const signInResultSchema = z
-  .object({
-    session_token: z.string(),
-    token_type: z.literal("Bearer"),
-    customer_id: z.string().uuid(),
-    expires_in: z.number().int().openapi({ description: "Seconds until the token expires", example: 43200 }),
-    user_id: z.string().uuid(),
-    session_id: z.string().uuid(),
-    device_token: z.string().openapi({ description: "Known-device token, as in LoginResult" }),
-  })
-  .openapi("PasskeySignInResult");
 
 const requestOptionsSchema = z
   .object({
@@ -93,6 +78,7 @@ const signInRoute = open({
     "Verifies the authenticator's answer (challenge, origin, RP ID, user verification, signature, counter) and " +
     "starts a session like a password login. Failures are one generic 401. Throttled per network like login.",
   request: {
+    query: sessionModeQuery,
     body: {
       content: jsonContent(
         z
@@ -102,7 +88,10 @@ const signInRoute = open({
       required: true,
     },
   },
-  responses: { 200: jsonResponse(signInResultSchema, "Signed in"), ...problemResponses(401, 422, 429) },
+  responses: {
+    200: jsonResponse(z.union([loginResultSchema, browserLoginResultSchema]), "Signed in"),
+    ...problemResponses(401, 403, 422, 429),
+  },
 });
 
 const refused = () =>
@@ -137,22 +126,19 @@ async function mfaUser(c: AppContext, token: string | undefined) {
 }
 
 /**
- * Starts the session of a verified sign-in, like the password login: the session row, the
- * passkey's new counter and last use, and the audit event in one transaction, then the tokens.
- * The counter update is conditional, so of two racing uses of one assertion only one commits.
- * Kept separate so it can become the one session start shared with the MFA step.
+ * The session of a verified passkey, through the one session start (sign-in.ts): the customer's
+ * policy, the audit and new-device record; the counter moves forward in the same transaction.
  */
 export async function startPasskeySession(
   c: AppContext,
   row: PasskeyLoginRow,
-  use: { newCounter: number; secondFactor: boolean },
+  use: { newCounter: number; secondFactor: boolean; policy: SecurityPolicy },
 ) {
-  const superAdmin = row.platform_role === "super_admin";
-  const context = { customerId: row.customer_id, userId: row.user_id, role: row.role, superAdmin };
-  const expiresAt = sessionExpiry();
-  const sessionId = await writeAs(
-    c,
-    async (db, audit) => {
+  return startSession(c, row, use.policy, {
+    summary: `${row.email} logged in with a passkey`,
+    method: "passkey",
+    data: { passkey_id: row.passkey_id, second_factor: use.secondFactor },
+    before: async (db) => {
       const [used] = await db
         .update(userPasskeys)
         .set({ counter: use.newCounter, lastUsedAt: sql`now()` })
@@ -169,38 +155,8 @@ export async function startPasskeySession(
         )
         .returning({ id: userPasskeys.id });
       if (!used) throw refused();
-      const id = await insertUserSession(c, db, { customerId: row.customer_id, userId: row.user_id, expiresAt });
-      await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, row.user_id));
-      await audit({
-        action: "user.logged_in",
-        resourceType: "user_session",
-        resourceId: id,
-        summary: `${row.email} logged in with a passkey`,
-        data: { method: "passkey", passkey_id: row.passkey_id, second_factor: use.secondFactor },
-      });
-      return id;
     },
-    { context, actor: { type: superAdmin ? "staff" : "user", id: row.user_id } },
-  );
-  const { token, expiresIn } = await userSessionToken(c, {
-    customerId: row.customer_id,
-    userId: row.user_id,
-    sessionId,
-    role: row.role,
-    superAdmin,
-    tier: row.tier,
-    rateLimitPerMinute: row.rate_limit_per_minute,
-    expiresAt,
   });
-  return {
-    session_token: token,
-    token_type: "Bearer" as const,
-    customer_id: row.customer_id,
-    expires_in: expiresIn,
-    user_id: row.user_id,
-    session_id: sessionId,
-    device_token: await issueDeviceToken(c.env.SESSION_SIGNING_KEYS, row.user_id),
-  };
 }
 
 export const passkeySignInRoutes = new OpenAPIHono<AppEnv>()
@@ -265,9 +221,19 @@ export const passkeySignInRoutes = new OpenAPIHono<AppEnv>()
     // Single use, checked after the signature so that nobody can burn another's challenge.
     if (!(await useChallengeOnce(c.var.db, claims))) throw refused();
     if (mfa && !(await useTokenOnce(c.var.db, "mfa", mfa.claims))) throw refused();
+    const { policy } = await loginSecurity(c.var.db, row.user_id, row.tier);
+    // Passwordless sign-in is a method the organization may switch off; as a second factor it is not.
+    if (!mfa && !policy.allowedSignInMethods.includes("passkey"))
+      throw new ProblemError(
+        403,
+        "sign-in-method-not-allowed",
+        "Sign-in method not allowed",
+        "Your organization does not allow signing in with a passkey alone; sign in with your password.",
+      );
     const result = await startPasskeySession(c, row, {
       newCounter: verified.authenticationInfo.newCounter,
       secondFactor: mfa !== undefined,
+      policy,
     });
-    return c.json(result, 200);
+    return c.json(await answerSignIn(c, result), 200);
   });

@@ -73,14 +73,19 @@ export async function storePolicy(db: Database, customerId: string, policy: Secu
 export type FactorMethod = "totp" | "recovery_code" | "passkey";
 export interface Factors {
   totp: boolean;
+  passkey: boolean;
 }
-/** One place that turns a user's factors into challenge methods (passkeys are added here). */
+/** One place that turns a user's factors into challenge methods. */
 export function signInMethodsOf(factors: Factors): FactorMethod[] {
-  return factors.totp ? ["totp", "recovery_code"] : [];
+  return [
+    ...(factors.totp ? (["totp", "recovery_code"] as const) : []),
+    ...(factors.passkey ? (["passkey"] as const) : []),
+  ];
 }
 
 interface LoginSecurityRow extends Record<string, unknown> {
   has_totp: boolean;
+  has_passkey: boolean;
   mfa_required: boolean | null;
   session_lifetime_minutes: number | null;
   idle_timeout_minutes: number | null;
@@ -103,5 +108,5 @@ export async function loginSecurity(
     },
     tier,
   );
-  return { factors: { totp: row?.has_totp === true }, policy };
+  return { factors: { totp: row?.has_totp === true, passkey: row?.has_passkey === true }, policy };
 }
