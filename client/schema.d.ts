@@ -3123,13 +3123,10 @@ export interface components {
         MfaLoginRequest: {
             /** @description The `mfa_token` of the MfaChallenge */
             mfa_token: string;
-            /** @description The 6-digit code of your authenticator app */
-            code: string;
-        } | {
-            /** @description The `mfa_token` of the MfaChallenge */
-            mfa_token: string;
-            /** @description One of your unused recovery codes */
-            recovery_code: string;
+            /** @description The 6-digit code of your authenticator app (or send `recovery_code`) */
+            code?: string;
+            /** @description One of your unused recovery codes (or send `code`) */
+            recovery_code?: string;
         };
         SecurityPolicy: {
             /** @enum {string} */

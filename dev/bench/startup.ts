@@ -37,7 +37,9 @@ const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 // (issue 25: payments, credit notes, the provider webhook, staff reads): 28.5 KiB of our own code,
 // no dependency (788.8 KiB before, 816.7 KiB after, d451cc4 + branch money); the lazy domains
 // keep it off the startup path of requests that do not reach them.
-export const BUNDLE_BUDGET_KIB = 1230;
+// Then 1,267 KiB measured after the MFA merge (TOTP, security policy, sign-in step: our own code,
+// otpauth ~8 KiB): budget 1,280 KiB.
+export const BUNDLE_BUDGET_KIB = 1280;
 
 const run = promisify(execFile);
 

@@ -44,8 +44,15 @@ const send = (op: Operation, init: { path?: string; query?: string; body?: BodyI
     body: init.body,
   });
 
+/**
+ * Signed receivers authenticate the raw body before reading it (an unsigned one is a 401 whatever
+ * it holds), and, like Stripe's, ignore fields they do not know so the sender can add some.
+ */
+const SIGNED_RECEIVERS = ["POST /v1/payments/webhook"];
 const withBody = (op: Operation) =>
-  ["POST", "PUT", "PATCH"].includes(op.method) && jsonBodySchema(doc, op) !== undefined;
+  ["POST", "PUT", "PATCH"].includes(op.method) &&
+  jsonBodySchema(doc, op) !== undefined &&
+  !SIGNED_RECEIVERS.includes(`${op.method} ${op.path}`);
 const opName = (op: Operation) => `${op.method} ${op.path}`;
 
 /** Values no string input may accept, with whether they can travel in JSON and in a URL. */
@@ -114,6 +121,14 @@ describe("hostile strings in request bodies", () => {
       }
     }
     expect(unbounded).toEqual([]);
+  });
+
+  it("a signed receiver refuses an unsigned body (over-long, unknown fields) with a 401 before reading it", async () => {
+    for (const name of SIGNED_RECEIVERS) {
+      const op = operations.find((o) => `${o.method} ${o.path}` === name)!;
+      const body = { id: "y".repeat(10_000), type: "payment.succeeded", data: { amount_cents: 1 }, evil: true };
+      await expectProblem(await send(op, { body: JSON.stringify(body) }), { status: 401 });
+    }
   });
 
   it("every JSON request body refuses unknown fields (additionalProperties: false)", () => {

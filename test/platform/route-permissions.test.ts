@@ -13,6 +13,8 @@ const PUBLIC = [
   "GET /health/live",
   "POST /v1/auth/login",
   "POST /v1/auth/login/mfa",
+  "POST /v1/auth/passkeys/options",
+  "POST /v1/auth/passkeys",
   "POST /v1/auth/password-resets",
   "POST /v1/auth/password-resets/confirm",
   "POST /v1/invites/accept",

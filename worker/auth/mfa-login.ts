@@ -28,17 +28,21 @@ import { useRecoveryCode, useTotpCode } from "./totp.ts";
 export const MFA_ATTEMPTS = 5;
 
 const mfaToken = text({ min: 1, max: 4096 }).openapi({ description: "The `mfa_token` of the MfaChallenge" });
+// One object (not a union) so a refusal names its field and unknown fields are refused.
 const bodySchema = z
-  .union([
-    z.strictObject({
-      mfa_token: mfaToken,
-      code: text({ min: 1, max: 16 }).openapi({ description: "The 6-digit code of your authenticator app" }),
-    }),
-    z.strictObject({
-      mfa_token: mfaToken,
-      recovery_code: text({ min: 1, max: 64 }).openapi({ description: "One of your unused recovery codes" }),
-    }),
-  ])
+  .strictObject({
+    mfa_token: mfaToken,
+    code: text({ min: 1, max: 16 })
+      .optional()
+      .openapi({ description: "The 6-digit code of your authenticator app (or send `recovery_code`)" }),
+    recovery_code: text({ min: 1, max: 64 })
+      .optional()
+      .openapi({ description: "One of your unused recovery codes (or send `code`)" }),
+  })
+  .refine((b) => (b.code === undefined) !== (b.recovery_code === undefined), {
+    message: "Send exactly one of code and recovery_code",
+    path: ["code"],
+  })
   .openapi("MfaLoginRequest");
 
 const route = open({
@@ -98,7 +102,7 @@ export const mfaLoginRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c)
   });
   if (!found) throw refused(DEAD);
   const { user } = found;
-  const method = "code" in body ? "totp" : "recovery_code";
+  const method = body.code !== undefined ? "totp" : "recovery_code";
   const signingIn = startSession(
     c,
     {
@@ -115,11 +119,11 @@ export const mfaLoginRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c)
       method,
       data: { mfa: true },
       before: async (db, audit, emit) => {
-        if ("code" in body) {
+        if (body.code !== undefined) {
           if (!(await useTotpCode(db, c.env.DATA_ENCRYPTION_KEY, who, body.code)))
             throw refused("The code is wrong or was already used.");
         } else {
-          if (!(await useRecoveryCode(db, who, body.recovery_code)))
+          if (!(await useRecoveryCode(db, who, body.recovery_code ?? "")))
             throw refused("The recovery code is wrong or was already used.");
           await recordFactorChange(audit, emit, { ...who, email: user.email }, "recovery_code_used");
         }
