@@ -199,7 +199,7 @@ export interface paths {
         put?: never;
         /**
          * Options to register a passkey (navigator.credentials.create)
-         * @description A discoverable credential with user verification, ES256 or RS256, no attestation. The challenge is valid 300 s and once. Only a portal user session has passkeys; API keys and their tokens have none.
+         * @description A discoverable credential with user verification, ES256 or RS256, no attestation. The challenge is valid 300 s and once. Only a portal user session has passkeys (or, to register one, an MFA enrolment token); API keys and their tokens have none.
          */
         post: operations["createPasskeyRegistrationOptions"];
         delete?: never;
@@ -217,7 +217,7 @@ export interface paths {
         };
         /**
          * Your passkeys
-         * @description Oldest first. Only a portal user session has passkeys; API keys and their tokens have none.
+         * @description Oldest first. Only a portal user session has passkeys (or, to register one, an MFA enrolment token); API keys and their tokens have none.
          */
         get: operations["listMyPasskeys"];
         put?: never;
@@ -3192,6 +3192,10 @@ export interface components {
             extensions: {
                 credProps: boolean;
             };
+        };
+        RegisteredPasskey: components["schemas"]["Passkey"] & {
+            /** @description Registered with an MFA enrolment token: the session that enrolment opens */
+            session?: components["schemas"]["LoginResult"] | components["schemas"]["BrowserLoginResult"];
         };
         Passkey: {
             /** @enum {string} */
@@ -6350,7 +6354,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Passkey"];
+                    "application/json": components["schemas"]["RegisteredPasskey"];
                 };
             };
             /** @description The request is malformed or a parameter is invalid */

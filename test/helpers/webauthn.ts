@@ -255,10 +255,10 @@ export async function registerPasskey(
   token: string,
   algorithm: Algorithm = "ES256",
   name?: string,
-): Promise<{ authenticator: VirtualAuthenticator; passkey: Schemas["Passkey"] }> {
+): Promise<{ authenticator: VirtualAuthenticator; passkey: Schemas["RegisteredPasskey"] }> {
   const authenticator = await VirtualAuthenticator.create(algorithm, portalOrigin());
   const response = await authenticator.register(await registrationOptions(token));
   const created = await send("POST", "/v1/me/passkeys", token, { name, response });
   if (created.status !== 201) throw new Error(`register: ${created.status} ${await created.text()}`);
-  return { authenticator, passkey: await created.json<Schemas["Passkey"]>() };
+  return { authenticator, passkey: await created.json<Schemas["RegisteredPasskey"]>() };
 }

@@ -3,20 +3,18 @@
 // with an enrolment token), remove it with a code.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
-import { tierFeatures, customers, users } from "../../db/schema.ts";
+import { users } from "../../db/schema.ts";
 import type { AppContext, AppEnv } from "../http/context.ts";
 import { text } from "../http/input.ts";
 import { invalidField, ProblemError, problemResponses } from "../http/problem.ts";
 import { jsonResponse, secured } from "../http/routes.ts";
-import { readAs, writeAs } from "../http/transactions.ts";
+import { writeAs } from "../http/transactions.ts";
 import type { Emit } from "../events/outbox.ts";
 import type { Audit } from "../http/transactions.ts";
 import type { Database } from "../platform/database.ts";
-import { enrollmentClaims } from "./enrollment.ts";
 import { recordFactorChange } from "./factors.ts";
-import { useTokenOnce } from "./purpose-token.ts";
-import { securityPolicyOf } from "./security-policy.ts";
-import { answerSignIn, loginResultSchema, startSession } from "./sign-in.ts";
+import { finishEnrollment } from "./enrollment-session.ts";
+import { answerSignIn, loginResultSchema } from "./sign-in.ts";
 import { issueRecoveryCodes, removeTotp, startTotp, useRecoveryCode, useTotpCode, type Subject } from "./totp.ts";
 
 const codeField = text({ min: 1, max: 16 }).openapi({ description: "The 6-digit code of the app", example: "492039" });
@@ -178,34 +176,12 @@ export const mfaRoutes = new OpenAPIHono<AppEnv>()
       return c.json({ recovery_codes: codes }, 200);
     }
     // Enrolling: confirming the factor and starting the session commit together, and use the grant up.
-    const found = await readAs(c, async (db) => {
-      const [user] = await db
-        .select({ role: users.role, platformRole: users.platformRole, rateLimit: tierFeatures.apiRateLimitPerMinute })
-        .from(users)
-        .innerJoin(customers, eq(customers.id, users.customerId))
-        .innerJoin(tierFeatures, eq(tierFeatures.tier, customers.tier))
-        .where(and(eq(users.customerId, who.customerId), eq(users.id, who.userId), eq(users.status, "active")));
-      return user && { user, policy: await securityPolicyOf(db, who.customerId) };
-    });
-    if (!found) throw new ProblemError(401, "unauthorized", "Unauthorized", "The user behind this grant is gone.");
     let codes: string[] = [];
-    const signInUser = {
-      user_id: who.userId,
-      customer_id: who.customerId,
-      role: found.user.role,
-      platform_role: found.user.platformRole,
-      tier: principal.tier,
-      rate_limit_per_minute: found.user.rateLimit,
-    };
-    const session = await startSession(c, signInUser, found.policy, {
+    const session = await finishEnrollment(c, principal, {
       summary: "Signed in after setting up an authenticator app",
       method: "totp",
-      data: { mfa: true, enrolled: true },
-      before: async (db, audit, emit) => {
+      store: async (db, audit, emit) => {
         codes = await confirmTotp(c, db, audit, emit, who, code);
-        // In the transaction: the grant is used up only if the session starts.
-        if (!(await useTokenOnce(c.var.db, "mfa_enrollment", enrollmentClaims(principal))))
-          throw new ProblemError(401, "unauthorized", "Unauthorized", "This enrolment token was already used.");
       },
     });
     return c.json({ recovery_codes: codes, ...(await answerSignIn(c, session)) }, 200);

@@ -8,7 +8,11 @@ import type { AppContext, AppEnv } from "../http/context.ts";
 import { text } from "../http/input.ts";
 import { notFound, ProblemError, problemResponses } from "../http/problem.ts";
 import { jsonContent, jsonResponse, secured } from "../http/routes.ts";
-import { readAs, writeAs } from "../http/transactions.ts";
+import { type Audit, readAs, writeAs } from "../http/transactions.ts";
+import type { Emit } from "../events/outbox.ts";
+import type { Database } from "../platform/database.ts";
+import { finishEnrollment } from "./enrollment-session.ts";
+import { answerSignIn, browserLoginResultSchema, loginResultSchema } from "./sign-in.ts";
 import { fromBase64, toBase64Url } from "../platform/encoding.ts";
 import {
   CHALLENGE_TTL_SECONDS,
@@ -62,50 +66,72 @@ const creationOptionsSchema = z
     description: "PublicKeyCredentialCreationOptionsJSON: pass it to navigator.credentials.create() (after parsing).",
   });
 
-const USER_ONLY = "Only a portal user session has passkeys; API keys and their tokens have none.";
+const USER_ONLY =
+  "Only a portal user session has passkeys (or, to register one, an MFA enrolment token); API keys and their tokens have none.";
 const userSessionOnly = (c: AppContext) => {
   const principal = c.var.principal;
-  if (principal.kind !== "user_session" || !principal.userId)
+  if ((principal.kind !== "user_session" && principal.kind !== "mfa_enrollment") || !principal.userId)
     throw new ProblemError(403, "user-session-required", "User session required", USER_ONLY);
   return { customerId: principal.customerId, userId: principal.userId };
 };
 
-const optionsRoute = secured("authenticated", {
-  method: "post",
-  path: "/v1/me/passkeys/options",
-  operationId: "createPasskeyRegistrationOptions",
-  tags: ["auth"],
-  summary: "Options to register a passkey (navigator.credentials.create)",
-  description:
-    `A discoverable credential with user verification, ES256 or RS256, no attestation. The challenge is valid ` +
-    `${CHALLENGE_TTL_SECONDS} s and once. ${USER_ONLY}`,
-  responses: { 200: jsonResponse(creationOptionsSchema, "Creation options"), ...problemResponses(401, 403) },
-});
+const optionsRoute = secured(
+  "authenticated",
+  {
+    method: "post",
+    path: "/v1/me/passkeys/options",
+    operationId: "createPasskeyRegistrationOptions",
+    tags: ["auth"],
+    summary: "Options to register a passkey (navigator.credentials.create)",
+    description:
+      `A discoverable credential with user verification, ES256 or RS256, no attestation. The challenge is valid ` +
+      `${CHALLENGE_TTL_SECONDS} s and once. ${USER_ONLY}`,
+    responses: { 200: jsonResponse(creationOptionsSchema, "Creation options"), ...problemResponses(401, 403) },
+  },
+  { enrollment: true },
+);
 
-const createRoute = secured("authenticated", {
-  method: "post",
-  path: "/v1/me/passkeys",
-  operationId: "createPasskey",
-  tags: ["auth"],
-  summary: "Register a passkey from the authenticator's response",
-  description:
-    "Verifies the response to the options (challenge, origin, RP ID, user verification, signature of a " +
-    "`none` attestation) and stores the credential. You are emailed. A failed check is a 422 on `body.response`.",
-  request: {
-    body: {
-      content: jsonContent(
-        z
-          .strictObject({
-            name: text({ min: 1, max: 100 }).optional().openapi({ example: "MacBook Touch ID" }),
-            response: registrationResponseSchema,
+const createRoute = secured(
+  "authenticated",
+  {
+    method: "post",
+    path: "/v1/me/passkeys",
+    operationId: "createPasskey",
+    tags: ["auth"],
+    summary: "Register a passkey from the authenticator's response",
+    description:
+      "Verifies the response to the options (challenge, origin, RP ID, user verification, signature of a " +
+      "`none` attestation) and stores the credential. You are emailed. A failed check is a 422 on `body.response`.",
+    request: {
+      body: {
+        content: jsonContent(
+          z
+            .strictObject({
+              name: text({ min: 1, max: 100 }).optional().openapi({ example: "MacBook Touch ID" }),
+              response: registrationResponseSchema,
+            })
+            .openapi("PasskeyRegistration"),
+        ),
+        required: true,
+      },
+    },
+    responses: {
+      201: jsonResponse(
+        passkeySchema
+          .extend({
+            session: z
+              .union([loginResultSchema, browserLoginResultSchema])
+              .optional()
+              .openapi({ description: "Registered with an MFA enrolment token: the session that enrolment opens" }),
           })
-          .openapi("PasskeyRegistration"),
+          .openapi("RegisteredPasskey"),
+        "The passkey",
       ),
-      required: true,
+      ...problemResponses(401, 403, 409, 422),
     },
   },
-  responses: { 201: jsonResponse(passkeySchema, "The passkey"), ...problemResponses(401, 403, 409, 422) },
-});
+  { enrollment: true },
+);
 
 const listRoute = secured("authenticated", {
   method: "get",
@@ -205,7 +231,7 @@ export const passkeyRoutes = new OpenAPIHono<AppEnv>()
     if (!verified.verified) throw passkeyRefused("failed verification");
     if (!(await useChallengeOnce(c.var.db, claims))) throw passkeyRefused("answers a challenge that was already used");
     const info = verified.registrationInfo;
-    const row = await writeAs(c, async (db, audit, emit) => {
+    const store = async (db: Database, audit: Audit, emit: Emit) => {
       const [user] = await db.select({ email: users.email }).from(users).where(eq(users.id, me.userId));
       const [created] = await db
         .insert(userPasskeys)
@@ -237,11 +263,26 @@ export const passkeyRoutes = new OpenAPIHono<AppEnv>()
         data: { device_type: created!.deviceType, backed_up: created!.backedUp, aaguid: info.aaguid },
       });
       return created!;
-    }).catch((error: unknown) => {
+    };
+    const duplicate = (error: unknown) => {
       if (isUniqueViolation(error))
         throw new ProblemError(409, "passkey-exists", "Passkey exists", "This credential is already registered.");
       throw error;
-    });
+    };
+    const principal = c.var.principal;
+    if (principal.kind === "mfa_enrollment") {
+      // A member enrolling: the passkey, the session and the used-up grant commit together.
+      let row: Awaited<ReturnType<typeof store>> | undefined;
+      const session = await finishEnrollment(c, principal, {
+        summary: "Signed in after registering a passkey",
+        method: "passkey",
+        store: async (db, audit, emit) => {
+          row = await store(db, audit, emit);
+        },
+      }).catch(duplicate);
+      return c.json({ ...present(row!), session: await answerSignIn(c, session) }, 201);
+    }
+    const row = await writeAs(c, store).catch(duplicate);
     return c.json(present(row), 201);
   })
   .openapi(listRoute, async (c) => {
