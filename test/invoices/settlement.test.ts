@@ -7,6 +7,7 @@ import { adminQuery } from "../helpers/billing.ts";
 import { asApiRole, asOwner } from "../helpers/database.ts";
 import { createUser, login, staffToken } from "../helpers/identity.ts";
 import { expectProblem, expectSameAsMissing, send, type Page, type Schemas } from "../helpers/http.ts";
+import { readPdf } from "../helpers/pdf.ts";
 import { call, createTenant, type TestTenant } from "../helpers/tenants.ts";
 
 type Invoice = Schemas["Invoice"];
@@ -349,6 +350,23 @@ describe("GET /v1/credit-notes", () => {
     expect(html).toContain("&lt;b&gt;Outage&lt;/b&gt; credit");
     expect(html).not.toContain("<b>Outage");
     await expectProblem(await call(`/v1/credit-notes/${note.id}.html`, { token: bob.key }), { status: 404 });
+  });
+
+  it("renders a credit note as a PDF that reads back with its number, seller and amounts; another tenant's is a 404", async () => {
+    const id = await openInvoice();
+    const note = await (await credit(id, { amount_cents: 123_456, reason: "Outage credit" })).json<
+      Schemas["IssuedCreditNote"]
+    >();
+    const response = await call(`/v1/credit-notes/${note.id}.pdf`, { token: alice.key });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("application/pdf");
+    expect(response.headers.get("content-disposition")).toContain(`${note.number}.pdf`);
+    const { text } = await readPdf(await response.arrayBuffer());
+    expect(text).toContain(`Credit note ${note.number}`);
+    expect(text).toContain("SecureBase Test Seller, LLC");
+    expect(text).toContain("-$1,234.56");
+    expect(text).toContain("Outage credit");
+    await expectProblem(await call(`/v1/credit-notes/${note.id}.pdf`, { token: bob.key }), { status: 404 });
   });
 
   it("needs invoices:read (a support user or a key without it gets 403)", async () => {

@@ -1,6 +1,9 @@
-// A credit note as a print-ready HTML page, in the invoice document's style (./documents.ts owns
-// the money formatting and escaping; this file only lays out a credit note).
-import { escapeHtml, formatCents } from "./documents.ts";
+// A credit note as a print-ready HTML page and as a PDF, in the invoice document's style
+// (./documents.ts owns the money formatting and escaping, ./pdf.ts the PDF writer; this file only
+// lays out a credit note).
+import { escapeHtml, formatCents, sellerLines } from "./documents.ts";
+import { type PdfDocumentModel, renderPdf } from "./pdf.ts";
+import type { SellerDetails } from "./seller.ts";
 import type { InvoiceRow } from "./invoices.ts";
 import type { CreditNoteRow } from "./settlement.ts";
 
@@ -10,12 +13,15 @@ export interface CreditNoteDocument {
   customer: { name: string; email: string };
 }
 
+/** The credited lines: the note's own, or one line with its reason for an amount-only note. */
+const creditedLines = (creditNote: CreditNoteRow) =>
+  creditNote.lines.length > 0
+    ? creditNote.lines.map((l) => ({ description: l.description, amountCents: l.amount_cents }))
+    : [{ description: creditNote.reason, amountCents: creditNote.amountCents }];
+
 export function creditNoteHtml({ creditNote, invoice, customer }: CreditNoteDocument): string {
   const e = escapeHtml;
-  const lines =
-    creditNote.lines.length > 0
-      ? creditNote.lines.map((l) => ({ description: l.description, amountCents: l.amount_cents }))
-      : [{ description: creditNote.reason, amountCents: creditNote.amountCents }];
+  const lines = creditedLines(creditNote);
   const rows = lines
     .map((l) => `<tr><td>${e(l.description)}</td><td class="n">${e(formatCents(-l.amountCents))}</td></tr>`)
     .join("\n");
@@ -48,4 +54,44 @@ ${rows}
 </table>
 </body></html>
 `;
+}
+
+/** The same content as the HTML page, with the seller, as a PDF (renderPdf). */
+export function creditNotePdf(
+  { creditNote, invoice, customer }: CreditNoteDocument,
+  seller: SellerDetails,
+): Uint8Array {
+  const issued = new Date(creditNote.createdAt).toISOString().slice(0, 10);
+  const model: PdfDocumentModel = {
+    title: `Credit note ${creditNote.number}`,
+    footer: `${seller.legalName} · Credit note ${creditNote.number}`,
+    blocks: [
+      { kind: "text", lines: [`Credit note ${creditNote.number}`], font: "bold", size: 18 },
+      { kind: "text", lines: [`Credits invoice ${invoice.number}`] },
+      { kind: "space", height: 10 },
+      {
+        kind: "columns",
+        columns: [
+          { title: "From", lines: sellerLines(seller) },
+          { title: "Credited to", lines: [customer.name, customer.email] },
+          { title: "Credit note", lines: [`Issued: ${issued}`, `Reason: ${creditNote.reason}`] },
+        ],
+      },
+      { kind: "space", height: 14 },
+      {
+        kind: "table",
+        columns: [
+          { header: "Description", width: 75 },
+          { header: "Amount", width: 25, align: "right" },
+        ],
+        rows: creditedLines(creditNote).map((l) => [l.description, formatCents(-l.amountCents)]),
+        footer: [
+          [`Total credited (${invoice.currency.toUpperCase()})`, formatCents(-creditNote.amountCents)],
+          [`Applied to invoice ${invoice.number}`, formatCents(creditNote.appliedCents)],
+          ["Kept as credit for your next invoice", formatCents(creditNote.toBalanceCents)],
+        ],
+      },
+    ],
+  };
+  return renderPdf(model);
 }

@@ -4,7 +4,8 @@ import { every } from "hono/combine";
 import type { AppEnv } from "../http/context.ts";
 import { idParam, pageOf, pageSchema, paginationQuerySchema } from "../http/pagination.ts";
 import { notFound, ProblemError, problemResponses } from "../http/problem.ts";
-import { creditNoteHtml } from "./credit-note-document.ts";
+import { creditNoteHtml, creditNotePdf } from "./credit-note-document.ts";
+import { sellerDetails } from "./seller.ts";
 import { billedCustomer } from "./invoices.ts";
 import { jsonResponse, secured } from "../http/routes.ts";
 import { readAs } from "../http/transactions.ts";
@@ -57,38 +58,70 @@ const documentRoute = secured("invoices:read", {
 
 export const creditNoteRoutes = new OpenAPIHono<AppEnv>();
 
-// A suffix after a path parameter is routed by pattern (as GET /v1/invoices/{id}.html is).
-const { middleware: documentMiddleware, ...documentOperation } = documentRoute;
-creditNoteRoutes.openAPIRegistry.registerPath(documentOperation);
-creditNoteRoutes.get("/v1/credit-notes/:id{[^/]+\\.html}", every(...documentMiddleware), async (c) => {
-  const parsed = idParam.safeParse({ id: (c.req.param("id") ?? "").slice(0, -".html".length) });
-  if (!parsed.success) {
-    throw new ProblemError(
-      400,
-      "validation-error",
-      "Validation failed",
-      "param.id must be a credit note id (a UUID).",
-      {
-        errors: [{ field: "param.id", code: "invalid_format", message: "Invalid UUID" }],
-      },
-    );
-  }
-  const { id } = parsed.data;
-  const { customerId } = c.var.principal;
-  const document = await readAs(c, async (db) => {
-    const creditNote = await getCreditNote(db, customerId, id);
-    const invoice = creditNote && (await invoiceById(db, creditNote.invoiceId));
-    const customer = invoice && (await billedCustomer(db, customerId));
-    return creditNote && invoice && customer ? { creditNote, invoice, customer } : undefined;
-  });
-  if (!document) throw notFound("credit note", id);
-  return c.body(creditNoteHtml(document), 200, {
-    "content-type": "text/html; charset=utf-8",
-    "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-    "x-content-type-options": "nosniff",
-    "cache-control": "private, no-store",
-  });
+const pdfRoute = secured("invoices:read", {
+  method: "get",
+  path: "/v1/credit-notes/{id}.pdf",
+  operationId: "getCreditNotePdf",
+  tags: ["invoices"],
+  summary: "The credit note as a PDF",
+  description:
+    "The same content as the HTML document, with the seller, as a PDF in the standard Helvetica fonts, " +
+    "downloaded as `<number>.pdf`.",
+  request: { params: idParam },
+  responses: {
+    200: {
+      description: "The credit note as a PDF",
+      content: { "application/pdf": { schema: z.string().openapi({ format: "binary" }) } },
+    },
+    ...problemResponses(400, 401, 403, 404, 429),
+  },
 });
+
+const documentHeaders = {
+  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "cache-control": "private, no-store",
+};
+
+// A suffix after a path parameter is routed by pattern (as GET /v1/invoices/{id}.html is).
+for (const [route, suffix] of [
+  [documentRoute, ".html"],
+  [pdfRoute, ".pdf"],
+] as const) {
+  const { middleware, ...operation } = route;
+  creditNoteRoutes.openAPIRegistry.registerPath(operation);
+  creditNoteRoutes.get(`/v1/credit-notes/:id{[^/]+\\${suffix}}`, every(...middleware), async (c) => {
+    const parsed = idParam.safeParse({ id: (c.req.param("id") ?? "").slice(0, -suffix.length) });
+    if (!parsed.success) {
+      throw new ProblemError(
+        400,
+        "validation-error",
+        "Validation failed",
+        "param.id must be a credit note id (a UUID).",
+        {
+          errors: [{ field: "param.id", code: "invalid_format", message: "Invalid UUID" }],
+        },
+      );
+    }
+    const { id } = parsed.data;
+    const { customerId } = c.var.principal;
+    const document = await readAs(c, async (db) => {
+      const creditNote = await getCreditNote(db, customerId, id);
+      const invoice = creditNote && (await invoiceById(db, creditNote.invoiceId));
+      const customer = invoice && (await billedCustomer(db, customerId));
+      return creditNote && invoice && customer ? { creditNote, invoice, customer } : undefined;
+    });
+    if (!document) throw notFound("credit note", id);
+    if (suffix === ".html")
+      return c.body(creditNoteHtml(document), 200, { "content-type": "text/html; charset=utf-8", ...documentHeaders });
+    const bytes = creditNotePdf(document, sellerDetails(c.env));
+    return c.body(bytes.buffer as ArrayBuffer, 200, {
+      "content-type": "application/pdf",
+      "content-disposition": `attachment; filename="${document.creditNote.number.replace(/[^A-Za-z0-9._-]/g, "_")}.pdf"`,
+      ...documentHeaders,
+    });
+  });
+}
 
 creditNoteRoutes
   .openapi(listRoute, async (c) => {
