@@ -7,10 +7,7 @@ import type { AppContext } from "../http/context.ts";
 import type { Database } from "../platform/database.ts";
 import { rolePermissions } from "./permissions.ts";
 import type { Principal } from "./principal.ts";
-import { issueSessionToken, USER_SESSION_IDLE_SECONDS, USER_SESSION_TTL_SECONDS } from "./session-token.ts";
-
-/** When a session started now ends. */
-export const sessionExpiry = (now = Date.now()) => new Date(now + USER_SESSION_TTL_SECONDS * 1000);
+import { issueSessionToken, USER_SESSION_IDLE_SECONDS } from "./session-token.ts";
 
 /** Inserts the session row for this request's client; returns its id. */
 export async function insertUserSession(

@@ -1,10 +1,10 @@
 // The customer's credit notes (docs/billing.md, "Settlement"): the same permission as invoices.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { every } from "hono/combine";
 import type { AppEnv } from "../http/context.ts";
 import { idParam, pageOf, pageSchema, paginationQuerySchema } from "../http/pagination.ts";
-import { notFound, ProblemError, problemResponses } from "../http/problem.ts";
+import { notFound, problemResponses } from "../http/problem.ts";
 import { creditNoteHtml, creditNotePdf } from "./credit-note-document.ts";
+import { routeDocuments } from "./document-routes.ts";
 import { sellerDetails } from "./seller.ts";
 import { billedCustomer } from "./invoices.ts";
 import { jsonResponse, secured } from "../http/routes.ts";
@@ -77,51 +77,27 @@ const pdfRoute = secured("invoices:read", {
   },
 });
 
-const documentHeaders = {
-  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-  "x-content-type-options": "nosniff",
-  "cache-control": "private, no-store",
-};
-
-// A suffix after a path parameter is routed by pattern (as GET /v1/invoices/{id}.html is).
-for (const [route, suffix] of [
-  [documentRoute, ".html"],
-  [pdfRoute, ".pdf"],
-] as const) {
-  const { middleware, ...operation } = route;
-  creditNoteRoutes.openAPIRegistry.registerPath(operation);
-  creditNoteRoutes.get(`/v1/credit-notes/:id{[^/]+\\${suffix}}`, every(...middleware), async (c) => {
-    const parsed = idParam.safeParse({ id: (c.req.param("id") ?? "").slice(0, -suffix.length) });
-    if (!parsed.success) {
-      throw new ProblemError(
-        400,
-        "validation-error",
-        "Validation failed",
-        "param.id must be a credit note id (a UUID).",
-        {
-          errors: [{ field: "param.id", code: "invalid_format", message: "Invalid UUID" }],
-        },
-      );
-    }
-    const { id } = parsed.data;
-    const { customerId } = c.var.principal;
+routeDocuments(
+  creditNoteRoutes,
+  "/v1/credit-notes",
+  "a credit note",
+  { html: documentRoute, pdf: pdfRoute },
+  async (c, id) => {
+    const customerId = c.var.principal.customerId;
     const document = await readAs(c, async (db) => {
       const creditNote = await getCreditNote(db, customerId, id);
       const invoice = creditNote && (await invoiceById(db, creditNote.invoiceId));
       const customer = invoice && (await billedCustomer(db, customerId));
       return creditNote && invoice && customer ? { creditNote, invoice, customer } : undefined;
     });
-    if (!document) throw notFound("credit note", id);
-    if (suffix === ".html")
-      return c.body(creditNoteHtml(document), 200, { "content-type": "text/html; charset=utf-8", ...documentHeaders });
-    const bytes = creditNotePdf(document, sellerDetails(c.env));
-    return c.body(bytes.buffer as ArrayBuffer, 200, {
-      "content-type": "application/pdf",
-      "content-disposition": `attachment; filename="${document.creditNote.number.replace(/[^A-Za-z0-9._-]/g, "_")}.pdf"`,
-      ...documentHeaders,
-    });
-  });
-}
+    if (!document) return undefined;
+    return {
+      number: document.creditNote.number,
+      html: () => creditNoteHtml(document),
+      pdf: () => creditNotePdf(document, sellerDetails(c.env)),
+    };
+  },
+);
 
 creditNoteRoutes
   .openapi(listRoute, async (c) => {

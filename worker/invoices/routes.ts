@@ -1,11 +1,11 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { every } from "hono/combine";
 import type { AppEnv } from "../http/context.ts";
 import { secured } from "../http/routes.ts";
 import { readAs } from "../http/transactions.ts";
 import { idParam, pageSchema, paginationQuerySchema, pageOf } from "../http/pagination.ts";
-import { notFound, ProblemError, problemResponses } from "../http/problem.ts";
+import { notFound, problemResponses } from "../http/problem.ts";
 import { invoiceStatuses } from "../../db/schema.ts";
+import { documentHeaders, routeDocuments } from "./document-routes.ts";
 import { invoiceHtml, invoicesCsv } from "./documents.ts";
 import { invoicePdf } from "./pdf-invoice.ts";
 import { sellerDetails } from "./seller.ts";
@@ -202,47 +202,14 @@ const csvRoute = secured("invoices:read", {
   },
 });
 
-/** Headers for documents built from stored strings: no scripts, no sniffing, never cached by proxies. */
-const documentHeaders = {
-  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-  "x-content-type-options": "nosniff",
-  "cache-control": "private, no-store",
-};
-
 export const invoiceRoutes = new OpenAPIHono<AppEnv>();
 
-// Hono cannot route a suffix after a path parameter ("/:id.html" would name the parameter
-// "id.html"), so the document routes are declared for OpenAPI and routed with a pattern, before
-// the JSON route that would otherwise take "<id>.html" as its id.
-for (const [route, suffix] of [
-  [documentRoute, ".html"],
-  [pdfRoute, ".pdf"],
-] as const) {
-  const { middleware, ...operation } = route;
-  invoiceRoutes.openAPIRegistry.registerPath(operation);
-  invoiceRoutes.get(`/v1/invoices/:id{[^/]+\\${suffix}}`, every(...middleware), async (c) => {
-    const parsed = idParam.safeParse({ id: (c.req.param("id") ?? "").slice(0, -suffix.length) });
-    if (!parsed.success) {
-      throw new ProblemError(400, "validation-error", "Validation failed", "param.id must be an invoice id (a UUID).", {
-        errors: [{ field: "param.id", code: "invalid_format", message: "Invalid UUID" }],
-      });
-    }
-    const { id } = parsed.data;
-    const { customerId } = c.var.principal;
-    const found = await readAs(c, (db) => invoiceForDocument(db, customerId, id));
-    if (!found) throw notFound("invoice", id);
-    const document = { ...found, seller: sellerDetails(c.env) };
-    if (suffix === ".html") {
-      return c.body(invoiceHtml(document), 200, { "content-type": "text/html; charset=utf-8", ...documentHeaders });
-    }
-    const bytes = invoicePdf(document);
-    return c.body(bytes.buffer as ArrayBuffer, 200, {
-      "content-type": "application/pdf",
-      "content-disposition": `attachment; filename="${found.invoice.number.replace(/[^A-Za-z0-9._-]/g, "_")}.pdf"`,
-      ...documentHeaders,
-    });
-  });
-}
+routeDocuments(invoiceRoutes, "/v1/invoices", "an invoice", { html: documentRoute, pdf: pdfRoute }, async (c, id) => {
+  const found = await readAs(c, (db) => invoiceForDocument(db, c.var.principal.customerId, id));
+  if (!found) return undefined;
+  const document = { ...found, seller: sellerDetails(c.env) };
+  return { number: found.invoice.number, html: () => invoiceHtml(document), pdf: () => invoicePdf(document) };
+});
 
 invoiceRoutes
   .openapi(csvRoute, async (c) => {
