@@ -26,7 +26,7 @@ async function enrolWith(grant: string) {
   const started = await send("POST", "/v1/me/mfa/totp", grant);
   expect(started.status).toBe(201);
   const app = new Authenticator((await started.json<{ secret: string }>()).secret);
-  const confirmed = await send("POST", "/v1/me/mfa/totp/confirm", grant, { code: app.next() });
+  const confirmed = await send("POST", "/v1/me/mfa/totp/confirm", grant, { code: await app.next() });
   expect(confirmed.status, await confirmed.clone().text()).toBe(200);
   return { app, body: await confirmed.json<Record<string, unknown>>() };
 }
@@ -76,13 +76,13 @@ describe("login where the policy requires MFA", () => {
     expect(me.status).toBe(200);
     expect((await me.json<{ type: string }>()).type).toBe("user_session");
     // Used up: it confirms nothing more.
-    await expectProblem(await send("POST", "/v1/me/mfa/totp/confirm", grant, { code: app.next() }), {
+    await expectProblem(await send("POST", "/v1/me/mfa/totp/confirm", grant, { code: await app.next() }), {
       status: 422,
     });
     // The next login is a second-factor challenge.
     const { body: next } = await loginAttempt(user.email, user.password);
     expect(next).toMatchObject({ mfa_required: true, methods: ["totp", "recovery_code"] });
-    expect((await mfaLogin({ mfa_token: next.mfa_token, code: app.next() })).status).toBe(200);
+    expect((await mfaLogin({ mfa_token: next.mfa_token, code: await app.next() })).status).toBe(200);
   });
 
   it("a wrong code at confirmation is a 422 and the grant still works", async () => {
@@ -93,7 +93,7 @@ describe("login where the policy requires MFA", () => {
       status: 422,
       field: "body.code",
     });
-    expect((await send("POST", "/v1/me/mfa/totp/confirm", grant, { code: app.next() })).status).toBe(200);
+    expect((await send("POST", "/v1/me/mfa/totp/confirm", grant, { code: await app.next() })).status).toBe(200);
   });
 });
 

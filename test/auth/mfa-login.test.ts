@@ -49,7 +49,7 @@ describe("POST /v1/auth/login with a second factor", () => {
 describe("POST /v1/auth/login/mfa", () => {
   it("turns the mfa_token and a code into a session, audited with the method", async () => {
     const { user, app } = await enrolledUser();
-    const response = await mfaLogin({ mfa_token: await challenge(user), code: app.next() });
+    const response = await mfaLogin({ mfa_token: await challenge(user), code: await app.next() });
     expect(response.status).toBe(200);
     const body = await response.json<{ session_token: string; session_id: string; device_token: string }>();
     expect(body).toMatchObject({ user_id: user.id, customer_id: tenant.customerId, token_type: "Bearer" });
@@ -67,13 +67,16 @@ describe("POST /v1/auth/login/mfa", () => {
   it("refuses a second use of the mfa_token, even with a fresh code", async () => {
     const { user, app } = await enrolledUser();
     const token = await challenge(user);
-    expect((await mfaLogin({ mfa_token: token, code: app.next() })).status).toBe(200);
-    await expectProblem(await mfaLogin({ mfa_token: token, code: app.next() }), { status: 401, type: "mfa-failed" });
+    expect((await mfaLogin({ mfa_token: token, code: await app.next() })).status).toBe(200);
+    await expectProblem(await mfaLogin({ mfa_token: token, code: await app.next() }), {
+      status: 401,
+      type: "mfa-failed",
+    });
   });
 
   it("refuses a replayed code with a new mfa_token", async () => {
     const { user, app } = await enrolledUser();
-    const code = app.next();
+    const code = await app.next();
     expect((await mfaLogin({ mfa_token: await challenge(user), code })).status).toBe(200);
     await expectProblem(await mfaLogin({ mfa_token: await challenge(user), code }), { status: 401 });
   });
@@ -83,9 +86,12 @@ describe("POST /v1/auth/login/mfa", () => {
     const token = await challenge(user);
     for (let i = 0; i < 5; i++)
       await expectProblem(await mfaLogin({ mfa_token: token, code: "000000" }), { status: 401, type: "mfa-failed" });
-    await expectProblem(await mfaLogin({ mfa_token: token, code: app.next() }), { status: 401, type: "mfa-failed" });
+    await expectProblem(await mfaLogin({ mfa_token: token, code: await app.next() }), {
+      status: 401,
+      type: "mfa-failed",
+    });
     // A new login gets a new token that works.
-    expect((await mfaLogin({ mfa_token: await challenge(user), code: app.next() })).status).toBe(200);
+    expect((await mfaLogin({ mfa_token: await challenge(user), code: await app.next() })).status).toBe(200);
   });
 
   it("refuses an expired or forged mfa_token", async () => {
@@ -98,7 +104,7 @@ describe("POST /v1/auth/login/mfa", () => {
       300,
       Date.now() - 301_000,
     );
-    await expectProblem(await mfaLogin({ mfa_token: expired.token, code: app.next() }), { status: 401 });
+    await expectProblem(await mfaLogin({ mfa_token: expired.token, code: await app.next() }), { status: 401 });
     const enrolment = await issuePurposeToken(
       env.SESSION_SIGNING_KEYS,
       "mfa_enrollment",
@@ -106,7 +112,7 @@ describe("POST /v1/auth/login/mfa", () => {
       { cid: tenant.customerId, role: "billing" },
       300,
     );
-    await expectProblem(await mfaLogin({ mfa_token: enrolment.token, code: app.next() }), { status: 401 });
+    await expectProblem(await mfaLogin({ mfa_token: enrolment.token, code: await app.next() }), { status: 401 });
     await expectProblem(await mfaLogin({ mfa_token: "not-a-token", code: "123456" }), { status: 401 });
   });
 

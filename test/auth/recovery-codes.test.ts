@@ -81,7 +81,7 @@ describe("recovery codes at login", () => {
     const user = await createUser(tenant.customerId, { role: "viewer" });
     const session = await login(user.email, user.password);
     const { app, recoveryCodes } = await enrolTotp(session);
-    expect((await send("DELETE", "/v1/me/mfa/totp", session, { code: app.next() })).status).toBe(204);
+    expect((await send("DELETE", "/v1/me/mfa/totp", session, { code: await app.next() })).status).toBe(204);
     // No factor left: a password login is a session again.
     const { status, body } = await loginAttempt(user.email, user.password);
     expect(status).toBe(200);

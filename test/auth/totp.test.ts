@@ -135,19 +135,19 @@ describe("DELETE /v1/me/mfa/totp", () => {
     const { token } = await userToken(tenant.customerId, "developer");
     const { secret } = await (await send("POST", "/v1/me/mfa/totp", token)).json<{ secret: string }>();
     const app = new Authenticator(secret);
-    const code = app.next();
+    const code = await app.next();
     expect((await send("POST", "/v1/me/mfa/totp/confirm", token, { code })).status).toBe(200);
     await expectProblem(await send("DELETE", "/v1/me/mfa/totp", token, { code }), {
       status: 422,
       field: "body.code",
     });
-    expect((await send("DELETE", "/v1/me/mfa/totp", token, { code: app.next() })).status).toBe(204);
+    expect((await send("DELETE", "/v1/me/mfa/totp", token, { code: await app.next() })).status).toBe(204);
   });
 
   it("removes the app and the recovery codes with a code, audited and emailed", async () => {
     const { user, token } = await userToken(tenant.customerId, "developer");
     const { app } = await enrolTotp(token);
-    expect((await send("DELETE", "/v1/me/mfa/totp", token, { code: app.next() })).status).toBe(204);
+    expect((await send("DELETE", "/v1/me/mfa/totp", token, { code: await app.next() })).status).toBe(204);
     const left = await owner(
       tenant.customerId,
       "SELECT 1 FROM user_totp WHERE user_id = $1 UNION ALL SELECT 1 FROM user_recovery_codes WHERE user_id = $1",

@@ -11,19 +11,28 @@ const totp = (secret: string) =>
 export const codeAt = (secret: string, offset = 0) =>
   totp(secret).generate({ timestamp: Date.now() + offset * 30_000 });
 
+const PERIOD_MS = 30_000;
+const stepNow = () => Math.floor(Date.now() / PERIOD_MS);
+
 /**
- * An authenticator app that hands out codes for successive time steps, starting one step back
- * (the server accepts ±1 step and each step once), so a test can use three codes in a row
- * without waiting for the clock.
+ * An authenticator app that hands out codes for successive time steps (the server accepts its
+ * own step ±1, and each step once), so a test can use several codes without waiting for the clock.
+ * Each code is picked when asked for: one step back only early in a step (the request then has
+ * ≥ 10 s to arrive before that step ages out of the window), else the current step; a code two
+ * or more steps ahead waits for the clock instead of being refused.
  */
 export class Authenticator {
   readonly secret: string;
-  #step = Math.floor(Date.now() / 30_000) - 1;
+  #last = Number.NEGATIVE_INFINITY;
   constructor(secret: string) {
     this.secret = secret;
   }
-  next(): string {
-    return totp(this.secret).generate({ timestamp: this.#step++ * 30_000 + 1000 });
+  async next(): Promise<string> {
+    const early = Date.now() % PERIOD_MS < 20_000;
+    const step = Math.max(this.#last + 1, stepNow() - (early ? 1 : 0));
+    while (step > stepNow() + 1) await new Promise((r) => setTimeout(r, PERIOD_MS - (Date.now() % PERIOD_MS) + 50));
+    this.#last = step;
+    return totp(this.secret).generate({ timestamp: step * PERIOD_MS + 1000 });
   }
 }
 
@@ -51,7 +60,7 @@ export async function enrolTotp(token: string): Promise<{ app: Authenticator; re
   expect(started.status, await started.clone().text()).toBe(201);
   const { secret } = await started.json<{ secret: string }>();
   const app = new Authenticator(secret);
-  const confirmed = await send("POST", "/v1/me/mfa/totp/confirm", token, { code: app.next() });
+  const confirmed = await send("POST", "/v1/me/mfa/totp/confirm", token, { code: await app.next() });
   expect(confirmed.status, await confirmed.clone().text()).toBe(200);
   const { recovery_codes } = await confirmed.json<{ recovery_codes: string[] }>();
   return { app, recoveryCodes: recovery_codes };
