@@ -68,6 +68,10 @@ export interface Env {
   AUTH_CACHE: KVNamespace;
   EVENTS: Queue<QueueMessage>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  /** Customer records outside Postgres, one bucket per data jurisdiction (worker/platform/records-store.ts). */
+  RECORDS_US: R2Bucket;
+  RECORDS_EU: R2Bucket;
+  RECORDS_FEDRAMP: R2Bucket;
   /** Static assets (public/): Swagger UI for /docs. */
   ASSETS: Fetcher;
 }
