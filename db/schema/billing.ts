@@ -160,3 +160,12 @@ export const billingRuns = pgTable("billing_runs", {
   customersFailed: integer("customers_failed").notNull().default(0),
   errors: jsonb("errors").notNull().default([]).$type<{ customer_id: string; sqlstate: string; error: string }[]>(),
 });
+
+/** Every change of a customer's tier and when it took effect (0170; docs/billing.md, "Proration"). */
+export const customerTierChanges = pgTable("customer_tier_changes", {
+  id: id(),
+  customerId: uuid("customer_id").notNull(),
+  fromTier: text("from_tier").notNull(),
+  toTier: text("to_tier").notNull(),
+  effectiveAt: timestamp("effective_at", { withTimezone: true }).notNull().defaultNow(),
+});

@@ -128,5 +128,10 @@ export async function populateEveryTable(client: FixtureClient, customerId: stri
       [c, invoice.id, `SB-CN-E-${tag}`],
     );
     await one("INSERT INTO customer_credit_balances (customer_id, balance_cents) VALUES ($1, 0)", [c]);
+    // Proration (0170): one tier change in the history.
+    await one(
+      "INSERT INTO customer_tier_changes (customer_id, from_tier, to_tier) VALUES ($1, 'standard', 'fintech')",
+      [c],
+    );
   });
 }

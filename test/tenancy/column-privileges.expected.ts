@@ -593,6 +593,10 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
       INSERT: ["customer_id", "balance_cents", "updated_at"],
       UPDATE: ["customer_id", "balance_cents", "updated_at"],
     },
+    // the tier history, written only by app.record_tier_change (0170)
+    customer_tier_changes: {
+      INSERT: ["id", "customer_id", "from_tier", "to_tier", "effective_at"],
+    },
     email_messages: {
       INSERT: [
         "id",
