@@ -2,7 +2,7 @@
 // For each size (default 1,000 / 10,000 / 100,000 customers, BENCH_BILLING_SIZES to change) it
 // generates customers across the four tiers and a month of realistic usage set-based in SQL
 // (one log-storage event and a NAT event every third day per customer, rolled up into
-// usage_daily/usage_monthly the way ingest does), then times the real billing run
+// usage_daily/usage_monthly the way ingest does; 10 % of them change tier mid-month), then times the real billing run
 // (worker/billing/runs.ts on the sb_jobs role, default batch size) and counts what it wrote.
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -59,8 +59,33 @@ export async function generate(admin: pg.Client, size: number, month: string): P
      ON CONFLICT (customer_id, metric, month) DO UPDATE SET quantity = excluded.quantity, events = excluded.events`,
     [month],
   );
+  await changeTiers(admin, tag, month);
   await admin.query("ANALYZE");
   return rowCount ?? 0;
+}
+
+/**
+ * Mid-month tier changes (docs/billing.md, "Proration"): every 10th customer moves one tier up on
+ * the 15th, and every 30th moves once more on the 25th, so their invoices carry two or three
+ * prorated base-fee lines. The changes go through the real trigger, then are dated into the month.
+ */
+async function changeTiers(admin: pg.Client, tag: string, month: string): Promise<void> {
+  const next = `(ARRAY['fintech', 'healthcare', 'gov_federal', 'standard'])[array_position(ARRAY['standard', 'fintech', 'healthcare', 'gov_federal'], tier)]`;
+  for (const [every, day] of [
+    [10, 14],
+    [30, 24],
+  ] as const) {
+    await admin.query(
+      `UPDATE customers SET tier = ${next}
+       WHERE email LIKE 'bench-' || $1 || '-%' AND substring(email FROM '-([0-9]+)@')::int % $2 = 0`,
+      [tag, every],
+    );
+    await admin.query(
+      `UPDATE customer_tier_changes t SET effective_at = $2::date + make_interval(days => $3, hours => 10)
+       FROM customers c WHERE c.id = t.customer_id AND c.email LIKE 'bench-' || $1 || '-%' AND t.effective_at > $2::date + interval '1 month'`,
+      [tag, month, day],
+    );
+  }
 }
 
 const count = async (admin: pg.Client, sql: string, values: unknown[]) =>
@@ -152,6 +177,7 @@ ${table.join("\n")}
 
 Ratio 100k / 10k wall time: ${ratio} (10× the customers; ≤ 11 means linear).
 Rows written = invoices + line items + one \`invoice.created\` outbox event and one audit event per invoice.
+10 % of the customers change tier on the 15th and 3.3 % again on the 25th (prorated base-fee lines).
 `;
 }
 
