@@ -8,7 +8,9 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { asCustomer } from "../../dev/fixtures.ts";
 import worker from "../../worker/index.ts";
+import { schedule } from "../../cron/schedule.ts";
 import { runJob } from "../../worker/jobs/job-runs.ts";
+import { cronIntervalSeconds } from "../../worker/operations/rules.ts";
 import { requestCounter } from "../../worker/platform/request-count.ts";
 import { newSigningSecret } from "../../worker/webhooks/signing.ts";
 import { asOwner } from "../helpers/database.ts";
@@ -211,6 +213,71 @@ describe("the 5xx error-rate rule", () => {
     await counter.bump(Date.now(), 2000, 0);
     await evaluate();
     expect((await incidents("all")).find((i) => i.id === open!.id)?.state).toBe("resolved");
+  });
+});
+
+describe("the schedule, billing and SLA rules", () => {
+  it("knows each scheduled job's interval from its cron expression", () => {
+    expect(Object.keys(schedule).map((cron) => [cron, cronIntervalSeconds(cron)])).toEqual(
+      expect.arrayContaining([
+        ["* * * * *", 60],
+        ["*/1 * * * *", 60],
+        ["*/5 * * * *", 300],
+        ["0 * * * *", 3600],
+        ["30 0 * * *", 86_400],
+        ["0 0 1 * *", 31 * 86_400],
+      ]),
+    );
+  });
+
+  it("raises cron_job_missed for a job not run within its interval plus grace, and resolves when it runs", async () => {
+    const runAt = (ago: string) =>
+      asOwner((client) =>
+        client.query(
+          `INSERT INTO job_runs (job, cron, status, started_at, finished_at) VALUES ('daily-cost', '30 0 * * *', 'succeeded', now() - interval '${ago}', now() - interval '${ago}')`,
+        ),
+      );
+    await runAt("3 days");
+    await evaluate();
+    const [missed] = (await incidents("open")).filter((i) => i.rule === "cron_job_missed" && i.key === "daily-cost");
+    expect(missed?.details).toMatchObject({ expected_every_seconds: 86_400 });
+    await runAt("1 minute");
+    await evaluate();
+    expect((await incidents("all")).find((i) => i.id === missed!.id)?.state).toBe("resolved");
+  });
+
+  it("raises billing_run_failed for a failed last billing run, and resolves after a successful one", async () => {
+    const run = (status: string) =>
+      asOwner((client) =>
+        client.query(
+          "INSERT INTO billing_runs (period_start, status, error, finished_at) VALUES (date_trunc('month', now())::date, $1, $2, now())",
+          [status, status === "failed" ? "rate card missing" : null],
+        ),
+      );
+    await run("failed");
+    await evaluate();
+    const [failed] = (await incidents("open")).filter((i) => i.rule === "billing_run_failed");
+    expect(failed?.summary).toContain("rate card missing");
+    await run("succeeded");
+    await evaluate();
+    expect((await incidents("all")).find((i) => i.id === failed!.id)?.state).toBe("resolved");
+  });
+
+  it("raises sla_breached for a breached ticket still open, so support really is alerted", async () => {
+    const customer = await supportTenant();
+    const ticket = await openTicket(customer.key, { subject: `Breached ${tag}` });
+    await asOwner((client) =>
+      asCustomer(client, customer.customerId, () =>
+        client.query(
+          "UPDATE support_tickets SET sla_breached_at = now(), first_response_breached_at = now() WHERE id = $1",
+          [ticket.id],
+        ),
+      ),
+    );
+    await evaluate();
+    const [breach] = (await incidents("open")).filter((i) => i.rule === "sla_breached" && i.key === ticket.id);
+    expect(breach?.details).toMatchObject({ ticket_id: ticket.id, customer_id: customer.customerId });
+    await eventually(async () => expect(await alertEmails("sla_breached", ticket.id, "alert")).toHaveLength(1));
   });
 });
 
