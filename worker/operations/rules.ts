@@ -197,7 +197,7 @@ async function billingRunFailed(db: Database): Promise<Finding[]> {
       SELECT id, period_start::text AS period_start, status, error FROM billing_runs
        WHERE NOT dry_run AND status <> 'running' ORDER BY started_at DESC LIMIT 1`),
   );
-  if (!row || row.status !== "failed") return [];
+  if (row?.status !== "failed") return [];
   return [
     {
       key: "billing",
