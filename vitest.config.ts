@@ -40,6 +40,7 @@ const ISOLATED: Record<string, string> = {
   "test/auth/principal-cache.test.ts": "exact connections and round trips",
   "test/auth/login.test.ts": "no connection made for a logged-out token",
   "test/health.test.ts": "no connection made by /health/live",
+  "test/operations/alerts.test.ts": "incidents and the request counter are platform-wide",
 };
 
 /**

@@ -780,6 +780,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alert incidents: open and recent, newest first
+         * @description SecureBase staff only. One incident per alert rule and key: opened when the rule's condition starts to hold, resolved when it clears (docs/operations.md, Alerts). Filter by `state`.
+         */
+        get: operations["listAlertIncidents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit-events": {
         parameters: {
             query?: never;
@@ -4118,6 +4138,58 @@ export interface components {
             last_finished_at: string | null;
             /** @example 1460 */
             seconds_since_last_start: number | null;
+        };
+        AlertIncidentList: {
+            /** @enum {string} */
+            object: "list";
+            data: components["schemas"]["AlertIncident"][];
+        };
+        AlertIncident: {
+            /** @enum {string} */
+            object: "alert_incident";
+            /**
+             * Format: uuid
+             * @example 01938f6e-8c2a-7d11-9b7e-2f4c1a0d9e55
+             */
+            id: string;
+            /**
+             * @example cron_job_failed
+             * @enum {string}
+             */
+            rule: "cron_job_failed" | "cron_job_missed" | "outbox_backlog" | "webhook_deliveries_dead" | "queue_dead_letters" | "error_rate_5xx" | "sla_breached" | "billing_run_failed";
+            /**
+             * @description What the rule found wrong (a job, a ticket id…)
+             * @example daily-cost
+             */
+            key: string;
+            /**
+             * @example open
+             * @enum {string}
+             */
+            state: "open" | "resolved";
+            /** @example Cron job daily-cost failed (run started 2026-11-23T00:30:00.000Z) */
+            summary: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T00:31:00.000Z
+             */
+            opened_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T00:45:00.000Z
+             */
+            last_seen_at: string;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            resolved_at: string | null;
+            /** @example docs/runbooks.md#alert-cron_job_failed */
+            runbook: string;
+            /** @description The rule's figures when last seen */
+            details: {
+                [key: string]: unknown;
+            };
         };
         AuditEventList: {
             data: components["schemas"]["AuditEvent"][];
@@ -8667,6 +8739,65 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PlatformStatus"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAlertIncidents: {
+        parameters: {
+            query?: {
+                state?: "open" | "resolved" | "all";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Incidents, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertIncidentList"];
                 };
             };
             /** @description The request is malformed or a parameter is invalid */

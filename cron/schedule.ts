@@ -14,6 +14,8 @@ export const schedule = {
   "30 0 * * *": { job: "daily-cost", does: "refits cost forecasts, checks budgets" },
   "*/5 * * * *": { job: "support-sla-sweep", does: "records SLA breaches" },
   "30 3 * * *": { job: "support-daily-purge", does: "purges tickets closed past retention" },
+  // Every minute too, as its own expression beside the events sweep's (one job per expression).
+  "*/1 * * * *": { job: "alerts", does: "evaluates the alert rules, notifies on-call staff of changes" },
 } as const;
 
 export type CronExpression = keyof typeof schedule;

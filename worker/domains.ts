@@ -65,6 +65,11 @@ export const domains: readonly Domain[] = [
     routes: () => import("./admin/status.ts").then((m) => m.statusRoutes),
   },
   {
+    name: "alerts",
+    prefixes: ["/v1/admin/alerts"],
+    routes: () => import("./operations/routes.ts").then((m) => m.alertRoutes),
+  },
+  {
     name: "audit",
     prefixes: ["/v1/audit-events", "/v1/activity"],
     routes: () => import("./audit/routes.ts").then((m) => m.auditRoutes),

@@ -1,6 +1,7 @@
 // Bindings and variables of the Worker (wrangler.toml [vars], secrets, KV, Queues).
 import type { QueueMessage } from "./events/messages.ts";
 import type { RateLimiter } from "./platform/rate-limit-counter.ts";
+import type { RequestCounter } from "./platform/request-counter.ts";
 
 export interface Env {
   /** Postgres URL of the request role (sb_api): not owner, NOBYPASSRLS. */
@@ -68,6 +69,12 @@ export interface Env {
   AUTH_CACHE: KVNamespace;
   EVENTS: Queue<QueueMessage>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  /** Requests and 5xx per minute for the error-rate alert (worker/platform/request-counter.ts). */
+  REQUEST_COUNTER: DurableObjectNamespace<RequestCounter>;
+  /** Operations webhook for alerts (docs/operations.md, "Alerts"); unset: email and in-app only. */
+  OPS_WEBHOOK_URL?: string;
+  /** Its Standard Webhooks signing secret (`whsec_…`). */
+  OPS_WEBHOOK_SECRET?: string;
   /** Customer records outside Postgres, one bucket per data jurisdiction (worker/platform/records-store.ts). */
   RECORDS_US: R2Bucket;
   RECORDS_EU: R2Bucket;

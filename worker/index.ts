@@ -11,6 +11,7 @@ import type { Env } from "./env.ts";
 import type { QueueMessage } from "./events/messages.ts";
 
 export { RateLimiter } from "./platform/rate-limit-counter.ts";
+export { RequestCounter } from "./platform/request-counter.ts";
 
 type Fetch = (request: Request, env: Env, ctx: ExecutionContext) => Promise<Response>;
 let edgeApp: Promise<Fetch> | undefined;
@@ -21,6 +22,11 @@ export default {
     return (await edgeApp)(request, env, ctx);
   },
   async queue(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
+    // The events queue's dead-letter queue (wrangler.toml `<queue>-dlq`): record, then ack.
+    if (batch.queue.endsWith("-dlq")) {
+      const { consumeDeadLetters } = await import("../queues/dead-letters.ts");
+      return consumeDeadLetters(batch, env);
+    }
     const { consumeEvents } = await import("../queues/events.ts");
     await consumeEvents(batch, env);
   },

@@ -39,7 +39,9 @@ const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 // keep it off the startup path of requests that do not reach them.
 // Then 1,267 KiB measured after the MFA merge (TOTP, security policy, sign-in step: our own code,
 // otpauth ~8 KiB): budget 1,280 KiB.
-export const BUNDLE_BUDGET_KIB = 1280;
+// Then +7 KiB with alerts (issue 26: rules, incidents, the ops webhook, the request counter's
+// Durable Object; our own code): 1,287 KiB, budget 1,296 KiB.
+export const BUNDLE_BUDGET_KIB = 1296;
 
 const run = promisify(execFile);
 

@@ -44,12 +44,17 @@ describe.each(deployedEnvironments)("[env.%s]", (name) => {
   it("has its own KV namespace, Durable Object binding and queues with a dead-letter queue", () => {
     expect(env.kv_namespaces?.map((kv) => kv.binding)).toEqual(["AUTH_CACHE"]);
     expect(env.kv_namespaces![0]!.id).not.toBe(config.kv_namespaces![0]!.id);
-    expect(env.durable_objects?.bindings).toEqual([{ name: "RATE_LIMITER", class_name: "RateLimiter" }]);
+    expect(env.durable_objects?.bindings).toEqual([
+      { name: "RATE_LIMITER", class_name: "RateLimiter" },
+      { name: "REQUEST_COUNTER", class_name: "RequestCounter" },
+    ]);
     const producer = env.queues?.producers?.find((p) => p.binding === "EVENTS");
     expect(producer?.queue).toMatch(new RegExp(`-${name}$`));
     const consumer = env.queues?.consumers?.find((c) => c.queue === producer?.queue);
     expect(consumer?.dead_letter_queue).toBe(`${producer?.queue}-dlq`);
     expect(consumer?.max_retries).toBeGreaterThan(0);
+    // The dead letters have a consumer too: recorded for the queue_dead_letters alert, then acked.
+    expect(env.queues?.consumers?.map((c) => c.queue)).toContain(`${producer?.queue}-dlq`);
   });
 
   it("runs every cron the top level runs, plus monthly billing and the events sweep", () => {

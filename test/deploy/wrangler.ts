@@ -22,6 +22,9 @@ export const workerSecrets = [
   "SESSION_SIGNING_KEYS",
   "SES_SECRET_ACCESS_KEY",
   "PAYMENT_WEBHOOK_SECRET",
+  // Optional: the alerts' operations webhook (docs/operations.md, "Alerts").
+  "OPS_WEBHOOK_URL",
+  "OPS_WEBHOOK_SECRET",
 ];
 
 export interface WranglerSection {

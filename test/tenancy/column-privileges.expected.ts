@@ -461,6 +461,35 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
     },
   },
   sb_jobs: {
+    // The alert job (db/migrations/0180_alerts.sql): platform tables, table-level grants.
+    alert_deliveries: {
+      INSERT: [
+        "id",
+        "incident_id",
+        "kind",
+        "status",
+        "attempts",
+        "last_status",
+        "last_error",
+        "next_attempt_at",
+        "created_at",
+      ],
+      UPDATE: [
+        "id",
+        "incident_id",
+        "kind",
+        "status",
+        "attempts",
+        "last_status",
+        "last_error",
+        "next_attempt_at",
+        "created_at",
+      ],
+    },
+    alert_incidents: {
+      INSERT: ["id", "rule", "key", "opened_at", "last_seen_at", "resolved_at", "details"],
+      UPDATE: ["id", "rule", "key", "opened_at", "last_seen_at", "resolved_at", "details"],
+    },
     api_keys: {
       UPDATE: ["last_used_at"],
     },
@@ -713,6 +742,10 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
     job_runs: {
       INSERT: ["id", "job", "cron", "status", "detail", "started_at", "finished_at"],
       UPDATE: ["id", "job", "cron", "status", "detail", "started_at", "finished_at"],
+    },
+    queue_dead_letters: {
+      INSERT: ["id", "queue", "message_id", "body", "attempts", "received_at"],
+      UPDATE: ["id", "queue", "message_id", "body", "attempts", "received_at"],
     },
     notifications: {
       INSERT: [

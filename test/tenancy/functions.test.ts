@@ -30,6 +30,7 @@ const EXECUTE: Record<string, string[]> = {
   "app.staff_member(uuid)": ["sb_api"],
   "app.subject_alive(uuid,uuid)": ["sb_api"],
   "app.platform_status()": ["sb_api"],
+  "app.platform_alerts(text,integer)": ["sb_api"],
   "app.audit_chain_append()": [],
   "app.derive_key_origin()": [],
   "app.audit_reject_change()": [],

@@ -5,9 +5,10 @@
 // guards again), and write the notifications and emails. Delivery and sending happen after the
 // commit, from work messages.
 import { and, asc, inArray, isNull, lt, sql } from "drizzle-orm";
-import { outboxEvents, webhookDeliveries, webhookEndpoints } from "../../db/schema.ts";
+import { customers, outboxEvents, webhookDeliveries, webhookEndpoints } from "../../db/schema.ts";
 import type { PgInsertValue } from "drizzle-orm/pg-core";
 import { notify } from "../notifications/notify.ts";
+import { notifyStaff } from "../notifications/staff.ts";
 import type { Database } from "../platform/database.ts";
 import { isEventType } from "../events/catalogue.ts";
 import { SEALED_FIELD } from "../events/outbox.ts";
@@ -95,7 +96,29 @@ export async function fanOut(db: Database, eventIds: string[]): Promise<FanOutRe
       };
     }),
   );
+  emailIds.push(...(await notifyStaffOfNewTickets(db, events)));
   return { events: events.length, deliveryIds: created.map((d) => d.id), emailIds };
+}
+
+/** SecureBase staff hear of every ticket a customer opens (docs/support.md); SLA breaches reach them as alerts. */
+async function notifyStaffOfNewTickets(db: Database, events: ClaimedEvent[]): Promise<string[]> {
+  const created = events.filter((e) => e.type === "ticket.created");
+  if (created.length === 0) return [];
+  const names = await db
+    .select({ id: customers.id, name: customers.name })
+    .from(customers)
+    .where(inArray(customers.id, [...new Set(created.map((e) => e.customer_id))]));
+  return notifyStaff(
+    db,
+    created.map((e) => ({
+      type: "staff.ticket_created" as const,
+      data: {
+        ...e.payload,
+        customer_id: e.customer_id,
+        customer_name: names.find((n) => n.id === e.customer_id)?.name ?? e.customer_id,
+      },
+    })),
+  );
 }
 
 /** Outbox rows never published (their send was lost or is late), oldest first; counts the try. */

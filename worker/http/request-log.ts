@@ -4,6 +4,7 @@
 import { createMiddleware } from "hono/factory";
 import { routePath } from "hono/route";
 import type { AppEnv } from "./context.ts";
+import { countRequest } from "../platform/request-count.ts";
 
 export interface RequestLogLine {
   message: "request";
@@ -35,5 +36,13 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
       principal: principal ? principal.kind : null,
     };
     console.log(JSON.stringify(line));
+    // The error-rate alert's counts: one Durable Object call per request, after the response.
+    let ctx: Pick<ExecutionContext, "waitUntil"> | undefined;
+    try {
+      ctx = c.executionCtx;
+    } catch {
+      ctx = undefined; // app.request() in a unit test has no execution context: nothing to count into
+    }
+    if (ctx) countRequest(c.env, ctx, line.status);
   }
 });

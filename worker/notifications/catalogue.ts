@@ -256,6 +256,34 @@ export const notificationCatalogue = {
       text: `The ${d.clock === "first_response" ? "first-response" : "resolution"} deadline of ticket ${s(d.id)} (${s(d.due_at)}) passed. SecureBase support has been alerted.`,
     }),
   },
+  // SecureBase staff only (worker/notifications/staff.ts addresses them; no customer sees these).
+  "staff.ticket_created": {
+    category: "support",
+    audience: "addressee",
+    email: "mandatory",
+    render: (d, { apiUrl }) => ({
+      title: `New ${s(d.priority)} support ticket from ${s(d.customer_name)}: ${s(d.subject)}`,
+      text: `${s(d.customer_name)} opened ticket ${s(d.id)} (${s(d.priority)}). First response due ${s(d.first_response_due_at)}.\n\nOpen it: ${apiUrl}/v1/admin/support/tickets/${s(d.id)}\n`,
+    }),
+  },
+  "platform.alert_opened": {
+    category: "notifications",
+    audience: "addressee",
+    email: "mandatory",
+    render: (d) => ({
+      title: `[SecureBase alert] ${s(d.rule)}: ${s(d.summary)}`,
+      text: `Alert ${s(d.rule)} (${s(d.key)}) opened at ${s(d.opened_at)}.\n\n${s(d.summary)}\n\nRunbook: ${s(d.runbook)}\nIncident: ${s(d.incident_id)}\n`,
+    }),
+  },
+  "platform.alert_resolved": {
+    category: "notifications",
+    audience: "addressee",
+    email: "mandatory",
+    render: (d) => ({
+      title: `[SecureBase resolved] ${s(d.rule)}: ${s(d.key)}`,
+      text: `Alert ${s(d.rule)} (${s(d.key)}), open since ${s(d.opened_at)}, cleared at ${s(d.resolved_at)}.\n\nIt was: ${s(d.summary)}\nIncident: ${s(d.incident_id)}\n`,
+    }),
+  },
 } as const satisfies Record<string, NotificationKind>;
 
 export type NotificationType = keyof typeof notificationCatalogue;
