@@ -128,5 +128,9 @@ export async function populateEveryTable(client: FixtureClient, customerId: stri
       [c, invoice.id, `SB-CN-E-${tag}`],
     );
     await one("INSERT INTO customer_credit_balances (customer_id, balance_cents) VALUES ($1, 0)", [c]);
+    await one(
+      "INSERT INTO dunning_reminders (customer_id, invoice_id, stage, days_past_due) VALUES ($1, $2, 'day_1', 1)",
+      [c, invoice.id],
+    );
   });
 }

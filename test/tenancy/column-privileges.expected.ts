@@ -593,6 +593,9 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
       INSERT: ["customer_id", "balance_cents", "updated_at"],
       UPDATE: ["customer_id", "balance_cents", "updated_at"],
     },
+    // 0160: dunning sets the past-due mark and records each reminder once.
+    customers: { UPDATE: ["past_due_since"] },
+    dunning_reminders: { INSERT: ["customer_id", "invoice_id", "stage", "days_past_due", "sent_at"] },
     email_messages: {
       INSERT: [
         "id",

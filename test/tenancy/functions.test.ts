@@ -57,6 +57,8 @@ const EXECUTE: Record<string, string[]> = {
   "app.mark_invoice_uncollectible(uuid,text)": ["sb_api"], // owner: sb_jobs
   "app.issue_credit_note(uuid,text,bigint,jsonb,text)": ["sb_api"], // owner: sb_jobs
   "app.find_invoice_customer(uuid,text)": ["sb_api"], // owner: sb_jobs
+  // dunning (db/migrations/0160_dunning.sql)
+  "app.clear_past_due()": [], // owner: sb_jobs
   "app.refuse_unless_staff()": [],
   "app.hand_function_to(regprocedure,name)": [],
   "app.secure_tenant_table(regclass,text)": [],
