@@ -8,6 +8,7 @@ import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { asCustomer, createInvoice, standardLines } from "../../dev/fixtures.ts";
+import { seedDemoPastDue } from "../../dev/seed/settlement.ts";
 import { formatCents } from "../../worker/platform/money.ts";
 import worker from "../../worker/index.ts";
 import { adminQuery } from "../helpers/billing.ts";
@@ -175,5 +176,16 @@ describe("dunning (daily Cron job)", () => {
     });
     expect(voided.status).toBe(200);
     expect(await pastDueSince(tenant.customerId)).toBeNull();
+  });
+
+  it("the demo seed leaves a customer as the job would: reminders at 1, 7, 14 and 30 days, past due", async () => {
+    const demo = await createTenant();
+    const lateDemo = await invoice(demo, "open", new Date().toISOString());
+    const seeded = await asOwner((client) => seedDemoPastDue(client, { id: demo.customerId, name: "Demo" }));
+    expect(seeded).toEqual([expect.stringContaining(lateDemo.number)]);
+    expect((await reminders(lateDemo.id)).map((r) => r.stage)).toEqual(["day_1", "day_7", "day_14", "day_30"]);
+    expect(await pastDueSince(demo.customerId)).not.toBeNull();
+    // Idempotent: a second seed finds nothing to do.
+    expect(await asOwner((client) => seedDemoPastDue(client, { id: demo.customerId, name: "Demo" }))).toEqual([]);
   });
 });
