@@ -4930,7 +4930,7 @@ export interface components {
              * @example invoice.created
              * @enum {string}
              */
-            event_type: "api_key.created" | "api_key.revoked" | "invoice.created" | "invoice.paid" | "invoice.voided" | "invoice.marked_uncollectible" | "credit_note.created" | "cost.budget_exceeded" | "webhook.endpoint.disabled" | "webhook.endpoint.failing" | "webhook.delivery.dead" | "ticket.comment.created" | "ticket.sla_breached";
+            event_type: "api_key.created" | "api_key.revoked" | "invoice.created" | "invoice.paid" | "invoice.voided" | "invoice.marked_uncollectible" | "credit_note.created" | "cost.budget_exceeded" | "webhook.endpoint.disabled" | "webhook.endpoint.failing" | "webhook.delivery.dead" | "ticket.comment.created" | "ticket.sla_breached" | "invoice.payment_overdue";
             /**
              * @example email
              * @enum {string}
@@ -4952,7 +4952,7 @@ export interface components {
              */
             preferences: {
                 /** @enum {string} */
-                event_type: "api_key.created" | "api_key.revoked" | "invoice.created" | "invoice.paid" | "invoice.voided" | "invoice.marked_uncollectible" | "credit_note.created" | "cost.budget_exceeded" | "webhook.endpoint.disabled" | "webhook.endpoint.failing" | "webhook.delivery.dead" | "ticket.comment.created" | "ticket.sla_breached";
+                event_type: "api_key.created" | "api_key.revoked" | "invoice.created" | "invoice.paid" | "invoice.voided" | "invoice.marked_uncollectible" | "credit_note.created" | "cost.budget_exceeded" | "webhook.endpoint.disabled" | "webhook.endpoint.failing" | "webhook.delivery.dead" | "ticket.comment.created" | "ticket.sla_breached" | "invoice.payment_overdue";
                 /** @enum {string} */
                 channel: "in_app" | "email";
                 enabled: boolean;

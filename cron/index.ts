@@ -17,6 +17,7 @@ const jobs: Record<JobName, () => Promise<Job>> = {
   "support-sla-sweep": async () => (await import("../worker/support/jobs.ts")).sweepSupportSla,
   "support-daily-purge": async () => (await import("../worker/support/jobs.ts")).purgeSupportTickets,
   alerts: async () => (await import("../worker/operations/alerts.ts")).evaluateAlerts,
+  dunning: async () => (await import("../worker/invoices/dunning.ts")).runDunning,
 };
 
 export async function runScheduled(cron: string, env: Env, now: Date): Promise<void> {

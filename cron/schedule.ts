@@ -16,6 +16,7 @@ export const schedule = {
   "30 3 * * *": { job: "support-daily-purge", does: "purges tickets closed past retention" },
   // Every minute too, as its own expression beside the events sweep's (one job per expression).
   "*/1 * * * *": { job: "alerts", does: "evaluates the alert rules, notifies on-call staff of changes" },
+  "0 6 * * *": { job: "dunning", does: "reminds of overdue invoices, marks customers past due" },
 } as const;
 
 export type CronExpression = keyof typeof schedule;

@@ -10,7 +10,7 @@ import { chooseDataDir, runningPostmaster } from "./dev-instance.ts";
 import { fixtureClient } from "./fixtures.ts";
 import { startLocalStack, type LocalStack } from "./local-stack.ts";
 import { seedDemoBilling } from "./seed/billing.ts";
-import { seedDemoSettlement } from "./seed/settlement.ts";
+import { seedDemoPastDue, seedDemoSettlement } from "./seed/settlement.ts";
 import { seedDemo, seedDemoUsers, type DemoUser } from "./seed/demo.ts";
 import { seedDemoTickets } from "./seed/support.ts";
 
@@ -123,6 +123,8 @@ export async function startDevDatabase(options: {
         );
         const settled = await seedDemoSettlement(stack.apiUrl, secrets.dbContextKey);
         if (settled.length > 0) notes.push(`demo settlement: ${settled.join("; ")}`);
+        const pastDue = await seedDemoPastDue(client);
+        if (pastDue.length > 0) notes.push(`demo dunning: ${pastDue.join("; ")}`);
         await seedDemoTickets(client);
       }
     } finally {

@@ -1,5 +1,5 @@
 // Payments, credit notes, provider events and credit balances (0130, docs/billing.md "Settlement").
-import { integer, jsonb, pgTable, text, timestamp, uuid, bigint } from "drizzle-orm/pg-core";
+import { bigint, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { cents, createdAt, id } from "./columns.ts";
 
 export const paymentMethods = ["wire", "ach", "card", "check", "other"] as const;
@@ -56,3 +56,19 @@ export const customerCreditBalances = pgTable("customer_credit_balances", {
   balanceCents: cents("balance_cents").notNull().default(0),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+export const dunningStages = ["day_1", "day_7", "day_14", "day_30"] as const;
+export type DunningStage = (typeof dunningStages)[number];
+
+/** One row per invoice and dunning stage: the reminder (or day-30 mark) sent (0160). */
+export const dunningReminders = pgTable(
+  "dunning_reminders",
+  {
+    customerId: uuid("customer_id").notNull(),
+    invoiceId: uuid("invoice_id").notNull(),
+    stage: text("stage").notNull().$type<DunningStage>(),
+    daysPastDue: integer("days_past_due").notNull(),
+    sentAt: timestamp("sent_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.invoiceId, t.stage] })],
+);

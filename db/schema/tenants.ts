@@ -36,6 +36,8 @@ export const customers = pgTable("customers", {
   taxExemptCertificate: text("tax_exempt_certificate"),
   /** Days from issue to due date (0130). */
   paymentTermsDays: integer("payment_terms_days").notNull().default(30),
+  /** Set by dunning 30 days past due, cleared when settled (0160, docs/billing.md "Dunning"). */
+  pastDueSince: timestamp("past_due_since", { withTimezone: true }),
 });
 
 export const taxStatuses = ["taxable", "exempt", "reverse_charge"] as const;

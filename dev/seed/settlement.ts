@@ -3,7 +3,7 @@
 // the same definer functions the staff routes call, on the request role in a signed staff
 // context (no audit or events: it is seed data); idempotent (an invoice with payments is skipped).
 import pg from "pg";
-import { asCustomer, fixtureClient } from "../fixtures.ts";
+import { asCustomer, type FixtureClient, fixtureClient } from "../fixtures.ts";
 import { demoCustomers } from "./demo.ts";
 
 export async function seedDemoSettlement(apiUrl: string, contextKey: string): Promise<string[]> {
@@ -41,4 +41,38 @@ export async function seedDemoSettlement(apiUrl: string, contextKey: string): Pr
   } finally {
     await connection.end();
   }
+}
+
+/**
+ * A past-due demo customer (docs/billing.md, "Dunning"): Globex Financial's oldest open
+ * invoice fell due 35 days ago, the dunning job's reminders (1, 7, 14 days) and day-30 mark are
+ * recorded, and the customer is past due, as if the daily job had run. On the owner connection;
+ * idempotent (an invoice with reminders is skipped).
+ */
+export async function seedDemoPastDue(
+  client: FixtureClient,
+  customer: { id: string; name: string } | undefined = demoCustomers[1],
+): Promise<string[]> {
+  if (!customer) return [];
+  return asCustomer(client, customer.id, async () => {
+    const { rows } = await client.query(
+      `SELECT i.id, i.number FROM invoices i
+        WHERE i.customer_id = $1 AND i.status = 'open' AND i.amount_due_cents > 0
+          AND NOT EXISTS (SELECT 1 FROM dunning_reminders r WHERE r.invoice_id = i.id)
+        ORDER BY i.period_start LIMIT 1`,
+      [customer.id],
+    );
+    const invoice = rows[0] as { id: string; number: string } | undefined;
+    if (!invoice) return [];
+    await client.query("UPDATE invoices SET due_at = now() - interval '35 days' WHERE id = $1", [invoice.id]);
+    await client.query(
+      `INSERT INTO dunning_reminders (customer_id, invoice_id, stage, days_past_due, sent_at)
+       SELECT $1, $2, 'day_' || d, d, now() - make_interval(days => 35 - d)
+         FROM unnest(ARRAY[1, 7, 14, 30]) AS d
+       ON CONFLICT DO NOTHING`,
+      [customer.id, invoice.id],
+    );
+    await client.query("UPDATE customers SET past_due_since = now() - interval '5 days' WHERE id = $1", [customer.id]);
+    return [`${invoice.number} 35 days past due (reminded at 1, 7, 14 days; ${customer.name} past due)`];
+  });
 }

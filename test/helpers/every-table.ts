@@ -133,5 +133,9 @@ export async function populateEveryTable(client: FixtureClient, customerId: stri
       "INSERT INTO customer_tier_changes (customer_id, from_tier, to_tier) VALUES ($1, 'standard', 'fintech')",
       [c],
     );
+    await one(
+      "INSERT INTO dunning_reminders (customer_id, invoice_id, stage, days_past_due) VALUES ($1, $2, 'day_1', 1)",
+      [c, invoice.id],
+    );
   });
 }

@@ -626,6 +626,9 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
     customer_tier_changes: {
       INSERT: ["id", "customer_id", "from_tier", "to_tier", "effective_at"],
     },
+    // 0160: dunning sets the past-due mark and records each reminder once.
+    customers: { UPDATE: ["past_due_since"] },
+    dunning_reminders: { INSERT: ["customer_id", "invoice_id", "stage", "days_past_due", "sent_at"] },
     email_messages: {
       INSERT: [
         "id",

@@ -60,6 +60,8 @@ const EXECUTE: Record<string, string[]> = {
   "app.find_invoice_customer(uuid,text)": ["sb_api"], // owner: sb_jobs
   // proration (db/migrations/0170_tier_proration.sql); app.billing_lines replaced again there
   "app.record_tier_change()": [], // owner: sb_jobs
+  // dunning (db/migrations/0160_dunning.sql)
+  "app.clear_past_due()": [], // owner: sb_jobs
   "app.refuse_unless_staff()": [],
   "app.hand_function_to(regprocedure,name)": [],
   "app.secure_tenant_table(regclass,text)": [],

@@ -284,6 +284,32 @@ export const notificationCatalogue = {
       text: `Alert ${s(d.rule)} (${s(d.key)}), open since ${s(d.opened_at)}, cleared at ${s(d.resolved_at)}.\n\nIt was: ${s(d.summary)}\nIncident: ${s(d.incident_id)}\n`,
     }),
   },
+  // Dunning (worker/invoices/dunning.ts, docs/billing.md "Dunning"): the job puts the link in `url`
+  // (the portal's invoice page, or the API's when there is no portal).
+  "invoice.payment_overdue": {
+    category: "billing",
+    audience: ["admin", "billing"],
+    email: "mandatory",
+    render: (d) => ({
+      title: `Invoice ${s(d.number)} is overdue: ${dollars(d.amount_due_cents)} due`,
+      text:
+        `Invoice ${s(d.number)} was due on ${s(d.due_at)} and ${dollars(d.amount_due_cents)} is still unpaid ` +
+        `(${s(d.days_past_due)} days past due).\n\nView and pay it: ${s(d.url)}\n\n` +
+        "If you have paid in the last few days, thank you; there is nothing more to do.\n",
+    }),
+  },
+  // To each SecureBase staff member (super_admin) when dunning marks a customer past due.
+  "customer.past_due": {
+    category: "billing",
+    audience: "addressee",
+    email: "mandatory",
+    render: (d) => ({
+      title: `Customer ${s(d.customer_name)} is past due: ${dollars(d.amount_due_cents)}`,
+      text:
+        `${s(d.customer_name)} (${s(d.customer_id)}) has ${dollars(d.amount_due_cents)} due on invoices 30 or more days ` +
+        `past their due date (${(d.invoice_numbers as string[] | undefined)?.join(", ") ?? ""}) and is now marked past due.\n`,
+    }),
+  },
 } as const satisfies Record<string, NotificationKind>;
 
 export type NotificationType = keyof typeof notificationCatalogue;
