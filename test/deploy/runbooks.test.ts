@@ -2,9 +2,13 @@
 // #alert-<id>), and every npm script, API route, table and queue its commands use must exist. A
 // renamed route or table fails here, not in the middle of an incident.
 import { readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
+import pg from "pg";
 import { describe, expect, it } from "vitest";
+import { startDevDatabase } from "../../dev/dev-database.ts";
 import { createApp, documentConfig } from "../../worker/app.ts";
+import { freePort } from "../helpers/free-port.ts";
 import { repoRoot, wranglerConfig } from "./wrangler.ts";
 
 const runbooks = readFileSync(join(repoRoot, "docs/runbooks.md"), "utf8");
@@ -88,6 +92,36 @@ describe("docs/runbooks.md", () => {
     expect(used).toEqual(expect.arrayContaining(["job_runs", "outbox_events", "billing_runs"]));
     expect(used.filter((t) => !tables.has(t))).toEqual([]);
   });
+
+  it("runs SQL that the jobs role may run, on a migrated database (runbooks and the restore steps)", async () => {
+    const deploy = readFileSync(join(repoRoot, "docs/deploy.md"), "utf8");
+    const queries = [...`${runbooks}\n${deploy}`.matchAll(/psql "\$JOBS_URL" -c "([^"]+)"/g)].map((m) =>
+      m[1]!.replace("<id>", "00000000-0000-0000-0000-000000000000"),
+    );
+    expect(queries.length).toBeGreaterThanOrEqual(10);
+    const root = await mkdtemp("/tmp/securebase-runbooks-");
+    const db = await startDevDatabase({
+      dataRoot: join(root, ".data"),
+      pgPort: await freePort(),
+      proxyPort: await freePort(),
+    });
+    try {
+      const client = new pg.Client({ connectionString: db.stack.jobsUrl });
+      await client.connect();
+      try {
+        const failures: string[] = [];
+        for (const query of queries)
+          await client.query(query).catch((e: Error) => failures.push(`${query}: ${e.message}`));
+        expect(failures).toEqual([]);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await db.stack.stop();
+      if (db.dataDir) await rm(db.dataDir, { recursive: true, force: true });
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it("names the events queue and its dead-letter queue as wrangler.toml declares them", () => {
     const config = wranglerConfig();

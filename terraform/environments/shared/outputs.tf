@@ -79,7 +79,7 @@ output "ses_sender_user_name" {
 }
 
 output "ses_events_topic_arn" {
-  description = "SNS topic of SES bounces and complaints (wrangler.toml SES_EVENTS_TOPIC_ARN)."
+  description = "SNS topic of SES bounces and complaints (the TopicArn the Worker's notification route must accept)."
   value       = module.email.events_topic_arn
 }
 

@@ -1,7 +1,8 @@
 # Email through Amazon SES: the sending domain with Easy DKIM, a configuration set whose bounce
 # and complaint events go to an encrypted SNS topic, and that topic's HTTPS subscription to the
-# Worker (POST /v1/email/ses-notifications), which marks those addresses undeliverable so the
-# sender skips them (docs/runbooks.md, docs/deploy.md step 7). The Worker sends as an IAM user
+# Worker (POST /v1/email/ses-notifications: the route that verifies the SNS signature, confirms
+# the subscription and marks those addresses undeliverable is not built yet; until it is, the
+# subscription stays pending and SES's own suppression below keeps bounced addresses out). The Worker sends as an IAM user
 # that may only send from this identity; its access key is made by the operator, never here.
 data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
@@ -23,7 +24,7 @@ resource "aws_sesv2_configuration_set" "this" {
   sending_options {
     sending_enabled = true
   }
-  # SES's own account-level list as a second net; ours (email_suppressions) is what the Worker reads.
+  # SES drops sends to addresses that bounced or complained (also the net until the Worker's list exists).
   suppression_options {
     suppressed_reasons = ["BOUNCE", "COMPLAINT"]
   }
