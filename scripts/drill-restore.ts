@@ -3,12 +3,13 @@
 // an embedded Postgres of its own in a temporary directory, migrated and seeded with the demo
 // data, and stops it afterwards. DRILL_ADMIN_URL + DRILL_DATA_DIR: a local server of your own (a
 // superuser URL of the database, and its data directory). Exits 1 when a check fails.
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startDevDatabase } from "../dev/dev-database.ts";
-import { chooseDataDir, runningPostmaster } from "../dev/dev-instance.ts";
+import { DATA_DIR_RECORD, runningPostmaster } from "../dev/dev-instance.ts";
+import { reachableDataDir } from "../dev/postgres-binaries.ts";
 import { runRestoreDrill, seedAuditTrail } from "../dev/restore-drill.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -24,18 +25,34 @@ function freePort(): Promise<number> {
   });
 }
 
+/** A running `npm run dev` Postgres of this checkout, looked up without recording a choice (chooseDataDir would). */
+function runningDevPostgres(): { dir: string; port: number } | null {
+  const dataRoot = join(root, ".data");
+  const record = join(dataRoot, DATA_DIR_RECORD);
+  const inCheckout = join(dataRoot, "postgres");
+  const candidates = [
+    ...(existsSync(record) ? [readFileSync(record, "utf8").trim()] : []),
+    inCheckout,
+    reachableDataDir(inCheckout, { force: true }),
+  ];
+  for (const dir of candidates.filter(Boolean)) {
+    const running = runningPostmaster(dir);
+    if (running) return { dir, port: running.port };
+  }
+  return null;
+}
+
 async function main(): Promise<number> {
   const started = performance.now();
   let adminUrl = process.env.DRILL_ADMIN_URL;
   let dataDir = process.env.DRILL_DATA_DIR;
   let cleanup: () => Promise<void> = async () => undefined;
   if (!adminUrl || !dataDir) {
-    const devDir = chooseDataDir(join(root, ".data")).dir;
-    const running = runningPostmaster(devDir);
+    const running = runningDevPostgres();
     if (running) {
       console.log(`source: this checkout's dev Postgres (port ${running.port})`);
       adminUrl = `postgres://postgres:postgres@127.0.0.1:${running.port}/securebase`;
-      dataDir = devDir;
+      dataDir = running.dir;
     } else {
       const dataRoot = mkdtempSync(join(tmpdir(), "restore-drill-source-"));
       const dev = await startDevDatabase({ dataRoot, pgPort: await freePort(), proxyPort: await freePort() });
