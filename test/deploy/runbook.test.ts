@@ -1,7 +1,7 @@
 // docs/deploy.md's commands must match the files they drive: npm scripts, Terraform outputs and
 // -target addresses, Secrets Manager ids, wrangler environments and secrets, env variables of
 // the scripts, and the paths it names. A renamed output or script fails here, not during a deploy.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadTerraform, type TerraformConfig } from "../terraform/hcl.ts";
@@ -110,5 +110,57 @@ describe("docs/deploy.md matches the repository", () => {
       for (const file of ["backend.hcl.example", "terraform.tfvars.example"])
         expect(existsSync(join(repoRoot, "terraform/environments", env, file))).toBe(true);
     }
+  });
+
+  it("writes every Worker key to Secrets Manager before a step reads it (the SES key included)", () => {
+    const read = unique([...runbook.matchAll(/secret "\$NAME\/worker\/([a-z-]+)"/g)].map((m) => m[1]!));
+    expect(read).toContain("ses-secret-access-key");
+    for (const id of read) {
+      const written = runbook.indexOf(`put-secret-value --secret-id "$NAME/worker/${id}"`);
+      expect(written, `${id} is never written`).toBeGreaterThan(0);
+      expect(written, `${id} is read before it is written`).toBeLessThan(
+        runbook.indexOf(`secret "$NAME/worker/${id}"`),
+      );
+    }
+    // The SES access key comes from the sender user Terraform creates, never from Terraform state.
+    expect(runbook).toContain('aws iam create-access-key --user-name "$($TF output -raw ses_sender_user_name)"');
+    expect(terraform.modules.email!.resources.aws_iam_access_key).toBeUndefined();
+  });
+
+  it("restores into a new cluster with an instance, and hands Terraform the resources it manages", () => {
+    const restore = runbook.slice(runbook.indexOf("## Restore"), runbook.indexOf("## Rotations"));
+    expect(restore).toContain("aws rds restore-db-cluster-to-point-in-time");
+    expect(restore).toContain("aws rds create-db-instance --db-cluster-identifier $NEW");
+    expect(restore).toContain("npm run drill:restore");
+    // The names it assumes are the ones the modules give.
+    expect(restore).toContain("OLD=$NAME-aurora\n");
+    expect(terraform.modules.database!.text).toContain('identifier = "${var.name}-aurora"');
+    expect(terraform.modules.database!.text).toContain(
+      'identifier                            = "${local.identifier}-${count.index + 1}"',
+    );
+    expect(restore).toContain("--db-proxy-name $NAME-rds-proxy");
+    expect(terraform.modules["db-proxy"]!.text).toMatch(
+      /resource "aws_db_proxy" "this" \{\n\s*name\s*=\s*"\$\{var\.name\}-rds-proxy"/,
+    );
+    // Every state address it removes is imported again, and names a resource of a module call.
+    const removed = [...restore.matchAll(/\$TF state rm ([^\n]+)/g)].flatMap((m) => m[1]!.split(" "));
+    const imported = [...restore.matchAll(/\$TF import (\S+)/g)].map((m) => m[1]!);
+    expect(removed.length).toBeGreaterThan(0);
+    expect(imported.sort()).toEqual(removed.sort());
+    for (const address of imported) {
+      const [, call, type, name] = /^'?module\.([a-z_]+)\.([a-z_]+)\.([a-z_]+)/.exec(address)!;
+      for (const env of Object.values(terraform.environments)) {
+        const module = env.calls.find((c) => c.name === call);
+        expect(module, `module.${call} in ${env.dir}`).toBeDefined();
+        expect(terraform.modules[module!.module]!.resources[type!]?.[name!], address).toBeDefined();
+      }
+    }
+  });
+
+  it("the Terraform README states no migration count that has gone stale", () => {
+    const readme = readFileSync(join(repoRoot, "terraform/README.md"), "utf8");
+    const count = readdirSync(join(repoRoot, "db/migrations")).filter((f) => f.endsWith(".sql")).length;
+    for (const m of readme.matchAll(/(\d+)\s+(?:at the time|migrations)/g)) expect(Number(m[1]), m[0]).toBe(count);
+    expect(readme).not.toMatch(/all \d+\s*\n?\s*at the time/);
   });
 });

@@ -182,6 +182,18 @@ describe("a broken copy of the configuration fails the matching policy", () => {
       from: 'name  = "rds.force_ssl"\n    value = "1"',
       to: 'name  = "rds.force_ssl"\n    value = "0"',
     },
+    {
+      policy: "SB_SES_SENDER_SEND_ONLY",
+      file: "modules/email/main.tf",
+      from: 'Action   = ["ses:SendEmail"]',
+      to: 'Action   = ["ses:SendEmail", "ses:PutAccountDetails"]',
+    },
+    {
+      policy: "CKV_AWS_26",
+      file: "modules/email/main.tf",
+      from: "  kms_master_key_id = var.kms_key_arn\n",
+      to: "",
+    },
   ];
 
   it.each(sabotage)("$policy fails when $file is broken", async ({ policy, file, from, to }) => {

@@ -599,7 +599,8 @@ export const policies: Policy[] = [
       const problems: string[] = [];
       for (const module of Object.values(config.modules)) {
         const users = Object.keys(module.resources.aws_iam_user ?? {});
-        if (users.length === 0) continue;
+        // The SES sender has a rule of its own (SB_SES_SENDER_SEND_ONLY).
+        if (users.length === 0 || module.name === "email") continue;
         const where = `modules/${module.name}`;
         if (module.name !== "db-proxy" || users.join() !== "worker")
           problems.push(`${where}: the only IAM user is db-proxy's worker`);
@@ -646,6 +647,29 @@ export const policies: Policy[] = [
         )
           problems.push(`${where}: the group's only member is the worker user`);
       }
+      return problems;
+    },
+  },
+  {
+    id: "SB_SES_SENDER_SEND_ONLY",
+    title:
+      "The SES sender IAM user may only ses:SendEmail from its identity, through its group; its key is not in Terraform",
+    types: ["aws_iam_user"],
+    check: (config) => {
+      const module = config.modules.email;
+      if (!module) return [];
+      const problems: string[] = [];
+      if (Object.keys(module.resources.aws_iam_user ?? {}).join() !== "sender")
+        problems.push("modules/email: one IAM user, sender");
+      for (const type of ["aws_iam_access_key", "aws_iam_user_policy", "aws_iam_user_policy_attachment"])
+        if (module.resources[type]) problems.push(`modules/email: ${type} (permissions only through the group policy)`);
+      const found = statements(blockText(module.text, "aws_iam_group_policy", "send_only"), module.text);
+      if (
+        found.length !== 1 ||
+        found[0]!.actions.join() !== "ses:SendEmail" ||
+        !found[0]!.resource.startsWith("[aws_sesv2_email_identity.domain.arn")
+      )
+        problems.push("modules/email: send_only must allow ses:SendEmail on the identity only");
       return problems;
     },
   },

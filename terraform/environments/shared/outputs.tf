@@ -67,3 +67,23 @@ output "operators_topic_arn" {
   description = "SNS topic the alarms publish to."
   value       = module.alarms.topic_arn
 }
+
+output "ses_dkim_records" {
+  description = "Easy DKIM CNAME records of the sending domain, for Cloudflare DNS (DNS only)."
+  value       = module.email.dkim_records
+}
+
+output "ses_sender_user_name" {
+  description = "IAM user the Worker sends email as (wrangler.toml SES_ACCESS_KEY_ID, secret SES_SECRET_ACCESS_KEY)."
+  value       = module.email.sender_user_name
+}
+
+output "ses_events_topic_arn" {
+  description = "SNS topic of SES bounces and complaints (the TopicArn the Worker's notification route must accept)."
+  value       = module.email.events_topic_arn
+}
+
+output "data_tier_dashboard_name" {
+  description = "CloudWatch dashboard of the data tier."
+  value       = module.dashboard.dashboard_name
+}

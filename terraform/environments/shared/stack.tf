@@ -24,9 +24,9 @@ module "secrets_key" {
 module "operations_key" {
   source                = "../../modules/kms-key"
   alias                 = "${local.name}-operations"
-  description           = "SecureBase ${var.environment}: logs, image repository, operators' SNS topic."
+  description           = "SecureBase ${var.environment}: logs, image repository, operators' and email-event SNS topics."
   via_services          = ["ecr", "sns"]
-  service_principals    = ["cloudwatch.amazonaws.com"]
+  service_principals    = ["cloudwatch.amazonaws.com", "ses.amazonaws.com"]
   allow_cloudwatch_logs = true
 }
 
@@ -102,4 +102,22 @@ module "alarms" {
   proxy_name              = module.db_proxy.name
   alb_arn_suffix          = module.ws_proxy.alb_arn_suffix
   target_group_arn_suffix = module.ws_proxy.target_group_arn_suffix
+}
+
+module "dashboard" {
+  source           = "../../modules/dashboard"
+  name             = local.name
+  cluster_id       = module.database.cluster_id
+  proxy_name       = module.db_proxy.name
+  ecs_cluster_name = module.ws_proxy.ecs_cluster_name
+  ecs_service_name = module.ws_proxy.ecs_service_name
+  alb_arn_suffix   = module.ws_proxy.alb_arn_suffix
+}
+
+module "email" {
+  source            = "../../modules/email"
+  name              = local.name
+  domain            = var.email_domain
+  kms_key_arn       = module.operations_key.key_arn
+  notifications_url = "${var.api_base_url}/v1/email/ses-notifications"
 }

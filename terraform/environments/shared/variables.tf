@@ -85,3 +85,13 @@ variable "operator_emails" {
   type        = list(string)
   default     = []
 }
+
+variable "email_domain" {
+  description = "Domain the Worker sends email from (SES identity with DKIM), e.g. securebase.io."
+  type        = string
+}
+
+variable "api_base_url" {
+  description = "The API's public base URL (edge Worker), e.g. https://api.securebase.io: SNS delivers bounce and complaint events to its /v1/email/ses-notifications."
+  type        = string
+}
