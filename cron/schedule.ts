@@ -14,6 +14,7 @@ export const schedule = {
   "30 0 * * *": { job: "daily-cost", does: "refits cost forecasts, checks budgets" },
   "*/5 * * * *": { job: "support-sla-sweep", does: "records SLA breaches" },
   "30 3 * * *": { job: "support-daily-purge", does: "purges tickets closed past retention" },
+  "15 4 * * *": { job: "closure-purge", does: "deletes closed customers' data past the grace period" },
 } as const;
 
 export type CronExpression = keyof typeof schedule;

@@ -14,3 +14,4 @@ export * from "./schema/cost.ts";
 export * from "./schema/reports.ts";
 export * from "./schema/jobs.ts";
 export * from "./schema/mfa.ts";
+export * from "./schema/exports.ts";

@@ -36,6 +36,8 @@ export const customers = pgTable("customers", {
   taxExemptCertificate: text("tax_exempt_certificate"),
   /** Days from issue to due date (0130). */
   paymentTermsDays: integer("payment_terms_days").notNull().default(30),
+  /** Where its Durable Object state and R2 objects live (0200, docs/residency.md); fixed at onboarding. */
+  dataJurisdiction: text("data_jurisdiction").notNull().$type<"us" | "eu" | "fedramp">().default("us"),
 });
 
 export const taxStatuses = ["taxable", "exempt", "reverse_charge"] as const;

@@ -128,5 +128,11 @@ export async function populateEveryTable(client: FixtureClient, customerId: stri
       [c, invoice.id, `SB-CN-E-${tag}`],
     );
     await one("INSERT INTO customer_credit_balances (customer_id, balance_cents) VALUES ($1, 0)", [c]);
+    // Exports and closures (0200).
+    await one("INSERT INTO customer_exports (customer_id, jurisdiction) VALUES ($1, 'us')", [c]);
+    await one(
+      "INSERT INTO customer_closures (customer_id, requested_by, grace_until) VALUES ($1, 'staff:fixture', now() + interval '30 days')",
+      [c],
+    );
   });
 }

@@ -58,6 +58,11 @@ const EXECUTE: Record<string, string[]> = {
   "app.issue_credit_note(uuid,text,bigint,jsonb,text)": ["sb_api"], // owner: sb_jobs
   "app.find_invoice_customer(uuid,text)": ["sb_api"], // owner: sb_jobs
   "app.refuse_unless_staff()": [],
+  // exports and closure (db/migrations/0200_exports_closure.sql)
+  "app.refuse_jurisdiction_change()": [],
+  "app.issue_final_invoice(uuid)": ["sb_api"], // owner: sb_jobs
+  "app.purge_closed_customer(uuid)": ["sb_api"],
+  "app.closures_due(integer)": [], // owner: sb_jobs (the daily job)
   "app.hand_function_to(regprocedure,name)": [],
   "app.secure_tenant_table(regclass,text)": [],
   "app.grant_jobs_access(regclass,text[])": [],
