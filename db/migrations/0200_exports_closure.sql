@@ -125,7 +125,7 @@ BEGIN
         EXECUTE format('DELETE FROM %I WHERE customer_id = $1', v_table) USING p_customer;
         GET DIAGNOSTICS v_count = ROW_COUNT;
         v_total := v_total + v_count;
-      EXCEPTION WHEN foreign_key_violation THEN
+      EXCEPTION WHEN foreign_key_violation OR restrict_violation THEN
         v_left := v_left || v_table;
       END;
     END LOOP;
