@@ -4,7 +4,7 @@
 // and local tooling (dev/, scripts/, test/) sits on top: it may import anything, nothing
 // production imports it.
 const DOMAINS =
-  "^worker/(accounts|admin|analytics|api-keys|audit|auth|billing|cost|dispatch|docs|health|invoices|jobs|notifications|support|usage|users|webhooks)/";
+  "^worker/(accounts|admin|analytics|api-keys|audit|auth|billing|cost|customers|dispatch|docs|health|invoices|jobs|notifications|support|usage|users|webhooks)/";
 const PRODUCTION = "^(worker|db|cron|queues|services)/";
 
 /** @type {import('dependency-cruiser').IConfiguration} */

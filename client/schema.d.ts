@@ -760,6 +760,126 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/customers/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close a customer, or resume an interrupted closure (SecureBase staff)
+         * @description Runs the closure steps not yet done: revoke keys and sessions, disable webhooks, final invoice, status `closed`; the rows are deleted after CLOSURE_GRACE_DAYS by the daily job. Each step is audited in the customer's trail.
+         */
+        post: operations["closeCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your organization, with its data jurisdiction
+         * @description The caller's own customer record.
+         */
+        get: operations["getOwnCustomer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customer/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close your organization (admins, typed confirmation)
+         * @description Revokes every API key and session (yours too), disables webhooks, issues the final invoice for the month so far, sets the organization `closed` and deletes its data after the grace period (30 days), except the audit trail within its retention. Export your data first (POST /v1/exports). Every step is audited.
+         */
+        post: operations["closeOwnCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Export all of your organization's data (admins)
+         * @description Starts an export of every row your organization owns, one JSON Lines file per table with a manifest of row counts and SHA-256s, stored in your data jurisdiction. Admins are notified (in-app and email) when it is ready.
+         */
+        post: operations["createExport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/exports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An export's status, manifest and download link (admins)
+         * @description `download_url` is set once the export succeeded, for 24 hours.
+         */
+        get: operations["getExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/exports/{id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download an export's manifest or one table's file (admins, 24 hours)
+         * @description Served by the API to the exporting organization only; 410 once the 24 hours have passed.
+         */
+        get: operations["downloadExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/status": {
         parameters: {
             query?: never;
@@ -3748,6 +3868,12 @@ export interface components {
              * @example 30
              */
             payment_terms_days: number;
+            /**
+             * @description Where the customer's Durable Object state and R2 objects are created (docs/residency.md); fixed at onboarding
+             * @example us
+             * @enum {string}
+             */
+            data_jurisdiction: "us" | "eu" | "fedramp";
             /** Format: date-time */
             created_at: string;
         };
@@ -3833,6 +3959,12 @@ export interface components {
              */
             tax_exempt_certificate?: string;
             billing_details?: components["schemas"]["BillingDetailsUpdate"];
+            /**
+             * @description Default `fedramp` for `gov_federal`, else `us`; cannot be changed later
+             * @example us
+             * @enum {string}
+             */
+            data_jurisdiction?: "us" | "eu" | "fedramp";
             /** @description The customer's first admin, invited by email */
             admin: {
                 /**
@@ -4042,6 +4174,83 @@ export interface components {
             paid_at: string | null;
             /** Format: date-time */
             created_at: string;
+        };
+        Closure: {
+            /** @enum {string} */
+            object: "closure";
+            /** Format: uuid */
+            customer_id: string;
+            /** @description Each finished step and when */
+            steps: {
+                revoke_api_keys?: string;
+                end_sessions?: string;
+                disable_webhooks?: string;
+                final_invoice?: string;
+                set_closed?: string;
+            };
+            completed: boolean;
+            /** Format: uuid */
+            final_invoice_id: string | null;
+            /**
+             * Format: date-time
+             * @description Rows are deleted after this
+             */
+            grace_until: string;
+            /** Format: date-time */
+            purged_at: string | null;
+        };
+        OwnCustomer: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            object: "customer";
+            name: string;
+            /** @enum {string} */
+            tier: "standard" | "fintech" | "healthcare" | "gov_federal";
+            /** @enum {string} */
+            status: "active" | "suspended" | "closed";
+            /**
+             * @description Where your Durable Object state and stored files (exports, archives) are kept (docs/residency.md)
+             * @enum {string}
+             */
+            data_jurisdiction: "us" | "eu" | "fedramp";
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * @example {
+         *       "confirmation": "Acme Health"
+         *     }
+         */
+        CloseCustomerRequest: {
+            /** @description Your organization's exact name */
+            confirmation: string;
+        };
+        Export: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            object: "export";
+            /** @enum {string} */
+            status: "pending" | "running" | "succeeded" | "failed";
+            /** @enum {string} */
+            data_jurisdiction: "us" | "eu" | "fedramp";
+            /** @description When succeeded: `tables` maps every tenant table to its rows, bytes and SHA-256 */
+            manifest: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Format: uri
+             * @description When succeeded and not expired: the manifest; each table's file is `?file=<table>.jsonl`
+             */
+            download_url: string | null;
+            error: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            completed_at: string | null;
+            /** Format: date-time */
+            expires_at: string | null;
         };
         /**
          * @example {
@@ -4930,7 +5139,7 @@ export interface components {
              * @example invoice.created
              * @enum {string}
              */
-            event_type: "api_key.created" | "api_key.revoked" | "invoice.created" | "invoice.paid" | "invoice.voided" | "invoice.marked_uncollectible" | "credit_note.created" | "cost.budget_exceeded" | "webhook.endpoint.disabled" | "webhook.endpoint.failing" | "webhook.delivery.dead" | "ticket.comment.created" | "ticket.sla_breached" | "invoice.payment_overdue";
+            event_type: "api_key.created" | "api_key.revoked" | "invoice.created" | "invoice.paid" | "invoice.voided" | "invoice.marked_uncollectible" | "credit_note.created" | "export.ready" | "cost.budget_exceeded" | "webhook.endpoint.disabled" | "webhook.endpoint.failing" | "webhook.delivery.dead" | "ticket.comment.created" | "ticket.sla_breached" | "invoice.payment_overdue";
             /**
              * @example email
              * @enum {string}
@@ -4952,7 +5161,7 @@ export interface components {
              */
             preferences: {
                 /** @enum {string} */
-                event_type: "api_key.created" | "api_key.revoked" | "invoice.created" | "invoice.paid" | "invoice.voided" | "invoice.marked_uncollectible" | "credit_note.created" | "cost.budget_exceeded" | "webhook.endpoint.disabled" | "webhook.endpoint.failing" | "webhook.delivery.dead" | "ticket.comment.created" | "ticket.sla_breached" | "invoice.payment_overdue";
+                event_type: "api_key.created" | "api_key.revoked" | "invoice.created" | "invoice.paid" | "invoice.voided" | "invoice.marked_uncollectible" | "credit_note.created" | "export.ready" | "cost.budget_exceeded" | "webhook.endpoint.disabled" | "webhook.endpoint.failing" | "webhook.delivery.dead" | "ticket.comment.created" | "ticket.sla_breached" | "invoice.payment_overdue";
                 /** @enum {string} */
                 channel: "in_app" | "email";
                 enabled: boolean;
@@ -8705,6 +8914,420 @@ export interface operations {
             };
             /** @description No such resource for this customer */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    closeCustomer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The closure */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Closure"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOwnCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your organization */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnCustomer"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    closeOwnCustomer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CloseCustomerRequest"];
+            };
+        };
+        responses: {
+            /** @description The closure */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Closure"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createExport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export, started */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Export"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Export"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    downloadExport: {
+        parameters: {
+            query?: {
+                file?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };

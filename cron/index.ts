@@ -18,6 +18,7 @@ const jobs: Record<JobName, () => Promise<Job>> = {
   "support-daily-purge": async () => (await import("../worker/support/jobs.ts")).purgeSupportTickets,
   alerts: async () => (await import("../worker/operations/alerts.ts")).evaluateAlerts,
   dunning: async () => (await import("../worker/invoices/dunning.ts")).runDunning,
+  "closure-purge": async () => (await import("../worker/customers/purge.ts")).purgeClosedCustomers,
 };
 
 export async function runScheduled(cron: string, env: Env, now: Date): Promise<void> {

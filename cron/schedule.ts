@@ -17,6 +17,7 @@ export const schedule = {
   // Every minute too, as its own expression beside the events sweep's (one job per expression).
   "*/1 * * * *": { job: "alerts", does: "evaluates the alert rules, notifies on-call staff of changes" },
   "0 6 * * *": { job: "dunning", does: "reminds of overdue invoices, marks customers past due" },
+  "15 4 * * *": { job: "closure-purge", does: "deletes closed customers' data past the grace period" },
 } as const;
 
 export type CronExpression = keyof typeof schedule;

@@ -54,9 +54,25 @@ export const domains: readonly Domain[] = [
       Promise.all([
         import("./admin/routes.ts"),
         import("./invoices/settlement-routes.ts"),
+        import("./customers/routes.ts"),
         import("@hono/zod-openapi"),
-      ]).then(([admin, settlement, { OpenAPIHono }]) =>
-        new OpenAPIHono<AppEnv>().route("/", admin.adminRoutes).route("/", settlement.staffInvoiceRoutes),
+      ]).then(([admin, settlement, closure, { OpenAPIHono }]) =>
+        new OpenAPIHono<AppEnv>()
+          .route("/", admin.adminRoutes)
+          .route("/", settlement.staffInvoiceRoutes)
+          .route("/", closure.staffClosureRoutes),
+      ),
+  },
+  {
+    name: "customer",
+    prefixes: ["/v1/customer", "/v1/exports"],
+    routes: () =>
+      Promise.all([
+        import("./customers/routes.ts"),
+        import("./customers/export-routes.ts"),
+        import("@hono/zod-openapi"),
+      ]).then(([customer, exports, { OpenAPIHono }]) =>
+        new OpenAPIHono<AppEnv>().route("/", customer.customerRoutes).route("/", exports.exportRoutes),
       ),
   },
   {

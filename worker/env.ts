@@ -79,6 +79,8 @@ export interface Env {
   RECORDS_US: R2Bucket;
   RECORDS_EU: R2Bucket;
   RECORDS_FEDRAMP: R2Bucket;
+  /** Days a closed customer's rows are kept before the daily job deletes them (default 30; docs/exports-closure.md). */
+  CLOSURE_GRACE_DAYS?: string;
   /** Static assets (public/): Swagger UI for /docs. */
   ASSETS: Fetcher;
 }

@@ -38,6 +38,8 @@ export const customers = pgTable("customers", {
   paymentTermsDays: integer("payment_terms_days").notNull().default(30),
   /** Set by dunning 30 days past due, cleared when settled (0160, docs/billing.md "Dunning"). */
   pastDueSince: timestamp("past_due_since", { withTimezone: true }),
+  /** Where its Durable Object state and R2 objects live (0200, docs/residency.md); fixed at onboarding. */
+  dataJurisdiction: text("data_jurisdiction").notNull().$type<"us" | "eu" | "fedramp">().default("us"),
 });
 
 export const taxStatuses = ["taxable", "exempt", "reverse_charge"] as const;

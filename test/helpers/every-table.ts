@@ -137,5 +137,11 @@ export async function populateEveryTable(client: FixtureClient, customerId: stri
       "INSERT INTO dunning_reminders (customer_id, invoice_id, stage, days_past_due) VALUES ($1, $2, 'day_1', 1)",
       [c, invoice.id],
     );
+    // Exports and closures (0200).
+    await one("INSERT INTO customer_exports (customer_id, jurisdiction) VALUES ($1, 'us')", [c]);
+    await one(
+      "INSERT INTO customer_closures (customer_id, requested_by, grace_until) VALUES ($1, 'staff:fixture', now() + interval '30 days')",
+      [c],
+    );
   });
 }

@@ -111,6 +111,7 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
         "billing_tax_id",
         "tax_status",
         "tax_exempt_certificate",
+        "data_jurisdiction",
       ],
       UPDATE: [
         "name",
@@ -130,6 +131,37 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
         "tax_status",
         "tax_exempt_certificate",
       ],
+    },
+    // 0200: exports and closures (progress and steps are updated as they run).
+    customer_exports: {
+      INSERT: [
+        "id",
+        "customer_id",
+        "requested_by",
+        "status",
+        "jurisdiction",
+        "done_tables",
+        "manifest",
+        "error",
+        "created_at",
+        "completed_at",
+        "expires_at",
+      ],
+      UPDATE: ["status", "done_tables", "manifest", "error", "completed_at", "expires_at"],
+    },
+    customer_closures: {
+      INSERT: [
+        "id",
+        "customer_id",
+        "requested_by",
+        "steps",
+        "final_invoice_id",
+        "grace_until",
+        "created_at",
+        "completed_at",
+        "purged_at",
+      ],
+      UPDATE: ["steps", "final_invoice_id", "completed_at", "purged_at"],
     },
     idempotency_keys: {
       INSERT: [

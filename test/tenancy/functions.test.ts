@@ -63,6 +63,11 @@ const EXECUTE: Record<string, string[]> = {
   // dunning (db/migrations/0160_dunning.sql)
   "app.clear_past_due()": [], // owner: sb_jobs
   "app.refuse_unless_staff()": [],
+  // exports and closure (db/migrations/0200_exports_closure.sql)
+  "app.refuse_jurisdiction_change()": [],
+  "app.issue_final_invoice(uuid)": ["sb_api"], // owner: sb_jobs
+  "app.purge_closed_customer(uuid)": ["sb_api"],
+  "app.closures_due(integer)": [], // owner: sb_jobs (the daily job)
   "app.hand_function_to(regprocedure,name)": [],
   "app.secure_tenant_table(regclass,text)": [],
   "app.grant_jobs_access(regclass,text[])": [],

@@ -43,6 +43,8 @@ export interface OnboardInput extends TaxSettings {
   taxRateBps: number;
   billingDetails?: BillingDetailsPatch;
   adminEmail: string;
+  /** docs/residency.md: default `fedramp` for gov_federal, else `us`; fixed afterwards. */
+  dataJurisdiction?: "us" | "eu" | "fedramp";
   /** The staff user who onboards (recorded as the invite's inviter). */
   staffUserId: string | null;
 }
@@ -73,6 +75,7 @@ export async function onboardCustomer(db: Database, audit: Audit, emit: Emit, in
       status: "active",
       taxStatus,
       taxExemptCertificate,
+      dataJurisdiction: input.dataJurisdiction ?? (input.tier === "gov_federal" ? "fedramp" : "us"),
       ...details,
     })
     .returning();
@@ -112,6 +115,7 @@ export async function onboardCustomer(db: Database, audit: Audit, emit: Emit, in
       tax_rate_bps: customer!.taxRateBps,
       tax_status: customer!.taxStatus,
       tax_exempt_certificate: customer!.taxExemptCertificate,
+      data_jurisdiction: customer!.dataJurisdiction,
       admin_invite_id: invite!.id,
       admin_email: invite!.email,
     },

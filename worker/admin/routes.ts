@@ -39,6 +39,12 @@ const paymentTermsSchema = z
   .max(365)
   .openapi({ description: "Invoices are due this many days after issue (net 30 by default)", example: 30 });
 
+const jurisdictionSchema = z.enum(["us", "eu", "fedramp"]).openapi({
+  description:
+    "Where the customer's Durable Object state and R2 objects are created (docs/residency.md); fixed at onboarding",
+  example: "us",
+});
+
 const customerSchema = z
   .object({
     id: z.string().uuid().openapi({ example: "0197a5c2-3e4f-7a10-9b2c-5d6e7f809a1b" }),
@@ -52,6 +58,7 @@ const customerSchema = z
     tax_exempt_certificate: z.string().nullable(),
     billing_details: billingDetailsSchema,
     payment_terms_days: paymentTermsSchema,
+    data_jurisdiction: jurisdictionSchema,
     created_at: z.string().datetime({ offset: true }),
   })
   .openapi("Customer");
@@ -85,6 +92,9 @@ const createBodySchema = z
     }),
     tax_exempt_certificate: certificateSchema.optional(),
     billing_details: billingDetailsPatchSchema.optional(),
+    data_jurisdiction: jurisdictionSchema
+      .optional()
+      .openapi({ description: "Default `fedramp` for `gov_federal`, else `us`; cannot be changed later" }),
     admin: z
       .strictObject({ email: z.string().trim().email().max(320).openapi({ example: "ada@acme-health.example" }) })
       .openapi({ description: "The customer's first admin, invited by email" }),
@@ -211,6 +221,7 @@ function toCustomer(row: CustomerRow): z.infer<typeof customerSchema> {
     tax_exempt_certificate: row.taxExemptCertificate,
     billing_details: toBillingDetails(row),
     payment_terms_days: row.paymentTermsDays,
+    data_jurisdiction: row.dataJurisdiction,
     created_at: row.createdAt.toISOString(),
   };
 }
@@ -249,6 +260,7 @@ export const adminRoutes = new OpenAPIHono<AppEnv>()
           taxStatus: body.tax_status,
           taxExemptCertificate: body.tax_exempt_certificate,
           billingDetails: body.billing_details,
+          dataJurisdiction: body.data_jurisdiction,
           adminEmail,
           staffUserId: c.var.principal.userId,
         }),

@@ -4,11 +4,12 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv, AppContext } from "../http/context.ts";
 import { problem, ProblemError } from "../http/problem.ts";
 import { rateLimitHeaders, takeQuota, type RateLimitDecision } from "../platform/rate-limit-client.ts";
+import { namespaceIn } from "../platform/residency.ts";
 import { hashApiKey, looksLikeApiKey } from "./api-key.ts";
 import { enrollmentPrincipal } from "./enrollment.ts";
 import { noteKeyUsed } from "./key-usage.ts";
 import { cachePrincipal, cachedPrincipal } from "./principal-cache.ts";
-import { hasScope, type Principal } from "./principal.ts";
+import { hasScope, jurisdictionOf, type Principal } from "./principal.ts";
 import { isRevoked, keyRevokedHere, revokedHere } from "./revocation.ts";
 import { checkCsrf, cookieSessionToken, setSessionCookie } from "./browser-session.ts";
 import { renewalDue, renewUserSessionToken, verifySessionToken } from "./session-token.ts";
@@ -193,9 +194,9 @@ export const requireSuperAdmin = createMiddleware<AppEnv>(async (c, next) => {
 export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
   const principal = c.var.principal;
   const subject = principal.userId ? `user:${principal.userId}` : `key:${principal.keyId}`;
-  const quota = takeQuota(c.env.RATE_LIMITER, subject, principal.rateLimitPerMinute, 60, (work) =>
-    c.executionCtx.waitUntil(work),
-  );
+  // docs/residency.md: the quota's Durable Object lives in the customer's jurisdiction.
+  const limiter = namespaceIn(c.env.RATE_LIMITER, jurisdictionOf(principal), c.env.ENVIRONMENT);
+  const quota = takeQuota(limiter, subject, principal.rateLimitPerMinute, 60, (work) => c.executionCtx.waitUntil(work));
   const refused = (decision: RateLimitDecision) =>
     problem(
       c,

@@ -22,6 +22,8 @@ export interface Principal {
   /** Effective permissions: a key's scopes, or a user's role permissions. */
   scopes: string[];
   rateLimitPerMinute: number;
+  /** The customer's data jurisdiction, when the credential's lookup carries it (docs/residency.md). */
+  dataJurisdiction?: "us" | "eu" | "fedramp";
   /** Epoch ms after which the credential is no longer valid; null = no expiry. */
   expiresAt: number | null;
   /**
@@ -56,3 +58,10 @@ export function actorOf(principal: Principal): { type: "user" | "api_key" | "sta
   if (principal.userId) return { type: "user", id: principal.userId };
   return { type: "api_key", id: principal.keyId ?? "unknown" };
 }
+
+/**
+ * Where the principal's Durable Object state lives: its customer's jurisdiction, or (lookups that
+ * do not carry it yet) the onboarding default by tier — gov_federal is fedramp.
+ */
+export const jurisdictionOf = (principal: Principal): "us" | "eu" | "fedramp" =>
+  principal.dataJurisdiction ?? (principal.tier === "gov_federal" ? "fedramp" : "us");

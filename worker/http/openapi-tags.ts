@@ -43,6 +43,10 @@ export const apiTags = [
     name: "support",
     description: "Support tickets with SLA clocks (first response, resolution) and their conversation.",
   },
+  {
+    name: "customer",
+    description: "Your organization: its data jurisdiction, exports of all its data, and closing the account.",
+  },
   { name: "admin", description: "SecureBase staff only (super_admin): onboard customers, change tiers, suspend." },
 ] as const;
 

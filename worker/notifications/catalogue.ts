@@ -194,6 +194,17 @@ export const notificationCatalogue = {
         `\n\nView it: ${apiUrl}/v1/credit-notes/${s(d.id)}.html\n`,
     }),
   },
+  "export.ready": {
+    category: "security",
+    audience: ["admin"],
+    email: "mandatory",
+    render: (d, { apiUrl }) => ({
+      title: "Your data export is ready",
+      text:
+        `The export of your SecureBase data you requested (${s(d.export_id)}) is ready: ${s(d.tables)} tables, ${s(d.rows)} rows.\n\n` +
+        `Download it until ${s(d.expires_at)} (sign in as an admin): ${apiUrl}/v1/exports/${s(d.export_id)}\n`,
+    }),
+  },
   "cost.budget_exceeded": {
     category: "cost_alerts",
     audience: ["admin", "billing"],
