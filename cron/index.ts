@@ -16,6 +16,7 @@ const jobs: Record<JobName, () => Promise<Job>> = {
   "daily-cost": async () => (await import("../worker/cost/daily-refresh.ts")).refreshCostForecasts,
   "support-sla-sweep": async () => (await import("../worker/support/jobs.ts")).sweepSupportSla,
   "support-daily-purge": async () => (await import("../worker/support/jobs.ts")).purgeSupportTickets,
+  "audit-archive": async () => (await import("../worker/audit/archive.ts")).archiveAuditEvents,
 };
 
 export async function runScheduled(cron: string, env: Env, now: Date): Promise<void> {

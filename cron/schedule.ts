@@ -14,6 +14,10 @@ export const schedule = {
   "30 0 * * *": { job: "daily-cost", does: "refits cost forecasts, checks budgets" },
   "*/5 * * * *": { job: "support-sla-sweep", does: "records SLA breaches" },
   "30 3 * * *": { job: "support-daily-purge", does: "purges tickets closed past retention" },
+  "15 2 * * *": {
+    job: "audit-archive",
+    does: "moves audit events past the hot window to R2, deletes archives past retention (not held)",
+  },
 } as const;
 
 export type CronExpression = keyof typeof schedule;

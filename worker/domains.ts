@@ -54,9 +54,13 @@ export const domains: readonly Domain[] = [
       Promise.all([
         import("./admin/routes.ts"),
         import("./invoices/settlement-routes.ts"),
+        import("./audit/legal-hold-routes.ts"),
         import("@hono/zod-openapi"),
-      ]).then(([admin, settlement, { OpenAPIHono }]) =>
-        new OpenAPIHono<AppEnv>().route("/", admin.adminRoutes).route("/", settlement.staffInvoiceRoutes),
+      ]).then(([admin, settlement, legalHold, { OpenAPIHono }]) =>
+        new OpenAPIHono<AppEnv>()
+          .route("/", admin.adminRoutes)
+          .route("/", settlement.staffInvoiceRoutes)
+          .route("/", legalHold.legalHoldRoutes),
       ),
   },
   {

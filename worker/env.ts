@@ -72,6 +72,8 @@ export interface Env {
   RECORDS_US: R2Bucket;
   RECORDS_EU: R2Bucket;
   RECORDS_FEDRAMP: R2Bucket;
+  /** Days audit events stay in Postgres before the daily job archives them to R2 (default 90). */
+  AUDIT_HOT_DAYS?: string;
   /** Static assets (public/): Swagger UI for /docs. */
   ASSETS: Fetcher;
 }

@@ -27,6 +27,8 @@ CREATE TABLE audit_archives (
   CHECK (last_seq >= first_seq)
 );
 CREATE INDEX audit_archives_customer_seq_idx ON audit_archives (customer_id, last_seq);
+-- The job finds each customer's events past the hot window, and export reads a period, by time.
+CREATE INDEX audit_events_customer_occurred_idx ON audit_events (customer_id, occurred_at);
 SELECT app.secure_tenant_table('audit_archives');
 GRANT SELECT ON audit_archives TO sb_api;
 SELECT app.grant_jobs_access('audit_archives', ARRAY['SELECT', 'INSERT', 'UPDATE']);
