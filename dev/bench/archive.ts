@@ -12,14 +12,27 @@ const EVENTS = Number(process.env.BENCH_ARCHIVE_EVENTS ?? 1_000_000);
 const DAYS = 30;
 const SEED_BATCH = 2_000;
 
-/** Resident memory (kB) of the local workerd processes: [current, peak]. */
+/** Parent pid of a process, from /proc. */
+function parentOf(pid: string): string | undefined {
+  try {
+    return /^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident memory (kB) of this bench's own workerd processes (other users' are left out): now and peak. */
 function workerdMemory(): { rssKb: number; peakKb: number } {
   let rssKb = 0;
   let peakKb = 0;
+  const self = String(process.pid);
   for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
     try {
       const status = readFileSync(`/proc/${pid}/status`, "utf8");
       if (!/^Name:\s+workerd/m.test(status)) continue;
+      let ancestor = parentOf(pid);
+      while (ancestor && ancestor !== "1" && ancestor !== self) ancestor = parentOf(ancestor);
+      if (ancestor !== self) continue;
       rssKb += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
       peakKb += Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? 0);
     } catch {
