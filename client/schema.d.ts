@@ -780,6 +780,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/customers/{id}/legal-hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Place (or update) a legal hold on a customer's audit archive (SecureBase staff)
+         * @description While held, retention deletes none of the customer's archived audit events. Audited in the customer's trail as `customer.legal_hold_set`.
+         */
+        put: operations["setLegalHold"];
+        post?: never;
+        /**
+         * Lift the legal hold on a customer's audit archive (SecureBase staff)
+         * @description Retention applies again from the next daily run. Audited as `customer.legal_hold_cleared` with the reason.
+         */
+        delete: operations["clearLegalHold"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/customer": {
         parameters: {
             query?: never;
@@ -920,7 +944,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/audit-events": {
+    "/v1/audit-events/export": {
         parameters: {
             query?: never;
             header?: never;
@@ -928,10 +952,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List the customer's audit events, newest first
-         * @description The customer's audit trail, newest first: who changed what, from which IP and request. Filters combine with AND.
+         * Export the audit events of a period, hot and archived, in chain order
+         * @description Streams every audit event that occurred in [from, to) as JSON Lines (one AuditEvent per line, with `archived`) or CSV (with a header row; `data` is the stored JSON text, so hashes can be recomputed).
          */
-        get: operations["listAuditEvents"];
+        get: operations["exportAuditEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -952,6 +976,30 @@ export interface paths {
          * @description Postgres recomputes every event's hash from its content and the previous hash, in sequence order, and names the first event that does not match (edited, removed or reordered).
          */
         get: operations["verifyAuditChain"];
+        put?: never;
+        /**
+         * Verify the audit hash chain over a period, across the archive and the hot table
+         * @description Recomputes every event's hash in [from, to), its link to the previous event and to the archive manifest, and names the first event that does not match and whether it was archived.
+         */
+        post: operations["verifyAuditPeriod"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the customer's audit events, newest first
+         * @description The customer's audit trail, newest first: who changed what, from which IP and request. Filters combine with AND.
+         */
+        get: operations["listAuditEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4199,6 +4247,22 @@ export interface components {
             /** Format: date-time */
             purged_at: string | null;
         };
+        LegalHold: {
+            /** @enum {string} */
+            object: "legal_hold";
+            /** Format: uuid */
+            customer_id: string;
+            /** @example Litigation hold, matter 2026-041 */
+            reason: string;
+            /** Format: uuid */
+            set_by: string | null;
+            /** Format: date-time */
+            set_at: string;
+        };
+        LegalHoldRequest: {
+            /** @example Litigation hold, matter 2026-041 */
+            reason: string;
+        };
         OwnCustomer: {
             /** Format: uuid */
             id: string;
@@ -4399,6 +4463,37 @@ export interface components {
             details: {
                 [key: string]: unknown;
             };
+        };
+        AuditPeriodVerification: {
+            /** @example true */
+            valid: boolean;
+            /**
+             * @description Events checked in the period
+             * @example 1280
+             */
+            checked: number;
+            /**
+             * @description Of those, read from the archive
+             * @example 1100
+             */
+            archived_checked: number;
+            /** @description The first event whose link is broken; null when the period verifies */
+            first_broken: {
+                /** @example 17 */
+                seq: number;
+                /**
+                 * Format: uuid
+                 * @description Null when a whole archive object is missing
+                 */
+                id: string | null;
+                /**
+                 * @description Whether the event was read from the archive
+                 * @example true
+                 */
+                archived: boolean;
+                /** @example hash does not match the event content */
+                reason: string;
+            } | null;
         };
         AuditEventList: {
             data: components["schemas"]["AuditEvent"][];
@@ -9002,6 +9097,182 @@ export interface operations {
             };
         };
     };
+    setLegalHold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LegalHoldRequest"];
+            };
+        };
+        responses: {
+            /** @description The hold */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LegalHold"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    clearLegalHold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LegalHoldRequest"];
+            };
+        };
+        responses: {
+            /** @description The hold is lifted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getOwnCustomer: {
         parameters: {
             query?: never;
@@ -9461,26 +9732,14 @@ export interface operations {
             };
         };
     };
-    listAuditEvents: {
+    exportAuditEvents: {
         parameters: {
-            query?: {
-                /** @description Page size, 1–100 */
-                limit?: number;
-                /** @description The `next_cursor` of the previous page */
-                starting_after?: string;
-                /** @description Only this action */
-                action?: string;
-                /** @description Only events about this kind of resource */
-                resource_type?: string;
-                /** @description Only events about this resource */
-                resource_id?: string;
-                actor_type?: "user" | "api_key" | "system" | "staff";
-                /** @description Only events by this user, key or staff member */
-                actor_id?: string;
-                /** @description Only events strictly after this time (ISO 8601) */
-                occurred_after?: string;
-                /** @description Only events strictly before this time (ISO 8601) */
-                occurred_before?: string;
+            query: {
+                /** @description Start of the period, inclusive (ISO 8601) */
+                from: string;
+                /** @description End of the period, exclusive (ISO 8601) */
+                to: string;
+                format?: "jsonl" | "csv";
             };
             header?: never;
             path?: never;
@@ -9488,13 +9747,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of audit events */
+            /** @description The events, streamed */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AuditEventList"];
+                    "application/jsonl": string;
+                    "text/csv": string;
                 };
             };
             /** @description The request is malformed or a parameter is invalid */
@@ -9551,6 +9811,174 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditChainVerification"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verifyAuditPeriod: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date-time
+                     * @description Start of the period, inclusive (ISO 8601)
+                     * @example 2026-01-01T00:00:00Z
+                     */
+                    from: string;
+                    /**
+                     * Format: date-time
+                     * @description End of the period, exclusive (ISO 8601)
+                     * @example 2026-04-01T00:00:00Z
+                     */
+                    to: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The verdict; a broken chain is not an error */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPeriodVerification"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page */
+                starting_after?: string;
+                /** @description Only this action */
+                action?: string;
+                /** @description Only events about this kind of resource */
+                resource_type?: string;
+                /** @description Only events about this resource */
+                resource_id?: string;
+                actor_type?: "user" | "api_key" | "system" | "staff";
+                /** @description Only events by this user, key or staff member */
+                actor_id?: string;
+                /** @description Only events strictly after this time (ISO 8601) */
+                occurred_after?: string;
+                /** @description Only events strictly before this time (ISO 8601) */
+                occurred_before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of audit events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEventList"];
                 };
             };
             /** @description The request is malformed or a parameter is invalid */

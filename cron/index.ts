@@ -19,6 +19,7 @@ const jobs: Record<JobName, () => Promise<Job>> = {
   alerts: async () => (await import("../worker/operations/alerts.ts")).evaluateAlerts,
   dunning: async () => (await import("../worker/invoices/dunning.ts")).runDunning,
   "closure-purge": async () => (await import("../worker/customers/purge.ts")).purgeClosedCustomers,
+  "audit-archive": async () => (await import("../worker/audit/archive.ts")).archiveAuditEvents,
 };
 
 export async function runScheduled(cron: string, env: Env, now: Date): Promise<void> {

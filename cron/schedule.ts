@@ -18,6 +18,10 @@ export const schedule = {
   "*/1 * * * *": { job: "alerts", does: "evaluates the alert rules, notifies on-call staff of changes" },
   "0 6 * * *": { job: "dunning", does: "reminds of overdue invoices, marks customers past due" },
   "15 4 * * *": { job: "closure-purge", does: "deletes closed customers' data past the grace period" },
+  "15 2 * * *": {
+    job: "audit-archive",
+    does: "moves audit events past the hot window to R2, deletes archives past retention (not held)",
+  },
 } as const;
 
 export type CronExpression = keyof typeof schedule;

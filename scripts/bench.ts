@@ -20,6 +20,13 @@ if (process.argv.slice(2).includes("latency")) {
   process.exit(0);
 }
 
+// `npm run bench -- archive`: the audit archive, export and verify of one large customer (dev/bench/archive.ts).
+if (process.argv.slice(2).includes("archive")) {
+  const { benchArchive } = await import("../dev/bench/archive.ts");
+  console.log(await benchArchive());
+  process.exit(0);
+}
+
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 40);
 const LATENCIES = (process.env.BENCH_LATENCIES_MS ?? "0,25").split(",").map(Number);
 

@@ -55,12 +55,14 @@ export const domains: readonly Domain[] = [
         import("./admin/routes.ts"),
         import("./invoices/settlement-routes.ts"),
         import("./customers/routes.ts"),
+        import("./audit/legal-hold-routes.ts"),
         import("@hono/zod-openapi"),
-      ]).then(([admin, settlement, closure, { OpenAPIHono }]) =>
+      ]).then(([admin, settlement, closure, legalHold, { OpenAPIHono }]) =>
         new OpenAPIHono<AppEnv>()
           .route("/", admin.adminRoutes)
           .route("/", settlement.staffInvoiceRoutes)
-          .route("/", closure.staffClosureRoutes),
+          .route("/", closure.staffClosureRoutes)
+          .route("/", legalHold.legalHoldRoutes),
       ),
   },
   {

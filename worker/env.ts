@@ -81,6 +81,8 @@ export interface Env {
   RECORDS_FEDRAMP: R2Bucket;
   /** Days a closed customer's rows are kept before the daily job deletes them (default 30; docs/exports-closure.md). */
   CLOSURE_GRACE_DAYS?: string;
+  /** Days audit events stay in Postgres before the daily job archives them to R2 (default 90). */
+  AUDIT_HOT_DAYS?: string;
   /** Static assets (public/): Swagger UI for /docs. */
   ASSETS: Fetcher;
 }

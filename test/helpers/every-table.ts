@@ -143,5 +143,11 @@ export async function populateEveryTable(client: FixtureClient, customerId: stri
       "INSERT INTO customer_closures (customer_id, requested_by, grace_until) VALUES ($1, 'staff:fixture', now() + interval '30 days')",
       [c],
     );
+    // Audit archive (0190): a manifest row and a legal hold.
+    await one(
+      "INSERT INTO audit_archives (customer_id, day, jurisdiction, object_key, first_seq, last_seq, event_count, first_prev_hash, last_hash, first_occurred_at, last_occurred_at, sha256, bytes) VALUES ($1, '2024-01-01', 'us', $2, 1000000, 1000000, 1, gen_random_bytes(32), gen_random_bytes(32), '2024-01-01', '2024-01-01', gen_random_bytes(32), 100)",
+      [c, `audit/${c}/2024/01/01/fixture.jsonl.gz`],
+    );
+    await one("INSERT INTO audit_legal_holds (customer_id, reason) VALUES ($1, 'fixture hold')", [c]);
   });
 }

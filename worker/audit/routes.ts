@@ -18,6 +18,7 @@ import {
   type AuditEventRow,
 } from "./audit-events.ts";
 import { text } from "../http/input.ts";
+import { auditArchiveRoutes } from "./archive-routes.ts";
 
 const actorSchema = z
   .object({
@@ -219,6 +220,8 @@ function toActivity(row: ActivityRow): z.infer<typeof activitySchema> {
 }
 
 export const auditRoutes = new OpenAPIHono<AppEnv>()
+  // First: /v1/audit-events/export must never be taken for an id.
+  .route("/", auditArchiveRoutes)
   .openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
     const { customerId } = c.var.principal;
