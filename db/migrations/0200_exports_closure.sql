@@ -116,7 +116,9 @@ BEGIN
   SELECT array_agg(c.relname::text ORDER BY c.relname) INTO v_tables
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
-    AND c.relname NOT IN ('audit_events', 'customer_closures')
+    -- The audit trail outlives the grace period (tier retention): its hot rows, the archive's
+    -- manifest (docs/audit-retention.md) and a legal hold stay; the archive job ages them out.
+    AND c.relname NOT IN ('audit_events', 'audit_archives', 'audit_legal_holds', 'customer_closures')
     AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'customer_id' AND NOT a.attisdropped);
   LOOP
     v_left := '{}';

@@ -3,8 +3,8 @@
 // pages (multipart past 5 MiB), read back and hash-checked, then recorded in audit_archives and
 // deleted from Postgres in one transaction, so an interrupted run simply rewrites that object
 // next time. Then deletes archived objects past the tier's retention unless a legal hold applies.
-import { inArray, sql } from "drizzle-orm";
-import { auditArchives } from "../../db/schema.ts";
+import { eq, inArray, sql } from "drizzle-orm";
+import { auditArchives, customers } from "../../db/schema.ts";
 import type { Env } from "../env.ts";
 import { type Database, withJobsDatabase, withJobsSession } from "../platform/database.ts";
 import { toHex } from "../platform/encoding.ts";
@@ -39,10 +39,14 @@ export interface ArchiveReport extends Record<string, unknown> {
 
 /**
  * The customer's data jurisdiction, which picks the R2 bucket.
- * MERGE(closure): returns "us" until customers.data_jurisdiction lands; then read that column.
+ * The customer's data jurisdiction (customers.data_jurisdiction, fixed at onboarding: docs/residency.md).
  */
-export async function customerJurisdiction(_db: Database, _customerId: string): Promise<DataJurisdiction> {
-  return "us";
+export async function customerJurisdiction(db: Database, customerId: string): Promise<DataJurisdiction> {
+  const [row] = await db
+    .select({ jurisdiction: customers.dataJurisdiction })
+    .from(customers)
+    .where(eq(customers.id, customerId));
+  return row?.jurisdiction ?? "us";
 }
 
 export function hotWindowDays(env: Pick<Env, "AUDIT_HOT_DAYS">): number {

@@ -10,12 +10,12 @@ import { type Database, RequestDatabase, withJobsDatabase } from "../platform/da
 export const PURGE_BATCH = 20;
 
 /**
- * The legal-hold hook: a customer under legal hold keeps all its rows. Legal hold is set by staff
- * with the audit archive (issue 26, "Retention and archive"); until that lands here nothing is
- * held. This is the one place to wire it in.
+ * A customer under legal hold (audit_legal_holds, set by staff: docs/audit-retention.md) keeps all
+ * its rows until the hold is lifted.
  */
-export async function underLegalHold(_db: Database, _customerId: string): Promise<boolean> {
-  return false;
+export async function underLegalHold(db: Database, customerId: string): Promise<boolean> {
+  const { rows } = await db.execute(sql`SELECT 1 FROM audit_legal_holds WHERE customer_id = ${customerId}::uuid`);
+  return rows.length > 0;
 }
 
 export async function purgeClosedCustomers(env: Env, _now: Date): Promise<Record<string, unknown>> {
