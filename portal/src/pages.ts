@@ -14,4 +14,5 @@ export const pages: Page[] = [
   { path: "/overview", load: () => import("./pages/overview.tsx") },
   { path: "/api-keys", load: () => import("./pages/api-keys.tsx") },
   { path: "/team", load: () => import("./pages/team.tsx") },
+  { path: "/security", load: () => import("./pages/security.tsx") },
 ];

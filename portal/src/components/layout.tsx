@@ -1,7 +1,7 @@
 // The signed-in frame: header, navigation gated by the caller's permissions, sign-out, and the
 // page. Not signed in (GET /v1/me is a 401): off to /sign-in, coming back here afterwards.
 import { useQueryClient } from "@tanstack/react-query";
-import { Link, Navigate, Outlet, useLocation, useNavigate } from "@tanstack/react-router";
+import { Link, Outlet, useLocation, useNavigate } from "@tanstack/react-router";
 import { ApiError, api, setCsrfToken } from "../api.ts";
 import { nav } from "../nav.ts";
 import { can, useMe } from "../session.ts";
@@ -13,8 +13,19 @@ export function Layout() {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   if (me.isPending) return <Loading what="Signing in" />;
+  // The session ended while here (the route's beforeLoad handles arriving signed out): a link,
+  // not an automatic redirect, which re-rendered in a loop while the cache was being cleared.
   if (me.error instanceof ApiError && me.error.status === 401)
-    return <Navigate to="/sign-in" search={{ next: location.href }} replace />;
+    return (
+      <main id="main" className="narrow">
+        <p>
+          Your session has ended.{" "}
+          <Link to="/sign-in" search={{ next: location.href }}>
+            Sign in again
+          </Link>
+        </p>
+      </main>
+    );
   if (me.error) return <ErrorState error={me.error} />;
   const principal = me.data;
   const items = nav.filter((item) =>
@@ -24,8 +35,9 @@ export function Layout() {
   async function signOut() {
     await api.POST("/v1/auth/logout").catch(() => undefined);
     setCsrfToken(null);
-    queryClient.clear();
+    // Leave the frame first, then forget the cached data (the frame would refetch GET /v1/me).
     await navigate({ to: "/sign-in" });
+    queryClient.clear();
   }
 
   return (
