@@ -1,0 +1,18 @@
+// Every page: its path and its module, loaded on first visit (one chunk per page). `public` pages
+// render without the signed-in frame. To add a page: docs/portal.md, "How to add a page".
+export interface Page {
+  path: string;
+  load: () => Promise<{ default: () => React.ReactNode }>;
+  public?: boolean;
+}
+
+export const pages: Page[] = [
+  { path: "/sign-in", load: () => import("./pages/sign-in.tsx"), public: true },
+  { path: "/accept-invite", load: () => import("./pages/accept-invite.tsx"), public: true },
+  { path: "/reset-password", load: () => import("./pages/reset-password.tsx"), public: true },
+  { path: "/enrol-mfa", load: () => import("./pages/enrol-mfa.tsx"), public: true },
+  { path: "/overview", load: () => import("./pages/overview.tsx") },
+  { path: "/api-keys", load: () => import("./pages/api-keys.tsx") },
+  { path: "/team", load: () => import("./pages/team.tsx") },
+  { path: "/security", load: () => import("./pages/security.tsx") },
+];
