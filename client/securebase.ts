@@ -34,3 +34,26 @@ export async function allInvoices(client: SecureBaseClient, pageSize = 100): Pro
     cursor = data.next_cursor;
   }
 }
+
+/** Methods a browser session must prove with X-CSRF-Token (docs/auth.md, "Browser sessions"). */
+const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/**
+ * The portal's client: same origin, the session in the `__Host-sb_session` cookie (never readable
+ * by script), and the session's CSRF token on every unsafe request. `csrfToken` is read per
+ * request, so a sign-in or GET /v1/me can set it after the client is made.
+ */
+export function createBrowserClient(options: { baseUrl?: string; csrfToken: () => string | null }) {
+  // fetch sends same-origin cookies by default: the session cookie rides along, never cross-site.
+  const client = createClient<paths>({ baseUrl: options.baseUrl ?? "" });
+  client.use({
+    onRequest({ request }) {
+      const token = options.csrfToken();
+      if (token && UNSAFE_METHODS.has(request.method)) request.headers.set("X-CSRF-Token", token);
+      return request;
+    },
+  });
+  return client;
+}
+export type BrowserClient = ReturnType<typeof createBrowserClient>;
+export type Problem = components["schemas"]["Problem"];

