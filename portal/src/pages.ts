@@ -9,4 +9,12 @@ export interface Page {
 export const pages: Page[] = [
   { path: "/sign-in", load: () => import("./pages/sign-in.tsx"), public: true },
   { path: "/overview", load: () => import("./pages/overview.tsx") },
+  // portalc: billing, support and the staff console.
+  { path: "/invoices", load: () => import("./pages/invoices.tsx") },
+  { path: "/invoices/$id", load: () => import("./pages/invoice.tsx") },
+  { path: "/invoices/$id/print", load: () => import("./pages/invoice-print.tsx") },
+  { path: "/support", load: () => import("./pages/support.tsx") },
+  { path: "/support/tickets/$id", load: () => import("./pages/ticket.tsx") },
+  { path: "/staff/queue", load: () => import("./pages/staff-queue.tsx") },
+  { path: "/staff/tickets/$id", load: () => import("./pages/staff-ticket.tsx") },
 ];
