@@ -5961,7 +5961,10 @@ export interface operations {
     };
     confirmTotpEnrollment: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `cookie`: set the session as an HttpOnly `__Host-sb_session` cookie (for the portal) and answer a `csrf_token` instead of the `session_token`. Default `bearer`. */
+                session?: "bearer" | "cookie";
+            };
             header?: {
                 /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
                 "idempotency-key"?: string;

@@ -8,7 +8,12 @@ export interface Page {
 
 export const pages: Page[] = [
   { path: "/sign-in", load: () => import("./pages/sign-in.tsx"), public: true },
+  { path: "/accept-invite", load: () => import("./pages/accept-invite.tsx"), public: true },
+  { path: "/reset-password", load: () => import("./pages/reset-password.tsx"), public: true },
+  { path: "/enrol-mfa", load: () => import("./pages/enrol-mfa.tsx"), public: true },
   { path: "/overview", load: () => import("./pages/overview.tsx") },
+  { path: "/api-keys", load: () => import("./pages/api-keys.tsx") },
+  { path: "/team", load: () => import("./pages/team.tsx") },
   // portalc: billing, support and the staff console.
   { path: "/invoices", load: () => import("./pages/invoices.tsx") },
   { path: "/invoices/$id", load: () => import("./pages/invoice.tsx") },

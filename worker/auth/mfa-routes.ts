@@ -13,6 +13,7 @@ import type { Emit } from "../events/outbox.ts";
 import type { Audit } from "../http/transactions.ts";
 import type { Database } from "../platform/database.ts";
 import { recordFactorChange } from "./factors.ts";
+import { sessionModeQuery } from "./browser-session.ts";
 import { finishEnrollment } from "./enrollment-session.ts";
 import { answerSignIn, loginResultSchema } from "./sign-in.ts";
 import { issueRecoveryCodes, removeTotp, startTotp, useRecoveryCode, useTotpCode, type Subject } from "./totp.ts";
@@ -66,6 +67,8 @@ const confirmRoute = secured(
       "an enrolment token, it also signs you in: the answer carries the session (the LoginResult fields) and the " +
       "enrolment token is used up.",
     request: {
+      // ?session=cookie with an enrolment token: the portal's MFA enrolment signs in with the cookie.
+      query: sessionModeQuery,
       body: {
         content: { "application/json": { schema: z.strictObject({ code: codeField }).openapi("TotpConfirmation") } },
         required: true,

@@ -22,7 +22,7 @@ export default function Invoices() {
         {(rows) => (
           <div className="table-wrap">
             <table>
-              <caption className="visually-hidden">Your invoices, newest first</caption>
+              <caption className="sr-only">Your invoices, newest first</caption>
               <thead>
                 <tr>
                   <th scope="col">Number</th>

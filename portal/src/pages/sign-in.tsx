@@ -6,6 +6,7 @@ import { type FormEvent, useState } from "react";
 import type { components } from "../../../client/securebase.ts";
 import { api, setCsrfToken, unwrap } from "../api.ts";
 import { Field, FormError } from "../components/field.tsx";
+import { getAssertion, passkeysSupported } from "../webauthn.ts";
 
 type LoginAnswer =
   | components["schemas"]["BrowserLoginResult"]
@@ -72,6 +73,25 @@ export default function SignIn() {
     }
   }
 
+  /** Passwordless, or as the second factor of a password sign-in (mfaToken). */
+  async function withPasskey(mfaToken?: string) {
+    setBusy(true);
+    setError(null);
+    try {
+      const body = mfaToken ? { mfa_token: mfaToken } : {};
+      const options = await unwrap(api.POST("/v1/auth/passkeys/options", { body }));
+      const response = await getAssertion(options);
+      const answer = await unwrap(
+        api.POST("/v1/auth/passkeys", { params: { query: { session: "cookie" } }, body: { response, ...body } }),
+      );
+      await signedIn(answer as LoginAnswer);
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  }
+
   return (
     <main id="main" className="narrow">
       <h1>Sign in to SecureBase</h1>
@@ -110,6 +130,16 @@ export default function SignIn() {
           </button>
         ) : null}
       </form>
+      {passkeysSupported() && (step.kind === "password" || step.methods.includes("passkey")) ? (
+        <button
+          type="button"
+          className="secondary"
+          disabled={busy}
+          onClick={() => withPasskey(step.kind === "code" ? step.mfaToken : undefined)}
+        >
+          {step.kind === "password" ? "Sign in with a passkey" : "Use a passkey"}
+        </button>
+      ) : null}
       <p>
         <a href="/reset-password">Forgot your password?</a>
       </p>
