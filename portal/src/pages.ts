@@ -15,4 +15,12 @@ export const pages: Page[] = [
   { path: "/api-keys", load: () => import("./pages/api-keys.tsx") },
   { path: "/team", load: () => import("./pages/team.tsx") },
   { path: "/security", load: () => import("./pages/security.tsx") },
+  // portalc: billing, support and the staff console.
+  { path: "/invoices", load: () => import("./pages/invoices.tsx") },
+  { path: "/invoices/$id", load: () => import("./pages/invoice.tsx") },
+  { path: "/invoices/$id/print", load: () => import("./pages/invoice-print.tsx") },
+  { path: "/support", load: () => import("./pages/support.tsx") },
+  { path: "/support/tickets/$id", load: () => import("./pages/ticket.tsx") },
+  { path: "/staff/queue", load: () => import("./pages/staff-queue.tsx") },
+  { path: "/staff/tickets/$id", load: () => import("./pages/staff-ticket.tsx") },
 ];

@@ -1,7 +1,9 @@
 // Password reset by emailed link (docs/auth.md, "Passwords"): the same 202 for any address, the
-// token only in the email's link fragment and stored hashed, single use, 30 minutes, voided by a
+// token only in the email's portal link and stored hashed, single use, 30 minutes, voided by a
 // newer request; confirming applies the rules, ends every session, and is audited; throttled.
 import { beforeAll, describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { portalLink } from "../../worker/platform/portal-links.ts";
 import { expectProblem, send, call } from "../helpers/http.ts";
 import { createUser, login, randomIp, type TestUser } from "../helpers/identity.ts";
 import { owner, sha256hex, uniqueEmail } from "../helpers/invites.ts";
@@ -26,7 +28,7 @@ const emailedResetTokens = (address: string, count = 1) =>
     const links = (await sentEmails())
       .filter((e) => e.body.Destination.ToAddresses.includes(address))
       .map((e) => e.body.Content.Simple.Body.Text.Data)
-      .map((text) => /\/portal\/reset-password#token=([A-Za-z0-9_-]+)/.exec(text)?.[1])
+      .map((text) => /\/reset-password\?token=([A-Za-z0-9_-]+)/.exec(text)?.[1])
       .filter((t): t is string => t !== undefined);
     if (links.length < count) throw new Error(`sink: ${links.length} reset email(s) to ${address}, want ${count}`);
     return links;
@@ -39,13 +41,13 @@ beforeAll(async () => {
 const freshUser = (): Promise<TestUser> => createUser(tenant.customerId, { role: "developer" });
 
 describe("POST /v1/auth/password-resets", () => {
-  it("emails a link with the token only in the fragment, stores only its SHA-256, valid 30 minutes", async () => {
+  it("emails a portal link with the token, stores only its SHA-256, valid 30 minutes", async () => {
     const user = await freshUser();
     const response = await requestReset(user.email.toUpperCase());
     expect(response.status).toBe(202);
     const [token] = await emailedResetTokens(user.email);
     const email = (await sentEmails()).find((e) => e.body.Destination.ToAddresses.includes(user.email))!;
-    expect(email.body.Content.Simple.Body.Text.Data).toContain(`/portal/reset-password#token=${token}`);
+    expect(email.body.Content.Simple.Body.Text.Data).toContain(`${portalLink(env, "/reset-password")}?token=${token}`);
     const [row] = await owner<{ token_hash: string; minutes: number }>(
       tenant.customerId,
       `SELECT encode(token_hash, 'hex') AS token_hash,

@@ -3,6 +3,7 @@
 // with standardwebhooks) and the billing users' email (number, total, HTML link).
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { portalLink } from "../../worker/platform/portal-links.ts";
 import { describe, expect, it } from "vitest";
 import worker from "../../worker/index.ts";
 import { eventCatalogue } from "../../worker/events/catalogue.ts";
@@ -77,8 +78,6 @@ describe("invoice.created from the monthly billing run", () => {
     expect(mails[0]!.body.Content.Simple.Subject.Data).toBe(
       `Invoice ${invoice!.number}: ${formatCents(Number(invoice!.total_cents))}`,
     );
-    expect(mails[0]!.body.Content.Simple.Body.Text.Data).toContain(
-      `${env.PUBLIC_API_URL}/v1/invoices/${invoice!.id}.html`,
-    );
+    expect(mails[0]!.body.Content.Simple.Body.Text.Data).toContain(portalLink(env, `/invoices/${invoice!.id}`));
   });
 });

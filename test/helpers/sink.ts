@@ -61,7 +61,7 @@ export async function emailedInviteTokens(address: string, count = 1): Promise<s
   return eventually(async () => {
     const found = (await sentEmails())
       .filter((e) => e.body.Destination.ToAddresses.includes(address))
-      .map((e) => /\/invites\/accept\?token=([A-Za-z0-9_-]+)/.exec(e.body.Content.Simple.Body.Text.Data)?.[1])
+      .map((e) => /\/accept-invite\?token=([A-Za-z0-9_-]+)/.exec(e.body.Content.Simple.Body.Text.Data)?.[1])
       .filter((t): t is string => t !== undefined);
     if (found.length < count) throw new Error(`sink: ${found.length} invite email(s) to ${address}, expected ${count}`);
     return found;

@@ -55,7 +55,7 @@ describe("one money format", () => {
         total_cents: invoice.totalCents,
         currency: "usd",
       },
-      { apiUrl: "https://api.securebase.test", secrets: {} },
+      { apiUrl: "https://api.securebase.test", portalUrl: "https://portal.securebase.test", secrets: {} },
     );
     expect(email.title).toBe("Invoice SB-2026-000042: $15,576.21");
     expect(email.text).toContain("totals $15,576.21 (USD)");
@@ -74,12 +74,15 @@ describe("one money format", () => {
   });
 
   it("budget notices use it too", () => {
-    const notice = notificationCatalogue["cost.budget_exceeded"].render({
-      month: "2026-12-01",
-      amount_cents: 223_290,
-      budget_cents: 240_000,
-      percent_of_budget: 93,
-    });
+    const notice = notificationCatalogue["cost.budget_exceeded"].render(
+      {
+        month: "2026-12-01",
+        amount_cents: 223_290,
+        budget_cents: 240_000,
+        percent_of_budget: 93,
+      },
+      { apiUrl: "", portalUrl: "", secrets: {} },
+    );
     expect(notice.text).toContain("$2,232.90");
     expect(notice.text).toContain("$2,400.00");
   });

@@ -2,6 +2,7 @@
 // in-app list/read/read-all, preferences (security mail locked on), 30-day retention.
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { portalLink } from "../../worker/platform/portal-links.ts";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../worker/index.ts";
 import { sha256, toHex } from "../../worker/platform/encoding.ts";
@@ -76,7 +77,7 @@ describe("email", () => {
       return m;
     });
     // The email is the only place the token is given out: it is this invite's (its hash matches).
-    const token = /accept\?token=([A-Za-z0-9_-]{43})/.exec(mail!.body.Content.Simple.Body.Text.Data)?.[1] ?? "";
+    const token = /accept-invite\?token=([A-Za-z0-9_-]{43})/.exec(mail!.body.Content.Simple.Body.Text.Data)?.[1] ?? "";
     const stored = await as(
       "admin",
       async (client) =>
@@ -88,11 +89,9 @@ describe("email", () => {
       /^AWS4-HMAC-SHA256 Credential=AKIATESTSINK\/\d{8}\/us-east-1\/ses\/aws4_request, SignedHeaders=[^,]*host;[^,]*x-amz-date[^,]*, Signature=[0-9a-f]{64}$/,
     );
     expect(mail!.body.FromEmailAddress).toBe(env.EMAIL_FROM);
-    expect(mail!.body.Content.Simple.Body.Text.Data).toContain(
-      `https://portal.securebase.io/invites/accept?token=${token}`,
-    );
+    expect(mail!.body.Content.Simple.Body.Text.Data).toContain(portalLink(env, `/accept-invite?token=${token}`));
     expect(mail!.body.Content.Simple.Body.Html.Data).toContain(
-      `href="https://portal.securebase.io/invites/accept?token=${token}"`,
+      `href="${portalLink(env, `/accept-invite?token=${token}`)}"`,
     );
 
     const rest = await eventually(async () => {
@@ -130,7 +129,7 @@ describe("email", () => {
     });
     const text = (mail as SentEmail).body.Content.Simple.Body.Text.Data;
     expect(mail!.body.Content.Simple.Subject.Data).toBe("Invoice SB-2026-0042: $1,234.56");
-    expect(text).toContain(`${env.PUBLIC_API_URL}/v1/invoices/${invoiceId}.html`);
+    expect(text).toContain(portalLink(env, `/invoices/${invoiceId}`));
     expect(
       (await emailsTo(admin.user.email)).some((e) => e.body.Content.Simple.Subject.Data.includes("SB-2026-0042")),
     ).toBe(true);

@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { asCustomer } from "../../dev/fixtures.ts";
 import worker from "../../worker/index.ts";
+import { portalLink } from "../../worker/platform/portal-links.ts";
 import { sentEmails } from "../helpers/sink.ts";
 import { eventually } from "../helpers/wait.ts";
 import { asOwner } from "../helpers/database.ts";
@@ -323,6 +324,8 @@ describe("internal notes", () => {
     });
     expect(JSON.stringify(mail)).toContain("We have restored the export.");
     expect(JSON.stringify(mail)).not.toContain("refund approved");
+    // The link opens the ticket's page in the portal (docs/portal.md, "Links in email").
+    expect(mail[0]!.body.Content.Simple.Body.Text.Data).toContain(portalLink(env, `/support/tickets/${ticket.id}`));
   });
 
   it("a customer cannot post a note: `internal` is not a field of the customer comment", async () => {

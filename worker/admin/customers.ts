@@ -22,7 +22,7 @@ import {
   columnName,
   type TaxSettings,
 } from "../billing/details.ts";
-import { newInviteToken, PORTAL_ACCEPT_URL } from "../users/invite-token.ts";
+import { newInviteToken } from "../users/invite-token.ts";
 
 export type CustomerRow = typeof customers.$inferSelect;
 export type InviteRow = typeof userInvites.$inferSelect;
@@ -53,8 +53,6 @@ export interface Onboarded {
   customer: CustomerRow;
   invite: InviteRow;
 }
-
-const acceptUrlFor = (token: string) => `${PORTAL_ACCEPT_URL}?token=${encodeURIComponent(token)}`;
 
 /** Creates the customer, its first admin's invite and the `user.invited` outbox event, audited. */
 export async function onboardCustomer(db: Database, audit: Audit, emit: Emit, input: OnboardInput): Promise<Onboarded> {
@@ -91,7 +89,6 @@ export async function onboardCustomer(db: Database, audit: Audit, emit: Emit, in
       expiresAt,
     })
     .returning();
-  const acceptUrl = acceptUrlFor(token);
   await emit(
     "user.invited",
     {
@@ -101,7 +98,7 @@ export async function onboardCustomer(db: Database, audit: Audit, emit: Emit, in
       customer_name: customer!.name,
       expires_at: expiresAt.toISOString(),
     },
-    { secrets: { accept_url: acceptUrl } },
+    { secrets: { token } },
   );
   await audit({
     action: "customer.created",

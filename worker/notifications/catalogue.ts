@@ -11,13 +11,21 @@ export interface Rendered {
   text: string;
 }
 export interface RenderContext {
-  /** Public base URL of the API (links). */
+  /** Public base URL of the API (document downloads). */
   apiUrl: string;
+  /** Base URL of the portal (worker/platform/portal-links.ts): every "go and look" link points there. */
+  portalUrl: string;
   /** Secrets sealed with the event (only at email send time). */
   secrets: Record<string, string>;
 }
 
 type Data = Record<string, unknown>;
+// New invites seal the bare token (the link is built here, with the portal's address); rows sealed
+// before that carry a whole accept_url.
+const inviteLink = (portalUrl: string, secrets: Record<string, string>) =>
+  secrets.token
+    ? `${portalUrl}/accept-invite?token=${encodeURIComponent(secrets.token)}`
+    : (secrets.accept_url ?? "(link unavailable)");
 const s = (value: unknown) => String(value ?? "");
 // Money as every document writes it (worker/platform/money.ts): "$2,219.40".
 const dollars = (cents: unknown) => formatCents(Number(cents));
@@ -43,11 +51,11 @@ export const notificationCatalogue = {
     category: "security",
     audience: "addressee",
     email: "mandatory",
-    render: (d, { secrets }) => ({
+    render: (d, { portalUrl, secrets }) => ({
       title: `You are invited to ${d.customer_name ? s(d.customer_name) : "SecureBase"}`,
       text:
         `You have been invited to the SecureBase portal as ${s(d.role)}.\n\n` +
-        `Accept the invitation (valid until ${s(d.expires_at)}):\n${secrets.accept_url ?? "(link unavailable)"}\n`,
+        `Accept the invitation (valid until ${s(d.expires_at)}):\n${inviteLink(portalUrl, secrets)}\n`,
     }),
   },
   "user.password_changed": {
@@ -79,12 +87,12 @@ export const notificationCatalogue = {
     category: "security",
     audience: "addressee",
     email: "mandatory",
-    render: (d, { apiUrl, secrets }) => ({
+    render: (d, { portalUrl, secrets }) => ({
       title: "Reset your SecureBase password",
       text:
         `Someone (hopefully you) asked to reset the password of your SecureBase portal account ${s(d.email)}.\n\n` +
         `Choose a new password here (valid until ${s(d.expires_at)}, once; any earlier link no longer works):\n` +
-        `${secrets.token ? `${apiUrl}/portal/reset-password#token=${secrets.token}` : "(link unavailable)"}\n\n` +
+        `${secrets.token ? `${portalUrl}/reset-password?token=${encodeURIComponent(secrets.token)}` : "(link unavailable)"}\n\n` +
         "If you did not ask, ignore this email: your password stays as it is.\n",
     }),
   },
@@ -144,40 +152,40 @@ export const notificationCatalogue = {
     category: "billing",
     audience: ["admin", "billing"],
     email: "default_on",
-    render: (d, { apiUrl }) => ({
+    render: (d, { apiUrl, portalUrl }) => ({
       title: `Invoice ${s(d.number)}: ${dollars(d.total_cents)}`,
       text:
         `Invoice ${s(d.number)} for ${s(d.period_start)} to ${s(d.period_end)} totals ${dollars(d.total_cents)} (${s(d.currency).toUpperCase()}).\n\n` +
-        `View it: ${apiUrl}/v1/invoices/${s(d.id)}.html\nDownload the PDF: ${apiUrl}/v1/invoices/${s(d.id)}.pdf\n`,
+        `View it: ${portalUrl}/invoices/${s(d.id)}\nDownload the PDF: ${apiUrl}/v1/invoices/${s(d.id)}.pdf\n`,
     }),
   },
   "invoice.paid": {
     category: "billing",
     audience: ["admin", "billing"],
     email: "default_on",
-    render: (d, { apiUrl }) => ({
+    render: (d, { portalUrl }) => ({
       title: `Invoice ${s(d.number)} is paid`,
       text:
         `Invoice ${s(d.number)} (${formatCents(Number(d.total_cents))}) was paid in full on ${s(d.paid_at)}. Thank you.\n\n` +
-        `View it: ${apiUrl}/v1/invoices/${s(d.id)}.html\n`,
+        `View it: ${portalUrl}/invoices/${s(d.id)}\n`,
     }),
   },
   "invoice.voided": {
     category: "billing",
     audience: ["admin", "billing"],
     email: "default_on",
-    render: (d) => ({
+    render: (d, { portalUrl }) => ({
       title: `Invoice ${s(d.number)} was voided`,
-      text: `Invoice ${s(d.number)} (${formatCents(Number(d.total_cents))}) was voided: ${s(d.reason)}. Nothing is due on it.`,
+      text: `Invoice ${s(d.number)} (${formatCents(Number(d.total_cents))}) was voided: ${s(d.reason)}. Nothing is due on it.\n\nView it: ${portalUrl}/invoices/${s(d.id)}\n`,
     }),
   },
   "invoice.marked_uncollectible": {
     category: "billing",
     audience: ["admin", "billing"],
     email: "default_on",
-    render: (d) => ({
+    render: (d, { portalUrl }) => ({
       title: `Invoice ${s(d.number)} is overdue and marked uncollectible`,
-      text: `Invoice ${s(d.number)} was marked uncollectible (${s(d.reason)}); ${formatCents(Number(d.amount_due_cents))} is still due. Please contact billing.`,
+      text: `Invoice ${s(d.number)} was marked uncollectible (${s(d.reason)}); ${formatCents(Number(d.amount_due_cents))} is still due. Please contact billing.\n\nView it: ${portalUrl}/invoices/${s(d.id)}\n`,
     }),
   },
   "credit_note.created": {
@@ -209,11 +217,11 @@ export const notificationCatalogue = {
     category: "cost_alerts",
     audience: ["admin", "billing"],
     email: "default_on",
-    render: (d) => {
+    render: (d, { portalUrl }) => {
       const what = d.basis === "forecast" ? "The forecast of this month's cost" : "This month's cost so far";
       return {
         title: `Budget: ${s(d.threshold_percent)} % reached${d.basis === "forecast" ? " (forecast)" : ""}`,
-        text: `${what} (${s(d.month).slice(0, 7)}) is ${dollars(d.amount_cents)}, ${s(d.percent_of_budget)} % of your monthly budget of ${dollars(d.budget_cents)}.`,
+        text: `${what} (${s(d.month).slice(0, 7)}) is ${dollars(d.amount_cents)}, ${s(d.percent_of_budget)} % of your monthly budget of ${dollars(d.budget_cents)}.\n\nSee the forecast: ${portalUrl}/overview\n`,
       };
     },
   },
@@ -221,12 +229,13 @@ export const notificationCatalogue = {
     category: "webhooks",
     audience: ["admin", "developer"],
     email: "default_on",
-    render: (d) => ({
+    render: (d, { portalUrl }) => ({
       title: `Webhook endpoint disabled: ${s(d.url)}`,
       text:
-        d.reason === "gone"
+        (d.reason === "gone"
           ? `The endpoint ${s(d.url)} answered 410 Gone, so it was disabled. Enable it again when it is back.`
-          : `Deliveries to ${s(d.url)} have failed continuously since ${s(d.failing_since)}, so the endpoint was disabled. Fix it, enable it, then recover missed events.`,
+          : `Deliveries to ${s(d.url)} have failed continuously since ${s(d.failing_since)}, so the endpoint was disabled. Fix it, enable it, then recover missed events.`) +
+        `\n\nManage it: ${portalUrl}/webhooks/endpoints/${s(d.endpoint_id)}\n`,
     }),
   },
   "webhook.endpoint.failing": {
@@ -252,19 +261,19 @@ export const notificationCatalogue = {
     category: "support",
     audience: ["admin", "support", "developer", "billing"],
     email: "default_on",
-    render: (d, { apiUrl }) => ({
+    render: (d, { portalUrl }) => ({
       title:
         d.author_type === "staff" ? "SecureBase support replied to your ticket" : "New comment on a support ticket",
-      text: `${s(d.excerpt)}\n\nRead the conversation: ${apiUrl}/v1/support/tickets/${s(d.ticket_id)}/comments\n`,
+      text: `${s(d.excerpt)}\n\nRead the conversation: ${portalUrl}/support/tickets/${s(d.ticket_id)}\n`,
     }),
   },
   "ticket.sla_breached": {
     category: "support",
     audience: ["admin", "support"],
     email: "default_on",
-    render: (d) => ({
+    render: (d, { portalUrl }) => ({
       title: `Support SLA missed (${s(d.priority)} ticket)`,
-      text: `The ${d.clock === "first_response" ? "first-response" : "resolution"} deadline of ticket ${s(d.id)} (${s(d.due_at)}) passed. SecureBase support has been alerted.`,
+      text: `The ${d.clock === "first_response" ? "first-response" : "resolution"} deadline of ticket ${s(d.id)} (${s(d.due_at)}) passed. SecureBase support has been alerted.\n\nSee it: ${portalUrl}/support/tickets/${s(d.id)}\n`,
     }),
   },
   // SecureBase staff only (worker/notifications/staff.ts addresses them; no customer sees these).
@@ -272,9 +281,9 @@ export const notificationCatalogue = {
     category: "support",
     audience: "addressee",
     email: "mandatory",
-    render: (d, { apiUrl }) => ({
+    render: (d, { portalUrl }) => ({
       title: `New ${s(d.priority)} support ticket from ${s(d.customer_name)}: ${s(d.subject)}`,
-      text: `${s(d.customer_name)} opened ticket ${s(d.id)} (${s(d.priority)}). First response due ${s(d.first_response_due_at)}.\n\nOpen it: ${apiUrl}/v1/admin/support/tickets/${s(d.id)}\n`,
+      text: `${s(d.customer_name)} opened ticket ${s(d.id)} (${s(d.priority)}). First response due ${s(d.first_response_due_at)}.\n\nOpen it: ${portalUrl}/staff/tickets/${s(d.id)}\n`,
     }),
   },
   "platform.alert_opened": {

@@ -10,6 +10,7 @@ import type { Env } from "../env.ts";
 import { withJobsDatabase } from "../platform/database.ts";
 import { eventSecretsPlace } from "../events/outbox.ts";
 import { open } from "../platform/encryption.ts";
+import { portalBase } from "../platform/portal-links.ts";
 import { notificationKind } from "./catalogue.ts";
 import { safeError } from "../platform/log-safe.ts";
 
@@ -33,7 +34,11 @@ export async function renderEmail(env: Env, row: EmailRow): Promise<{ subject: s
         ),
       ) as Record<string, string>)
     : {};
-  const { title, text } = kind.render(row.data, { apiUrl: env.PUBLIC_API_URL.replace(/\/$/, ""), secrets });
+  const { title, text } = kind.render(row.data, {
+    apiUrl: env.PUBLIC_API_URL.replace(/\/$/, ""),
+    portalUrl: portalBase(env),
+    secrets,
+  });
   const html = `<p>${linkify(escapeHtml(text)).replaceAll("\n", "<br>")}</p>`;
   return { subject: title, text, html };
 }

@@ -16,7 +16,7 @@ export interface Notice {
   sealed?: string;
 }
 
-const renderContext = { apiUrl: "", secrets: {} };
+const renderContext = { apiUrl: "", portalUrl: "", secrets: {} };
 
 /** Writes the in-app and email rows for `notices`; returns the new email ids (to send now). */
 export async function notify(db: Database, notices: Notice[]): Promise<string[]> {

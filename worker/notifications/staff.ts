@@ -13,7 +13,7 @@ export interface StaffNotice {
   data: Record<string, unknown>;
 }
 
-const renderContext = { apiUrl: "", secrets: {} };
+const renderContext = { apiUrl: "", portalUrl: "", secrets: {} };
 
 export async function notifyStaff(db: Database, notices: StaffNotice[]): Promise<string[]> {
   if (notices.length === 0) return [];

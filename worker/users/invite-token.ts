@@ -3,7 +3,6 @@
 import { sha256, toBase64Url } from "../platform/encoding.ts";
 
 export const INVITE_TTL_DAYS = 7;
-export const PORTAL_ACCEPT_URL = "https://portal.securebase.io/invites/accept";
 
 export const hashInviteToken = sha256;
 

@@ -15,7 +15,7 @@ import { uuidv7 } from "../platform/ids.ts";
 import type { Emit } from "../events/outbox.ts";
 import { writeAs, type Audit } from "../http/transactions.ts";
 import { toHex } from "../platform/encoding.ts";
-import { hashInviteToken, newInviteToken, PORTAL_ACCEPT_URL } from "./invite-token.ts";
+import { hashInviteToken, newInviteToken } from "./invite-token.ts";
 import type { InviteRow, InviteStatus, UserRow } from "./schemas.ts";
 
 /** The unique index a Postgres unique violation (23505) hit, if `error` is one (drizzle wraps it). */
@@ -135,12 +135,12 @@ export async function createInvite(
     throw error;
   }
 
-  // The email goes out through the outbox; the accept link travels sealed (never readable at
+  // The email goes out through the outbox; the accept token travels sealed (never readable at
   // rest) and only to the invitee's email, never to webhooks.
   await emit(
     "user.invited",
     { invite_id: invite.id, email, role: invite.role, expires_at: invite.expiresAt.toISOString() },
-    { secrets: { accept_url: `${PORTAL_ACCEPT_URL}?token=${token}` } },
+    { secrets: { token } },
   );
   await audit({
     action: "user.invited",
