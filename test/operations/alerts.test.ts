@@ -304,7 +304,7 @@ describe("staff alerts for the support desk", () => {
           e.body.Content.Simple.Subject.Data.includes(`Printer on fire ${tag}`),
       );
       expect(emails).toHaveLength(1);
-      expect(emails[0]!.body.Content.Simple.Body.Text.Data).toContain(`/v1/admin/support/tickets/${ticket.id}`);
+      expect(emails[0]!.body.Content.Simple.Body.Text.Data).toContain(`/staff/tickets/${ticket.id}`);
     });
     const inbox = await call("/v1/notifications", { token: staff.token });
     const titles = (await inbox.json<{ data: { title: string }[] }>()).data.map((n) => n.title);
