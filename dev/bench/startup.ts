@@ -41,7 +41,11 @@ const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 // otpauth ~8 KiB): budget 1,280 KiB.
 // Then +7 KiB with alerts (issue 26: rules, incidents, the ops webhook, the request counter's
 // Durable Object; our own code): 1,287 KiB, budget 1,296 KiB.
-export const BUNDLE_BUDGET_KIB = 1296;
+// Then 1,331 KiB (2026-12-04) after dunning, proration, the audit archive (export/verify streams,
+// legal hold), data export, closure and residency (issues 25 and 26): +44 KiB of our own code, no
+// dependency, all in lazily loaded domains; the portal (issue 24) adds nothing, it is static
+// assets. Budget 1,344 KiB.
+export const BUNDLE_BUDGET_KIB = 1344;
 
 const run = promisify(execFile);
 
