@@ -1,5 +1,5 @@
-// The token of an emailed link: ?token=… (the contract's paths) or #token=… (kept out of server
-// logs and Referer; the password-reset email uses the fragment).
+// The token of an emailed link: ?token=… as the emails write it (the page is a static asset, so no
+// Worker logs the query, and index.html sends no Referer), or #token=… from older links.
 export function linkToken(): string {
   const fromQuery = new URLSearchParams(window.location.search).get("token");
   const fromHash = new URLSearchParams(window.location.hash.slice(1)).get("token");
