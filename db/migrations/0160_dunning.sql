@@ -4,8 +4,11 @@
 -- and sends only for the rows it inserted, so a re-run or two overlapping runs send nothing twice.
 
 -- 1. The customer's past-due mark: when it was set (NULL: not past due). Set by the jobs role,
--- cleared by the settlement trigger below; never written by the request role.
+-- cleared by the settlement trigger below; never updated by the request role. Its INSERT
+-- privilege is there because drizzle names every column in an INSERT (DEFAULT for those not
+-- given): onboarding (staff only) writes DEFAULT, i.e. NULL, and the API accepts no such field.
 ALTER TABLE customers ADD COLUMN past_due_since timestamptz;
+GRANT INSERT (past_due_since) ON customers TO sb_api;
 GRANT UPDATE (past_due_since) ON customers TO sb_jobs;
 CREATE POLICY customers_jobs_update ON customers FOR UPDATE TO sb_jobs USING (true);
 

@@ -111,6 +111,7 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
         "billing_tax_id",
         "tax_status",
         "tax_exempt_certificate",
+        "past_due_since",
         "data_jurisdiction",
       ],
       UPDATE: [
