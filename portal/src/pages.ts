@@ -15,6 +15,8 @@ export const pages: Page[] = [
   { path: "/api-keys", load: () => import("./pages/api-keys.tsx") },
   { path: "/team", load: () => import("./pages/team.tsx") },
   { path: "/security", load: () => import("./pages/security.tsx") },
+  { path: "/webhooks", load: () => import("./pages/webhooks.tsx") },
+  { path: "/webhooks/endpoints/$id", load: () => import("./pages/webhooks.tsx") },
   // portalc: billing, support and the staff console.
   { path: "/invoices", load: () => import("./pages/invoices.tsx") },
   { path: "/invoices/$id", load: () => import("./pages/invoice.tsx") },

@@ -17,6 +17,7 @@ const PAGES = [
   { path: "/api-keys", signedIn: true, ready: "API keys" },
   { path: "/team", signedIn: true, ready: "Active sessions" },
   { path: "/security", signedIn: true, ready: "Organization policy" },
+  { path: "/webhooks", signedIn: true, ready: "Add endpoint" },
 ];
 const BUDGET_BYTES = 200 * 1024;
 const EMAIL = "admin@globex.example";

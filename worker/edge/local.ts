@@ -10,7 +10,8 @@ import { isLocalEnvironment } from "../webhooks/url-policy.ts";
 import { createEdgeFront } from "./front.ts";
 import { SIMULATED_HOP_HEADER } from "./simulated-hop.ts";
 
-export { RateLimiter } from "../index.ts";
+// Every Durable Object class wrangler.toml binds must be exported by the entrypoint.
+export { RateLimiter, RequestCounter } from "../index.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
