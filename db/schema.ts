@@ -15,3 +15,4 @@ export * from "./schema/reports.ts";
 export * from "./schema/jobs.ts";
 export * from "./schema/mfa.ts";
 export * from "./schema/alerts.ts";
+export * from "./schema/platform-keys.ts";
