@@ -500,6 +500,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List platform API keys, newest first (staff)
+         * @description Every platform key, revoked ones included. Never includes secrets.
+         */
+        get: operations["listPlatformApiKeys"];
+        put?: never;
+        /**
+         * Create a platform API key (staff; the secret is shown once)
+         * @description A SecureBase machine credential holding platform scopes only (`usage:ingest`: report usage with POST /v1/admin/usage). It belongs to no customer and can call no other route. Only its SHA-256 is stored.
+         */
+        post: operations["createPlatformApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a platform API key (staff)
+         * @description The key stops working at once on this edge location, elsewhere within the auth cache's bound. Revoking a revoked key returns it unchanged.
+         */
+        delete: operations["revokePlatformApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/users/{id}/mfa/reset": {
         parameters: {
             query?: never;
@@ -1339,7 +1383,7 @@ export interface paths {
         put?: never;
         /**
          * Report billable usage for any customer (SecureBase staff and collectors)
-         * @description Up to 1,000 events per batch, all or nothing: an unknown metric, customer or account, a negative or non-decimal quantity, an `occurred_at` more than 5 minutes ahead or before the look-back window is a 422 naming `body.events.N.field`, and nothing of the batch is written. Idempotent forever by `(customer_id, event_id)`: each event comes back `accepted`, `duplicate` (same payload as stored) or `conflict` (same id, different payload; the stored event is kept). Accepted events are added to the daily and monthly totals of the day they occurred (UTC).
+         * @description Up to 1,000 events per batch, all or nothing: an unknown metric, customer or account, a negative or non-decimal quantity, an `occurred_at` more than 5 minutes ahead or before the look-back window is a 422 naming `body.events.N.field`, and nothing of the batch is written. Idempotent forever by `(customer_id, event_id)`: each event comes back `accepted`, `duplicate` (same payload as stored) or `conflict` (same id, different payload; the stored event is kept). Accepted events are added to the daily and monthly totals of the day they occurred (UTC). Takes a staff session or a platform key (`sb_platform_…`) with the `usage:ingest` scope; customer credentials get 403.
          */
         post: operations["createUsageEvents"];
         delete?: never;
@@ -3705,6 +3749,41 @@ export interface components {
              * @example 3600
              */
             grace_period_seconds: number;
+        };
+        NewPlatformApiKey: components["schemas"]["PlatformApiKey"] & {
+            /** @description The secret: shown in this response only. */
+            key: string;
+        };
+        PlatformApiKey: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            object: "platform_api_key";
+            name: string;
+            /** @example sb_platform_Ab12Cd */
+            prefix: string;
+            scopes: "usage:ingest"[];
+            /** Format: uuid */
+            created_by: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            revoked_at: string | null;
+        };
+        CreatePlatformApiKey: {
+            /** @example usage collector us-east-1 */
+            name: string;
+            /**
+             * @example [
+             *       "usage:ingest"
+             *     ]
+             */
+            scopes: "usage:ingest"[];
+        };
+        PlatformApiKeyList: {
+            /** @enum {string} */
+            object: "list";
+            data: components["schemas"]["PlatformApiKey"][];
         };
         UserList: {
             data: components["schemas"]["User"][];
@@ -7835,6 +7914,219 @@ export interface operations {
             };
             /** @description The body failed validation */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPlatformApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The platform keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformApiKeyList"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createPlatformApiKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePlatformApiKey"];
+            };
+        };
+        responses: {
+            /** @description The new key, with its secret */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewPlatformApiKey"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokePlatformApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The revoked key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformApiKey"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

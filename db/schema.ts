@@ -16,3 +16,4 @@ export * from "./schema/jobs.ts";
 export * from "./schema/mfa.ts";
 export * from "./schema/alerts.ts";
 export * from "./schema/exports.ts";
+export * from "./schema/platform-keys.ts";

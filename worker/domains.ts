@@ -42,6 +42,11 @@ export const domains: readonly Domain[] = [
     routes: () => import("./api-keys/routes.ts").then((m) => m.apiKeyRoutes),
   },
   {
+    name: "platform-keys",
+    prefixes: ["/v1/admin/api-keys"],
+    routes: () => import("./platform-keys/routes.ts").then((m) => m.platformKeyRoutes),
+  },
+  {
     name: "users",
     prefixes: ["/v1/users", "/v1/roles", "/v1/permissions", "/v1/invites"],
     routes: () => import("./users/routes.ts").then((m) => m.userRoutes),

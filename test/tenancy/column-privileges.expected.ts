@@ -496,6 +496,22 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
       INSERT: ["customer_id", "reason", "set_by", "set_at"],
       UPDATE: ["customer_id", "reason", "set_by", "set_at"],
     },
+    // Platform API keys (0210): staff insert them and may only set revocation afterwards.
+    platform_api_keys: {
+      INSERT: [
+        "id",
+        "name",
+        "prefix",
+        "key_hash",
+        "scopes",
+        "home_customer_id",
+        "created_by",
+        "created_at",
+        "revoked_at",
+        "revoked_by",
+      ],
+      UPDATE: ["revoked_at", "revoked_by"],
+    },
   },
   sb_jobs: {
     // The alert job (db/migrations/0180_alerts.sql): platform tables, table-level grants.

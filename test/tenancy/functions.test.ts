@@ -29,6 +29,8 @@ const EXECUTE: Record<string, string[]> = {
   "app.login_security(uuid)": ["sb_api"],
   "app.staff_member(uuid)": ["sb_api"],
   "app.subject_alive(uuid,uuid)": ["sb_api"],
+  "app.resolve_platform_key(bytea)": ["sb_api"],
+  "app.platform_key_alive(uuid)": ["sb_api"],
   "app.platform_status()": ["sb_api"],
   "app.platform_alerts(text,integer)": ["sb_api"],
   "app.audit_chain_append()": [],

@@ -30,6 +30,18 @@ export function looksLikeApiKey(token: string): boolean {
   return KEY_PATTERN.test(token);
 }
 
+// Platform keys (docs/auth.md, "Platform keys"): sb_platform_<32 base62 chars>, hashed the same way.
+const PLATFORM_KEY_PATTERN = /^sb_platform_[0-9A-Za-z]{32}$/;
+
+export function generatePlatformKey(): { key: string; prefix: string } {
+  const key = `sb_platform_${randomBase62(SECRET_LENGTH)}`;
+  return { key, prefix: key.slice(0, "sb_platform_".length + 6) };
+}
+
+export function looksLikePlatformKey(token: string): boolean {
+  return PLATFORM_KEY_PATTERN.test(token);
+}
+
 /** SHA-256 of the key, hex: the KV cache key and (decoded) the api_keys.key_hash value. */
 export async function hashApiKey(key: string): Promise<string> {
   return toHex(await sha256(key));

@@ -5,7 +5,7 @@ import type { AppEnv, AppContext } from "../http/context.ts";
 import { problem, ProblemError } from "../http/problem.ts";
 import { rateLimitHeaders, takeQuota, type RateLimitDecision } from "../platform/rate-limit-client.ts";
 import { namespaceIn } from "../platform/residency.ts";
-import { hashApiKey, looksLikeApiKey } from "./api-key.ts";
+import { hashApiKey, looksLikeApiKey, looksLikePlatformKey } from "./api-key.ts";
 import { enrollmentPrincipal } from "./enrollment.ts";
 import { noteKeyUsed } from "./key-usage.ts";
 import { cachePrincipal, cachedPrincipal } from "./principal-cache.ts";
@@ -61,12 +61,52 @@ async function principalForApiKey(c: AppContext, key: string): Promise<Principal
   return principal;
 }
 
+interface PlatformKeyRow extends Record<string, unknown> {
+  key_id: string;
+  home_customer_id: string;
+  scopes: string[];
+  tier: Principal["tier"];
+  rate_limit_per_minute: number;
+}
+
+/** Platform key -> platform principal, through the same cache tiers as customer keys. */
+async function principalForPlatformKey(c: AppContext, key: string): Promise<Principal | undefined> {
+  const keyHash = await hashApiKey(key);
+  const cached = await cachedPrincipal(c.env.AUTH_CACHE, keyHash);
+  if (cached.principal) return cached.principal;
+  const [row] = await c.var.db.system<PlatformKeyRow>(
+    "SELECT key_id, home_customer_id, scopes, tier, rate_limit_per_minute FROM app.resolve_platform_key(decode($1, 'hex'))",
+    [keyHash],
+  );
+  if (!row) return undefined;
+  const principal: Principal = {
+    kind: "platform_key",
+    customerId: row.home_customer_id,
+    keyId: row.key_id,
+    userId: null,
+    sessionId: null,
+    role: null,
+    superAdmin: false,
+    mode: "live",
+    tier: row.tier,
+    scopes: row.scopes,
+    rateLimitPerMinute: row.rate_limit_per_minute,
+    expiresAt: null,
+  };
+  if (!keyRevokedHere(row.key_id))
+    c.executionCtx.waitUntil(cachePrincipal(c.env.AUTH_CACHE, keyHash, principal, cached.generation));
+  return principal;
+}
+
 /** The bearer token of the request, if it sent one. */
 export function bearerToken(c: AppContext): string | undefined {
   return /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
 }
 
-export function authenticate(options: { apiKeyOnly?: boolean; enrollment?: boolean } = {}) {
+export function authenticate(
+  /** platformScope: a platform key holding this scope may call the route (no other route takes one). */
+  options: { apiKeyOnly?: boolean; enrollment?: boolean; platformScope?: string } = {},
+) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const bearer = bearerToken(c);
     // The portal's HttpOnly cookie (browser-session.ts) when no Authorization header is sent.
@@ -87,7 +127,9 @@ export function authenticate(options: { apiKeyOnly?: boolean; enrollment?: boole
       return next();
     }
     let principal: Principal | undefined;
-    if (looksLikeApiKey(token)) {
+    if (bearer && looksLikePlatformKey(bearer)) {
+      principal = await principalForPlatformKey(c, bearer);
+    } else if (looksLikeApiKey(token)) {
       principal = await principalForApiKey(c, token);
       if (principal) noteKeyUsed(c, principal);
     } else if (options.apiKeyOnly) {
@@ -98,6 +140,18 @@ export function authenticate(options: { apiKeyOnly?: boolean; enrollment?: boole
     if (!principal || (principal.expiresAt !== null && principal.expiresAt <= Date.now())) {
       return unauthorized(c, INVALID_CREDENTIALS);
     }
+    // A platform key acts for the platform, on the routes of its scopes only (docs/auth.md).
+    if (
+      principal.kind === "platform_key" &&
+      !(options.platformScope && principal.scopes.includes(options.platformScope))
+    )
+      return problem(
+        c,
+        403,
+        "insufficient-permission",
+        "Forbidden",
+        "Platform keys may only call routes of their scopes.",
+      );
     if (cookie) {
       // Only user sessions ride in the cookie, and only same-origin pages may use it to write.
       if (principal.kind !== "user_session") return unauthorized(c, INVALID_CREDENTIALS);
@@ -106,7 +160,7 @@ export function authenticate(options: { apiKeyOnly?: boolean; enrollment?: boole
     c.set("principal", principal);
     // Caches (KV, this isolate) may hold a principal whose user or key is gone: writes verify it.
     c.var.db.checkSubjectOnWrites(subjectAliveSql(principal), () => unauthorizedError());
-    if (principal.kind === "api_key") return next();
+    if (principal.kind === "api_key" || principal.kind === "platform_key") return next();
     // Revoked by this isolate (logout, revocation here): refused at once, with no work done.
     if (revokedHere(principal)) return unauthorized(c, INVALID_CREDENTIALS);
 
@@ -151,6 +205,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function subjectAliveSql(principal: Principal): string {
   const id = principal.userId ?? principal.keyId;
   if (!id || !UUID.test(id)) return "SELECT false AS alive";
+  if (principal.kind === "platform_key") return `SELECT app.platform_key_alive('${id}'::uuid) AS alive`;
   return principal.userId
     ? `SELECT app.subject_alive('${id}'::uuid, NULL) AS alive`
     : `SELECT app.subject_alive(NULL, '${id}'::uuid) AS alive`;
@@ -184,6 +239,15 @@ export const requireSuperAdmin = createMiddleware<AppEnv>(async (c, next) => {
   }
   await next();
 });
+
+/** Staff, or a platform key holding `scope` (authenticate() admitted it only if it does). */
+export function requireSuperAdminOrPlatformScope(scope: string) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const principal = c.var.principal;
+    if (principal.kind === "platform_key" && principal.scopes.includes(scope)) return next();
+    return requireSuperAdmin(c, next);
+  });
+}
 
 /**
  * Per-subject request quota by tier (tier_features.api_rate_limit_per_minute), decided without a

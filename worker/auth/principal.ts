@@ -5,8 +5,12 @@ import type { Role, Tier } from "../../db/schema.ts";
 import type { TenantContext } from "../platform/tenant-context.ts";
 
 export interface Principal {
-  /** mfa_enrollment: a user setting up a required second factor, on the enrolment routes only. */
-  kind: "api_key" | "session_token" | "user_session" | "mfa_enrollment";
+  /**
+   * mfa_enrollment: a user setting up a required second factor, on the enrolment routes only.
+   * platform_key: a SecureBase machine credential holding platform scopes only (docs/auth.md).
+   */
+  kind: "api_key" | "session_token" | "user_session" | "mfa_enrollment" | "platform_key";
+  /** platform_key: the creating staff member's customer, where its audit events are filed. */
   customerId: string;
   /** The API key behind an api_key or session_token principal. */
   keyId: string | null;
@@ -36,6 +40,8 @@ export interface Principal {
 
 export function hasScope(principal: Principal, scope: string): boolean {
   if (principal.superAdmin) return true;
+  // Platform scopes are not customer permissions: a platform key passes no customer check.
+  if (principal.kind === "platform_key") return false;
   const [resource] = scope.split(":");
   return (
     principal.scopes.includes(scope) || principal.scopes.includes(`${resource}:*`) || principal.scopes.includes("*")

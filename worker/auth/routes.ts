@@ -289,8 +289,8 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     return c.json(
       {
         object: "principal" as const,
-        // Enrolment tokens never reach this route (it is not an enrolment route).
-        type: principal.kind as Exclude<Principal["kind"], "mfa_enrollment">,
+        // Enrolment tokens and platform keys never reach this route (it is not an enrolment route).
+        type: principal.kind as Exclude<Principal["kind"], "mfa_enrollment" | "platform_key">,
         customer: { id: customer.id, name: customer.name, tier: customer.tier, status: customer.status },
         api_key_id: principal.keyId,
         user: user ? { id: user.id, email: user.email, name: user.name, role: user.role } : null,

@@ -3,7 +3,13 @@
 // the permission is written into the OpenAPI document as `x-required-permission` — or
 // explicitly `open(…)`. A test reads the document and fails for a route that is neither.
 import { createRoute, z, type RouteConfig } from "@hono/zod-openapi";
-import { authenticate, rateLimit, requirePermission, requireSuperAdmin } from "../auth/middleware.ts";
+import {
+  authenticate,
+  rateLimit,
+  requirePermission,
+  requireSuperAdmin,
+  requireSuperAdminOrPlatformScope,
+} from "../auth/middleware.ts";
 import type { Permission } from "../auth/permissions.ts";
 import { idempotency } from "./idempotency.ts";
 import { inputGuard, type BodyKind } from "./input.ts";
@@ -30,14 +36,17 @@ type RouteWithoutAuth = Omit<RouteConfig, "middleware" | "security" | keyof Docu
 export function secured<const R extends RouteWithoutAuth>(
   permission: RequiredPermission,
   route: R,
-  /** enrollment: also open to an MFA enrolment token (worker/auth/enrollment.ts). */
-  options: { apiKeyOnly?: boolean; enrollment?: boolean; body?: BodyKind } = {},
+  /**
+   * enrollment: also open to an MFA enrolment token (worker/auth/enrollment.ts).
+   * platformScope: with "super_admin", also open to a platform key holding this scope (docs/auth.md).
+   */
+  options: { apiKeyOnly?: boolean; enrollment?: boolean; platformScope?: string; body?: BodyKind } = {},
 ) {
   const check =
     permission === "authenticated"
       ? []
       : permission === "super_admin"
-        ? [requireSuperAdmin]
+        ? [options.platformScope ? requireSuperAdminOrPlatformScope(options.platformScope) : requireSuperAdmin]
         : [requirePermission(permission)];
   // The input guard comes first: a malformed or oversized request costs no auth or database work.
   const middleware = [
@@ -53,6 +62,7 @@ export function secured<const R extends RouteWithoutAuth>(
     security: [{ bearerAuth: [] }],
     middleware,
     "x-required-permission": permission,
+    ...(options.platformScope ? { "x-platform-key-scope": options.platformScope } : {}),
     ...(route.method === "post"
       ? {
           request: {

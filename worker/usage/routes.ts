@@ -1,12 +1,14 @@
 // Usage: platform-only ingest of billable usage (SecureBase staff / collectors), and the
 // customer's own totals and metrics. Customer credentials can never create billable usage:
-// there is no `usage:write` permission; ingest is `super_admin` and runs through
-// app.ingest_usage, which the request role may only call with a staff context.
+// there is no `usage:write` permission; ingest is `super_admin` or a platform key with
+// `usage:ingest` (docs/auth.md, "Platform keys"), and runs through app.ingest_usage, which the
+// request role may only call with a staff context.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/context.ts";
 import { addMonths, monthOf, monthParam } from "../billing/periods.ts";
 import { ProblemError, problemResponses } from "../http/problem.ts";
 import { secured } from "../http/routes.ts";
+import { actorOf, tenantContextOf } from "../auth/principal.ts";
 import { readAs, writeAs } from "../http/transactions.ts";
 import { ingestUsage, metricsForMonth, usageTotals } from "./usage.ts";
 import {
@@ -34,7 +36,8 @@ const ingestRoute = secured(
       "quantity, an `occurred_at` more than 5 minutes ahead or before the look-back window is a 422 naming " +
       "`body.events.N.field`, and nothing of the batch is written. Idempotent forever by `(customer_id, event_id)`: each " +
       "event comes back `accepted`, `duplicate` (same payload as stored) or `conflict` (same id, different payload; the " +
-      "stored event is kept). Accepted events are added to the daily and monthly totals of the day they occurred (UTC).",
+      "stored event is kept). Accepted events are added to the daily and monthly totals of the day they occurred (UTC). " +
+      "Takes a staff session or a platform key (`sb_platform_…`) with the `usage:ingest` scope; customer credentials get 403.",
     request: { body: { content: { "application/json": { schema: ingestBodySchema } }, required: true } },
     responses: {
       200: {
@@ -44,7 +47,7 @@ const ingestRoute = secured(
       ...problemResponses(400, 401, 403, 422, 429),
     },
   },
-  { body: "bulk" },
+  { body: "bulk", platformScope: "usage:ingest" },
 );
 
 const usageRoute = secured("usage:read", {
@@ -85,33 +88,44 @@ const badQuery = (field: string, message: string) =>
 export const usageRoutes = new OpenAPIHono<AppEnv>()
   .openapi(ingestRoute, async (c) => {
     const { events } = c.req.valid("json");
-    const results = await writeAs(c, async (db, audit) => {
-      const outcome = await ingestUsage(db, events);
-      if (!outcome.ok) {
-        throw new ProblemError(
-          422,
-          "validation-error",
-          "Validation failed",
-          "One or more events are invalid; nothing was written. See `errors`.",
-          {
-            errors: outcome.errors,
+    const principal = c.var.principal;
+    // A platform key was checked for `usage:ingest` by the Worker; app.ingest_usage takes a staff
+    // context, so the key's writes run under one (its home customer files the audit event).
+    const as =
+      principal.kind === "platform_key"
+        ? { context: { ...tenantContextOf(principal), superAdmin: true }, actor: actorOf(principal) }
+        : undefined;
+    const results = await writeAs(
+      c,
+      async (db, audit) => {
+        const outcome = await ingestUsage(db, events);
+        if (!outcome.ok) {
+          throw new ProblemError(
+            422,
+            "validation-error",
+            "Validation failed",
+            "One or more events are invalid; nothing was written. See `errors`.",
+            {
+              errors: outcome.errors,
+            },
+          );
+        }
+        const count = (status: string) => outcome.results.filter((r) => r.status === status).length;
+        await audit({
+          action: "usage.ingested",
+          resourceType: "usage_batch",
+          summary: `Usage batch of ${events.length} event(s): ${count("accepted")} accepted, ${count("duplicate")} duplicate, ${count("conflict")} conflict`,
+          data: {
+            accepted: count("accepted"),
+            duplicates: count("duplicate"),
+            conflicts: count("conflict"),
+            customers: [...new Set(events.map((e) => e.customer_id))].length,
           },
-        );
-      }
-      const count = (status: string) => outcome.results.filter((r) => r.status === status).length;
-      await audit({
-        action: "usage.ingested",
-        resourceType: "usage_batch",
-        summary: `Usage batch of ${events.length} event(s): ${count("accepted")} accepted, ${count("duplicate")} duplicate, ${count("conflict")} conflict`,
-        data: {
-          accepted: count("accepted"),
-          duplicates: count("duplicate"),
-          conflicts: count("conflict"),
-          customers: [...new Set(events.map((e) => e.customer_id))].length,
-        },
-      });
-      return outcome.results;
-    });
+        });
+        return outcome.results;
+      },
+      as,
+    );
     const data = results.map((r) => ({
       index: r.index,
       event_id: events[r.index]!.event_id,
