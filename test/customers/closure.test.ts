@@ -140,7 +140,7 @@ describe("resuming", () => {
 });
 
 describe("deletion after the grace period", () => {
-  it("deletes every row of the customer but its audit trail, whose chain still verifies", async () => {
+  it("deletes every row of the customer but its audit trail, whose chain still verifies, and nothing under legal hold", async () => {
     const tenant = await fullTenant();
     const actor = { type: "staff" as const, id: "purge-test" };
     await runClosure(env, tenant.customerId, actor);
@@ -156,6 +156,19 @@ describe("deletion after the grace period", () => {
     expect(kept!.n).toBeGreaterThan(0);
 
     await owner(tenant.customerId, "UPDATE customer_closures SET grace_until = now() - interval '1 day'", []);
+    // Under legal hold (the fixture places one, docs/audit-retention.md): due, yet nothing is deleted.
+    const [hold] = await owner<{ n: number }>(
+      tenant.customerId,
+      "SELECT count(*)::int AS n FROM audit_legal_holds",
+      [],
+    );
+    expect(hold!.n).toBe(1);
+    await worker.scheduled(createScheduledController({ cron: "15 4 * * *", scheduledTime: Date.now() }), env);
+    const [held] = await owner<{ n: number }>(tenant.customerId, "SELECT count(*)::int AS n FROM users", []);
+    expect(held!.n).toBe(kept!.n);
+
+    // The hold lifted: the next run deletes.
+    await owner(tenant.customerId, "DELETE FROM audit_legal_holds WHERE customer_id = $1", [tenant.customerId]);
     await worker.scheduled(createScheduledController({ cron: "15 4 * * *", scheduledTime: Date.now() }), env);
 
     const left = await asOwner(async (client) => {
@@ -172,7 +185,13 @@ describe("deletion after the grace period", () => {
         `SELECT count(*)::int AS n FROM ${table} WHERE customer_id = $1`,
         [tenant.customerId],
       );
-      const expected = table === "audit_events" ? auditBefore[0]!.n + 1 : table === "customer_closures" ? 1 : 0;
+      // The audit trail stays (its hot rows and the archive's manifest: the fixture archived one day).
+      const expected =
+        table === "audit_events"
+          ? auditBefore[0]!.n + 1
+          : table === "customer_closures" || table === "audit_archives"
+            ? 1
+            : 0;
       expect(row!.n, table).toBe(expected);
     }
     const [customer] = await owner<{ status: string; purged: boolean }>(

@@ -15,7 +15,7 @@ import { exportFormats, exportStream, periodEvents, verifyPeriod } from "./archi
 const time = (example: string, description: string) =>
   z.string().datetime({ offset: true }).openapi({ example, description });
 
-const periodSchema = z.object({
+const periodSchema = z.strictObject({
   from: time("2026-01-01T00:00:00Z", "Start of the period, inclusive (ISO 8601)"),
   to: time("2026-04-01T00:00:00Z", "End of the period, exclusive (ISO 8601)"),
 });

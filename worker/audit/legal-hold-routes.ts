@@ -12,7 +12,7 @@ import type { TenantContext } from "../platform/tenant-context.ts";
 import { clearLegalHold, setLegalHold } from "./legal-hold.ts";
 
 const reasonBody = z
-  .object({
+  .strictObject({
     reason: text({ min: 1, max: 1000 }).openapi({ example: "Litigation hold, matter 2026-041" }),
   })
   .openapi("LegalHoldRequest");

@@ -87,6 +87,7 @@ const getRoute = secured("users:write", {
 
 const fileSchema = z
   .string()
+  .max(69)
   .regex(/^(manifest\.json|[a-z_][a-z0-9_]{0,62}\.jsonl)$/)
   .default("manifest.json")
   .openapi({ param: { name: "file", in: "query" }, example: "usage_events.jsonl" });
