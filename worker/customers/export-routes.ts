@@ -141,7 +141,7 @@ export const exportRoutes = new OpenAPIHono<AppEnv>()
     const { file } = c.req.valid("query");
     const customerId = c.var.principal.customerId;
     const row = await readAs(c, (db) => getExport(db, customerId, id));
-    if (!row || row.status !== "succeeded") throw notFound("export", id);
+    if (row?.status !== "succeeded") throw notFound("export", id);
     if (!row.expiresAt || row.expiresAt.getTime() <= Date.now()) {
       throw new ProblemError(410, "export-expired", "Export expired", `Export ${id} could be downloaded for 24 hours.`);
     }
