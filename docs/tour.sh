@@ -166,7 +166,7 @@ eventually "the invite email in the sink ($SINK/emails)" emailed
 INVITE_TOKEN=$(node -e '
   const [to, file] = process.argv.slice(1);
   const mail = JSON.parse(require("node:fs").readFileSync(file, "utf8")).filter((e) => e.body.Destination.ToAddresses.includes(to)).at(-1);
-  const token = /\/invites\/accept\?token=([A-Za-z0-9_-]+)/.exec(mail.body.Content.Simple.Body.Text.Data)?.[1];
+  const token = /\/accept-invite\?token=([A-Za-z0-9_-]+)/.exec(mail.body.Content.Simple.Body.Text.Data)?.[1];
   if (!token) process.exit(1);
   console.log(token);
 ' "$INVITEE" "$TMP/emails") || fail "no accept link in the invite email to $INVITEE"
