@@ -1,7 +1,7 @@
 // Signing in through the portal: password + TOTP, an invite accepted from its email link, a
 // passkey (Chromium's virtual authenticator), and the page paths next to the API's own.
 import { expect, test } from "@playwright/test";
-import { apiCall, bearer, emailText, logins, signIn, totpCode, totpSecret, url } from "./support.ts";
+import { apiCall, bearer, emailText, freshTotpCode, logins, signIn, totpSecret, url } from "./support.ts";
 
 test("happy path: sign in with password and the authenticator code (TOTP)", async ({ page }) => {
   // The demo's healthcare customer requires MFA; its admin enrolled the seeded secret.
@@ -12,7 +12,7 @@ test("happy path: sign in with password and the authenticator code (TOTP)", asyn
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill(user.password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await page.getByLabel("Authenticator code").fill(totpCode(totpSecret(user.email) ?? ""));
+  await page.getByLabel("Authenticator code").fill(await freshTotpCode(totpSecret(user.email) ?? ""));
   await page.getByRole("button", { name: "Verify" }).click();
   await expect(page).toHaveURL(/\/overview$/);
   await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();

@@ -3,50 +3,10 @@
 // the staff queue in SLA-deadline order, and axe on each page.
 import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page, test } from "@playwright/test";
-import { apiCall, login, totpCode, totpSecret, url } from "./support.ts";
+import { apiCall, bearer, signIn, url } from "./support.ts";
 
 const ADMIN = "admin@globex.example";
 const STAFF = "staff@securebase.example";
-
-// The server refuses a TOTP code used once (replay), so each sign-in waits for a code not used yet.
-const usedCodes = new Set<string>();
-async function freshCode(secret: string): Promise<string> {
-  while (usedCodes.has(totpCode(secret))) await new Promise((resolve) => setTimeout(resolve, 1000));
-  const code = totpCode(secret);
-  usedCodes.add(code);
-  return code;
-}
-
-/** A bearer session through the API, answering the second factor with the demo TOTP when asked. */
-async function bearer(email: string): Promise<string> {
-  const { password } = login(email);
-  const first = await apiCall<{ session_token?: string; mfa_token?: string }>(null, "POST", "/v1/auth/login", {
-    email,
-    password,
-  });
-  if (first.session_token) return first.session_token;
-  const secret = totpSecret(email);
-  if (!first.mfa_token || !secret) throw new Error(`login ${email}: no session and no TOTP to answer`);
-  const second = await apiCall<{ session_token: string }>(null, "POST", "/v1/auth/login/mfa", {
-    mfa_token: first.mfa_token,
-    code: await freshCode(secret),
-  });
-  return second.session_token;
-}
-
-/** Signs in through the sign-in page, with the authenticator code when the account asks for it. */
-async function signIn(page: Page, email: string) {
-  await page.goto(url("/sign-in"));
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(login(email).password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  const secret = totpSecret(email);
-  if (secret) {
-    await page.getByLabel("Authenticator code").fill(await freshCode(secret));
-    await page.getByRole("button", { name: "Verify", exact: true }).click();
-  }
-  await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
-}
 
 async function noSeriousAxe(page: Page) {
   const result = await new AxeBuilder({ page }).analyze();

@@ -2,26 +2,12 @@
 // overview with the forecast chart drawn, and the demo super_admin's staff queue, at 1280x800,
 // into docs/images/. Each waits for the page's real content first, so a sign-in page or a
 // spinner is never what gets saved.
-import { expect, type Page, test } from "@playwright/test";
-import { login, totpCode, totpSecret, url } from "./support.ts";
+import { expect, test } from "@playwright/test";
+import { signIn, url } from "./support.ts";
 
 const ADMIN = "admin@globex.example";
 const STAFF = "staff@securebase.example";
 const images = new URL("../../docs/images/", import.meta.url).pathname;
-
-/** Signs in through the sign-in page, with the authenticator code when the account asks for it. */
-async function signIn(page: Page, email: string): Promise<void> {
-  await page.goto(url("/sign-in"));
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(login(email).password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  const secret = totpSecret(email);
-  if (secret) {
-    await page.getByLabel("Authenticator code").fill(totpCode(secret));
-    await page.getByRole("button", { name: "Verify", exact: true }).click();
-  }
-  await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
-}
 
 test("the overview with the cost forecast chart", async ({ page }) => {
   await signIn(page, ADMIN);
