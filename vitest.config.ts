@@ -118,6 +118,10 @@ const workerd = () =>
           SES_ACCESS_KEY_ID: "AKIATESTSINK",
           SES_SECRET_ACCESS_KEY: inject("sesSecretAccessKey"),
           DOH_URL: `${inject("sinkUrl")}/dns-query`,
+          // SES bounce/complaint notifications (test/notifications/ses-notifications.test.ts): the
+          // topic accepted, and the sink as the SNS certificate and confirmation host (test only).
+          SES_NOTIFICATIONS_TOPIC_ARN: "arn:aws:sns:us-east-1:000000000000:securebase-test-email-events",
+          SNS_TEST_ORIGINS: inject("sinkUrl"),
           // The seller on invoices (worker/invoices/seller.ts): test values, so documents show configuration.
           SELLER_LEGAL_NAME: "SecureBase Test Seller, LLC",
           SELLER_ADDRESS: "500 Test Avenue | Testville, TX 75001 | United States",

@@ -2128,6 +2128,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/email/ses-notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive an SES bounce or complaint over Amazon SNS (signed; no credential)
+         * @description Amazon SNS posts the SES configuration set's bounce and complaint events here (Content-Type text/plain, a JSON body). Refused unless the TopicArn is the configured one (403), the SigningCertURL is https://sns.<region>.amazonaws.com/….pem (400, never fetched otherwise) and the signature verifies (403). A SubscriptionConfirmation is confirmed by fetching its SubscribeURL. A permanent bounce marks each bounced recipient undeliverable, a complaint each complaining recipient; transient bounces mark nobody. Each MessageId is applied once: a replay answers 200 with `duplicate: true`.
+         */
+        post: operations["receiveSesNotification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/email-suppressions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List addresses email is not sent to (staff)
+         * @description Addresses SES reported as permanently bouncing or complaining (through the SNS topic), in address order. The email sender skips them for every customer and records those emails as `suppressed`.
+         */
+        get: operations["listEmailSuppressions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/email-suppressions/{address}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Allow email to a suppressed address again (staff; audited)
+         * @description For an address whose owner fixed the mailbox. Emails already recorded as `suppressed` stay so; new ones are sent. A later bounce or complaint marks it again.
+         */
+        delete: operations["removeEmailSuppression"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "api_key.created": {
@@ -4418,6 +4478,12 @@ export interface components {
          *       "webhooks": {
          *         "dead_deliveries": 0
          *       },
+         *       "emails": {
+         *         "pending": 0,
+         *         "failed_last_24h": 0,
+         *         "suppressed_last_24h": 1,
+         *         "suppressed_addresses": 4
+         *       },
          *       "queues": {
          *         "events": {
          *           "dead_letter_queue": "securebase-events-production-dlq",
@@ -4454,6 +4520,23 @@ export interface components {
             webhooks: {
                 /** @example 0 */
                 dead_deliveries: number;
+            };
+            /** @description The email sender, across all customers */
+            emails: {
+                /** @example 0 */
+                pending: number;
+                /** @example 0 */
+                failed_last_24h: number;
+                /**
+                 * @description Emails not sent: the address bounced or complained
+                 * @example 1
+                 */
+                suppressed_last_24h: number;
+                /**
+                 * @description GET /v1/admin/email-suppressions lists them
+                 * @example 4
+                 */
+                suppressed_addresses: number;
             };
             queues: {
                 events: {
@@ -5960,6 +6043,70 @@ export interface components {
             has_more: boolean;
             /** @description Pass as `starting_after` for the next page; null on the last page */
             next_cursor: string | null;
+        };
+        SesNotificationReceipt: {
+            /** @enum {boolean} */
+            received: true;
+            /** @enum {string} */
+            type: "Notification" | "SubscriptionConfirmation" | "UnsubscribeConfirmation";
+            /** @description true: this MessageId was applied before; nothing changed */
+            duplicate: boolean;
+            /**
+             * @description Addresses newly marked undeliverable
+             * @example 1
+             */
+            marked: number;
+            /** @description A SubscriptionConfirmation was confirmed with SNS */
+            confirmed: boolean;
+        };
+        SnsMessage: {
+            /** @enum {string} */
+            Type: "Notification" | "SubscriptionConfirmation" | "UnsubscribeConfirmation";
+            /** @example 22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324 */
+            MessageId: string;
+            /** @example arn:aws:sns:us-east-1:123456789012:example-email-events */
+            TopicArn: string;
+            /** @description For a Notification: the SES event, as JSON text */
+            Message: string;
+            /** Format: date-time */
+            Timestamp: string;
+            /**
+             * @description 1: SHA1withRSA, 2: SHA256withRSA
+             * @enum {string}
+             */
+            SignatureVersion: "1" | "2";
+            /** @description Base64 RSA signature of the canonical string */
+            Signature: string;
+            /** @example https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000000000000000000000.pem */
+            SigningCertURL: string;
+            Subject?: string;
+            SubscribeURL?: string;
+            Token?: string;
+            UnsubscribeURL?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        EmailSuppressionList: {
+            /** @enum {string} */
+            object: "list";
+            data: components["schemas"]["EmailSuppression"][];
+            has_more: boolean;
+            /** @description Pass as `starting_after` for the next page */
+            next_cursor: string | null;
+        };
+        EmailSuppression: {
+            /** @enum {string} */
+            object: "email_suppression";
+            /** @example bounced@example.com */
+            address: string;
+            /** @enum {string} */
+            reason: "bounce" | "complaint";
+            /** @example Permanent: General: smtp; 550 5.1.1 user unknown */
+            detail: string | null;
+            /** @description The SNS MessageId that marked it */
+            source_message_id: string;
+            /** Format: date-time */
+            created_at: string;
         };
     };
     responses: never;
@@ -15135,6 +15282,203 @@ export interface operations {
             };
             /** @description The body failed validation */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receiveSesNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/plain": components["schemas"]["SnsMessage"];
+            };
+        };
+        responses: {
+            /** @description Received */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SesNotificationReceipt"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listEmailSuppressions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                address?: string;
+                reason?: "bounce" | "complaint";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The suppressed addresses */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSuppressionList"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeEmailSuppression: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                address: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The removed suppression */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSuppression"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

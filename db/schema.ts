@@ -17,3 +17,4 @@ export * from "./schema/mfa.ts";
 export * from "./schema/alerts.ts";
 export * from "./schema/exports.ts";
 export * from "./schema/platform-keys.ts";
+export * from "./schema/email.ts";

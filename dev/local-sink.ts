@@ -8,6 +8,9 @@
 //   GET  /webhooks/{name}/stats      most requests it had in flight at once
 //   PUT  /webhooks/{name}            configure: {secrets?, script?: [{status, retry_after?, delay_ms?}], then_status?}
 //   GET  /dns-query?name=&type=      DNS over HTTPS (JSON) for a fixed test zone (SSRF tests)
+//   PUT  /files/{name}               host a file (an SNS signing certificate); GET /files/{name}
+//                                    serves it and counts the fetch; GET /files/{name}/fetches
+//                                    lists them ({count, queries}): the SNS tests' receiver
 import { AwsV4Signer } from "aws4fetch";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { Webhook } from "standardwebhooks";
@@ -79,6 +82,7 @@ export async function startLocalSink(options: SinkOptions): Promise<LocalSink> {
     return r;
   };
   let messageCounter = 0;
+  const files = new Map<string, { body: string; queries: string[] }>();
 
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", `http://${req.headers.host}`);
@@ -123,6 +127,22 @@ export async function startLocalSink(options: SinkOptions): Promise<LocalSink> {
           Status: 0,
           Answer: (answers[type] ?? []).map((data) => ({ type: type === "A" ? 1 : 28, data })),
         });
+      }
+      const file = url.pathname.match(/^\/files\/([\w.-]+)(\/fetches)?$/);
+      if (file) {
+        const name = file[1]!;
+        if (req.method === "PUT" && !file[2]) {
+          files.set(name, { body, queries: files.get(name)?.queries ?? [] });
+          return send(200, { url: `${url.origin}/files/${name}` });
+        }
+        const hosted = files.get(name) ?? { body: "", queries: [] };
+        if (!files.has(name)) files.set(name, hosted);
+        if (req.method === "GET" && file[2])
+          return send(200, { count: hosted.queries.length, queries: hosted.queries });
+        if (req.method === "GET") {
+          hosted.queries.push(url.search);
+          return send(hosted.body ? 200 : 404, hosted.body || "not found", { "content-type": "text/plain" });
+        }
       }
       const hook = url.pathname.match(/^\/webhooks\/([\w-]+)(\/requests|\/stats)?$/);
       if (hook) {

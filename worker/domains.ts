@@ -158,6 +158,16 @@ export const domains: readonly Domain[] = [
     prefixes: ["/v1/admin/support"],
     routes: () => import("./support/admin-routes.ts").then((m) => m.supportAdminRoutes),
   },
+  {
+    name: "email",
+    prefixes: ["/v1/email"],
+    routes: () => import("./email/routes.ts").then((m) => m.sesNotificationRoutes),
+  },
+  {
+    name: "email-suppressions",
+    prefixes: ["/v1/admin/email-suppressions"],
+    routes: () => import("./email/suppression-routes.ts").then((m) => m.suppressionRoutes),
+  },
   { name: "docs", prefixes: ["/docs"], routes: () => import("./docs/routes.ts").then((m) => m.docsRoutes) },
 ];
 

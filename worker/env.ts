@@ -83,6 +83,13 @@ export interface Env {
   CLOSURE_GRACE_DAYS?: string;
   /** Days audit events stay in Postgres before the daily job archives them to R2 (default 90). */
   AUDIT_HOT_DAYS?: string;
+  /**
+   * ARN of the SNS topic of SES bounce and complaint events (terraform output events_topic_arn);
+   * POST /v1/email/ses-notifications refuses every other topic, and everything when empty.
+   */
+  SES_NOTIFICATIONS_TOPIC_ARN?: string;
+  /** Test only (honoured when ENVIRONMENT is "test"): origins allowed as SNS certificate and confirmation hosts. */
+  SNS_TEST_ORIGINS?: string;
   /** Static assets (public/): Swagger UI for /docs. */
   ASSETS: Fetcher;
 }

@@ -128,7 +128,7 @@ export const emailMessages = pgTable("email_messages", {
   toAddress: text("to_address").notNull(),
   data: jsonb("data").notNull().$type<Record<string, unknown>>().default({}),
   secretCiphertext: bytea("secret_ciphertext"),
-  status: text("status").notNull().$type<"pending" | "sent" | "failed">().default("pending"),
+  status: text("status").notNull().$type<"pending" | "sent" | "failed" | "suppressed">().default("pending"),
   attempts: integer("attempts").notNull().default(0),
   nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
   lastError: text("last_error"),

@@ -20,6 +20,8 @@ const PUBLIC = [
   "POST /v1/invites/accept",
   // Signed by the payment provider instead (test/invoices/provider-webhook.test.ts).
   "POST /v1/payments/webhook",
+  // Signed by Amazon SNS instead (test/notifications/ses-notifications.test.ts).
+  "POST /v1/email/ses-notifications",
 ];
 /** Served by the app but not API operations: the document itself and its viewer. */
 const NOT_OPERATIONS = ["GET /openapi.json", "GET /docs", "GET /docs/", "GET /docs/assets/*"];

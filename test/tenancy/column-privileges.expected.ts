@@ -985,5 +985,12 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
         "failure_warning_sent_at",
       ],
     },
+    // SES notifications (0230): the recording function (owned by sb_jobs) inserts; nothing updates.
+    email_suppressions: {
+      INSERT: ["address", "reason", "source_message_id", "detail", "created_at"],
+    },
+    ses_notifications: {
+      INSERT: ["message_id", "topic_arn", "kind", "received_at"],
+    },
   },
 };

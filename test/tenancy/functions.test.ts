@@ -70,6 +70,9 @@ const EXECUTE: Record<string, string[]> = {
   "app.issue_final_invoice(uuid)": ["sb_api"], // owner: sb_jobs
   "app.purge_closed_customer(uuid)": ["sb_api"],
   "app.closures_due(integer)": [], // owner: sb_jobs (the daily job)
+  // SES bounces and complaints (db/migrations/0230_email_suppressions.sql)
+  "app.record_ses_notification(text,text,text,text,text[],text)": ["sb_api"], // owner: sb_jobs
+  "app.platform_email_status()": ["sb_api"], // owner: sb_status
   "app.hand_function_to(regprocedure,name)": [],
   "app.secure_tenant_table(regclass,text)": [],
   "app.grant_jobs_access(regclass,text[])": [],

@@ -25,11 +25,16 @@ interface PlatformStatusRow {
   dead_webhook_deliveries: number;
   queue_redeliveries_24h: number;
   checked_at: string;
+  /** app.platform_email_status() (0230): the email sender's counts. */
+  emails: { pending: number; failed_24h: number; suppressed_24h: number; suppressed_addresses: number };
 }
 
 export async function platformStatus(db: Database): Promise<PlatformStatusRow> {
-  const result = await db.execute<{ status: PlatformStatusRow }>(sql`SELECT app.platform_status() AS status`);
-  return result.rows[0]!.status;
+  const result = await db.execute<{ status: Omit<PlatformStatusRow, "emails">; emails: PlatformStatusRow["emails"] }>(
+    sql`SELECT app.platform_status() AS status, app.platform_email_status() AS emails`,
+  );
+  const row = result.rows[0]!;
+  return { ...row.status, emails: row.emails };
 }
 
 /** The events queue's dead-letter queue in each environment (wrangler.toml: `<queue>-dlq`). */
@@ -68,6 +73,20 @@ const statusSchema = z
       })
       .openapi({ description: "Events committed but not yet published to the queue" }),
     webhooks: z.object({ dead_deliveries: z.number().int().openapi({ example: 0 }) }),
+    emails: z
+      .object({
+        pending: z.number().int().openapi({ example: 0 }),
+        failed_last_24h: z.number().int().openapi({ example: 0 }),
+        suppressed_last_24h: z
+          .number()
+          .int()
+          .openapi({ description: "Emails not sent: the address bounced or complained", example: 1 }),
+        suppressed_addresses: z
+          .number()
+          .int()
+          .openapi({ description: "GET /v1/admin/email-suppressions lists them", example: 4 }),
+      })
+      .openapi({ description: "The email sender, across all customers" }),
     queues: z.object({
       events: z.object({
         dead_letter_queue: z.string().openapi({ example: "securebase-events-production-dlq" }),
@@ -96,6 +115,7 @@ const statusSchema = z
       ],
       outbox: { unpublished: 3, oldest_unpublished_at: "2026-11-23T13:24:11.000Z", oldest_unpublished_age_seconds: 9 },
       webhooks: { dead_deliveries: 0 },
+      emails: { pending: 0, failed_last_24h: 0, suppressed_last_24h: 1, suppressed_addresses: 4 },
       queues: {
         events: {
           dead_letter_queue: "securebase-events-production-dlq",
@@ -156,6 +176,12 @@ export const statusRoutes = new OpenAPIHono<AppEnv>().openapi(statusRoute, async
         oldest_unpublished_age_seconds: secondsBetween(status.outbox.oldest_unpublished_at, checkedAt),
       },
       webhooks: { dead_deliveries: Number(status.dead_webhook_deliveries) },
+      emails: {
+        pending: Number(status.emails.pending),
+        failed_last_24h: Number(status.emails.failed_24h),
+        suppressed_last_24h: Number(status.emails.suppressed_24h),
+        suppressed_addresses: Number(status.emails.suppressed_addresses),
+      },
       queues: {
         events: {
           dead_letter_queue: dlq,

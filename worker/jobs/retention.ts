@@ -25,7 +25,12 @@ export function purgeExpiredRows(env: Env, now: Date): Promise<Record<string, un
       .returning({ id: outboxEvents.id });
     const emails = await db
       .delete(emailMessages)
-      .where(and(inArray(emailMessages.status, ["sent", "failed"]), lt(emailMessages.createdAt, historyBefore)))
+      .where(
+        and(
+          inArray(emailMessages.status, ["sent", "failed", "suppressed"]),
+          lt(emailMessages.createdAt, historyBefore),
+        ),
+      )
       .returning({ id: emailMessages.id });
     const receipts = await db
       .delete(queueReceipts)

@@ -2,10 +2,12 @@
 // SES_ENDPOINT (a local sink in dev and tests). Each email_messages row is claimed with a
 // 2-minute lease, rendered from its data (plus its sealed secret, decrypted only now), sent, and
 // recorded; once sent — or given up — the sealed secret is erased, so no readable invite token
-// stays at rest. Failures back off (1, 2, 4 … 60 min) for up to MAX_EMAIL_ATTEMPTS.
+// stays at rest. Failures back off (1, 2, 4 … 60 min) for up to MAX_EMAIL_ATTEMPTS. An address SES
+// reported undeliverable (email_suppressions, docs/email-suppressions.md) is not sent to: the row
+// becomes 'suppressed', final, found by the same claim query (no extra round trip).
 import { AwsClient } from "aws4fetch";
-import { and, eq, inArray, lte, sql } from "drizzle-orm";
-import { emailMessages } from "../../db/schema.ts";
+import { and, eq, getTableColumns, inArray, lte, sql } from "drizzle-orm";
+import { emailMessages, emailSuppressions } from "../../db/schema.ts";
 import type { Env } from "../env.ts";
 import { withJobsDatabase } from "../platform/database.ts";
 import { eventSecretsPlace } from "../events/outbox.ts";
@@ -74,8 +76,12 @@ export async function sendEmail(
   return (JSON.parse(body) as { MessageId?: string }).MessageId ?? "";
 }
 
-/** Sends the given (or all due) pending emails; returns how many were sent and failed. */
-export async function sendDueEmails(env: Env, ids?: string[], limit = 50): Promise<{ sent: number; failed: number }> {
+/** Sends the given (or all due) pending emails; returns how many were sent, failed and suppressed. */
+export async function sendDueEmails(
+  env: Env,
+  ids?: string[],
+  limit = 50,
+): Promise<{ sent: number; failed: number; suppressed: number }> {
   const claimed = await withJobsDatabase(env, (db) =>
     db
       .update(emailMessages)
@@ -99,44 +105,53 @@ export async function sendDueEmails(env: Env, ids?: string[], limit = 50): Promi
               ),
         ),
       )
-      .returning(),
+      .returning({
+        ...getTableColumns(emailMessages),
+        suppressedFor: sql<
+          string | null
+        >`(SELECT ${emailSuppressions.reason} FROM ${emailSuppressions} WHERE ${emailSuppressions.address} = lower(${emailMessages.toAddress}))`,
+      }),
   );
-  if (claimed.length === 0) return { sent: 0, failed: 0 };
+  if (claimed.length === 0) return { sent: 0, failed: 0, suppressed: 0 };
   const outcomes = await Promise.all(
-    claimed.map(async (row) => {
+    claimed.map(async ({ suppressedFor, ...row }) => {
+      if (suppressedFor) return { row, providerId: null, error: null, suppressedFor };
       try {
         const providerId = await sendEmail(env, row.toAddress, await renderEmail(env, row));
-        return { row, providerId, error: null };
+        return { row, providerId, error: null, suppressedFor: null };
       } catch (error) {
-        return { row, providerId: null, error: safeError(error) };
+        return { row, providerId: null, error: safeError(error), suppressedFor: null };
       }
     }),
   );
   await withJobsDatabase(env, async (db) => {
-    for (const { row, providerId, error } of outcomes) {
+    for (const { row, providerId, error, suppressedFor } of outcomes) {
       const giveUp = error !== null && row.attempts >= MAX_EMAIL_ATTEMPTS;
       await db
         .update(emailMessages)
         .set(
-          error === null
-            ? {
-                status: "sent",
-                sentAt: sql`now()`,
-                providerMessageId: providerId,
-                secretCiphertext: null,
-                lastError: null,
-              }
-            : giveUp
-              ? { status: "failed", secretCiphertext: null, lastError: error.slice(0, 1000) }
-              : {
-                  lastError: error.slice(0, 1000),
-                  nextAttemptAt: sql`now() + make_interval(secs => ${Math.min(60 * 2 ** (row.attempts - 1), 3600)})`,
-                },
+          suppressedFor
+            ? { status: "suppressed", secretCiphertext: null, lastError: `address suppressed (${suppressedFor})` }
+            : error === null
+              ? {
+                  status: "sent",
+                  sentAt: sql`now()`,
+                  providerMessageId: providerId,
+                  secretCiphertext: null,
+                  lastError: null,
+                }
+              : giveUp
+                ? { status: "failed", secretCiphertext: null, lastError: error.slice(0, 1000) }
+                : {
+                    lastError: error.slice(0, 1000),
+                    nextAttemptAt: sql`now() + make_interval(secs => ${Math.min(60 * 2 ** (row.attempts - 1), 3600)})`,
+                  },
         )
         .where(eq(emailMessages.id, row.id));
     }
   });
   const failed = outcomes.filter((o) => o.error !== null).length;
+  const suppressed = outcomes.filter((o) => o.suppressedFor).length;
   for (const o of outcomes) if (o.error) console.error(`email ${o.row.id} failed: ${o.error}`);
-  return { sent: outcomes.length - failed, failed };
+  return { sent: outcomes.length - failed - suppressed, failed, suppressed };
 }
