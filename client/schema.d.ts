@@ -2138,8 +2138,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Receive an SES bounce or complaint over Amazon SNS (signed; no credential)
-         * @description Amazon SNS posts the SES configuration set's bounce and complaint events here (Content-Type text/plain, a JSON body). Refused unless the TopicArn is the configured one (403), the SigningCertURL is https://sns.<region>.amazonaws.com/….pem (400, never fetched otherwise) and the signature verifies (403). A SubscriptionConfirmation is confirmed by fetching its SubscribeURL. A permanent bounce marks each bounced recipient undeliverable, a complaint each complaining recipient; transient bounces mark nobody. Each MessageId is applied once: a replay answers 200 with `duplicate: true`.
+         * Receive an SES bounce or complaint from Amazon SNS (signed; no credential)
+         * @description Amazon SNS posts here (docs/email-suppressions.md). Refused: another TopicArn (403), a SigningCertURL not https://sns.<region>.amazonaws.com/….pem (400, not fetched), a bad signature (403). Confirms subscriptions; a permanent bounce or a complaint marks the recipients undeliverable; each MessageId applies once.
          */
         post: operations["receiveSesNotification"];
         delete?: never;
@@ -2157,7 +2157,7 @@ export interface paths {
         };
         /**
          * List addresses email is not sent to (staff)
-         * @description Addresses SES reported as permanently bouncing or complaining (through the SNS topic), in address order. The email sender skips them for every customer and records those emails as `suppressed`.
+         * @description Addresses SES reported as bouncing or complaining, in address order; email to them is `suppressed`.
          */
         get: operations["listEmailSuppressions"];
         put?: never;
@@ -2180,7 +2180,7 @@ export interface paths {
         post?: never;
         /**
          * Allow email to a suppressed address again (staff; audited)
-         * @description For an address whose owner fixed the mailbox. Emails already recorded as `suppressed` stay so; new ones are sent. A later bounce or complaint marks it again.
+         * @description For an address whose owner fixed the mailbox; a later bounce or complaint marks it again.
          */
         delete: operations["removeEmailSuppression"];
         options?: never;
@@ -4521,21 +4521,15 @@ export interface components {
                 /** @example 0 */
                 dead_deliveries: number;
             };
-            /** @description The email sender, across all customers */
+            /** @description Email across all customers; suppressed: docs/email-suppressions.md */
             emails: {
                 /** @example 0 */
                 pending: number;
                 /** @example 0 */
                 failed_last_24h: number;
-                /**
-                 * @description Emails not sent: the address bounced or complained
-                 * @example 1
-                 */
+                /** @example 1 */
                 suppressed_last_24h: number;
-                /**
-                 * @description GET /v1/admin/email-suppressions lists them
-                 * @example 4
-                 */
+                /** @example 4 */
                 suppressed_addresses: number;
             };
             queues: {
@@ -6049,49 +6043,17 @@ export interface components {
             received: true;
             /** @enum {string} */
             type: "Notification" | "SubscriptionConfirmation" | "UnsubscribeConfirmation";
-            /** @description true: this MessageId was applied before; nothing changed */
+            /** @description This MessageId was applied before: nothing changed */
             duplicate: boolean;
-            /**
-             * @description Addresses newly marked undeliverable
-             * @example 1
-             */
+            /** @description Addresses newly marked undeliverable */
             marked: number;
-            /** @description A SubscriptionConfirmation was confirmed with SNS */
             confirmed: boolean;
-        };
-        SnsMessage: {
-            /** @enum {string} */
-            Type: "Notification" | "SubscriptionConfirmation" | "UnsubscribeConfirmation";
-            /** @example 22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324 */
-            MessageId: string;
-            /** @example arn:aws:sns:us-east-1:123456789012:example-email-events */
-            TopicArn: string;
-            /** @description For a Notification: the SES event, as JSON text */
-            Message: string;
-            /** Format: date-time */
-            Timestamp: string;
-            /**
-             * @description 1: SHA1withRSA, 2: SHA256withRSA
-             * @enum {string}
-             */
-            SignatureVersion: "1" | "2";
-            /** @description Base64 RSA signature of the canonical string */
-            Signature: string;
-            /** @example https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000000000000000000000.pem */
-            SigningCertURL: string;
-            Subject?: string;
-            SubscribeURL?: string;
-            Token?: string;
-            UnsubscribeURL?: string;
-        } & {
-            [key: string]: unknown;
         };
         EmailSuppressionList: {
             /** @enum {string} */
             object: "list";
             data: components["schemas"]["EmailSuppression"][];
             has_more: boolean;
-            /** @description Pass as `starting_after` for the next page */
             next_cursor: string | null;
         };
         EmailSuppression: {
@@ -6101,9 +6063,7 @@ export interface components {
             address: string;
             /** @enum {string} */
             reason: "bounce" | "complaint";
-            /** @example Permanent: General: smtp; 550 5.1.1 user unknown */
             detail: string | null;
-            /** @description The SNS MessageId that marked it */
             source_message_id: string;
             /** Format: date-time */
             created_at: string;
@@ -15309,7 +15269,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "text/plain": components["schemas"]["SnsMessage"];
+                "text/plain": string;
             };
         };
         responses: {

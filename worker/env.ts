@@ -88,8 +88,6 @@ export interface Env {
    * POST /v1/email/ses-notifications refuses every other topic, and everything when empty.
    */
   SES_NOTIFICATIONS_TOPIC_ARN?: string;
-  /** Test only (honoured when ENVIRONMENT is "test"): origins allowed as SNS certificate and confirmation hosts. */
-  SNS_TEST_ORIGINS?: string;
   /** Static assets (public/): Swagger UI for /docs. */
   ASSETS: Fetcher;
 }

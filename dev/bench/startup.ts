@@ -45,7 +45,12 @@ const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 // legal hold), data export, closure and residency (issues 25 and 26): +44 KiB of our own code, no
 // dependency, all in lazily loaded domains; the portal (issue 24) adds nothing, it is static
 // assets. Budget 1,344 KiB.
-export const BUNDLE_BUDGET_KIB = 1344;
+// Then +13.6 KiB (2026-12-04, issue 26) for SES bounces and complaints over SNS: main fe03ab7 was
+// 1,337.2 KiB, the branch 1,350.8 KiB. Our own code in the lazily loaded email domains (11.8 KiB:
+// signature check with a hand-written DER walk instead of @peculiar/asn1-x509, which cost 4 KiB
+// more; envelope and SES event read by hand, not zod), the status and sender changes 1.8 KiB.
+// Budget 1,352 KiB.
+export const BUNDLE_BUDGET_KIB = 1352;
 
 const run = promisify(execFile);
 

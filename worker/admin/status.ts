@@ -77,16 +77,10 @@ const statusSchema = z
       .object({
         pending: z.number().int().openapi({ example: 0 }),
         failed_last_24h: z.number().int().openapi({ example: 0 }),
-        suppressed_last_24h: z
-          .number()
-          .int()
-          .openapi({ description: "Emails not sent: the address bounced or complained", example: 1 }),
-        suppressed_addresses: z
-          .number()
-          .int()
-          .openapi({ description: "GET /v1/admin/email-suppressions lists them", example: 4 }),
+        suppressed_last_24h: z.number().int().openapi({ example: 1 }),
+        suppressed_addresses: z.number().int().openapi({ example: 4 }),
       })
-      .openapi({ description: "The email sender, across all customers" }),
+      .openapi({ description: "Email across all customers; suppressed: docs/email-suppressions.md" }),
     queues: z.object({
       events: z.object({
         dead_letter_queue: z.string().openapi({ example: "securebase-events-production-dlq" }),

@@ -44,7 +44,8 @@ const SNS_HOST = /^sns\.[a-z0-9-]+\.amazonaws\.com$/;
  * Origins allowed besides SNS's own, honoured only when ENVIRONMENT is "test": the tests serve a
  * locally made certificate and a confirmation receiver from 127.0.0.1 (SNS_TEST_ORIGINS).
  */
-function testOrigins(env: Env): string[] {
+function testOrigins(env: Env & { SNS_TEST_ORIGINS?: string }): string[] {
+  // Not a wrangler.toml var (no deployed environment has it): vitest.config.ts binds it.
   if (env.ENVIRONMENT !== "test") return [];
   return (env.SNS_TEST_ORIGINS ?? "")
     .split(",")
@@ -77,17 +78,54 @@ function pemToDer(pem: string): Uint8Array {
   return fromBase64(match[1]!.replace(/\s+/g, ""));
 }
 
-/** The certificate's public key (SPKI DER), refusing one outside its validity period. */
-async function publicKeyOf(pem: string, now: Date): Promise<ArrayBuffer> {
-  // Loaded on first use (like passkeys' library), so other routes' isolates never parse it.
-  const [{ AsnConvert }, { Certificate }] = await Promise.all([
-    import("@peculiar/asn1-schema"),
-    import("@peculiar/asn1-x509"),
-  ]);
-  const cert = AsnConvert.parse(pemToDer(pem), Certificate);
-  const { notBefore, notAfter } = cert.tbsCertificate.validity;
-  if (now < notBefore.getTime() || now > notAfter.getTime()) throw new Error("the signing certificate has expired");
-  return AsnConvert.serialize(cert.tbsCertificate.subjectPublicKeyInfo);
+/** A DER element: its tag, where it starts, where its content starts and ends. */
+type Element = { tag: number; at: number; start: number; end: number };
+
+function element(der: Uint8Array, at: number): Element {
+  let length = der[at + 1] ?? 0;
+  let start = at + 2;
+  if (length & 0x80) {
+    const bytes = length & 0x7f;
+    if (bytes < 1 || bytes > 3) throw new Error("unsupported DER length");
+    length = 0;
+    for (let i = 0; i < bytes; i++) length = length * 256 + (der[start + i] ?? 0);
+    start += bytes;
+  }
+  if (start + length > der.length) throw new Error("truncated certificate");
+  return { tag: der[at] ?? 0, at, start, end: start + length };
+}
+
+function children(der: Uint8Array, parent: Element): Element[] {
+  const out: Element[] = [];
+  for (let at = parent.start; at < parent.end; at = out[out.length - 1]!.end) out.push(element(der, at));
+  return out;
+}
+
+/** UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ) as epoch ms. */
+function derTime(der: Uint8Array, e: Element): number {
+  let t = new TextDecoder().decode(der.subarray(e.start, e.end));
+  if (e.tag === 0x17) t = (Number(t.slice(0, 2)) < 50 ? "20" : "19") + t;
+  const m = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(t);
+  if (!m) throw new Error("unsupported certificate time");
+  return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+}
+
+/**
+ * The certificate's public key (SubjectPublicKeyInfo, DER), refusing one outside its validity.
+ * The few fields needed are read with a small DER walk (RFC 5280 4.1): an X.509 library would add
+ * kilobytes to every isolate's bundle for two fields; WebCrypto's importKey checks the key itself.
+ */
+function publicKeyOf(pem: string, now: Date): ArrayBuffer {
+  const der = pemToDer(pem);
+  const [tbs] = children(der, element(der, 0));
+  const fields = children(der, tbs!);
+  if (fields[0]?.tag === 0xa0) fields.shift(); // [0] version
+  const [, , , validity, , spki] = fields;
+  if (!validity || !spki || spki.tag !== 0x30) throw new Error("not an X.509 certificate");
+  const [notBefore, notAfter] = children(der, validity);
+  if (now.getTime() < derTime(der, notBefore!) || now.getTime() > derTime(der, notAfter!))
+    throw new Error("the signing certificate is not valid now");
+  return der.slice(spki.at, spki.end).buffer;
 }
 
 async function fetchPem(env: Env, url: URL): Promise<string> {

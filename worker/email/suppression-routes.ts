@@ -19,8 +19,8 @@ const suppressionSchema = z
     object: z.literal("email_suppression"),
     address: z.string().openapi({ example: "bounced@example.com" }),
     reason: z.enum(suppressionReasons),
-    detail: z.string().nullable().openapi({ example: "Permanent: General: smtp; 550 5.1.1 user unknown" }),
-    source_message_id: z.string().openapi({ description: "The SNS MessageId that marked it" }),
+    detail: z.string().nullable(),
+    source_message_id: z.string(),
     created_at: z.string().datetime(),
   })
   .openapi("EmailSuppression");
@@ -30,7 +30,7 @@ const listSchema = z
     object: z.literal("list"),
     data: z.array(suppressionSchema),
     has_more: z.boolean(),
-    next_cursor: z.string().nullable().openapi({ description: "Pass as `starting_after` for the next page" }),
+    next_cursor: z.string().nullable(),
   })
   .openapi("EmailSuppressionList");
 
@@ -51,9 +51,7 @@ const listRoute = secured("super_admin", {
   operationId: "listEmailSuppressions",
   tags,
   summary: "List addresses email is not sent to (staff)",
-  description:
-    "Addresses SES reported as permanently bouncing or complaining (through the SNS topic), in address order. The " +
-    "email sender skips them for every customer and records those emails as `suppressed`.",
+  description: "Addresses SES reported as bouncing or complaining, in address order; email to them is `suppressed`.",
   request: {
     query: z.object({
       limit: z.coerce
@@ -83,9 +81,7 @@ const removeRoute = secured("super_admin", {
   operationId: "removeEmailSuppression",
   tags,
   summary: "Allow email to a suppressed address again (staff; audited)",
-  description:
-    "For an address whose owner fixed the mailbox. Emails already recorded as `suppressed` stay so; new ones are sent. " +
-    "A later bounce or complaint marks it again.",
+  description: "For an address whose owner fixed the mailbox; a later bounce or complaint marks it again.",
   request: { params: z.object({ address: address("path", "address") }) },
   responses: {
     200: jsonResponse(suppressionSchema, "The removed suppression"),

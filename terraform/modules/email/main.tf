@@ -1,9 +1,9 @@
 # Email through Amazon SES: the sending domain with Easy DKIM, a configuration set whose bounce
 # and complaint events go to an encrypted SNS topic, and that topic's HTTPS subscription to the
-# Worker (POST /v1/email/ses-notifications: the route that verifies the SNS signature, confirms
-# the subscription and marks those addresses undeliverable is not built yet; until it is, the
-# subscription stays pending and SES's own suppression below keeps bounced addresses out). The Worker sends as an IAM user
-# that may only send from this identity; its access key is made by the operator, never here.
+# Worker (POST /v1/email/ses-notifications verifies the SNS signature, confirms the subscription
+# and marks those addresses undeliverable; SES's own suppression below stays on as a second net).
+# The Worker sends as an IAM user that may only send from this identity; its access key is made
+# by the operator, never here.
 data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
 data "aws_partition" "current" {}
@@ -24,7 +24,7 @@ resource "aws_sesv2_configuration_set" "this" {
   sending_options {
     sending_enabled = true
   }
-  # SES drops sends to addresses that bounced or complained (also the net until the Worker's list exists).
+  # SES drops sends to addresses that bounced or complained (a second net beside the Worker's list).
   suppression_options {
     suppressed_reasons = ["BOUNCE", "COMPLAINT"]
   }
@@ -78,7 +78,8 @@ resource "aws_sesv2_configuration_set_event_destination" "bounces_and_complaints
 }
 
 # The Worker confirms the subscription itself (it fetches the SubscribeURL of the signed
-# SubscriptionConfirmation), so this stays "pending confirmation" until the route is deployed.
+# SubscriptionConfirmation), so this is "pending confirmation" until the Worker, with this
+# topic's ARN in SES_NOTIFICATIONS_TOPIC_ARN, answers it (docs/deploy.md step 5).
 resource "aws_sns_topic_subscription" "worker" {
   topic_arn              = aws_sns_topic.email_events.arn
   protocol               = "https"
