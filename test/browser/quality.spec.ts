@@ -18,6 +18,9 @@ const PAGES = [
   { path: "/team", signedIn: true, ready: "Active sessions" },
   { path: "/security", signedIn: true, ready: "Organization policy" },
   { path: "/webhooks", signedIn: true, ready: "Add endpoint" },
+  { path: "/accounts", signedIn: true, ready: "Your accounts" },
+  { path: "/audit", signedIn: true, ready: "Integrity and export" },
+  { path: "/activity", signedIn: true, ready: "Activity" },
 ];
 const BUDGET_BYTES = 200 * 1024;
 const EMAIL = "admin@globex.example";
