@@ -8,11 +8,12 @@ import type { components } from "../../../client/securebase.ts";
 import { api, unwrap } from "../api.ts";
 import { when } from "../components/money.ts";
 import { Field, FormError } from "../components/field.tsx";
+import { Pager } from "../components/pager.tsx";
 import { ListState } from "../components/states.tsx";
 import { can, useMe } from "../session.ts";
 
 type Account = components["schemas"]["ManagedAccount"];
-export const ENVIRONMENTS: Account["environment"][] = [
+const ENVIRONMENTS: Account["environment"][] = [
   "production",
   "staging",
   "development",
@@ -105,25 +106,6 @@ export default function Accounts() {
         older={list.data?.next_cursor ? () => setCursors([...cursors, list.data.next_cursor ?? ""]) : undefined}
       />
     </>
-  );
-}
-
-/** Newer / older page buttons for a cursor-paged, newest-first list. */
-export function Pager({ newer, older }: { newer?: () => void; older?: () => void }) {
-  if (!newer && !older) return null;
-  return (
-    <nav aria-label="Pages" className="actions">
-      {newer ? (
-        <button type="button" className="secondary" onClick={newer}>
-          Newer
-        </button>
-      ) : null}
-      {older ? (
-        <button type="button" className="secondary" onClick={older}>
-          Older
-        </button>
-      ) : null}
-    </nav>
   );
 }
 

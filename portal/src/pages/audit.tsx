@@ -11,8 +11,8 @@ import { api, unwrap } from "../api.ts";
 import { actorText, exact } from "../components/audit-display.tsx";
 import { FormError } from "../components/field.tsx";
 import { ListState } from "../components/states.tsx";
+import { Pager } from "../components/pager.tsx";
 import { can, useMe } from "../session.ts";
-import { Pager } from "./accounts.tsx";
 
 type ActorType = components["schemas"]["AuditActor"]["type"];
 const ACTOR_TYPES: ActorType[] = ["user", "api_key", "system", "staff"];
