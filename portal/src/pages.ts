@@ -25,4 +25,7 @@ export const pages: Page[] = [
   { path: "/support/tickets/$id", load: () => import("./pages/ticket.tsx") },
   { path: "/staff/queue", load: () => import("./pages/staff-queue.tsx") },
   { path: "/staff/tickets/$id", load: () => import("./pages/staff-ticket.tsx") },
+  // pusage: usage and notifications.
+  { path: "/usage", load: () => import("./pages/usage.tsx") },
+  { path: "/notifications", load: () => import("./pages/notifications.tsx") },
 ];

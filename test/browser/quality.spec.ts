@@ -18,6 +18,8 @@ const PAGES = [
   { path: "/team", signedIn: true, ready: "Active sessions" },
   { path: "/security", signedIn: true, ready: "Organization policy" },
   { path: "/webhooks", signedIn: true, ready: "Add endpoint" },
+  { path: "/usage", signedIn: true, ready: "Daily usage" },
+  { path: "/notifications", signedIn: true, ready: "Preferences" },
 ];
 const BUDGET_BYTES = 200 * 1024;
 const EMAIL = "admin@globex.example";
