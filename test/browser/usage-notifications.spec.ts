@@ -21,6 +21,15 @@ interface Preferences {
   data: { event_type: string; channel: string; enabled: boolean; locked: boolean }[];
 }
 
+/** Usable at 360 px: the page itself never scrolls sideways (wide tables scroll in their box). */
+async function fitsNarrowScreen(page: Page) {
+  await page.setViewportSize({ width: 360, height: 800 });
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
+  expect(overflow, "horizontal page scroll at 360 px").toBeLessThanOrEqual(0);
+}
+
 async function noSeriousAxe(page: Page) {
   const result = await new AxeBuilder({ page }).analyze();
   const serious = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
@@ -63,6 +72,7 @@ test("happy path: the usage chart renders and its table has the API's daily numb
   }
   await expect(page.getByRole("heading", { name: /^Metrics in / })).toBeVisible();
   await noSeriousAxe(page);
+  await fitsNarrowScreen(page);
 });
 
 test("errors: a period whose end is before its start names the field", async ({ page }) => {
@@ -89,19 +99,18 @@ test("happy path: the bell shows the unread count, a notification links to its p
     description: "Is the bell ringing?",
     priority: "low",
   });
-  await apiCall(staff, "POST", `/v1/admin/support/tickets/${ticket.id}/comments`, {
-    body: "Reply for the bell test.",
-    internal: false,
-  });
+  // Two replies, two notifications: one is marked read alone, the other by "Mark all read".
+  for (const body of ["Reply for the bell test.", "Second reply for the bell test."])
+    await apiCall(staff, "POST", `/v1/admin/support/tickets/${ticket.id}/comments`, { body, internal: false });
   await expect
     .poll(
       async () =>
-        (await apiCall<NotificationPage>(customer, "GET", "/v1/notifications?limit=100")).data.some((n) =>
+        (await apiCall<NotificationPage>(customer, "GET", "/v1/notifications?limit=100")).data.filter((n) =>
           n.body.includes(`/support/tickets/${ticket.id}`),
-        ),
+        ).length,
       { timeout: 30_000 },
     )
-    .toBe(true);
+    .toBe(2);
 
   await signIn(page, ADMIN);
   const bell = page.getByTestId("notification-bell");
@@ -111,12 +120,23 @@ test("happy path: the bell shows the unread count, a notification links to its p
 
   await bell.click();
   await expect(page.getByRole("heading", { name: "Notifications", level: 1 })).toBeVisible();
-  const item = page.getByTestId("notification").filter({ hasText: `/support/tickets/${ticket.id}` });
+  const item = page
+    .getByTestId("notification")
+    .filter({ hasText: `/support/tickets/${ticket.id}` })
+    .first();
   await expect(item).toContainText("Unread");
   await noSeriousAxe(page);
+  await fitsNarrowScreen(page);
+  await item.getByRole("button", { name: /^Mark read/ }).click();
+  await expect(item).toContainText("Read");
+  await expect(item).not.toContainText("Unread");
+  const mine = (await apiCall<NotificationPage>(customer, "GET", "/v1/notifications?limit=100")).data.filter((n) =>
+    n.body.includes(`/support/tickets/${ticket.id}`),
+  );
+  expect(mine.map((n) => n.read_at !== null).sort()).toEqual([false, true]);
   await item.getByRole("link", { name: `/support/tickets/${ticket.id}` }).click();
   await expect(page).toHaveURL(new RegExp(`/support/tickets/${ticket.id}$`));
-  await expect(page.getByText("Reply for the bell test.")).toBeVisible();
+  await expect(page.getByText("Reply for the bell test.", { exact: true })).toBeVisible();
 
   await page.goBack();
   await page.getByRole("button", { name: "Mark all read" }).click();

@@ -2,7 +2,7 @@
 // with the same numbers under it, and the month's metrics with their units and cost so far
 // (GET /v1/metrics). docs/portal.md, "Usage and notifications".
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import { ApiError, api, unwrap } from "../api.ts";
 import { Field } from "../components/field.tsx";
 import { money } from "../components/money.ts";
@@ -68,6 +68,7 @@ export default function Usage() {
   const withData = usage.data?.data[0]?.metric;
   const metric = chosen && names.includes(chosen) ? chosen : (withData ?? names[0] ?? null);
   const info = metrics.data?.data.find((m) => m.metric === metric);
+  const metricRows = useMemo(() => usage.data?.data.filter((r) => r.metric === metric) ?? [], [usage.data, metric]);
 
   return (
     <>
@@ -126,7 +127,7 @@ export default function Usage() {
           </Empty>
         ) : (
           <Daily
-            rows={usage.data.data.filter((r) => r.metric === metric)}
+            rows={metricRows}
             from={period.from}
             to={period.to}
             label={info?.description ?? metric}
@@ -182,9 +183,14 @@ function Daily(props: {
   label: string;
   unit: string;
 }) {
-  const byDay = new Map(props.rows.map((r) => [r.period_start.slice(0, 10), r]));
-  const days = daysBetween(props.from, props.to);
-  const chartDays: UsageDay[] = days.map((day) => ({ day, quantity: Number(byDay.get(day)?.quantity ?? 0) }));
+  const { rows, from, to } = props;
+  const byDay = useMemo(() => new Map(rows.map((r) => [r.period_start.slice(0, 10), r])), [rows]);
+  const days = useMemo(() => daysBetween(from, to), [from, to]);
+  // Memoised: a new array would redraw the chart on every render.
+  const chartDays: UsageDay[] = useMemo(
+    () => days.map((day) => ({ day, quantity: Number(byDay.get(day)?.quantity ?? 0) })),
+    [days, byDay],
+  );
   return (
     <>
       <UsageChart
