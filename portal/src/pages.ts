@@ -31,4 +31,7 @@ export const pages: Page[] = [
   { path: "/audit", load: () => import("./pages/audit.tsx") },
   { path: "/audit/events/$id", load: () => import("./pages/audit-event.tsx") },
   { path: "/activity", load: () => import("./pages/activity.tsx") },
+  // pusage: usage and notifications.
+  { path: "/usage", load: () => import("./pages/usage.tsx") },
+  { path: "/notifications", load: () => import("./pages/notifications.tsx") },
 ];

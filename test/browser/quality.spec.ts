@@ -21,6 +21,8 @@ const PAGES = [
   { path: "/accounts", signedIn: true, ready: "Your accounts" },
   { path: "/audit", signedIn: true, ready: "Integrity and export" },
   { path: "/activity", signedIn: true, ready: "Activity" },
+  { path: "/usage", signedIn: true, ready: "Daily usage" },
+  { path: "/notifications", signedIn: true, ready: "Preferences" },
 ];
 const BUDGET_BYTES = 200 * 1024;
 const EMAIL = "admin@globex.example";
