@@ -25,4 +25,9 @@ export const pages: Page[] = [
   { path: "/support/tickets/$id", load: () => import("./pages/ticket.tsx") },
   { path: "/staff/queue", load: () => import("./pages/staff-queue.tsx") },
   { path: "/staff/tickets/$id", load: () => import("./pages/staff-ticket.tsx") },
+  // pstaff: the rest of the staff console.
+  { path: "/staff/customers", load: () => import("./pages/staff-customers.tsx") },
+  { path: "/staff/customers/$id", load: () => import("./pages/staff-customer.tsx") },
+  { path: "/staff/billing-runs", load: () => import("./pages/staff-billing-runs.tsx") },
+  { path: "/staff/status", load: () => import("./pages/staff-status.tsx") },
 ];
