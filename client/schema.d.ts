@@ -4005,6 +4005,12 @@ export interface components {
              * @enum {string}
              */
             data_jurisdiction: "us" | "eu" | "fedramp";
+            /**
+             * Format: date-time
+             * @description When dunning marked the customer past due (docs/billing.md, Dunning); null once settled
+             * @example null
+             */
+            past_due_since: string | null;
             /** Format: date-time */
             created_at: string;
         };
@@ -4196,6 +4202,11 @@ export interface components {
              * @example 30
              */
             payment_terms_days?: number;
+            /**
+             * @description Why staff make the change (e.g. a suspension): recorded in the customer's audit event
+             * @example Chargeback fraud under investigation, ticket 4711
+             */
+            reason?: string;
         };
         StaffInvoiceList: {
             data: (components["schemas"]["Invoice"] & {

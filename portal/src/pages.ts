@@ -34,4 +34,9 @@ export const pages: Page[] = [
   // pusage: usage and notifications.
   { path: "/usage", load: () => import("./pages/usage.tsx") },
   { path: "/notifications", load: () => import("./pages/notifications.tsx") },
+  // pstaff: the rest of the staff console.
+  { path: "/staff/customers", load: () => import("./pages/staff-customers.tsx") },
+  { path: "/staff/customers/$id", load: () => import("./pages/staff-customer.tsx") },
+  { path: "/staff/billing-runs", load: () => import("./pages/staff-billing-runs.tsx") },
+  { path: "/staff/status", load: () => import("./pages/staff-status.tsx") },
 ];
