@@ -159,6 +159,26 @@ describe("DUNNING_SUSPEND_AT=past_due", () => {
     }
   });
 
+  it("refuses on a mark another isolate wrote (KV only): a read is replaced by the 402, a write never runs", async () => {
+    const state = { since: "1980-01-31T06:00:00.000Z", amount_due_cents: 12_345, invoice_numbers: ["SB-1980-000001"] };
+    // Two customers, so that each request is the first of its customer here (no memory yet).
+    const [reader, writer] = [await createTenant({ scopes: SCOPES }), await createTenant({ scopes: SCOPES })];
+    for (const t of [reader, writer])
+      await env.AUTH_CACHE.put(`${PAST_DUE_MARK_PREFIX}${t.customerId}`, JSON.stringify(state));
+    const read = await expectProblem(await request("past_due", "GET", "/v1/usage", reader.key), {
+      status: 402,
+      type: "account-past-due",
+    });
+    expect(read.detail).toContain(formatCents(12_345));
+    expect(read.detail).toContain("SB-1980-000001");
+    const keysBefore = await keyCount(writer.customerId);
+    await expectProblem(await request("past_due", "POST", "/v1/api-keys", writer.key, newKey("refused")), {
+      status: 402,
+      type: "account-past-due",
+    });
+    expect(await keyCount(writer.customerId)).toBe(keysBefore);
+  });
+
   it("never refuses staff or other customers", async () => {
     expect((await request("past_due", "GET", `/v1/admin/customers/${tenant.customerId}`, staff.token)).status).toBe(
       200,

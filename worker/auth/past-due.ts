@@ -86,10 +86,17 @@ export function pastDueState(
 ): PastDue | null | Promise<PastDue | null> {
   const hit = memory.get(customerId);
   if (hit && hit.until > now) return hit.state;
-  return kv.get<PastDue>(markName(customerId), "json").then((state) => {
-    remember(customerId, state, now);
-    return state;
-  });
+  return kv.get<PastDue>(markName(customerId), "json").then(
+    (state) => {
+      remember(customerId, state, now);
+      return state;
+    },
+    (error: unknown) => {
+      // Billing enforcement never takes the API down: KV failing means not refused (not remembered).
+      console.error(`past-due mark unreadable for ${customerId}: ${String(error)}`);
+      return null;
+    },
+  );
 }
 
 // What a past-due customer may still do: read what it owes and how to pay, and sign in or out.
