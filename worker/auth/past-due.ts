@@ -117,7 +117,10 @@ export function settlesDebt(method: string, path: string): boolean {
 
 export function accountPastDue(c: AppContext, state: PastDue): Response {
   const base = (c.env.PORTAL_URL || c.env.PUBLIC_API_URL).replace(/\/$/, "");
-  const invoices = state.invoice_numbers.length ? ` (${state.invoice_numbers.join(", ")})` : "";
+  // A handful of numbers at most: the invoices page lists them all.
+  const numbers = state.invoice_numbers;
+  const more = numbers.length > 5 ? ` and ${numbers.length - 5} more` : "";
+  const invoices = numbers.length ? ` (${numbers.slice(0, 5).join(", ")}${more})` : "";
   return problem(
     c,
     402,
