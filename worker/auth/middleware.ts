@@ -8,6 +8,7 @@ import { namespaceIn } from "../platform/residency.ts";
 import { hashApiKey, looksLikeApiKey, looksLikePlatformKey } from "./api-key.ts";
 import { enrollmentPrincipal } from "./enrollment.ts";
 import { noteKeyUsed } from "./key-usage.ts";
+import { pastDueGate } from "./past-due.ts";
 import { cachePrincipal, cachedPrincipal } from "./principal-cache.ts";
 import { hasScope, jurisdictionOf, type Principal } from "./principal.ts";
 import { isRevoked, keyRevokedHere, revokedHere } from "./revocation.ts";
@@ -160,7 +161,9 @@ export function authenticate(
     c.set("principal", principal);
     // Caches (KV, this isolate) may hold a principal whose user or key is gone: writes verify it.
     c.var.db.checkSubjectOnWrites(subjectAliveSql(principal), () => unauthorizedError());
-    if (principal.kind === "api_key" || principal.kind === "platform_key") return next();
+    // DUNNING_SUSPEND_AT (docs/billing.md, "Suspension"): 402 for a past-due customer, no DB work.
+    const proceed = pastDueGate(c, principal, next);
+    if (principal.kind === "api_key" || principal.kind === "platform_key") return proceed();
     // Revoked by this isolate (logout, revocation here): refused at once, with no work done.
     if (revokedHere(principal)) return unauthorized(c, INVALID_CREDENTIALS);
 
@@ -174,7 +177,7 @@ export function authenticate(
         if (yes) throw unauthorizedError();
       }),
     );
-    await next();
+    await proceed();
     if (await revoked) {
       c.res = unauthorized(c, INVALID_CREDENTIALS);
       return;
