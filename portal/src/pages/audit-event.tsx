@@ -84,9 +84,7 @@ export default function AuditEvent() {
       {Object.keys(change ? rest : e.data).length > 0 ? (
         <section aria-labelledby="data-heading">
           <h2 id="data-heading">{change ? "Other data" : "Data"}</h2>
-          <pre className="json">
-            {JSON.stringify(change ? rest : e.data, null, 2)}
-          </pre>
+          <pre className="json">{JSON.stringify(change ? rest : e.data, null, 2)}</pre>
         </section>
       ) : null}
       <section aria-labelledby="chain-heading">
