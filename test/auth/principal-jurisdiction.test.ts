@@ -11,7 +11,7 @@ import { principalKvKey } from "../../worker/auth/principal-cache.ts";
 import { jurisdictionOf, type Principal } from "../../worker/auth/principal.ts";
 import { signingKeys, verifySessionToken } from "../../worker/auth/session-token.ts";
 import { asApiRole, asOwner } from "../helpers/database.ts";
-import { call } from "../helpers/http.ts";
+import { call, send } from "../helpers/http.ts";
 import { login, createUser } from "../helpers/identity.ts";
 import { eventually } from "../helpers/wait.ts";
 
@@ -74,6 +74,41 @@ describe("API keys", () => {
     const { session_token } = await response.json<{ session_token: string }>();
     const principal = await verifySessionToken(env.SESSION_SIGNING_KEYS, session_token);
     expect(principal).toMatchObject({ kind: "session_token", customerId: eu.customerId, dataJurisdiction: "eu" });
+  });
+});
+
+describe("platform keys", () => {
+  it("cache a principal in its home customer's jurisdiction (the creating staff member's customer)", async () => {
+    const home = await residentCustomer("eu");
+    const staffMember = await createUser(home.customerId, { role: "admin", superAdmin: true });
+    const staff = await login(staffMember.email, staffMember.password);
+    const created = await send("POST", "/v1/admin/api-keys", staff, { name: "collector", scopes: ["usage:ingest"] });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const { key } = await created.json<{ key: string }>();
+    const today = new Date().toISOString().slice(0, 10);
+    const ingest = await send("POST", "/v1/admin/usage", key, {
+      events: [
+        {
+          event_id: `jur-${Date.now()}`,
+          customer_id: eu.customerId,
+          metric: "nat_processing_gb",
+          quantity: "1.5",
+          occurred_at: `${today}T00:02:00Z`,
+        },
+      ],
+    });
+    expect(ingest.status, await ingest.clone().text()).toBeLessThan(300);
+    const hash = await hashApiKey(key);
+    const stored = await eventually(async () => {
+      const entry = await env.AUTH_CACHE.get<{ principal: Principal }>(principalKvKey(hash), "json");
+      expect(entry).not.toBeNull();
+      return entry!;
+    });
+    expect(stored.principal).toMatchObject({
+      kind: "platform_key",
+      customerId: home.customerId,
+      dataJurisdiction: "eu",
+    });
   });
 });
 
