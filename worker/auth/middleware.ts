@@ -28,6 +28,7 @@ interface ApiKeyRow extends Record<string, unknown> {
   expires_at: Date | null;
   tier: Principal["tier"];
   rate_limit_per_minute: number;
+  data_jurisdiction: Principal["dataJurisdiction"];
 }
 
 /** API key -> principal: memory, then KV, then one SECURITY DEFINER lookup in Postgres. */
@@ -37,7 +38,7 @@ async function principalForApiKey(c: AppContext, key: string): Promise<Principal
   const cached = await cachedPrincipal(c.env.AUTH_CACHE, keyHash);
   if (cached.principal) return cached.principal;
   const [row] = await c.var.db.system<ApiKeyRow>(
-    "SELECT key_id, customer_id, scopes, mode, expires_at, tier, rate_limit_per_minute FROM app.resolve_api_key(decode($1, 'hex'))",
+    "SELECT key_id, customer_id, scopes, mode, expires_at, tier, rate_limit_per_minute, data_jurisdiction FROM app.resolve_api_key(decode($1, 'hex'))",
     [keyHash],
   );
   if (!row) return undefined;
@@ -53,6 +54,7 @@ async function principalForApiKey(c: AppContext, key: string): Promise<Principal
     tier: row.tier,
     scopes: row.scopes,
     rateLimitPerMinute: row.rate_limit_per_minute,
+    dataJurisdiction: row.data_jurisdiction,
     expiresAt: row.expires_at ? new Date(row.expires_at).getTime() : null,
   };
   // A lookup that raced a revocation on this isolate must not put the key back in the cache.
@@ -68,6 +70,7 @@ interface PlatformKeyRow extends Record<string, unknown> {
   scopes: string[];
   tier: Principal["tier"];
   rate_limit_per_minute: number;
+  data_jurisdiction: Principal["dataJurisdiction"];
 }
 
 /** Platform key -> platform principal, through the same cache tiers as customer keys. */
@@ -76,7 +79,7 @@ async function principalForPlatformKey(c: AppContext, key: string): Promise<Prin
   const cached = await cachedPrincipal(c.env.AUTH_CACHE, keyHash);
   if (cached.principal) return cached.principal;
   const [row] = await c.var.db.system<PlatformKeyRow>(
-    "SELECT key_id, home_customer_id, scopes, tier, rate_limit_per_minute FROM app.resolve_platform_key(decode($1, 'hex'))",
+    "SELECT key_id, home_customer_id, scopes, tier, rate_limit_per_minute, data_jurisdiction FROM app.resolve_platform_key(decode($1, 'hex'))",
     [keyHash],
   );
   if (!row) return undefined;
@@ -92,6 +95,7 @@ async function principalForPlatformKey(c: AppContext, key: string): Promise<Prin
     tier: row.tier,
     scopes: row.scopes,
     rateLimitPerMinute: row.rate_limit_per_minute,
+    dataJurisdiction: row.data_jurisdiction,
     expiresAt: null,
   };
   if (!keyRevokedHere(row.key_id))
