@@ -88,6 +88,11 @@ export interface Env {
    * POST /v1/email/ses-notifications refuses every other topic, and everything when empty.
    */
   SES_NOTIFICATIONS_TOPIC_ARN?: string;
+  /**
+   * What suspends a customer's API access for non-payment (docs/billing.md, "Suspension"): "none"
+   * (default) or "past_due" (30 days past due: 402 but for settling). Anything else fails the dunning job.
+   */
+  DUNNING_SUSPEND_AT?: string;
   /** Static assets (public/): Swagger UI for /docs. */
   ASSETS: Fetcher;
 }

@@ -49,8 +49,9 @@ const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 // 1,337.2 KiB, the branch 1,350.8 KiB. Our own code in the lazily loaded email domains (11.8 KiB:
 // signature check with a hand-written DER walk instead of @peculiar/asn1-x509, which cost 4 KiB
 // more; envelope and SES event read by hand, not zod), the status and sender changes 1.8 KiB.
-// Budget 1,352 KiB.
-export const BUNDLE_BUDGET_KIB = 1352;
+// Merged with main 850a4de (dunning suspension, alert acknowledgement, residency lookups): 1,360.4
+// KiB. Budget 1,368 KiB.
+export const BUNDLE_BUDGET_KIB = 1368;
 
 const run = promisify(execFile);
 

@@ -5,6 +5,7 @@ import { Link, Outlet, useLocation, useNavigate } from "@tanstack/react-router";
 import { ApiError, api, setCsrfToken } from "../api.ts";
 import { nav } from "../nav.ts";
 import { can, useMe } from "../session.ts";
+import { NotificationBell } from "./notification-bell.tsx";
 import { ErrorState, Loading } from "./states.tsx";
 
 export function Layout() {
@@ -50,6 +51,7 @@ export function Layout() {
         <span className="who">
           {principal.user?.name ?? principal.user?.email} · {principal.customer.name}
         </span>
+        {can(principal, "notifications:read") ? <NotificationBell /> : null}
         <button type="button" className="link" onClick={signOut}>
           Sign out
         </button>
