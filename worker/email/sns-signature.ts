@@ -78,54 +78,20 @@ function pemToDer(pem: string): Uint8Array {
   return fromBase64(match[1]!.replace(/\s+/g, ""));
 }
 
-/** A DER element: its tag, where it starts, where its content starts and ends. */
-type Element = { tag: number; at: number; start: number; end: number };
-
-function element(der: Uint8Array, at: number): Element {
-  let length = der[at + 1] ?? 0;
-  let start = at + 2;
-  if (length & 0x80) {
-    const bytes = length & 0x7f;
-    if (bytes < 1 || bytes > 3) throw new Error("unsupported DER length");
-    length = 0;
-    for (let i = 0; i < bytes; i++) length = length * 256 + (der[start + i] ?? 0);
-    start += bytes;
-  }
-  if (start + length > der.length) throw new Error("truncated certificate");
-  return { tag: der[at] ?? 0, at, start, end: start + length };
-}
-
-function children(der: Uint8Array, parent: Element): Element[] {
-  const out: Element[] = [];
-  for (let at = parent.start; at < parent.end; at = out[out.length - 1]!.end) out.push(element(der, at));
-  return out;
-}
-
-/** UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ) as epoch ms. */
-function derTime(der: Uint8Array, e: Element): number {
-  let t = new TextDecoder().decode(der.subarray(e.start, e.end));
-  if (e.tag === 0x17) t = (Number(t.slice(0, 2)) < 50 ? "20" : "19") + t;
-  const m = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(t);
-  if (!m) throw new Error("unsupported certificate time");
-  return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
-}
-
 /**
  * The certificate's public key (SubjectPublicKeyInfo, DER), refusing one outside its validity.
- * The few fields needed are read with a small DER walk (RFC 5280 4.1): an X.509 library would add
- * kilobytes to every isolate's bundle for two fields; WebCrypto's importKey checks the key itself.
+ * Parsed with @peculiar/asn1-x509 (the X.509 reader @simplewebauthn/server already ships), loaded
+ * on first use like the passkey code, so isolates that never see SNS never evaluate it.
  */
-function publicKeyOf(pem: string, now: Date): ArrayBuffer {
-  const der = pemToDer(pem);
-  const [tbs] = children(der, element(der, 0));
-  const fields = children(der, tbs!);
-  if (fields[0]?.tag === 0xa0) fields.shift(); // [0] version
-  const [, , , validity, , spki] = fields;
-  if (!validity || !spki || spki.tag !== 0x30) throw new Error("not an X.509 certificate");
-  const [notBefore, notAfter] = children(der, validity);
-  if (now.getTime() < derTime(der, notBefore!) || now.getTime() > derTime(der, notAfter!))
+async function publicKeyOf(pem: string, now: Date): Promise<ArrayBuffer> {
+  const [{ AsnConvert }, { Certificate }] = await Promise.all([
+    import("@peculiar/asn1-schema"),
+    import("@peculiar/asn1-x509"),
+  ]);
+  const { validity, subjectPublicKeyInfo } = AsnConvert.parse(pemToDer(pem), Certificate).tbsCertificate;
+  if (now < validity.notBefore.getTime() || now > validity.notAfter.getTime())
     throw new Error("the signing certificate is not valid now");
-  return der.slice(spki.at, spki.end).buffer;
+  return AsnConvert.serialize(subjectPublicKeyInfo);
 }
 
 async function fetchPem(env: Env, url: URL): Promise<string> {
