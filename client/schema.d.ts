@@ -977,11 +977,31 @@ export interface paths {
         };
         /**
          * Alert incidents: open and recent, newest first
-         * @description SecureBase staff only. One incident per alert rule and key: opened when the rule's condition starts to hold, resolved when it clears (docs/operations.md, Alerts). Filter by `state`.
+         * @description SecureBase staff only. One incident per alert rule and key: opened when the rule's condition starts to hold, resolved when it clears (docs/operations.md, Alerts). Filter by `state`: `open` (not yet acknowledged), `acknowledged` (open, taken by a staff member), `resolved`, or `all`.
          */
         get: operations["listAlertIncidents"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/alerts/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge an open alert incident (SecureBase staff)
+         * @description Records who took the incident and when, with an optional note (at most 500 characters); it then shows as `acknowledged` in the list. The incident stays open until its rule clears, and the resolve message still goes out. Audited as `alert.acknowledged`. A resolved or already acknowledged incident answers 409.
+         */
+        post: operations["acknowledgeAlertIncident"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1565,7 +1585,11 @@ export interface paths {
         delete: operations["closeAccount"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Rename a managed AWS account
+         * @description Changes the account's name (your label; the AWS account id stays). A closed account is a 409.
+         */
+        patch: operations["updateAccount"];
         trace?: never;
     };
     "/v1/webhooks/endpoints": {
@@ -4001,6 +4025,12 @@ export interface components {
              * @enum {string}
              */
             data_jurisdiction: "us" | "eu" | "fedramp";
+            /**
+             * Format: date-time
+             * @description When dunning marked the customer past due (docs/billing.md, Dunning); null once settled
+             * @example null
+             */
+            past_due_since: string | null;
             /** Format: date-time */
             created_at: string;
         };
@@ -4192,6 +4222,11 @@ export interface components {
              * @example 30
              */
             payment_terms_days?: number;
+            /**
+             * @description Why staff make the change (e.g. a suspension): recorded in the customer's audit event
+             * @example Chargeback fraud under investigation, ticket 4711
+             */
+            reason?: string;
         };
         StaffInvoiceList: {
             data: (components["schemas"]["Invoice"] & {
@@ -4515,10 +4550,11 @@ export interface components {
              */
             key: string;
             /**
+             * @description open: nobody has taken it yet; acknowledged: open, and a staff member has it; resolved: cleared
              * @example open
              * @enum {string}
              */
-            state: "open" | "resolved";
+            state: "open" | "acknowledged" | "resolved";
             /** @example Cron job daily-cost failed (run started 2026-11-23T00:30:00.000Z) */
             summary: string;
             /**
@@ -4536,12 +4572,28 @@ export interface components {
              * @example null
              */
             resolved_at: string | null;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            acknowledged_at: string | null;
+            /**
+             * Format: uuid
+             * @description The staff user who acknowledged it
+             */
+            acknowledged_by: string | null;
+            /** @example null */
+            acknowledge_note: string | null;
             /** @example docs/runbooks.md#alert-cron_job_failed */
             runbook: string;
             /** @description The rule's figures when last seen */
             details: {
                 [key: string]: unknown;
             };
+        };
+        AlertAcknowledgement: {
+            /** @example Looking at it: the disk on the billing worker is full */
+            note?: string;
         };
         AuditPeriodVerification: {
             /** @example true */
@@ -5104,6 +5156,15 @@ export interface components {
              * @enum {string}
              */
             environment: "production" | "staging" | "development" | "sandbox" | "security" | "logging";
+        };
+        /**
+         * @example {
+         *       "name": "payments-prod-eu"
+         *     }
+         */
+        UpdateManagedAccountRequest: {
+            /** @example payments-prod-eu */
+            name: string;
         };
         WebhookEndpointWithSecret: components["schemas"]["WebhookEndpoint"] & {
             /**
@@ -9971,7 +10032,7 @@ export interface operations {
     listAlertIncidents: {
         parameters: {
             query?: {
-                state?: "open" | "resolved" | "all";
+                state?: "open" | "acknowledged" | "resolved" | "all";
                 limit?: number;
             };
             header?: never;
@@ -10009,6 +10070,116 @@ export interface operations {
             };
             /** @description The credentials lack the required scope */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    acknowledgeAlertIncident: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first response is stored for 24 h and replayed. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AlertAcknowledgement"];
+            };
+        };
+        responses: {
+            /** @description The acknowledged incident */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertIncident"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12430,6 +12601,113 @@ export interface operations {
             };
             /** @description No such resource for this customer */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateManagedAccountRequest"];
+            };
+        };
+        responses: {
+            /** @description The renamed account */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManagedAccount"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body failed validation */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

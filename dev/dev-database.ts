@@ -13,6 +13,7 @@ import { seedDemoBilling } from "./seed/billing.ts";
 import { seedDemoPastDue, seedDemoSettlement } from "./seed/settlement.ts";
 import { seedDemo, seedDemoUsers, type DemoUser } from "./seed/demo.ts";
 import { seedDemoTickets } from "./seed/support.ts";
+import { seedDemoAccounts } from "./seed/accounts.ts";
 
 export interface DevSecrets {
   sessionSigningKeys: string;
@@ -126,6 +127,7 @@ export async function startDevDatabase(options: {
         const pastDue = await seedDemoPastDue(client);
         if (pastDue.length > 0) notes.push(`demo dunning: ${pastDue.join("; ")}`);
         await seedDemoTickets(client);
+        await seedDemoAccounts(client);
       }
     } finally {
       await owner.end();

@@ -118,6 +118,7 @@ const principal: Principal = {
   tier: "healthcare",
   scopes: ["invoices:read"],
   rateLimitPerMinute: 1200,
+  dataJurisdiction: "us",
   expiresAt: null,
 };
 const { token } = await issueSessionToken(signingKeys, principal);

@@ -111,6 +111,8 @@ const vars: Record<string, string> = {
   PUBLIC_API_URL: `http://127.0.0.1:${port}`,
   // Passkeys need a hostname as RP ID (an IP address is none): e.g. http://localhost:5173.
   ...(process.env.PORTAL_URL ? { PORTAL_URL: process.env.PORTAL_URL } : {}),
+  // Dunning suspension (docs/billing.md, "Suspension"): wrangler.toml's "none" unless .env says past_due.
+  ...(process.env.DUNNING_SUSPEND_AT ? { DUNNING_SUSPEND_AT: process.env.DUNNING_SUSPEND_AT } : {}),
   // The seller on invoices: wrangler.toml's values unless .env names others (.env.example).
   ...Object.fromEntries(
     ["SELLER_LEGAL_NAME", "SELLER_ADDRESS", "SELLER_TAX_ID", "SELLER_PAYMENT_INSTRUCTIONS"].flatMap((name) =>

@@ -22,7 +22,11 @@ export const documentConfig = {
   info: {
     title: "SecureBase Edge API",
     version: "1.0.0",
-    description: "Multi-tenant API of SecureBase. Errors are RFC 9457 problem documents; lists use cursor pagination.",
+    description:
+      "Multi-tenant API of SecureBase. Errors are RFC 9457 problem documents; lists use cursor pagination. Where the " +
+      "platform suspends for non-payment (DUNNING_SUSPEND_AT=past_due), a past-due customer's credentials get 402 " +
+      "`account-past-due` on every route but the reads settling needs (invoices, credit notes, billing, /v1/me, " +
+      "/v1/customer, notifications) and sign-in/out.",
     contact: { name: "SecureBase API support", email: "api-support@securebase.io", url: "https://docs.securebase.io" },
     license: { name: "Proprietary", url: "https://securebase.io/terms" },
   },

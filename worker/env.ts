@@ -83,6 +83,11 @@ export interface Env {
   CLOSURE_GRACE_DAYS?: string;
   /** Days audit events stay in Postgres before the daily job archives them to R2 (default 90). */
   AUDIT_HOT_DAYS?: string;
+  /**
+   * What suspends a customer's API access for non-payment (docs/billing.md, "Suspension"): "none"
+   * (default) or "past_due" (30 days past due: 402 but for settling). Anything else fails the dunning job.
+   */
+  DUNNING_SUSPEND_AT?: string;
   /** Static assets (public/): Swagger UI for /docs. */
   ASSETS: Fetcher;
 }

@@ -10,6 +10,10 @@ export const alertIncidents = pgTable("alert_incidents", {
   lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
   resolvedAt: timestamp("resolved_at", { withTimezone: true }),
   details: jsonb("details").notNull().$type<Record<string, unknown>>().default({}),
+  // Acknowledgement (0250): the staff user who took it, and an optional note (<= 500 chars).
+  acknowledgedAt: timestamp("acknowledged_at", { withTimezone: true }),
+  acknowledgedBy: uuid("acknowledged_by"),
+  acknowledgeNote: text("acknowledge_note"),
 });
 
 export const alertDeliveries = pgTable("alert_deliveries", {

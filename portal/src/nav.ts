@@ -19,4 +19,6 @@ export const nav: NavItem[] = [
   { to: "/accounts", label: "Accounts", permission: "accounts:read" },
   { to: "/audit", label: "Audit", permission: "audit:read" },
   { to: "/staff/queue", label: "Staff", permission: null, staff: true },
+  // paudit: the activity feed (GET /v1/activity needs only a signed-in caller).
+  { to: "/activity", label: "Activity", permission: null },
 ];

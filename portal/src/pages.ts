@@ -25,4 +25,18 @@ export const pages: Page[] = [
   { path: "/support/tickets/$id", load: () => import("./pages/ticket.tsx") },
   { path: "/staff/queue", load: () => import("./pages/staff-queue.tsx") },
   { path: "/staff/tickets/$id", load: () => import("./pages/staff-ticket.tsx") },
+  // paudit: managed accounts, audit log, activity feed.
+  { path: "/accounts", load: () => import("./pages/accounts.tsx") },
+  { path: "/accounts/$id", load: () => import("./pages/account.tsx") },
+  { path: "/audit", load: () => import("./pages/audit.tsx") },
+  { path: "/audit/events/$id", load: () => import("./pages/audit-event.tsx") },
+  { path: "/activity", load: () => import("./pages/activity.tsx") },
+  // pusage: usage and notifications.
+  { path: "/usage", load: () => import("./pages/usage.tsx") },
+  { path: "/notifications", load: () => import("./pages/notifications.tsx") },
+  // pstaff: the rest of the staff console.
+  { path: "/staff/customers", load: () => import("./pages/staff-customers.tsx") },
+  { path: "/staff/customers/$id", load: () => import("./pages/staff-customer.tsx") },
+  { path: "/staff/billing-runs", load: () => import("./pages/staff-billing-runs.tsx") },
+  { path: "/staff/status", load: () => import("./pages/staff-status.tsx") },
 ];

@@ -133,4 +133,42 @@ describe("/v1/accounts", () => {
       field: "body.name",
     });
   });
+  it("renames an account (audited with before and after), refuses a closed one, and a viewer", async () => {
+    const rename = (token: string, id: string, body: unknown) =>
+      call(`/v1/accounts/${id}`, {
+        method: "PATCH",
+        token,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const account = await (await create(admin, { name: "old-name", environment: "staging" })).json<Account>();
+    const renamed = await rename(admin, account.id, { name: "new-name" });
+    expect(renamed.status).toBe(200);
+    expect(await renamed.json<Account>()).toMatchObject({ id: account.id, name: "new-name", environment: "staging" });
+    expect((await (await call(`/v1/accounts/${account.id}`, { token: admin })).json<Account>()).name).toBe("new-name");
+    const [event] = await adminQuery<{ action: string; data: unknown }>(
+      "SELECT action, data FROM audit_events WHERE customer_id = $1 AND resource_id = $2 AND action = 'account.renamed'",
+      [customerId, account.id],
+    );
+    expect(event?.data).toEqual({ before: { name: "old-name" }, after: { name: "new-name" } });
+
+    await expectProblem(await rename(admin, account.id, { name: "" }), {
+      status: 422,
+      type: "validation-error",
+      field: "body.name",
+    });
+    const viewer = (await userToken(customerId, "viewer")).token;
+    await expectProblem(await rename(viewer, account.id, { name: "viewer-name" }), {
+      status: 403,
+      type: "insufficient-permission",
+    });
+    const other = await createTenant();
+    const theirs = (await userToken(other.customerId, "admin")).token;
+    await expectProblem(await rename(theirs, account.id, { name: "stolen" }), { status: 404, type: "not-found" });
+    await call(`/v1/accounts/${account.id}`, { method: "DELETE", token: admin });
+    await expectProblem(await rename(admin, account.id, { name: "after-close" }), {
+      status: 409,
+      type: "account-closed",
+    });
+  });
 });

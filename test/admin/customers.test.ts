@@ -8,6 +8,7 @@ import { hashApiKey } from "../../worker/auth/api-key.ts";
 import { principalKvKey } from "../../worker/auth/principal-cache.ts";
 import { toHex as hex } from "../../worker/platform/encoding.ts";
 import { hashInviteToken } from "../../worker/users/invite-token.ts";
+import { adminQuery } from "../helpers/billing.ts";
 import { asApiRole, asOwner } from "../helpers/database.ts";
 import { createUser, randomIp, staffToken, userToken } from "../helpers/identity.ts";
 import { emailedInviteToken } from "../helpers/sink.ts";
@@ -514,6 +515,45 @@ describe("suspension", () => {
     expect((await call("/v1/invoices", { token: victim.key })).status).toBe(200);
     expect((await loginAs(userEmail, userPassword)).status).toBe(200);
     expect(await verifyChain(victim.customerId)).toMatchObject({ valid: true });
+  });
+});
+
+describe("staff console fields: past due and the reason of a change", () => {
+  it("shows when dunning marked a customer past due, and null once settled", async () => {
+    const { customer } = await onboard();
+    expect(customer.past_due_since).toBeNull();
+    const since = "2026-11-02T03:04:05.000Z";
+    await adminQuery("UPDATE customers SET past_due_since = $2 WHERE id = $1", [customer.id, since]);
+    const one = await send("GET", `/v1/admin/customers/${customer.id}`, staff);
+    expect(await one.json()).toMatchObject({ id: customer.id, past_due_since: since });
+    const list = await (await send("GET", "/v1/admin/customers?limit=100", staff)).json<Page<CustomerBody>>();
+    expect(list.data.find((c) => c.id === customer.id)?.past_due_since).toBe(since);
+  });
+
+  it("records the staff member's reason for a suspension in the audit event", async () => {
+    const { customer } = await onboard();
+    const reason = "Chargeback fraud under investigation";
+    const response = await send("PATCH", `/v1/admin/customers/${customer.id}`, staff, {
+      status: "suspended",
+      reason,
+    });
+    expect(response.status).toBe(200);
+    const event = (await auditRows(customer.id)).at(-1);
+    expect(event).toMatchObject({
+      action: "customer.suspended",
+      data: { reason, changes: { status: { from: "active", to: "suspended" } } },
+    });
+  });
+
+  it("rejects a reason alone (no change) and a too short reason with 422s", async () => {
+    const { customer } = await onboard();
+    expect((await send("PATCH", `/v1/admin/customers/${customer.id}`, staff, { reason: "why not" })).status).toBe(422);
+    await expectFields(
+      await send("PATCH", `/v1/admin/customers/${customer.id}`, staff, { status: "suspended", reason: "x" }),
+      422,
+      ["body.reason"],
+    );
+    expect((await send("GET", `/v1/admin/customers/${customer.id}`, staff)).status).toBe(200);
   });
 });
 

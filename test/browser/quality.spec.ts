@@ -39,6 +39,15 @@ const PAGES: QualityPage[] = [
   { path: "/support/tickets/:ticket", signedIn: true, ready: "Conversation" },
   { path: "/staff/queue", signedIn: true, staff: true, ready: "Support queue" },
   { path: "/staff/tickets/:ticket", signedIn: true, staff: true, ready: "Thread" },
+  { path: "/accounts", signedIn: true, ready: "Your accounts" },
+  { path: "/audit", signedIn: true, ready: "Integrity and export" },
+  { path: "/activity", signedIn: true, ready: "Activity" },
+  { path: "/usage", signedIn: true, ready: "Daily usage" },
+  { path: "/notifications", signedIn: true, ready: "Preferences" },
+  // pstaff: staff console pages, in the demo super_admin's session (staff: true).
+  { path: "/staff/customers", signedIn: true, staff: true, ready: "Onboard a customer" },
+  { path: "/staff/billing-runs", signedIn: true, staff: true, ready: "Start a run" },
+  { path: "/staff/status", signedIn: true, staff: true, ready: "Cron jobs" },
 ];
 const BUDGET_BYTES = 200 * 1024;
 const CUSTOMER = "admin@globex.example";
@@ -144,7 +153,8 @@ const MEASURE = `new Promise((resolve) => {
 })`;
 
 test("quality: every page passes axe and its first load stays measured and within budget", async ({ browser }) => {
-  test.setTimeout(420_000);
+  // Per page, so each page appended to PAGES brings its time (a loaded 2-core machine is slow).
+  test.setTimeout(45_000 * PAGES.length);
   const results: Record<string, { js_gzip_bytes: number; js_files: number; lcp_ms: number }> = {};
   for (const page of PAGES) {
     const { context, tab, goto } = await open(browser, page);
@@ -216,7 +226,8 @@ async function sweep(tab: Page): Promise<{ problems: string[]; reached: number }
 test("keyboard: tabbing through every page reaches visible elements with a visible focus indicator", async ({
   browser,
 }) => {
-  test.setTimeout(420_000);
+  // Per page, so each page appended to PAGES brings its time (a loaded 2-core machine is slow).
+  test.setTimeout(45_000 * PAGES.length);
   const problems: string[] = [];
   for (const page of PAGES) {
     const { context, tab, goto } = await open(browser, page);
@@ -233,7 +244,8 @@ test("keyboard: tabbing through every page reaches visible elements with a visib
 test("narrow: at 360 px no page scrolls sideways, and the navigation opens from the menu button", async ({
   browser,
 }) => {
-  test.setTimeout(420_000);
+  // Per page, so each page appended to PAGES brings its time (a loaded 2-core machine is slow).
+  test.setTimeout(45_000 * PAGES.length);
   const problems: string[] = [];
   for (const page of PAGES) {
     const { context, tab, goto } = await open(browser, page, { viewport: NARROW });

@@ -86,11 +86,12 @@ describe("where state is created", () => {
     expect(namespaceIn(env.RATE_LIMITER, "fedramp", "test")).toBe(env.RATE_LIMITER);
   });
 
-  it("keys the request quota of a gov_federal principal in fedramp", () => {
-    const principal = { tier: "gov_federal" } as Parameters<typeof jurisdictionOf>[0];
+  it("keys the request quota by the customer's jurisdiction the credential carries, not by tier", () => {
+    // Every lookup carries it (test/auth/principal-jurisdiction.test.ts).
+    const principal = { tier: "gov_federal", dataJurisdiction: "fedramp" } as Parameters<typeof jurisdictionOf>[0];
     expect(jurisdictionOf(principal)).toBe("fedramp");
-    expect(jurisdictionOf({ ...principal, tier: "standard" })).toBe("us");
-    expect(jurisdictionOf({ ...principal, dataJurisdiction: "eu" })).toBe("eu");
+    expect(jurisdictionOf({ ...principal, dataJurisdiction: "us" })).toBe("us");
+    expect(jurisdictionOf({ ...principal, tier: "standard", dataJurisdiction: "eu" })).toBe("eu");
   });
 
   it("picks the R2 bucket of the jurisdiction", () => {

@@ -540,8 +540,30 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
       ],
     },
     alert_incidents: {
-      INSERT: ["id", "rule", "key", "opened_at", "last_seen_at", "resolved_at", "details"],
-      UPDATE: ["id", "rule", "key", "opened_at", "last_seen_at", "resolved_at", "details"],
+      INSERT: [
+        "id",
+        "rule",
+        "key",
+        "opened_at",
+        "last_seen_at",
+        "resolved_at",
+        "details",
+        "acknowledged_at",
+        "acknowledged_by",
+        "acknowledge_note",
+      ],
+      UPDATE: [
+        "id",
+        "rule",
+        "key",
+        "opened_at",
+        "last_seen_at",
+        "resolved_at",
+        "details",
+        "acknowledged_at",
+        "acknowledged_by",
+        "acknowledge_note",
+      ],
     },
     audit_archives: {
       INSERT: [

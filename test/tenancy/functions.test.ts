@@ -75,6 +75,8 @@ const EXECUTE: Record<string, string[]> = {
   "app.grant_jobs_access(regclass,text[])": [],
   "app.reclaim_function(regprocedure)": [],
   "app.install_function(regprocedure,name,name[])": [],
+  // alert acknowledgement (db/migrations/0250_residency_lookups_alert_ack.sql)
+  "app.acknowledge_alert(uuid,text)": ["sb_api"], // owner: sb_jobs
 };
 
 interface FunctionRow {

@@ -109,6 +109,42 @@ export async function accountLimitProblem(db: Database, customerId: string): Pro
   );
 }
 
+/**
+ * Renames an account (the name is the customer's label; the AWS account keeps its id). A closed
+ * account keeps the name it was closed under: 409. Audited with the name before and after.
+ */
+export async function renameAccount(
+  db: Database,
+  audit: Audit,
+  customerId: string,
+  id: string,
+  name: string,
+): Promise<AccountRow> {
+  const before = await getAccount(db, customerId, id);
+  if (!before) throw notFound("managed account", id);
+  if (before.status === "closed")
+    throw new ProblemError(
+      409,
+      "account-closed",
+      "Account closed",
+      `Managed account ${id} is closed; it cannot be renamed.`,
+    );
+  if (before.name === name) return before;
+  const [account] = await db
+    .update(managedAccounts)
+    .set({ name })
+    .where(and(eq(managedAccounts.customerId, customerId), eq(managedAccounts.id, id)))
+    .returning();
+  await audit({
+    action: "account.renamed",
+    resourceType: "managed_account",
+    resourceId: id,
+    summary: `Managed account ${before.name} renamed to ${name}`,
+    data: { before: { name: before.name }, after: { name } },
+  });
+  return account!;
+}
+
 /** Closes the account and frees its slot; closing a closed account changes nothing. */
 export async function closeAccount(db: Database, audit: Audit, customerId: string, id: string): Promise<AccountRow> {
   const before = await getAccount(db, customerId, id);

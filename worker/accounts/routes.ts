@@ -15,6 +15,7 @@ import {
   createAccount,
   getAccount,
   listAccounts,
+  renameAccount,
   type AccountRow,
 } from "./accounts.ts";
 
@@ -40,6 +41,12 @@ const createBodySchema = z
     environment: z.enum(accountEnvironments).openapi({ example: "production" }),
   })
   .openapi("CreateManagedAccountRequest", { example: { name: "payments-prod", environment: "production" } });
+
+const updateBodySchema = z
+  .strictObject({
+    name: text({ min: 1, max: 100 }).openapi({ example: "payments-prod-eu" }),
+  })
+  .openapi("UpdateManagedAccountRequest", { example: { name: "payments-prod-eu" } });
 
 const limitResponse = {
   409: {
@@ -116,6 +123,23 @@ const createRoute = secured("accounts:write", {
   },
 });
 
+const updateRoute = secured("accounts:write", {
+  method: "patch",
+  path: "/v1/accounts/{id}",
+  operationId: "updateAccount",
+  tags: ["accounts"],
+  summary: "Rename a managed AWS account",
+  description: "Changes the account's name (your label; the AWS account id stays). A closed account is a 409.",
+  request: {
+    params: idParam,
+    body: { content: { "application/json": { schema: updateBodySchema } }, required: true },
+  },
+  responses: {
+    200: { description: "The renamed account", content: { "application/json": { schema: accountSchema } } },
+    ...problemResponses(400, 401, 403, 404, 409, 422, 429),
+  },
+});
+
 const closeRoute = secured("accounts:write", {
   method: "delete",
   path: "/v1/accounts/{id}",
@@ -153,6 +177,12 @@ export const accountRoutes = new OpenAPIHono<AppEnv>()
       if (error instanceof AccountLimitReached) throw await readAs(c, (db) => accountLimitProblem(db, customerId));
       throw error;
     }
+  })
+  .openapi(updateRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const { name } = c.req.valid("json");
+    const row = await writeAs(c, (db, audit) => renameAccount(db, audit, c.var.principal.customerId, id, name));
+    return c.json(toAccount(row), 200);
   })
   .openapi(closeRoute, async (c) => {
     const { id } = c.req.valid("param");

@@ -153,6 +153,8 @@ export interface CustomerPatch extends TaxSettings {
   billingDetails?: BillingDetailsPatch;
   /** Net days from issue to due date (docs/billing.md, "Settlement"). */
   paymentTermsDays?: number;
+  /** Staff's reason, kept in the audit event (not a column). */
+  reason?: string;
 }
 
 export type CustomerAction = "customer.updated" | "customer.suspended" | "customer.reactivated";
@@ -230,8 +232,8 @@ export async function updateCustomer(
       action,
       resourceType: "customer",
       resourceId: id,
-      summary: `Customer ${customer.name} ${action === "customer.updated" ? "updated" : action.slice("customer.".length)} by SecureBase staff (${what})`,
-      data: { changes },
+      summary: `Customer ${customer.name} ${action === "customer.updated" ? "updated" : action.slice("customer.".length)} by SecureBase staff (${what})${patch.reason ? `: ${patch.reason}` : ""}`,
+      data: patch.reason ? { changes, reason: patch.reason } : { changes },
     });
   }
 

@@ -59,6 +59,10 @@ const customerSchema = z
     billing_details: billingDetailsSchema,
     payment_terms_days: paymentTermsSchema,
     data_jurisdiction: jurisdictionSchema,
+    past_due_since: z.string().datetime({ offset: true }).nullable().openapi({
+      description: "When dunning marked the customer past due (docs/billing.md, Dunning); null once settled",
+      example: null,
+    }),
     created_at: z.string().datetime({ offset: true }),
   })
   .openapi("Customer");
@@ -123,8 +127,12 @@ const updateBodySchema = z
     tax_exempt_certificate: certificateSchema.nullable().optional(),
     billing_details: billingDetailsPatchSchema.optional(),
     payment_terms_days: paymentTermsSchema.optional(),
+    reason: text({ min: 3, max: 500 }).optional().openapi({
+      description: "Why staff make the change (e.g. a suspension): recorded in the customer's audit event",
+      example: "Chargeback fraud under investigation, ticket 4711",
+    }),
   })
-  .refine((body) => Object.values(body).some((v) => v !== undefined), {
+  .refine(({ reason: _reason, ...change }) => Object.values(change).some((v) => v !== undefined), {
     message:
       "Send at least one of name, tier, status, tax_rate_bps, tax_status, tax_exempt_certificate, billing_details, payment_terms_days",
   })
@@ -222,6 +230,7 @@ function toCustomer(row: CustomerRow): z.infer<typeof customerSchema> {
     billing_details: toBillingDetails(row),
     payment_terms_days: row.paymentTermsDays,
     data_jurisdiction: row.dataJurisdiction,
+    past_due_since: row.pastDueSince?.toISOString() ?? null,
     created_at: row.createdAt.toISOString(),
   };
 }
@@ -310,6 +319,7 @@ export const adminRoutes = new OpenAPIHono<AppEnv>()
           taxExemptCertificate: body.tax_exempt_certificate,
           billingDetails: body.billing_details,
           paymentTermsDays: body.payment_terms_days,
+          reason: body.reason,
         }),
       staffContextFor(c, id),
     );

@@ -27,7 +27,12 @@ export async function finishEnrollment(
   const who = { customerId: principal.customerId, userId: principal.userId! };
   const found = await readAs(c, async (db) => {
     const [user] = await db
-      .select({ role: users.role, platformRole: users.platformRole, rateLimit: tierFeatures.apiRateLimitPerMinute })
+      .select({
+        role: users.role,
+        platformRole: users.platformRole,
+        rateLimit: tierFeatures.apiRateLimitPerMinute,
+        jurisdiction: customers.dataJurisdiction,
+      })
       .from(users)
       .innerJoin(customers, eq(customers.id, users.customerId))
       .innerJoin(tierFeatures, eq(tierFeatures.tier, customers.tier))
@@ -42,6 +47,7 @@ export async function finishEnrollment(
     platform_role: found.user.platformRole,
     tier: principal.tier,
     rate_limit_per_minute: found.user.rateLimit,
+    data_jurisdiction: found.user.jurisdiction,
   };
   return startSession(c, signInUser, found.policy, {
     summary: how.summary,

@@ -3,7 +3,7 @@
 // of a session. authenticate() accepts it only on routes declared with `{ enrollment: true }`,
 // as a principal that holds no permission, and confirming a factor uses it up.
 import type { Role, Tier } from "../../db/schema.ts";
-import type { Principal } from "./principal.ts";
+import { jurisdictionClaim, type Principal } from "./principal.ts";
 import { verifyPurposeToken, type PurposeClaims } from "./purpose-token.ts";
 
 /** The principal an enrolment token stands for, or undefined if it is not a valid one. */
@@ -22,6 +22,7 @@ export async function enrollmentPrincipal(config: string, token: string): Promis
     tier: claims.tier as Tier,
     scopes: [],
     rateLimitPerMinute: typeof claims.rl === "number" ? claims.rl : 60,
+    dataJurisdiction: jurisdictionClaim(claims.jur, claims.tier as Tier),
     expiresAt: claims.exp * 1000,
   };
 }

@@ -86,6 +86,7 @@ export const mfaLoginRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c)
         platformRole: users.platformRole,
         tier: customers.tier,
         rateLimit: tierFeatures.apiRateLimitPerMinute,
+        jurisdiction: customers.dataJurisdiction,
       })
       .from(users)
       .innerJoin(customers, eq(customers.id, users.customerId))
@@ -112,6 +113,7 @@ export const mfaLoginRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c)
       platform_role: user.platformRole,
       tier: user.tier,
       rate_limit_per_minute: user.rateLimit,
+      data_jurisdiction: user.jurisdiction,
     },
     found.policy,
     {

@@ -8,6 +8,7 @@ import { namespaceIn } from "../platform/residency.ts";
 import { hashApiKey, looksLikeApiKey, looksLikePlatformKey } from "./api-key.ts";
 import { enrollmentPrincipal } from "./enrollment.ts";
 import { noteKeyUsed } from "./key-usage.ts";
+import { pastDueGate } from "./past-due.ts";
 import { cachePrincipal, cachedPrincipal } from "./principal-cache.ts";
 import { hasScope, jurisdictionOf, type Principal } from "./principal.ts";
 import { isRevoked, keyRevokedHere, revokedHere } from "./revocation.ts";
@@ -27,6 +28,7 @@ interface ApiKeyRow extends Record<string, unknown> {
   expires_at: Date | null;
   tier: Principal["tier"];
   rate_limit_per_minute: number;
+  data_jurisdiction: Principal["dataJurisdiction"];
 }
 
 /** API key -> principal: memory, then KV, then one SECURITY DEFINER lookup in Postgres. */
@@ -36,7 +38,7 @@ async function principalForApiKey(c: AppContext, key: string): Promise<Principal
   const cached = await cachedPrincipal(c.env.AUTH_CACHE, keyHash);
   if (cached.principal) return cached.principal;
   const [row] = await c.var.db.system<ApiKeyRow>(
-    "SELECT key_id, customer_id, scopes, mode, expires_at, tier, rate_limit_per_minute FROM app.resolve_api_key(decode($1, 'hex'))",
+    "SELECT key_id, customer_id, scopes, mode, expires_at, tier, rate_limit_per_minute, data_jurisdiction FROM app.resolve_api_key(decode($1, 'hex'))",
     [keyHash],
   );
   if (!row) return undefined;
@@ -52,6 +54,7 @@ async function principalForApiKey(c: AppContext, key: string): Promise<Principal
     tier: row.tier,
     scopes: row.scopes,
     rateLimitPerMinute: row.rate_limit_per_minute,
+    dataJurisdiction: row.data_jurisdiction,
     expiresAt: row.expires_at ? new Date(row.expires_at).getTime() : null,
   };
   // A lookup that raced a revocation on this isolate must not put the key back in the cache.
@@ -67,6 +70,7 @@ interface PlatformKeyRow extends Record<string, unknown> {
   scopes: string[];
   tier: Principal["tier"];
   rate_limit_per_minute: number;
+  data_jurisdiction: Principal["dataJurisdiction"];
 }
 
 /** Platform key -> platform principal, through the same cache tiers as customer keys. */
@@ -75,7 +79,7 @@ async function principalForPlatformKey(c: AppContext, key: string): Promise<Prin
   const cached = await cachedPrincipal(c.env.AUTH_CACHE, keyHash);
   if (cached.principal) return cached.principal;
   const [row] = await c.var.db.system<PlatformKeyRow>(
-    "SELECT key_id, home_customer_id, scopes, tier, rate_limit_per_minute FROM app.resolve_platform_key(decode($1, 'hex'))",
+    "SELECT key_id, home_customer_id, scopes, tier, rate_limit_per_minute, data_jurisdiction FROM app.resolve_platform_key(decode($1, 'hex'))",
     [keyHash],
   );
   if (!row) return undefined;
@@ -91,6 +95,7 @@ async function principalForPlatformKey(c: AppContext, key: string): Promise<Prin
     tier: row.tier,
     scopes: row.scopes,
     rateLimitPerMinute: row.rate_limit_per_minute,
+    dataJurisdiction: row.data_jurisdiction,
     expiresAt: null,
   };
   if (!keyRevokedHere(row.key_id))
@@ -160,7 +165,9 @@ export function authenticate(
     c.set("principal", principal);
     // Caches (KV, this isolate) may hold a principal whose user or key is gone: writes verify it.
     c.var.db.checkSubjectOnWrites(subjectAliveSql(principal), () => unauthorizedError());
-    if (principal.kind === "api_key" || principal.kind === "platform_key") return next();
+    // DUNNING_SUSPEND_AT (docs/billing.md, "Suspension"): 402 for a past-due customer, no DB work.
+    const proceed = pastDueGate(c, principal, next);
+    if (principal.kind === "api_key" || principal.kind === "platform_key") return proceed();
     // Revoked by this isolate (logout, revocation here): refused at once, with no work done.
     if (revokedHere(principal)) return unauthorized(c, INVALID_CREDENTIALS);
 
@@ -174,7 +181,7 @@ export function authenticate(
         if (yes) throw unauthorizedError();
       }),
     );
-    await next();
+    await proceed();
     if (await revoked) {
       c.res = unauthorized(c, INVALID_CREDENTIALS);
       return;

@@ -108,6 +108,7 @@ export interface PasskeyLoginRow extends Record<string, unknown> {
   customer_status: string;
   tier: Principal["tier"];
   rate_limit_per_minute: number;
+  data_jurisdiction: Principal["dataJurisdiction"];
   public_key: Uint8Array | string;
   counter: string | number;
 }

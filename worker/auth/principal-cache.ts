@@ -27,8 +27,11 @@ const FIRST_GENERATION = "0";
 
 const memory = new Map<string, { principal: Principal; until: number }>();
 
-/** The KV name of a key hash's cached principal ({ generation, principal }). */
-export const principalKvKey = (keyHash: string) => `principal:v2:${keyHash}`;
+/**
+ * The KV name of a key hash's cached principal ({ generation, principal }). v3: the principal
+ * carries dataJurisdiction; v2 entries (without it) are simply never read and expire.
+ */
+export const principalKvKey = (keyHash: string) => `principal:v3:${keyHash}`;
 const generationKey = (keyHash: string) => `principal-generation:${keyHash}`;
 
 interface Entry {

@@ -2,6 +2,7 @@
 // for a key, or a user's login session (both verified locally). Never from anything the client
 // says about its tenant.
 import type { Role, Tier } from "../../db/schema.ts";
+import type { DataJurisdiction } from "../platform/records-store.ts";
 import type { TenantContext } from "../platform/tenant-context.ts";
 
 export interface Principal {
@@ -26,8 +27,8 @@ export interface Principal {
   /** Effective permissions: a key's scopes, or a user's role permissions. */
   scopes: string[];
   rateLimitPerMinute: number;
-  /** The customer's data jurisdiction, when the credential's lookup carries it (docs/residency.md). */
-  dataJurisdiction?: "us" | "eu" | "fedramp";
+  /** The customer's data jurisdiction, carried by every credential lookup (docs/residency.md). */
+  dataJurisdiction: DataJurisdiction;
   /** Epoch ms after which the credential is no longer valid; null = no expiry. */
   expiresAt: number | null;
   /**
@@ -65,9 +66,15 @@ export function actorOf(principal: Principal): { type: "user" | "api_key" | "sta
   return { type: "api_key", id: principal.keyId ?? "unknown" };
 }
 
+/** Where the principal's Durable Object state lives: its customer's jurisdiction (docs/residency.md). */
+export const jurisdictionOf = (principal: Principal): DataJurisdiction => principal.dataJurisdiction;
+
 /**
- * Where the principal's Durable Object state lives: its customer's jurisdiction, or (lookups that
- * do not carry it yet) the onboarding default by tier — gov_federal is fedramp.
+ * A signed token issued before tokens carried the jurisdiction (at most USER_SESSION_TTL_SECONDS
+ * old): the onboarding default by tier, which is what such a customer got unless staff chose.
+ * Used only when decoding such a token; drop it once every older token has expired.
  */
-export const jurisdictionOf = (principal: Principal): "us" | "eu" | "fedramp" =>
-  principal.dataJurisdiction ?? (principal.tier === "gov_federal" ? "fedramp" : "us");
+export function jurisdictionClaim(claim: unknown, tier: Tier): DataJurisdiction {
+  if (claim === "us" || claim === "eu" || claim === "fedramp") return claim;
+  return tier === "gov_federal" ? "fedramp" : "us";
+}

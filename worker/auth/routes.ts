@@ -153,6 +153,7 @@ interface LoginRow extends Record<string, unknown> {
   customer_status: string;
   tier: Principal["tier"];
   rate_limit_per_minute: number;
+  data_jurisdiction: Principal["dataJurisdiction"];
 }
 
 export const authRoutes = new OpenAPIHono<AppEnv>()

@@ -8,7 +8,7 @@
 // new key first in SESSION_SIGNING_KEYS and keep the old one after it until its tokens expired.
 import { SignJWT, jwtVerify, errors } from "jose";
 import { fromBase64 } from "../platform/encoding.ts";
-import type { Principal } from "./principal.ts";
+import { jurisdictionClaim, type Principal } from "./principal.ts";
 import type { Role, Tier } from "../../db/schema.ts";
 
 export const SESSION_TOKEN_TTL_SECONDS = 3600;
@@ -68,6 +68,8 @@ export async function issueSessionToken(
     tier: principal.tier,
     mode: principal.mode,
     rl: principal.rateLimitPerMinute,
+    // The customer's jurisdiction (docs/residency.md): where this token's quota objects live.
+    jur: principal.dataJurisdiction,
     ...(user
       ? {
           role: principal.role,
@@ -152,6 +154,7 @@ export async function verifySessionToken(config: string, token: string): Promise
       tier: payload.tier as Tier,
       mode: payload.mode === "live" ? "live" : "test",
       rateLimitPerMinute: typeof payload.rl === "number" ? payload.rl : 600,
+      dataJurisdiction: jurisdictionClaim(payload.jur, payload.tier as Tier),
       expiresAt: (payload.exp ?? 0) * 1000,
       ...(user && typeof payload.end === "number" && typeof payload.idl === "number"
         ? { sessionEndsAt: payload.end * 1000, idleSeconds: payload.idl }

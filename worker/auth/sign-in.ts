@@ -28,6 +28,7 @@ export interface SignInUser {
   platform_role: string | null;
   tier: Principal["tier"];
   rate_limit_per_minute: number;
+  data_jurisdiction: Principal["dataJurisdiction"];
 }
 
 export const sessionTokenSchema = z
@@ -130,6 +131,7 @@ export async function enrollmentToken(c: AppContext, user: SignInUser): Promise<
     role: user.role,
     tier: user.tier,
     rl: user.rate_limit_per_minute,
+    jur: user.data_jurisdiction,
   };
   return (
     await issuePurposeToken(
@@ -216,6 +218,7 @@ export async function startSession(
     superAdmin,
     tier: user.tier,
     rateLimitPerMinute: user.rate_limit_per_minute,
+    dataJurisdiction: user.data_jurisdiction,
     expiresAt,
     idleSeconds: policy.idleTimeoutMinutes * 60,
   });

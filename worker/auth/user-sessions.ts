@@ -37,6 +37,7 @@ export function userSessionToken(
     superAdmin: boolean;
     tier: Principal["tier"];
     rateLimitPerMinute: number;
+    dataJurisdiction: Principal["dataJurisdiction"];
     expiresAt: Date;
     /** The customer's idle timeout; the token lives this long unless renewed by use. */
     idleSeconds?: number;
@@ -55,6 +56,7 @@ export function userSessionToken(
     tier: session.tier,
     scopes: [...rolePermissions[session.role]],
     rateLimitPerMinute: session.rateLimitPerMinute,
+    dataJurisdiction: session.dataJurisdiction,
     expiresAt: session.expiresAt.getTime(),
     sessionEndsAt: session.expiresAt.getTime(),
     idleSeconds,

@@ -4,17 +4,18 @@
 // marked past due and SecureBase staff are told. Each (invoice, stage) is a dunning_reminders row
 // inserted with ON CONFLICT DO NOTHING; only the rows this run inserted send anything, so a
 // re-run or an overlapping run sends nothing twice. The mark is cleared by the settlement itself
-// (app.clear_past_due, db/migrations/0160_dunning.sql).
+// (app.clear_past_due, db/migrations/0160_dunning.sql and 0220). After commit the job puts every
+// past-due customer's edge mark and removes stale ones (worker/auth/past-due.ts): what
+// DUNNING_SUSPEND_AT=past_due refuses on, and a daily repair if a settlement's unmark failed.
 import { and, eq, sql } from "drizzle-orm";
 import { auditEvents, users } from "../../db/schema.ts";
+import { dunningSuspendAt, markedCustomers, unmarkPastDue } from "../auth/past-due.ts";
 import type { Env } from "../env.ts";
 import { sendDueEmails } from "../notifications/email.ts";
 import { notify, type Notice } from "../notifications/notify.ts";
 import { type Database, withJobsDatabase } from "../platform/database.ts";
 import { formatCents } from "../platform/money.ts";
-
-/** Days past the due date at which a customer is marked past due. */
-export const PAST_DUE_DAYS = 30;
+import { PAST_DUE_DAYS, pastDueCustomers, syncPastDueMark } from "./past-due.ts";
 
 interface Reminder {
   customer_id: string;
@@ -89,9 +90,12 @@ async function markPastDue(db: Database, now: Date): Promise<Marked[]> {
 
 /** The daily job: reminders, the past-due mark, staff told; emails sent after commit. */
 export async function runDunning(env: Env, now: Date): Promise<Record<string, unknown>> {
-  const { reminders, marked, emailIds } = await withJobsDatabase(env, async (db) => {
+  // An unknown DUNNING_SUSPEND_AT fails the run (recorded as a failed job) before anything is sent.
+  const suspended = dunningSuspendAt(env) === "past_due";
+  const { reminders, marked, pastDue, emailIds } = await withJobsDatabase(env, async (db) => {
     const reminders = await recordReminders(db, now);
     const marked = await markPastDue(db, now);
+    const pastDue = await pastDueCustomers(db, undefined, now);
     const notices: Notice[] = reminders.map((r) => ({
       customerId: r.customer_id,
       type: "invoice.payment_overdue",
@@ -135,8 +139,14 @@ export async function runDunning(env: Env, now: Date): Promise<Record<string, un
           action: "customer.past_due",
           resourceType: "customer",
           resourceId: customer.id,
-          summary: `Marked past due: ${formatCents(Number(customer.amount_due_cents))} due ${PAST_DUE_DAYS}+ days late (${customer.invoice_numbers.join(", ")})`,
-          data: { invoice_numbers: customer.invoice_numbers, amount_due_cents: Number(customer.amount_due_cents) },
+          summary:
+            `Marked past due: ${formatCents(Number(customer.amount_due_cents))} due ${PAST_DUE_DAYS}+ days late (${customer.invoice_numbers.join(", ")})` +
+            (suspended ? "; API access suspended until paid (DUNNING_SUSPEND_AT=past_due)" : ""),
+          data: {
+            invoice_numbers: customer.invoice_numbers,
+            amount_due_cents: Number(customer.amount_due_cents),
+            service_suspended: suspended,
+          },
           // Filled by the chain trigger; drizzle's insert type requires them.
           seq: 0,
           prevHash: new Uint8Array(32),
@@ -144,13 +154,20 @@ export async function runDunning(env: Env, now: Date): Promise<Record<string, un
         })),
       );
     }
-    return { reminders, marked, emailIds: await notify(db, notices) };
+    return { reminders, marked, pastDue, emailIds: await notify(db, notices) };
   });
+  // The edge marks follow Postgres: every past-due customer marked (new sums too), stale ones removed.
+  const kv = env.AUTH_CACHE;
+  await Promise.all([...pastDue].map(([id, state]) => syncPastDueMark(kv, id, state)));
+  const stale = (await markedCustomers(kv)).filter((id) => !pastDue.has(id));
+  await Promise.all(stale.map((id) => unmarkPastDue(kv, id)));
   // Sent now rather than on the next events sweep; a failure is retried by that sweep.
   const sent = emailIds.length ? await sendDueEmails(env, emailIds) : { sent: 0, failed: 0 };
   return {
     reminders: reminders.length,
     customers_marked_past_due: marked.length,
+    customers_past_due: pastDue.size,
+    stale_marks_removed: stale.length,
     emails_sent: sent.sent,
     emails_failed: sent.failed,
   };

@@ -15,6 +15,7 @@ import { jsonContent, jsonResponse, secured } from "../http/routes.ts";
 import { writeAs, type Actor } from "../http/transactions.ts";
 import type { TenantContext } from "../platform/tenant-context.ts";
 import { listInvoices } from "./invoices.ts";
+import { settleAs } from "./past-due.ts";
 import { invoiceSchema, toInvoice } from "./routes.ts";
 import { creditNoteSchema, paymentSchema, toCreditNote, toPayment } from "./settlement-schemas.ts";
 import {
@@ -193,8 +194,9 @@ export const settlementRoutes = new OpenAPIHono<AppEnv>()
     const { id } = c.req.valid("param");
     const body = c.req.valid("json") as z.infer<typeof paymentBody>;
     const customerId = await invoiceCustomer(c, id);
-    const outcome = await writeAs(
+    const outcome = await settleAs(
       c,
+      customerId,
       (db, audit, emit) =>
         recordPayment(db, audit, emit, id, {
           amountCents: body.amount_cents,
@@ -211,8 +213,9 @@ export const settlementRoutes = new OpenAPIHono<AppEnv>()
     const { id } = c.req.valid("param");
     const body = c.req.valid("json") as { reason: string };
     const customerId = await invoiceCustomer(c, id);
-    const invoice = await writeAs(
+    const invoice = await settleAs(
       c,
+      customerId,
       (db, audit, emit) => voidInvoice(db, audit, emit, id, body.reason),
       staffOn(c, customerId),
     );
@@ -222,8 +225,9 @@ export const settlementRoutes = new OpenAPIHono<AppEnv>()
     const { id } = c.req.valid("param");
     const body = c.req.valid("json") as { reason: string };
     const customerId = await invoiceCustomer(c, id);
-    const invoice = await writeAs(
+    const invoice = await settleAs(
       c,
+      customerId,
       (db, audit, emit) => markUncollectible(db, audit, emit, id, body.reason),
       staffOn(c, customerId),
     );
@@ -234,8 +238,9 @@ export const settlementRoutes = new OpenAPIHono<AppEnv>()
     const body = c.req.valid("json") as z.infer<typeof creditNoteBody>;
     const customerId = await invoiceCustomer(c, id);
     const staff = staffOn(c, customerId);
-    const issued = await writeAs(
+    const issued = await settleAs(
       c,
+      customerId,
       (db, audit, emit) =>
         issueCreditNote(db, audit, emit, id, {
           reason: body.reason,

@@ -9,7 +9,7 @@ import { paymentMethods } from "../../db/schema.ts";
 import type { AppEnv } from "../http/context.ts";
 import { ProblemError, problemResponses } from "../http/problem.ts";
 import { open } from "../http/routes.ts";
-import { writeAs } from "../http/transactions.ts";
+import { settleAs } from "../invoices/past-due.ts";
 import { findInvoiceCustomer, recordPayment } from "../invoices/settlement.ts";
 import { SIGNATURE_HEADER, TOLERANCE_SECONDS, verifySignature } from "./signature.ts";
 
@@ -108,8 +108,9 @@ paymentRoutes.post("/v1/payments/webhook", every(...middleware), async (c) => {
   if (!found) {
     throw new ProblemError(404, "not-found", "Not found", "No invoice with this invoice_id or invoice_number.");
   }
-  const outcome = await writeAs(
+  const outcome = await settleAs(
     c,
+    found.customerId,
     (db, audit, emit) =>
       recordPayment(db, audit, emit, found.invoiceId, {
         amountCents: event.data.amount_cents,

@@ -259,7 +259,12 @@ export async function acceptInvite(
       // A new member has no second factor yet: where one is required, they enrol before any session.
       const sessionId = policy.mfaRequired ? null : await insertUserSession(c, db, { customerId, userId, expiresAt });
       const [plan] = await db
-        .select({ tier: customers.tier, status: customers.status, rateLimit: tierFeatures.apiRateLimitPerMinute })
+        .select({
+          tier: customers.tier,
+          status: customers.status,
+          rateLimit: tierFeatures.apiRateLimitPerMinute,
+          jurisdiction: customers.dataJurisdiction,
+        })
         .from(customers)
         .innerJoin(tierFeatures, eq(tierFeatures.tier, customers.tier))
         .where(eq(customers.id, customerId));
@@ -284,6 +289,7 @@ export async function acceptInvite(
       platform_role: null,
       tier: created.plan.tier,
       rate_limit_per_minute: created.plan.rateLimit,
+      data_jurisdiction: created.plan.jurisdiction,
     };
     return { user: created.user, enrollmentToken: await enrollmentToken(c, grantee) };
   }
@@ -295,6 +301,7 @@ export async function acceptInvite(
     superAdmin: false,
     tier: created.plan.tier,
     rateLimitPerMinute: created.plan.rateLimit,
+    dataJurisdiction: created.plan.jurisdiction,
     expiresAt: created.expiresAt,
   });
   return { user: created.user, sessionId: created.sessionId, token, expiresIn };

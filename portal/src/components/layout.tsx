@@ -6,6 +6,7 @@ import { useState } from "react";
 import { ApiError, api, setCsrfToken } from "../api.ts";
 import { nav } from "../nav.ts";
 import { can, useMe } from "../session.ts";
+import { NotificationBell } from "./notification-bell.tsx";
 import { ErrorState, Loading } from "./states.tsx";
 
 export function Layout() {
@@ -62,6 +63,7 @@ export function Layout() {
         <span className="who">
           {principal.user?.name ?? principal.user?.email} · {principal.customer.name}
         </span>
+        {can(principal, "notifications:read") ? <NotificationBell /> : null}
         <button type="button" className="link" onClick={signOut}>
           Sign out
         </button>

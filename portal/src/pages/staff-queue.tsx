@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { api, unwrap } from "../api.ts";
 import { SlaBadge, useNow } from "../components/sla-badge.tsx";
+import { StaffNav } from "../components/staff-nav.tsx";
 import { ListState } from "../components/states.tsx";
 
 export default function StaffQueue() {
@@ -16,6 +17,7 @@ export default function StaffQueue() {
   });
   return (
     <>
+      <StaffNav />
       <h1>Support queue</h1>
       <p>All customers' tickets, the nearest SLA deadline first.</p>
       <ListState query={queue} empty="The queue is empty.">

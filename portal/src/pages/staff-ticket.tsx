@@ -8,6 +8,7 @@ import { api, unwrap } from "../api.ts";
 import { FormError } from "../components/field.tsx";
 import { when } from "../components/money.ts";
 import { SlaBadge, useNow } from "../components/sla-badge.tsx";
+import { StaffNav } from "../components/staff-nav.tsx";
 import { ErrorState, ListState, Loading } from "../components/states.tsx";
 import { useMe } from "../session.ts";
 
@@ -50,7 +51,13 @@ export default function StaffTicket() {
     onSuccess: refresh,
   });
   if (ticket.isPending) return <Loading />;
-  if (ticket.error) return <ErrorState error={ticket.error} />;
+  if (ticket.error)
+    return (
+      <>
+        <StaffNav />
+        <ErrorState error={ticket.error} />
+      </>
+    );
   const t = ticket.data;
   const myId = me.data?.user?.id ?? null;
   function submit(event: FormEvent) {
@@ -59,6 +66,7 @@ export default function StaffTicket() {
   }
   return (
     <>
+      <StaffNav />
       <p>
         <Link to="/staff/queue">← Queue</Link>
       </p>
