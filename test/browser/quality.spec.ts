@@ -241,6 +241,13 @@ test("keyboard: tabbing through every page reaches visible elements with a visib
   expect(problems).toEqual([]);
 });
 
+// What sticks out on the right at 360 px (outside table scroll containers), to name in a failure.
+const WIDEST = `[...document.querySelectorAll("body *")]
+  .filter((e) => e.getBoundingClientRect().right > innerWidth + 0.5 && !e.closest(".table-wrap"))
+  .slice(-3)
+  .map((e) => e.tagName.toLowerCase() + (typeof e.className === "string" && e.className ? "." + e.className.split(" ").join(".") : ""))
+  .join(", ")`;
+
 test("narrow: at 360 px no page scrolls sideways, and the navigation opens from the menu button", async ({
   browser,
 }) => {
@@ -252,7 +259,8 @@ test("narrow: at 360 px no page scrolls sideways, and the navigation opens from 
     await goto();
     await tab.waitForLoadState("networkidle");
     const width = (await tab.evaluate("document.documentElement.scrollWidth")) as number;
-    if (width > NARROW.width) problems.push(`${page.path}: the page is ${width}px wide`);
+    if (width > NARROW.width)
+      problems.push(`${page.path}: the page is ${width}px wide (${await tab.evaluate(WIDEST)})`);
     if (page.signedIn) {
       const links = tab.getByRole("navigation", { name: "Main" }).getByRole("link");
       await expect(links.first()).toBeHidden();
