@@ -2,6 +2,7 @@
 // page. Not signed in (GET /v1/me is a 401): off to /sign-in, coming back here afterwards.
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, Outlet, useLocation, useNavigate } from "@tanstack/react-router";
+import { useState } from "react";
 import { ApiError, api, setCsrfToken } from "../api.ts";
 import { nav } from "../nav.ts";
 import { can, useMe } from "../session.ts";
@@ -13,6 +14,8 @@ export function Layout() {
   const location = useLocation();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
+  // Below 640 px the navigation folds behind a Menu button (docs/portal.md, "Keyboard and narrow screens").
+  const [menuOpen, setMenuOpen] = useState(false);
   if (me.isPending) return <Loading what="Signing in" />;
   // The session ended while here (the route's beforeLoad handles arriving signed out): a link,
   // not an automatic redirect, which re-rendered in a loop while the cache was being cleared.
@@ -48,6 +51,15 @@ export function Layout() {
       </a>
       <header className="top">
         <span className="brand">SecureBase</span>
+        <button
+          type="button"
+          className="secondary menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="main-nav"
+          onClick={() => setMenuOpen((open) => !open)}
+        >
+          Menu
+        </button>
         <span className="who">
           {principal.user?.name ?? principal.user?.email} · {principal.customer.name}
         </span>
@@ -56,11 +68,15 @@ export function Layout() {
           Sign out
         </button>
       </header>
-      <nav aria-label="Main" className="nav">
+      <nav id="main-nav" aria-label="Main" className={menuOpen ? "nav open" : "nav"}>
         <ul>
           {items.map((item) => (
             <li key={item.to}>
-              <Link to={item.to} activeProps={{ "aria-current": "page", className: "active" }}>
+              <Link
+                to={item.to}
+                activeProps={{ "aria-current": "page", className: "active" }}
+                onClick={() => setMenuOpen(false)}
+              >
                 {item.label}
               </Link>
             </li>

@@ -1,7 +1,7 @@
 // API keys: list, create with scopes (the secret shown once), rotate with a grace period, revoke.
 // Write actions only for api_keys:write.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useRef, useState } from "react";
 import type { components } from "../../../client/securebase.ts";
 import { api, unwrap } from "../api.ts";
 import { Field, FormError } from "../components/field.tsx";
@@ -18,6 +18,11 @@ export default function ApiKeys() {
   const writable = can(me.data, "api_keys:write");
   const [secret, setSecret] = useState<{ label: string; key: string } | null>(null);
   const [creating, setCreating] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  // Opening the form moves focus to its first field: the button that opened it is gone.
+  useEffect(() => {
+    if (creating) formRef.current?.querySelector("input")?.focus();
+  }, [creating]);
   const keys = useQuery({
     queryKey: ["api-keys"],
     queryFn: () => unwrap(api.GET("/v1/api-keys", { params: { query: { limit: 100 } } })),
@@ -70,7 +75,7 @@ export default function ApiKeys() {
         </button>
       ) : null}
       {writable && creating ? (
-        <form onSubmit={submit} className="panel" aria-label="Create an API key">
+        <form ref={formRef} onSubmit={submit} className="panel" aria-label="Create an API key">
           <Field label="Name" name="name" required error={create.error} />
           <div className="field">
             <label htmlFor="key-mode">Mode</label>

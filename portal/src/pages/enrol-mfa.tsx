@@ -6,6 +6,7 @@ import { Link, useNavigate } from "@tanstack/react-router";
 import { type FormEvent, useState } from "react";
 import { api, setCsrfToken, unwrap } from "../api.ts";
 import { Field, FormError } from "../components/field.tsx";
+import { TotpQr } from "../components/totp-qr.tsx";
 import { ErrorState, Loading } from "../components/states.tsx";
 
 const KEY = "sb_enrollment_token";
@@ -75,7 +76,8 @@ export default function EnrolMfa() {
         <ErrorState error={started.error} />
       ) : (
         <form onSubmit={submit} noValidate>
-          <p>Your organization requires a second factor. Add this key to your authenticator app:</p>
+          <p>Your organization requires a second factor. Scan the code or add this key to your authenticator app:</p>
+          <TotpQr uri={started.data.otpauth_uri} />
           <code className="secret-value" data-testid="totp-secret">
             {started.data.secret}
           </code>

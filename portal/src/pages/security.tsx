@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { api, unwrap } from "../api.ts";
 import { Field, FormError } from "../components/field.tsx";
+import { TotpQr } from "../components/totp-qr.tsx";
 import { ErrorState, ListState, Loading } from "../components/states.tsx";
 import { can, useMe } from "../session.ts";
 import { createCredential, passkeysSupported } from "../webauthn.ts";
@@ -68,11 +69,11 @@ function Password() {
 }
 
 function Authenticator() {
-  const [secret, setSecret] = useState<string | null>(null);
+  const [secret, setSecret] = useState<{ secret: string; uri: string } | null>(null);
   const [codes, setCodes] = useState<string[] | null>(null);
   const start = useMutation({
     mutationFn: () => unwrap(api.POST("/v1/me/mfa/totp")),
-    onSuccess: (started) => setSecret(started.secret),
+    onSuccess: (started) => setSecret({ secret: started.secret, uri: started.otpauth_uri }),
   });
   const confirm = useMutation({
     mutationFn: (code: string) => unwrap(api.POST("/v1/me/mfa/totp/confirm", { body: { code } })),
@@ -103,8 +104,9 @@ function Authenticator() {
           }}
           noValidate
         >
-          <p>Add this key to your authenticator app, then enter a code:</p>
-          <code className="secret-value">{secret}</code>
+          <p>Scan the code or add this key to your authenticator app, then enter a code:</p>
+          <TotpQr uri={secret.uri} />
+          <code className="secret-value">{secret.secret}</code>
           <Field label="Code from the app" name="code" inputMode="numeric" required error={confirm.error} />
           <FormError error={confirm.error} fields={["body.code"]} />
           <button type="submit" disabled={confirm.isPending}>
