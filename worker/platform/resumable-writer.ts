@@ -1,0 +1,123 @@
+// An R2 object written across several invocations (docs/exports-closure.md, "Resuming"): the
+// multipart upload's id and parts are a plain state the caller stores, and the bytes past the
+// last whole part (less than one part) wait in a carry object of their own, under a fresh key per
+// checkpoint, so a crash after a checkpoint cannot overwrite the carry an earlier, recorded state
+// points at. Re-running from a recorded state uploads the same part numbers again, which R2
+// overwrites: harmless. Memory: one part buffered at most, as ObjectWriter.
+//
+// The SHA-256 cannot be carried across invocations (a digest's state is not serializable), so
+// finish() hashes the completed object by streaming it back: what is stored is what is hashed.
+import type { WriterState } from "../../db/schema.ts";
+import { PART_BYTES } from "./object-writer.ts";
+
+const encoder = new TextEncoder();
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+/** SHA-256 (hex) of a stored object, streamed. */
+export async function objectSha256(bucket: R2Bucket, key: string): Promise<string> {
+  const object = await bucket.get(key);
+  if (!object) throw new Error(`object ${key} is missing`);
+  const digest = new crypto.DigestStream("SHA-256");
+  await object.body.pipeTo(digest);
+  return Array.from(new Uint8Array(await digest.digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export class ResumableWriter {
+  #chunks: Uint8Array[] = [];
+  #buffered = 0;
+  #upload: R2MultipartUpload | null = null;
+  readonly #state: WriterState;
+  readonly #bucket: R2Bucket;
+  readonly #partBytes: number;
+
+  private constructor(bucket: R2Bucket, state: WriterState, partBytes: number) {
+    this.#bucket = bucket;
+    this.#state = state;
+    this.#partBytes = partBytes;
+  }
+
+  /** A new object at `key`, or the one `state` describes (its upload resumed, its carry read back). */
+  static async open(
+    bucket: R2Bucket,
+    key: string,
+    state: WriterState | null,
+    partBytes = PART_BYTES,
+  ): Promise<ResumableWriter> {
+    const fresh: WriterState = { key, uploadId: null, parts: [], bytes: 0, carryKey: null, carryBytes: 0 };
+    const writer = new ResumableWriter(bucket, state ? structuredClone(state) : fresh, partBytes);
+    if (state?.uploadId) writer.#upload = bucket.resumeMultipartUpload(key, state.uploadId);
+    if (state?.carryKey) {
+      const carry = await bucket.get(state.carryKey);
+      const bytes = carry ? new Uint8Array(await carry.arrayBuffer()) : null;
+      if (bytes?.length !== state.carryBytes) throw new Error(`carry ${state.carryKey} is missing or torn`);
+      writer.#chunks = [bytes];
+      writer.#buffered = bytes.length;
+    }
+    return writer;
+  }
+
+  get bytes(): number {
+    return this.#state.bytes;
+  }
+
+  async write(text: string): Promise<void> {
+    const bytes = encoder.encode(text);
+    this.#chunks.push(bytes);
+    this.#buffered += bytes.length;
+    this.#state.bytes += bytes.length;
+    while (this.#buffered >= this.#partBytes) await this.#uploadPart(this.#partBytes);
+  }
+
+  async #uploadPart(size: number): Promise<void> {
+    const all = concat(this.#chunks, this.#buffered);
+    if (!this.#upload) {
+      this.#upload = await this.#bucket.createMultipartUpload(this.#state.key);
+      this.#state.uploadId = this.#upload.uploadId;
+    }
+    const part = await this.#upload.uploadPart(this.#state.parts.length + 1, all.subarray(0, size));
+    this.#state.parts.push({ partNumber: part.partNumber, etag: part.etag });
+    const rest = all.slice(size);
+    this.#chunks = rest.length > 0 ? [rest] : [];
+    this.#buffered = rest.length;
+  }
+
+  /** Stores the bytes past the last part as a new carry object; returns the state to record. */
+  async checkpoint(): Promise<WriterState> {
+    if (this.#buffered > 0) {
+      const carryKey = `${this.#state.key}.carry-${crypto.randomUUID()}`;
+      await this.#bucket.put(carryKey, concat(this.#chunks, this.#buffered));
+      this.#state.carryKey = carryKey;
+    } else {
+      this.#state.carryKey = null;
+    }
+    this.#state.carryBytes = this.#buffered;
+    return structuredClone(this.#state);
+  }
+
+  /** Completes the object, removes its carries, and returns its size and SHA-256 (hex). */
+  async finish(): Promise<{ key: string; bytes: number; sha256: string }> {
+    const { key } = this.#state;
+    if (!this.#upload) {
+      await this.#bucket.put(key, concat(this.#chunks, this.#buffered));
+    } else {
+      if (this.#buffered > 0) await this.#uploadPart(this.#buffered);
+      await this.#upload.complete(this.#state.parts);
+    }
+    let cursor: string | undefined;
+    do {
+      const listed = await this.#bucket.list({ prefix: `${key}.carry-`, cursor });
+      if (listed.objects.length > 0) await this.#bucket.delete(listed.objects.map((o) => o.key));
+      cursor = listed.truncated ? listed.cursor : undefined;
+    } while (cursor);
+    return { key, bytes: this.#state.bytes, sha256: await objectSha256(this.#bucket, key) };
+  }
+}
