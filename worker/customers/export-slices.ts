@@ -10,7 +10,7 @@ import { customerExports, type ExportedTable, type ExportProgress } from "../../
 import type { Env } from "../env.ts";
 import { RequestDatabase, withJobsDatabase } from "../platform/database.ts";
 import { type DataJurisdiction, recordsBucket } from "../platform/records-store.ts";
-import { ResumableWriter } from "../platform/resumable-writer.ts";
+import { deleteCarries, readBack, ResumableWriter } from "../platform/resumable-writer.ts";
 import type { TenantContext } from "../platform/tenant-context.ts";
 import { EXPORT_PAGE_ROWS, type ExportRow, finishExport, objectKey, page, tenantCatalog } from "./exports.ts";
 
@@ -126,6 +126,13 @@ async function slice(
     if (pages >= budget) break;
     const resumed = progress?.table === table.name ? progress : null;
     const key = objectKey(context.customerId, current.id, `${table.name}.jsonl`);
+    // Completed by a slice that died before recording it: its entry is read back from R2.
+    const stored = await readBack(bucket, key);
+    if (stored) {
+      done[table.name] = { key, rows: stored.lines, bytes: stored.bytes, sha256: stored.sha256 };
+      progress = null;
+      continue;
+    }
     const writer = await ResumableWriter.open(bucket, key, resumed?.writer ?? null);
     let after = resumed ? resumed.after : null;
     let rows = resumed?.rows ?? 0;
@@ -153,6 +160,8 @@ async function slice(
     }
   }
   if (todo.every((t) => done[t.name])) {
+    // Every object exists now, so a re-run reads them back and needs no carry.
+    await deleteCarries(bucket, objectKey(context.customerId, current.id, ""));
     return { kind: "done", row: await finishExport(env, database, context, current, tables, done) };
   }
   const recorded = await database.tenant(context, "write", async (db) => {

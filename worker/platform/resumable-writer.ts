@@ -7,6 +7,8 @@
 //
 // The SHA-256 cannot be carried across invocations (a digest's state is not serializable), so
 // finish() hashes the completed object by streaming it back: what is stored is what is hashed.
+// An object that exists is complete (R2 shows a multipart object only once completed): a re-run
+// that finds it after a crash between completing and recording it reads its entry back instead.
 import type { WriterState } from "../../db/schema.ts";
 import { PART_BYTES } from "./object-writer.ts";
 
@@ -22,13 +24,39 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
   return out;
 }
 
-/** SHA-256 (hex) of a stored object, streamed. */
-export async function objectSha256(bucket: R2Bucket, key: string): Promise<string> {
+/** SHA-256 (hex), size and line count of a stored object, streamed; null if there is none. */
+export async function readBack(
+  bucket: R2Bucket,
+  key: string,
+): Promise<{ sha256: string; bytes: number; lines: number } | null> {
   const object = await bucket.get(key);
-  if (!object) throw new Error(`object ${key} is missing`);
+  if (!object) return null;
   const digest = new crypto.DigestStream("SHA-256");
-  await object.body.pipeTo(digest);
-  return Array.from(new Uint8Array(await digest.digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  const hasher = digest.getWriter();
+  const reader = object.body.getReader();
+  let bytes = 0;
+  let lines = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    await hasher.write(value);
+    bytes += value.byteLength;
+    for (let at = value.indexOf(10); at !== -1; at = value.indexOf(10, at + 1)) lines += 1;
+  }
+  await hasher.close();
+  const sha256 = Array.from(new Uint8Array(await digest.digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  return { sha256, bytes, lines };
+}
+
+/** Removes the carry objects under `prefix` (once the objects they fed are recorded complete). */
+export async function deleteCarries(bucket: R2Bucket, prefix: string): Promise<void> {
+  let cursor: string | undefined;
+  do {
+    const listed = await bucket.list({ prefix, cursor });
+    const carries = listed.objects.map((o) => o.key).filter((k) => k.includes(".carry-"));
+    if (carries.length > 0) await bucket.delete(carries);
+    cursor = listed.truncated ? listed.cursor : undefined;
+  } while (cursor);
 }
 
 export class ResumableWriter {
@@ -103,7 +131,10 @@ export class ResumableWriter {
     return structuredClone(this.#state);
   }
 
-  /** Completes the object, removes its carries, and returns its size and SHA-256 (hex). */
+  /**
+   * Completes the object and returns its size and SHA-256 (hex). Its carries stay: until the
+   * caller has recorded the object complete, a re-run may still resume from one (deleteCarries).
+   */
   async finish(): Promise<{ key: string; bytes: number; sha256: string }> {
     const { key } = this.#state;
     if (!this.#upload) {
@@ -112,12 +143,8 @@ export class ResumableWriter {
       if (this.#buffered > 0) await this.#uploadPart(this.#buffered);
       await this.#upload.complete(this.#state.parts);
     }
-    let cursor: string | undefined;
-    do {
-      const listed = await this.#bucket.list({ prefix: `${key}.carry-`, cursor });
-      if (listed.objects.length > 0) await this.#bucket.delete(listed.objects.map((o) => o.key));
-      cursor = listed.truncated ? listed.cursor : undefined;
-    } while (cursor);
-    return { key, bytes: this.#state.bytes, sha256: await objectSha256(this.#bucket, key) };
+    const stored = await readBack(this.#bucket, key);
+    if (!stored || stored.bytes !== this.#state.bytes) throw new Error(`object ${key} was not stored whole`);
+    return { key, bytes: stored.bytes, sha256: stored.sha256 };
   }
 }
