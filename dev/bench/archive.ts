@@ -71,10 +71,12 @@ async function benchCustomerExport(
     manifest: { tables: Record<string, { rows: number; bytes: number }> };
   };
   let body: Status;
+  // Bounded: a stalled export (no sweep runs in this bench) is reported, not waited on forever.
+  const deadline = Date.now() + Number(process.env.BENCH_EXPORT_TIMEOUT_SECONDS ?? 1800) * 1000;
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     body = (await (await local.worker.fetch(`/v1/exports/${id}`, { headers })).json()) as Status;
-    if (body.status === "succeeded" || body.status === "failed") break;
+    if (body.status === "succeeded" || body.status === "failed" || Date.now() > deadline) break;
   }
   const seconds = (performance.now() - start) / 1000;
   const { rows } = await local.asOwner((client) =>
@@ -151,11 +153,13 @@ export async function benchArchive(): Promise<string> {
       );
     }
     const seedSeconds = (performance.now() - seedStart) / 1000;
+    console.error(`seeded in ${seedSeconds.toFixed(1)} s; exporting`);
     const before = workerdMemory();
 
     // The customer's data export, before the archive moves the audit events out of Postgres.
     const customerExport = await benchCustomerExport(local, customerId, adminPassword);
     const afterExport = workerdMemory();
+    console.error(`customer export: ${customerExport}; archiving`);
 
     let invocations = 0;
     const archiveStart = performance.now();
