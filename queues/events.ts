@@ -1,13 +1,16 @@
-// The EVENTS queue's adapter: parse each message, hand each kind to worker/dispatch/consumer.ts,
-// then ack or retry. Malformed messages are acknowledged and logged, never retried forever; a
+// The EVENTS queue's adapter: parse each message, hand each kind to worker/dispatch/consumer.ts
+// (export slices to worker/customers/export-queue.ts), then ack or retry. Malformed messages are acknowledged and logged, never retried forever; a
 // database failure retries the messages it concerned, and only those.
 import {
   type EventMessage,
+  type ExportMessage,
   eventMessageSchema,
+  exportMessageSchema,
   type QueueMessage,
   type WorkMessage,
   workMessageSchema,
 } from "../worker/events/messages.ts";
+import { consumeExportMessage } from "../worker/customers/export-queue.ts";
 import { doWork, processEvents, sendFannedOut } from "../worker/dispatch/consumer.ts";
 import type { Env } from "../worker/env.ts";
 import { safeError } from "../worker/platform/log-safe.ts";
@@ -17,10 +20,13 @@ type Parsed<T> = { message: Message<QueueMessage>; body: T };
 export async function consumeEvents(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
   const events: Parsed<EventMessage>[] = [];
   const work: Parsed<WorkMessage>[] = [];
+  const exports: Parsed<ExportMessage>[] = [];
   for (const message of batch.messages) {
     const asWork = workMessageSchema.safeParse(message.body);
-    const asEvent = asWork.success ? undefined : eventMessageSchema.safeParse(message.body);
+    const asExport = asWork.success ? undefined : exportMessageSchema.safeParse(message.body);
+    const asEvent = asWork.success || asExport?.success ? undefined : eventMessageSchema.safeParse(message.body);
     if (asWork.success) work.push({ message, body: asWork.data });
+    else if (asExport?.success) exports.push({ message, body: asExport.data });
     else if (asEvent?.success) events.push({ message, body: asEvent.data });
     else {
       console.error(`dropping malformed message ${message.id} on ${batch.queue}: ${asEvent?.error.message}`);
@@ -36,7 +42,20 @@ export async function consumeEvents(batch: MessageBatch<QueueMessage>, env: Env)
         work.filter((m) => m.body.work === kind),
       ),
     ),
+    consumeExports(env, exports),
   ]);
+}
+
+/** Export slices one after another: each buffers up to one R2 part, so memory stays one slice's. */
+async function consumeExports(env: Env, messages: Parsed<ExportMessage>[]): Promise<void> {
+  for (const { message, body } of messages) {
+    await consumeExportMessage(env, {
+      body,
+      attempts: message.attempts,
+      ack: () => message.ack(),
+      retry: (options) => message.retry(options),
+    });
+  }
 }
 
 async function consumeEventMessages(env: Env, queue: string, messages: Parsed<EventMessage>[]): Promise<void> {

@@ -1,5 +1,5 @@
 // Customer data exports and closures (0200, docs/exports-closure.md).
-import { jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id } from "./columns.ts";
 
 export const dataJurisdictionValues = ["us", "eu", "fedramp"] as const;
@@ -10,6 +10,24 @@ export interface ExportedTable {
   rows: number;
   bytes: number;
   sha256: string;
+}
+
+/** A resumable R2 object: the multipart upload so far; bytes past the last part wait in a carry object. */
+export interface WriterState {
+  key: string;
+  uploadId: string | null;
+  parts: { partNumber: number; etag: string }[];
+  bytes: number;
+  carryKey: string | null;
+  carryBytes: number;
+}
+
+/** Where an export stopped inside a table: the last exported key and the object written so far. */
+export interface ExportProgress {
+  table: string;
+  after: string[];
+  rows: number;
+  writer: WriterState;
 }
 
 export const customerExports = pgTable("customer_exports", {
@@ -24,6 +42,11 @@ export const customerExports = pgTable("customer_exports", {
   createdAt: createdAt(),
   completedAt: timestamp("completed_at", { withTimezone: true }),
   expiresAt: timestamp("expires_at", { withTimezone: true }),
+  // 0240: the queue-driven slices (worker/customers/export-slices.ts).
+  progress: jsonb("progress").$type<ExportProgress>(),
+  step: integer("step").notNull().default(0),
+  leaseUntil: timestamp("lease_until", { withTimezone: true }),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
 export const customerClosures = pgTable("customer_closures", {

@@ -147,8 +147,24 @@ export const WRITABLE: Record<string, Record<string, Record<string, string[]>>> 
         "created_at",
         "completed_at",
         "expires_at",
+        "progress",
+        "step",
+        "lease_until",
+        "updated_at",
       ],
-      UPDATE: ["status", "done_tables", "manifest", "error", "completed_at", "expires_at"],
+      // 0240: the queue-driven slices' cursor, step, lease and heartbeat.
+      UPDATE: [
+        "status",
+        "done_tables",
+        "manifest",
+        "error",
+        "completed_at",
+        "expires_at",
+        "progress",
+        "step",
+        "lease_until",
+        "updated_at",
+      ],
     },
     customer_closures: {
       INSERT: [

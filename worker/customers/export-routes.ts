@@ -10,7 +10,8 @@ import { notFound, ProblemError, problemResponses } from "../http/problem.ts";
 import { jsonResponse, secured } from "../http/routes.ts";
 import { readAs } from "../http/transactions.ts";
 import { recordsBucket, type DataJurisdiction } from "../platform/records-store.ts";
-import { createExport, type ExportRow, getExport, objectKey, runExport } from "./exports.ts";
+import { exportMessage } from "./export-queue.ts";
+import { createExport, type ExportRow, getExport, objectKey } from "./exports.ts";
 
 const tags: [ApiTag] = ["customer"];
 
@@ -119,10 +120,11 @@ export const exportRoutes = new OpenAPIHono<AppEnv>()
     const row = await c.var.db.tenant(context, "write", (db) =>
       createExport(db, context.customerId, c.var.principal.userId),
     );
-    // The work runs after the response; its progress is in the row, so a re-run resumes it.
-    c.executionCtx.waitUntil(
-      runExport(c.env, context, row.id).catch((error: unknown) =>
-        console.error(`export ${row.id} failed: ${error instanceof Error ? error.message : String(error)}`),
+    // The work runs as queue messages, one slice each; if this send is lost, the minute sweep
+    // queues the export after EXPORT_STALLED_MINUTES (./export-queue.ts).
+    await c.env.EVENTS.send(exportMessage(row.id, row.step).body, { contentType: "json" }).catch((error: unknown) =>
+      console.error(
+        `queueing export ${row.id} failed; the sweep will: ${error instanceof Error ? error.message : String(error)}`,
       ),
     );
     c.header("location", `/v1/exports/${row.id}`);

@@ -4,14 +4,13 @@
 // with a customer_id column, and customers itself — so a table added later is exported too.
 //
 // Memory: rows are read in keyset pages (primary key order) of EXPORT_PAGE_ROWS, each page in its
-// own read transaction under the customer's signed context, and written through ObjectWriter
-// (one multipart part buffered at most). Progress: a table is recorded in done_tables once its
-// object is complete, so a re-run (after a crash) continues with the next table.
+// own read transaction under the customer's signed context, and written through ResumableWriter
+// (one multipart part buffered at most). The work runs as queue messages, one bounded slice each
+// (./export-slices.ts): a retried or re-queued slice resumes from the progress in the row.
 import { and, eq, sql } from "drizzle-orm";
 import { customerExports, customers, type ExportedTable } from "../../db/schema.ts";
 import type { Env } from "../env.ts";
-import { type Database, RequestDatabase, withJobsDatabase } from "../platform/database.ts";
-import { ObjectWriter } from "../platform/object-writer.ts";
+import { type Database, type RequestDatabase, withJobsDatabase } from "../platform/database.ts";
 import { type DataJurisdiction, recordsBucket } from "../platform/records-store.ts";
 import type { TenantContext } from "../platform/tenant-context.ts";
 import { notify } from "../notifications/notify.ts";
@@ -66,7 +65,7 @@ export async function tenantCatalog(db: Database): Promise<CatalogTable[]> {
 }
 
 /** One keyset page: the JSON line of each row and the key to continue after. */
-async function page(
+export async function page(
   db: Database,
   table: CatalogTable,
   customerId: string,
@@ -102,28 +101,6 @@ async function page(
   return { lines, last };
 }
 
-/** Writes one table's object, page by page; returns its manifest entry. */
-async function exportTable(
-  database: RequestDatabase,
-  context: TenantContext,
-  bucket: R2Bucket,
-  exportId: string,
-  table: CatalogTable,
-): Promise<ExportedTable> {
-  const writer = new ObjectWriter(bucket, objectKey(context.customerId, exportId, `${table.name}.jsonl`));
-  let rows = 0;
-  let after: string[] | null = null;
-  for (;;) {
-    const next = await database.tenant(context, "read", (db) => page(db, table, context.customerId, after));
-    for (const line of next.lines) await writer.write(`${line}\n`);
-    rows += next.lines.length;
-    if (next.lines.length < EXPORT_PAGE_ROWS || next.last === null) break;
-    after = next.last;
-  }
-  const written = await writer.finish();
-  return { key: written.key, rows, bytes: written.bytes, sha256: written.sha256 };
-}
-
 /** Records a new export of the caller's customer (status pending). */
 export async function createExport(db: Database, customerId: string, requestedBy: string | null): Promise<ExportRow> {
   const [customer] = await db
@@ -146,81 +123,62 @@ export async function getExport(db: Database, customerId: string, id: string): P
 }
 
 /**
- * Runs (or resumes) an export: the tables not yet in done_tables, then the manifest; on success
- * the customer's admins are notified (in-app and email). A failure marks the export failed with
- * its message; running it again continues where it stopped.
+ * The last step of an export: the manifest (every catalog table; one the request role cannot
+ * read at all holds credentials only, so it is listed as withheld), the export marked succeeded,
+ * and the customer's admins notified (in-app and email).
  */
-export async function runExport(env: Env, context: TenantContext, exportId: string): Promise<ExportRow> {
-  const database = new RequestDatabase(env);
-  try {
-    const current = await database.tenant(context, "write", async (db) => {
-      const [row] = await db
-        .update(customerExports)
-        .set({ status: "running", error: null })
-        .where(and(eq(customerExports.id, exportId), eq(customerExports.customerId, context.customerId)))
-        .returning();
-      return row;
-    });
-    if (!current) throw new Error(`export ${exportId} not found`);
-    const bucket = recordsBucket(env, current.jurisdiction as DataJurisdiction);
-    const tables = await database.tenant(context, "read", tenantCatalog);
-    const done: Record<string, ExportedTable> = { ...current.doneTables };
-    for (const table of tables) {
-      // A table the request role cannot read at all holds credentials only: listed, not exported.
-      if (table.columns.length === 0 || done[table.name]) continue;
-      const entry = await exportTable(database, context, bucket, exportId, table);
-      done[table.name] = entry;
-      await database.tenant(context, "write", (db) =>
-        db
-          .update(customerExports)
-          .set({ doneTables: sql`done_tables || ${JSON.stringify({ [table.name]: entry })}::jsonb` })
-          .where(eq(customerExports.id, exportId)),
-      );
-    }
-    const manifest = {
-      export_id: exportId,
-      customer_id: context.customerId,
-      jurisdiction: current.jurisdiction,
-      created_at: new Date().toISOString(),
-      tables: Object.fromEntries(
-        tables.map((t) => [t.name, done[t.name] ?? { rows: null, withheld: "credentials: not readable by the API" }]),
-      ),
-    };
-    await bucket.put(objectKey(context.customerId, exportId, "manifest.json"), JSON.stringify(manifest, null, 2));
-    const expiresAt = new Date(Date.now() + EXPORT_DOWNLOAD_HOURS * 3600_000);
-    const finished = await database.tenant(context, "write", async (db) => {
-      const [row] = await db
-        .update(customerExports)
-        .set({ status: "succeeded", manifest, completedAt: new Date(), expiresAt })
-        .where(eq(customerExports.id, exportId))
-        .returning();
-      return row!;
-    });
-    const rows = Object.values(done).reduce((sum, t) => sum + t.rows, 0);
-    const emailIds = await withJobsDatabase(env, (db) =>
-      notify(db, [
-        {
-          customerId: context.customerId,
-          type: "export.ready",
-          eventId: null,
-          data: { export_id: exportId, tables: tables.length, rows, expires_at: expiresAt.toISOString() },
-        },
-      ]),
-    );
-    if (emailIds.length > 0) await sendDueEmails(env, emailIds);
-    return finished;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    await database
-      .tenant(context, "write", (db) =>
-        db
-          .update(customerExports)
-          .set({ status: "failed", error: message.slice(0, 500) })
-          .where(eq(customerExports.id, exportId)),
-      )
-      .catch(() => undefined);
-    throw error;
-  } finally {
-    await database.close();
-  }
+export async function finishExport(
+  env: Env,
+  database: RequestDatabase,
+  context: TenantContext,
+  current: ExportRow,
+  tables: CatalogTable[],
+  done: Record<string, ExportedTable>,
+): Promise<ExportRow> {
+  const exportId = current.id;
+  const manifest = {
+    export_id: exportId,
+    customer_id: context.customerId,
+    jurisdiction: current.jurisdiction,
+    created_at: new Date().toISOString(),
+    tables: Object.fromEntries(
+      tables.map((t) => [t.name, done[t.name] ?? { rows: null, withheld: "credentials: not readable by the API" }]),
+    ),
+  };
+  const bucket = recordsBucket(env, current.jurisdiction as DataJurisdiction);
+  await bucket.put(objectKey(context.customerId, exportId, "manifest.json"), JSON.stringify(manifest, null, 2));
+  const expiresAt = new Date(Date.now() + EXPORT_DOWNLOAD_HOURS * 3600_000);
+  const finished = await database.tenant(context, "write", async (db) => {
+    const [row] = await db
+      .update(customerExports)
+      .set({
+        status: "succeeded",
+        manifest,
+        doneTables: done,
+        progress: null,
+        step: current.step + 1,
+        leaseUntil: null,
+        updatedAt: new Date(),
+        completedAt: new Date(),
+        expiresAt,
+      })
+      .where(and(eq(customerExports.id, exportId), eq(customerExports.step, current.step)))
+      .returning();
+    return row;
+  });
+  // Another consumer finished it first (its lease had expired): that one notified.
+  if (!finished) return current;
+  const rows = Object.values(done).reduce((sum, t) => sum + t.rows, 0);
+  const emailIds = await withJobsDatabase(env, (db) =>
+    notify(db, [
+      {
+        customerId: context.customerId,
+        type: "export.ready",
+        eventId: null,
+        data: { export_id: exportId, tables: tables.length, rows, expires_at: expiresAt.toISOString() },
+      },
+    ]),
+  );
+  if (emailIds.length > 0) await sendDueEmails(env, emailIds);
+  return finished;
 }

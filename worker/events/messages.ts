@@ -19,7 +19,14 @@ export const workMessageSchema = z.object({
   ids: z.array(z.string().uuid()).min(1).max(WORK_CHUNK),
 });
 export type WorkMessage = z.infer<typeof workMessageSchema>;
-export type QueueMessage = EventMessage | WorkMessage;
+/** One slice of a customer export (worker/customers/export-slices.ts): `step` is the slice to run. */
+export const exportMessageSchema = z.object({
+  work: z.literal("export"),
+  export_id: z.string().uuid(),
+  step: z.number().int().min(0),
+});
+export type ExportMessage = z.infer<typeof exportMessageSchema>;
+export type QueueMessage = EventMessage | WorkMessage | ExportMessage;
 
 export function newEvent(type: string, customerId: string, data: Record<string, unknown>): EventMessage {
   return {
