@@ -51,8 +51,10 @@ const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 // 1.8 KiB. Merged with main 850a4de (dunning suspension, alert acknowledgement, residency lookups):
 // 1,360.4 KiB. Then the certificate read with @peculiar/asn1-x509 instead of a hand-written DER
 // walk (a reviewed library for parsing hostile input is worth its ~3.5 KiB): 1,363.9 KiB.
-// Budget 1,368 KiB.
-export const BUNDLE_BUDGET_KIB = 1368;
+// Then +4.9 KiB for exports as resumable queue slices (issue 26: the slice runner and the resumable
+// R2 multipart writer, our own code in the lazily loaded customer domain): 1,368.8 KiB.
+// Budget 1,376 KiB.
+export const BUNDLE_BUDGET_KIB = 1376;
 
 const run = promisify(execFile);
 
