@@ -208,6 +208,8 @@ export async function benchArchive(): Promise<string> {
       headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
       body: JSON.stringify({ from, to }),
     });
+    // A refused verify (a problem document) is reported as such, not as "valid=undefined".
+    if (verify.status !== 200) throw new Error(`verify answered ${verify.status}: ${await verify.text()}`);
     const verdict = (await verify.json()) as { valid: boolean; checked: number };
     const verifySeconds = (performance.now() - verifyStart) / 1000;
     const peak = workerdMemory();
