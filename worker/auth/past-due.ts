@@ -11,6 +11,7 @@ import type { Env } from "../env.ts";
 import type { AppContext } from "../http/context.ts";
 import { problem } from "../http/problem.ts";
 import { formatCents } from "../platform/money.ts";
+import { portalLink } from "../platform/portal-links.ts";
 import type { Principal } from "./principal.ts";
 
 /** The values of DUNNING_SUSPEND_AT: what suspends service (default none). */
@@ -116,7 +117,6 @@ export function settlesDebt(method: string, path: string): boolean {
 }
 
 export function accountPastDue(c: AppContext, state: PastDue): Response {
-  const base = (c.env.PORTAL_URL || c.env.PUBLIC_API_URL).replace(/\/$/, "");
   // A handful of numbers at most: the invoices page lists them all.
   const numbers = state.invoice_numbers;
   const more = numbers.length > 5 ? ` and ${numbers.length - 5} more` : "";
@@ -127,7 +127,7 @@ export function accountPastDue(c: AppContext, state: PastDue): Response {
     "account-past-due",
     "Payment required",
     `This account is past due: ${formatCents(state.amount_due_cents)} is 30 or more days overdue${invoices}. ` +
-      `Service is suspended until it is paid; see ${base}/invoices (GET /v1/invoices stays available).`,
+      `Service is suspended until it is paid; see ${portalLink(c.env, "/invoices")} (GET /v1/invoices stays available).`,
   );
 }
 

@@ -15,6 +15,7 @@ import { sendDueEmails } from "../notifications/email.ts";
 import { notify, type Notice } from "../notifications/notify.ts";
 import { type Database, withJobsDatabase } from "../platform/database.ts";
 import { formatCents } from "../platform/money.ts";
+import { portalLink } from "../platform/portal-links.ts";
 import { PAST_DUE_DAYS, pastDueCustomers, syncPastDueMark } from "./past-due.ts";
 
 interface Reminder {
@@ -38,7 +39,7 @@ const iso = sql.raw(`'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`);
 
 /** Where a reminder links to: the portal's invoice page, or the API's when there is no portal. */
 export function invoiceLink(env: Env, invoiceId: string): string {
-  return `${(env.PORTAL_URL || env.PUBLIC_API_URL).replace(/\/$/, "")}/invoices/${invoiceId}`;
+  return portalLink(env, `/invoices/${invoiceId}`);
 }
 
 async function recordReminders(db: Database, now: Date): Promise<Reminder[]> {
